@@ -1,0 +1,107 @@
+"""Users. Email is the login; a random public id stands in for the integer key outside the DB."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager["User"]):
+    """Creates users by email; looks them up case-insensitively."""
+
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        # Foo@X.org and foo@x.org are one account: login must find it either way.
+        return self.get(email__iexact=username)
+
+    def _create_user(self, email: str, password: str | None, **extra_fields: Any) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email), **extra_fields)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra_fields: Any) -> User:
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(
+        self, email: str, password: str | None = None, **extra_fields: Any
+    ) -> User:
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        if not (extra_fields["is_staff"] and extra_fields["is_superuser"]):
+            raise ValueError("A superuser must have is_staff and is_superuser set.")
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who can sign in: patient or staff (roles arrive as groups)."""
+
+    public_id = models.UUIDField(
+        default=uuid.uuid4,
+        unique=True,
+        editable=False,
+        help_text="Random identifier used in URLs and the API instead of the database key.",
+    )
+    # unique=True satisfies Django's auth checks; the constraint below makes it case-insensitive.
+    email = models.EmailField(
+        "email address",
+        max_length=254,
+        unique=True,
+        error_messages={"unique": "An account with this email address already exists."},
+    )
+    full_name = models.CharField(max_length=150, blank=True)
+    is_active = models.BooleanField(
+        default=True,
+        help_text="Unselect this instead of deleting accounts: audit history keeps pointing at them.",
+    )
+    is_staff = models.BooleanField(
+        default=False, help_text="Designates whether the user can log into the admin site."
+    )
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[UserManager] = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                Lower("email"),
+                name="accounts_user_email_ci_unique",
+                violation_error_message="An account with this email address already exists.",
+            ),
+        ]
+        ordering: ClassVar = ["email"]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = type(self).objects.normalize_email(self.email)
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ", 1)[0] if self.full_name else self.email
+
+    @property
+    def audit_role(self) -> str:
+        """The role recorded on audit rows (the roles of the accounts issue refine this)."""
+        if self.is_superuser:
+            return "admin"
+        return "staff" if self.is_staff else "user"

@@ -1,0 +1,83 @@
+"""The audit row: append-only, written in the same transaction as the action it records."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class AppendOnlyError(Exception):
+    """Raised on any attempt to change or remove an audit row."""
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("Audit events cannot be updated.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Audit events cannot be deleted.")
+
+
+class AuditEvent(models.Model):
+    """One security-relevant event. Never updated or deleted by the code (and, on
+    PostgreSQL, a trigger refuses UPDATE and DELETE too)."""
+
+    class Outcome(models.TextChoices):
+        SUCCESS = "success", "Success"
+        FAILURE = "failure", "Failure"
+        DENIED = "denied", "Denied"
+
+    # The primary key is the sequence number: it only grows.
+    id = models.BigAutoField(primary_key=True, verbose_name="sequence")
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who acted; empty for anonymous callers and the system.",
+    )
+    actor_role = models.CharField(max_length=32, blank=True, help_text="Role at the time.")
+    action = models.CharField(max_length=80, db_index=True)
+    target_type = models.CharField(max_length=64, blank=True)
+    target_id = models.CharField(max_length=64, blank=True, help_text="Public id of the target.")
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The patient whose data was concerned, if any.",
+    )
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    request_id = models.CharField(max_length=128, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    # Reserved for the tamper-evident chain: hash = H(prev_hash || canonical row).
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering: ClassVar = ["id"]
+        indexes: ClassVar = [
+            models.Index(fields=["actor", "occurred_at"], name="audit_actor_time_idx"),
+            models.Index(fields=["patient", "occurred_at"], name="audit_patient_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.action} {self.outcome}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None or not self._state.adding:
+            raise AppendOnlyError("Audit events cannot be updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Audit events cannot be deleted.")

@@ -1,0 +1,137 @@
+"""The project's one error contract.
+
+Domain code raises :class:`DomainError` (or a subclass from an app's errors.py)
+with a stable code, a human message and an HTTP status, or Django's
+``ValidationError`` for field errors. The API renders every error as RFC 9457
+problem details through :func:`api_exception_handler`; pages show the message.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions as drf_exceptions
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler as drf_default_handler
+
+from hospital.request_id import current_request_id
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+class DomainError(Exception):
+    """A business rule refused the operation. Subclass per app with its own codes."""
+
+    code: str = "ERROR"
+    status: int = HTTPStatus.BAD_REQUEST
+    default_message: str = "The request could not be completed."
+
+    def __init__(self, message: str | None = None, *, code: str | None = None) -> None:
+        self.message = message or self.default_message
+        if code is not None:
+            self.code = code
+        super().__init__(self.message)
+
+
+class NotFoundError(DomainError):
+    code = "NOT_FOUND"
+    status = HTTPStatus.NOT_FOUND
+    default_message = "Not found."
+
+
+class PermissionDeniedError(DomainError):
+    code = "PERMISSION_DENIED"
+    status = HTTPStatus.FORBIDDEN
+    default_message = "You do not have permission to do this."
+
+
+class ConflictError(DomainError):
+    code = "CONFLICT"
+    status = HTTPStatus.CONFLICT
+    default_message = "The request conflicts with the current state."
+
+
+def problem_body(
+    *,
+    status: int,
+    code: str,
+    detail: str,
+    errors: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The JSON shape of every API error."""
+    body: dict[str, Any] = {
+        "type": f"urn:hospital:error:{code.lower()}",
+        "code": code,
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "request_id": current_request_id(),
+    }
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def problem_response(
+    *, status: int, code: str, detail: str, errors: dict[str, Any] | None = None
+) -> JsonResponse:
+    """A plain Django response carrying problem details (for non-DRF views)."""
+    return JsonResponse(
+        problem_body(status=status, code=code, detail=detail, errors=errors),
+        status=status,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
+
+
+def _drf_code(exc: drf_exceptions.APIException) -> str:
+    codes = exc.get_codes()
+    if isinstance(codes, str):
+        return codes.upper()
+    return "INVALID"
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF exception handler: every error becomes problem details; unknown errors stay 500s."""
+    if isinstance(exc, DomainError):
+        return Response(
+            problem_body(status=exc.status, code=exc.code, detail=exc.message),
+            status=exc.status,
+            content_type=PROBLEM_CONTENT_TYPE,
+        )
+    if isinstance(exc, DjangoValidationError):
+        exc = drf_exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, Http404):
+        exc = drf_exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = drf_exceptions.PermissionDenied()
+
+    response = drf_default_handler(exc, context)
+    if response is None or not isinstance(exc, drf_exceptions.APIException):
+        return None  # A real bug: Django's handler500 answers with a problem body.
+
+    if isinstance(exc, drf_exceptions.ValidationError):
+        errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        body = problem_body(
+            status=response.status_code,
+            code="VALIDATION_ERROR",
+            detail="The request has invalid fields; see errors.",
+            errors=dict(errors),
+        )
+    else:
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        body = problem_body(status=response.status_code, code=_drf_code(exc), detail=str(detail))
+    response.data = body
+    response.content_type = PROBLEM_CONTENT_TYPE
+    return response
+
+
+def wants_json(request: HttpRequest) -> bool:
+    """API clients get JSON errors, never HTML pages."""
+    return request.path.startswith("/api/") or "application/json" in request.headers.get(
+        "Accept", ""
+    )

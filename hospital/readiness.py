@@ -1,0 +1,90 @@
+"""Readiness checks for /readyz: database, cache and (when configured) the broker.
+
+Each check is short and bounded by a timeout, and reports only its name, result,
+duration and a short error class, never connection strings or secrets.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    ok: bool
+    duration_ms: float
+    backend: str
+    error: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        result: dict[str, Any] = {
+            "ok": self.ok,
+            "backend": self.backend,
+            "duration_ms": round(self.duration_ms, 1),
+        }
+        if self.error:
+            result["error"] = self.error
+        return result
+
+
+def _check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def _check_cache() -> None:
+    key = f"readyz:{uuid.uuid4().hex}"
+    cache.set(key, "1", timeout=5)
+    if cache.get(key) != "1":
+        raise RuntimeError("cache did not return the value it was given")
+    cache.delete(key)
+
+
+def _check_broker() -> None:
+    from hospital.celery import app  # the Celery app is wiring, loaded only when asked
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+
+
+def _run(name: str, backend: str, check: Callable[[], None]) -> CheckResult:
+    started = time.perf_counter()
+    try:
+        check()
+    except Exception as error:
+        logger.warning("readiness check %s failed: %s", name, type(error).__name__)
+        return CheckResult(
+            name=name,
+            ok=False,
+            duration_ms=(time.perf_counter() - started) * 1000,
+            backend=backend,
+            error=type(error).__name__,
+        )
+    return CheckResult(
+        name=name, ok=True, duration_ms=(time.perf_counter() - started) * 1000, backend=backend
+    )
+
+
+def run_checks() -> list[CheckResult]:
+    """Run every configured check; the order is stable for people reading the JSON."""
+    results = [
+        _run("database", connection.vendor, _check_database),
+        _run("cache", str(settings.CACHES["default"]["BACKEND"]).rsplit(".", 1)[-1], _check_cache),
+    ]
+    if settings.CELERY_BROKER_URL:
+        scheme = settings.CELERY_BROKER_URL.split(":", 1)[0]
+        results.append(_run("broker", scheme, _check_broker))
+    return results

@@ -1,0 +1,19 @@
+"""Project settings, driven entirely by environment variables.
+
+With nothing set, the app runs on embedded defaults (SQLite, local-memory cache,
+in-process Celery, in-memory channel layer). See README.md for the table of
+variables. A malformed variable stops start-up with one line naming it.
+"""
+
+from hospital.settings.environment import ConfigurationError
+
+try:
+    from hospital.settings.api import *  # noqa: F403
+    from hospital.settings.base import *  # noqa: F403
+    from hospital.settings.logging import *  # noqa: F403
+    from hospital.settings.security import *  # noqa: F403
+    from hospital.settings.services import *  # noqa: F403
+except ConfigurationError as error:
+    # One readable line instead of a traceback wall, for every entry point
+    # (manage.py, uvicorn, granian, celery, pytest).
+    raise SystemExit(f"Configuration error: {error}") from None

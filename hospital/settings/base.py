@@ -1,0 +1,121 @@
+"""Core Django settings: apps, middleware, templates, static files, locale."""
+
+from pathlib import Path
+
+from hospital.settings.environment import ConfigurationError, Environment
+
+env = Environment.from_os()
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+VAR_DIR = Path(env.get_str("HOSPITAL_VAR_DIR", str(BASE_DIR / "var")))
+
+# "development" runs on embedded defaults; "production" refuses unsafe settings.
+ENVIRONMENT = env.get_choice("DJANGO_ENV", ("development", "production"), "development")
+IS_PRODUCTION = ENVIRONMENT == "production"
+
+DEBUG = env.get_bool("DJANGO_DEBUG", default=not IS_PRODUCTION)
+
+_DEVELOPMENT_SECRET_KEY = "django-insecure-development-only-key-never-use-this-in-production"  # noqa: S105
+SECRET_KEY = env.get_str("DJANGO_SECRET_KEY", _DEVELOPMENT_SECRET_KEY)
+
+ALLOWED_HOSTS = env.get_list(
+    "DJANGO_ALLOWED_HOSTS",
+    [] if IS_PRODUCTION else ["127.0.0.1", "localhost", "[::1]", "testserver"],
+)
+
+if IS_PRODUCTION:
+    if DEBUG:
+        raise ConfigurationError("DJANGO_DEBUG", "must be off when DJANGO_ENV=production")
+    if SECRET_KEY == _DEVELOPMENT_SECRET_KEY or SECRET_KEY.startswith("django-insecure"):
+        raise ConfigurationError(
+            "DJANGO_SECRET_KEY", "must be set to a secret value when DJANGO_ENV=production"
+        )
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+        raise ConfigurationError("DJANGO_SECRET_KEY", "must be at least 50 random characters")
+    if not ALLOWED_HOSTS:
+        raise ConfigurationError(
+            "DJANGO_ALLOWED_HOSTS", "must list the site's host names when DJANGO_ENV=production"
+        )
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "channels",
+    # Project apps, bottom layer first (see docs/architecture.md).
+    "hospital",
+    "audit",
+    "accounts",
+]
+
+MIDDLEWARE = [
+    "hospital.request_id.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "hospital.urls"
+WSGI_APPLICATION = "hospital.wsgi.application"
+ASGI_APPLICATION = "hospital.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "hospital.context_processors.site",
+            ],
+        },
+    },
+]
+
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 15},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "admin:login"
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+SITE_NAME = env.get_str("HOSPITAL_SITE_NAME", "St. Example Hospital")
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        # Hashed, compressed files need `collectstatic`; development serves from the finders.
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if IS_PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not IS_PRODUCTION

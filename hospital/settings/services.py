@@ -1,0 +1,99 @@
+"""Backing services: database, cache and sessions, channel layer, Celery.
+
+Each is embedded when its variable is unset, real when it is set.
+"""
+
+from typing import Any
+
+from hospital.settings.base import IS_PRODUCTION, VAR_DIR, env
+from hospital.settings.environment import (
+    ConfigurationError,
+    parse_database_url,
+    parse_service_url,
+)
+
+# --- Database -----------------------------------------------------------------
+if env.is_set("DATABASE_URL"):
+    _database: dict[str, Any] = parse_database_url("DATABASE_URL", env.get_str("DATABASE_URL"))
+elif IS_PRODUCTION:
+    raise ConfigurationError("DATABASE_URL", "must point at PostgreSQL when DJANGO_ENV=production")
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    _database = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(VAR_DIR / "db.sqlite3")}
+
+if _database["ENGINE"] == "django.db.backends.postgresql":
+    # Django's psycopg pool: persistent connections under threaded or async servers
+    # exhausted PostgreSQL's slots in our measurements, the pool did not. CONN_MAX_AGE
+    # must stay 0 with a pool. Works behind PgBouncer in transaction mode too.
+    _database["CONN_MAX_AGE"] = 0
+    _database["OPTIONS"] = {
+        "pool": {
+            "min_size": env.get_int("DATABASE_POOL_MIN_SIZE", 1),
+            "max_size": env.get_int("DATABASE_POOL_MAX_SIZE", 10, minimum=1),
+            "timeout": env.get_int("DATABASE_POOL_TIMEOUT", 10, minimum=1),
+        },
+    }
+else:
+    # IMMEDIATE transactions take SQLite's write lock at BEGIN, so a
+    # check-then-write inside one transaction is atomic; WAL lets readers proceed.
+    _database["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+_database["ATOMIC_REQUESTS"] = False
+DATABASES = {"default": _database}
+
+# --- Redis: cache, sessions, channel layer ---------------------------------------
+REDIS_URL = (
+    parse_service_url("REDIS_URL", env.get_str("REDIS_URL"), ("redis", "rediss", "unix"))
+    if env.is_set("REDIS_URL")
+    else ""
+)
+# One Redis, separated by key prefix: cache, sessions, channel layer (and later
+# rate limits and Celery results) never collide and can be flushed apart.
+REDIS_KEY_PREFIX = env.get_str("REDIS_KEY_PREFIX", "hospital")
+
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"{REDIS_KEY_PREFIX}:cache",
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        },
+    }
+    # Sessions survive a Redis restart through the database copy.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{REDIS_KEY_PREFIX}:channels"},
+        },
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# --- Celery ---------------------------------------------------------------------
+CELERY_BROKER_URL = (
+    parse_service_url(
+        "CELERY_BROKER_URL",
+        env.get_str("CELERY_BROKER_URL"),
+        ("amqp", "amqps", "pyamqp", "redis", "rediss"),
+    )
+    if env.is_set("CELERY_BROKER_URL")
+    else ""
+)
+# Without a broker, tasks run in-process at .delay() time (the embedded default).
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

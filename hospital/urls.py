@@ -1,0 +1,25 @@
+"""The root URL map: the only module that imports every app's URLs."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from hospital import views
+
+admin.site.site_header = f"{settings.SITE_NAME} administration"
+admin.site.site_title = settings.SITE_NAME
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+handler400 = "hospital.views.bad_request"
+handler403 = "hospital.views.permission_denied"
+handler404 = "hospital.views.page_not_found"
+handler500 = "hospital.views.server_error"
