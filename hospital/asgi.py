@@ -5,10 +5,17 @@ Production: `uvicorn hospital.asgi:application` for the WebSocket process type,
 """
 
 import os
+import warnings
 
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hospital.settings")
+
+# WhiteNoise streams static files with a sync iterator; under ASGI (make run only;
+# production serves HTTP over WSGI) Django warns on every file. The files are small.
+warnings.filterwarnings(
+    "ignore", message="StreamingHttpResponse must consume synchronous iterators"
+)
 
 # Django must be set up before anything imports models (consumers, auth middleware).
 django_asgi_app = get_asgi_application()

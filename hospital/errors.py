@@ -8,12 +8,14 @@ problem details through :func:`api_exception_handler`; pages show the message.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -22,6 +24,8 @@ from rest_framework.views import exception_handler as drf_default_handler
 from hospital.request_id import current_request_id
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+logger = logging.getLogger("django.request")
 
 
 class DomainError(Exception):
@@ -135,3 +139,41 @@ def wants_json(request: HttpRequest) -> bool:
     return request.path.startswith("/api/") or "application/json" in request.headers.get(
         "Accept", ""
     )
+
+
+class ApiErrorMiddleware:
+    """Under /api/, an unhandled exception becomes a problem-details 500, even with DEBUG on.
+
+    Django would otherwise answer API clients with an HTML debug or error page.
+    The exception is logged with its traceback (and the request id) first.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not request.path.startswith("/api/"):
+            return None
+        if isinstance(exception, Http404):
+            return problem_response(status=404, code="NOT_FOUND", detail="Not found.")
+        if isinstance(exception, DjangoPermissionDenied):
+            return problem_response(
+                status=403,
+                code="PERMISSION_DENIED",
+                detail="You do not have permission to do this.",
+            )
+        logger.error(
+            "Unhandled exception on %s %s",
+            request.method,
+            request.path,
+            exc_info=exception,
+            extra={"status_code": 500},
+        )
+        return problem_response(
+            status=500,
+            code="SERVER_ERROR",
+            detail="An unexpected error occurred. Quote the request id to support.",
+        )

@@ -54,9 +54,9 @@ def _check_cache() -> None:
 
 
 def _check_broker() -> None:
-    from hospital.celery import app  # the Celery app is wiring, loaded only when asked
+    from kombu import Connection
 
-    with app.connection_for_write() as conn:
+    with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
 
 

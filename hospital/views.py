@@ -88,6 +88,10 @@ def server_error(request: HttpRequest) -> HttpResponse:
     )
 
 
+def api_not_found(request: HttpRequest) -> HttpResponse:
+    return problem_response(status=404, code="NOT_FOUND", detail="No API endpoint at this address.")
+
+
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return _error_page(
         request,

@@ -35,7 +35,7 @@ def forward(apps, schema_editor):
         schema_editor.connection.vendor
     )
     if sql:
-        schema_editor.execute(sql)
+        schema_editor.execute(sql, params=None)
 
 
 def reverse(apps, schema_editor):
@@ -43,7 +43,7 @@ def reverse(apps, schema_editor):
         schema_editor.connection.vendor
     )
     if sql:
-        schema_editor.execute(sql)
+        schema_editor.execute(sql, params=None)
 
 
 class Migration(migrations.Migration):
