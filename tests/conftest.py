@@ -1,6 +1,6 @@
 """Shared fixtures. Tests run on whatever DATABASE_URL / REDIS_URL / CELERY_BROKER_URL name.
 
-A test that needs a real service asks for it with ``require_service``: outside CI a
+A test that needs a real service is marked ``@pytest.mark.services("REDIS_URL")``: outside CI a
 missing service skips the test with a reason; in CI (CI=true) it fails, so a
 service that did not start can never turn into a green run.
 """
@@ -33,6 +33,14 @@ def require_service(variable: str) -> str:
     if IN_CI:
         pytest.fail(message)
     pytest.skip(message)
+
+
+@pytest.fixture(autouse=True)
+def _required_services(request: pytest.FixtureRequest) -> None:
+    """``@pytest.mark.services("REDIS_URL", ...)`` declares the real services a test needs."""
+    for marker in request.node.iter_markers("services"):
+        for variable in marker.args:
+            require_service(variable)
 
 
 @pytest.fixture(autouse=True)

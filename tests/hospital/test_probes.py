@@ -5,8 +5,6 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from tests.conftest import require_service
-
 CLOSED_PORT_REDIS = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -66,10 +64,9 @@ def test_readyz_is_503_naming_the_broker_when_it_is_down(client, settings):
     assert response.json()["checks"]["broker"]["ok"] is False
 
 
+@pytest.mark.services("REDIS_URL")
 @pytest.mark.django_db
 def test_readyz_checks_the_real_redis(client):
-    require_service("REDIS_URL")
-
     response = client.get("/readyz")
 
     assert response.json()["checks"]["cache"] == {
@@ -79,19 +76,17 @@ def test_readyz_checks_the_real_redis(client):
     }
 
 
+@pytest.mark.services("CELERY_BROKER_URL")
 @pytest.mark.django_db
 def test_readyz_checks_the_real_broker(client):
-    require_service("CELERY_BROKER_URL")
-
     response = client.get("/readyz")
 
     assert response.json()["checks"]["broker"]["ok"] is True
 
 
+@pytest.mark.services("DATABASE_URL")
 @pytest.mark.django_db
 def test_readyz_checks_the_real_postgresql_through_the_pool(client):
-    require_service("DATABASE_URL")
-
     response = client.get("/readyz")
 
     assert response.json()["checks"]["database"]["backend"] == "postgresql"
