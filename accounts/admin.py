@@ -1,8 +1,12 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest
 
 from accounts.forms import UserAdminChangeForm, UserAdminCreationForm
-from accounts.models import User
+from accounts.models import AuthSession, Department, PatientProfile, StaffProfile, User
+from accounts.services.users import user_set_role
 
 
 @admin.register(User)
@@ -10,17 +14,14 @@ class UserAdmin(DjangoUserAdmin):
     form = UserAdminChangeForm
     add_form = UserAdminCreationForm
     ordering = ("email",)
-    list_display = ("email", "full_name", "is_staff", "is_active", "date_joined")
-    list_filter = ("is_staff", "is_superuser", "is_active", "groups")
+    list_display = ("email", "full_name", "role", "is_active", "date_joined")
+    list_filter = ("role", "is_active", "is_superuser")
     search_fields = ("email", "full_name")
-    readonly_fields = ("public_id", "last_login", "date_joined")
+    readonly_fields = ("public_id", "last_login", "date_joined", "groups")
     fieldsets = (
         (None, {"fields": ("email", "password", "public_id")}),
         ("Personal info", {"fields": ("full_name",)}),
-        (
-            "Permissions",
-            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
-        ),
+        ("Role and access", {"fields": ("role", "is_active", "is_superuser", "groups")}),
         ("Important dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
@@ -28,7 +29,81 @@ class UserAdmin(DjangoUserAdmin):
             None,
             {
                 "classes": ("wide",),
-                "fields": ("email", "full_name", "usable_password", "password1", "password2"),
+                "fields": (
+                    "email",
+                    "full_name",
+                    "role",
+                    "usable_password",
+                    "password1",
+                    "password2",
+                ),
             },
         ),
     )
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        """Role changes go through the service: groups, admin-site access and the audit follow."""
+        new_role = obj.role
+        if change and "role" in form.changed_data:
+            obj.role = form.initial["role"]
+            super().save_model(request, obj, form, change)
+            user_set_role(user=obj, role=new_role, changed_by=request.user, request=request)  # type: ignore[arg-type]
+            return
+        super().save_model(request, obj, form, change)
+        if not change:
+            user_set_role(user=obj, role=new_role, changed_by=request.user, request=request)  # type: ignore[arg-type]
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "is_active")
+    search_fields = ("name", "code")
+    prepopulated_fields = {"code": ("name",)}
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(admin.ModelAdmin):
+    list_display = ("user", "title", "department", "specialty")
+    list_filter = ("department",)
+    search_fields = ("user__email", "user__full_name", "licence_number")
+    list_select_related = ("user", "department")
+    autocomplete_fields = ("user",)
+
+
+@admin.register(PatientProfile)
+class PatientProfileAdmin(admin.ModelAdmin):
+    """Read-only for administrators: patients edit their details; reception (later) too."""
+
+    list_display = ("medical_record_number", "legal_name", "date_of_birth")
+    search_fields = ("medical_record_number", "legal_name", "user__email")
+    list_select_related = ("user",)
+    readonly_fields = ("medical_record_number",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AuthSession)
+class AuthSessionAdmin(admin.ModelAdmin):
+    list_display = (
+        "user",
+        "kind",
+        "ip_address",
+        "created_at",
+        "last_seen_at",
+        "ended_at",
+        "end_reason",
+    )
+    list_filter = ("kind", "end_reason")
+    search_fields = ("user__email",)
+    list_select_related = ("user",)
+    exclude = ("session_key",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

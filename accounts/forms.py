@@ -1,17 +1,50 @@
-"""Forms for creating and editing users in the admin."""
+"""Forms of the accounts pages. allauth's forms are subclassed so that the web and the
+API (which reuses these forms) apply the same rules through the same services."""
 
-from typing import ClassVar
+from __future__ import annotations
 
+import datetime
+from typing import Any, ClassVar
+
+from allauth.account.forms import (
+    ChangePasswordForm,
+    LoginForm,
+    ResetPasswordForm,
+    ResetPasswordKeyForm,
+    SignupForm,
+)
+from allauth.account.models import Login
+from allauth.core import context
 from django import forms
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 
-from accounts.models import User
+from accounts import ratelimits
+from accounts.errors import ChallengeRequired, InvalidCredentials
+from accounts.models import PatientProfile, StaffProfile, User
+from accounts.services import sessions
+from accounts.services.auth import login_check_password
+from accounts.services.users import (
+    PATIENT_EDITABLE_FIELDS,
+    date_of_birth_in_future,
+    patient_signup_complete,
+)
+from audit.services import record
+from hospital.http import client_ip
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+# --- Admin ---------------------------------------------------------------------------------
 
 
 class UserAdminCreationForm(AdminUserCreationForm):
     class Meta:
         model = User
-        fields: ClassVar = ("email", "full_name")
+        fields: ClassVar = ("email", "full_name", "role")
 
     def clean_username(self) -> str:
         # No username field: email uniqueness (case-insensitive) is the model's constraint.
@@ -23,4 +56,188 @@ class UserAdminChangeForm(UserChangeForm):
 
     class Meta:
         model = User
-        fields: ClassVar = ("email", "full_name", "is_active", "is_staff", "is_superuser")
+        fields: ClassVar = ("email", "full_name", "role", "is_active", "is_superuser")
+
+
+# --- allauth flows -----------------------------------------------------------------------
+
+
+class HospitalLoginForm(LoginForm):
+    """allauth's login, with our checks: rate limits, challenge after failures, audit."""
+
+    challenge_token = forms.CharField(required=False, widget=forms.HiddenInput, max_length=512)
+    challenge_nonce = forms.CharField(required=False, widget=forms.HiddenInput, max_length=32)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.challenge: dict[str, Any] | None = None
+
+    def _clean_with_password(self, credentials: dict[str, Any]) -> dict[str, Any]:
+        try:
+            user = login_check_password(
+                request=self.request,
+                email=credentials.get("email", ""),
+                password=credentials.get("password", ""),
+                challenge_token=self.cleaned_data.get("challenge_token", ""),
+                challenge_nonce=self.cleaned_data.get("challenge_nonce", ""),
+            )
+        except ChallengeRequired as error:
+            self.challenge = error.challenge
+            raise ValidationError(error.message, code=error.code) from None
+        except InvalidCredentials as error:
+            raise ValidationError(error.message, code=error.code) from None
+        self._login = Login(user=user, email=credentials.get("email"))
+        self.user = user
+        return self.cleaned_data
+
+
+class PatientSignupForm(SignupForm):
+    """Self-service sign-up creates a patient account and profile; the email must be verified."""
+
+    legal_name = forms.CharField(
+        max_length=150, label="Full legal name", help_text="As on your ID or insurance card."
+    )
+    date_of_birth = forms.DateField(widget=DateInput, label="Date of birth")
+
+    field_order: ClassVar = ["email", "legal_name", "date_of_birth", "password1"]
+
+    def clean_date_of_birth(self) -> datetime.date:
+        value: datetime.date = self.cleaned_data["date_of_birth"]
+        if date_of_birth_in_future(value):
+            raise ValidationError("The date of birth cannot be in the future.")
+        if value.year < 1900:
+            raise ValidationError("Enter a date of birth after 1900.")
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        request = context.request
+        ratelimits.signup_attempt(ip=client_ip(request) if request else None)
+        return super().clean()
+
+    def save(self, request: HttpRequest) -> User | None:
+        user = super().save(request)
+        if user is not None:  # None: the address is taken; allauth mails its owner instead
+            patient_signup_complete(
+                user=user,
+                legal_name=self.cleaned_data["legal_name"],
+                date_of_birth=self.cleaned_data["date_of_birth"],
+                request=request,
+            )
+        return user
+
+
+class HospitalChangePasswordForm(ChangePasswordForm):
+    """Changing the password ends every other session and API token of the account."""
+
+    def save(self) -> None:
+        super().save()
+        request = context.request  # allauth's middleware keeps the current request here
+        record(
+            action="accounts.password_changed", actor=self.user, target=self.user, request=request
+        )
+        if request is not None:
+            sessions.sessions_end_others(
+                user=self.user,
+                keep=sessions.web_session_of(request),
+                reason=sessions.EndReason.PASSWORD_CHANGED,
+                request=request,
+            )
+
+
+class HospitalResetPasswordForm(ResetPasswordForm):
+    def clean_email(self) -> str:
+        email: str = self.cleaned_data["email"]
+        request = context.request
+        ratelimits.password_reset_attempt(ip=client_ip(request) if request else None, email=email)
+        return super().clean_email()
+
+
+class HospitalResetPasswordKeyForm(ResetPasswordKeyForm):
+    """Setting a new password from a reset link ends every session of the account."""
+
+    def save(self) -> None:
+        super().save()
+        record(
+            action="accounts.password_reset",
+            actor=self.user,
+            target=self.user,
+            request=context.request,
+        )
+        sessions.sessions_end_others(
+            user=self.user,
+            keep=None,
+            reason=sessions.EndReason.PASSWORD_CHANGED,
+            request=context.request,
+        )
+
+
+# --- Profiles and MFA ------------------------------------------------------------------
+
+
+class PatientProfileForm(forms.ModelForm):
+    class Meta:
+        model = PatientProfile
+        fields = PATIENT_EDITABLE_FIELDS
+        widgets: ClassVar = {"date_of_birth": DateInput}
+
+
+class StaffProfileForm(forms.ModelForm):
+    class Meta:
+        model = StaffProfile
+        fields: ClassVar = ("title", "specialty", "licence_number", "department")
+
+
+class OtpVerifyForm(forms.Form):
+    method = forms.ChoiceField(choices=(), widget=forms.HiddenInput)
+    code = forms.CharField(
+        max_length=32,
+        label="Code",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
+        ),
+    )
+
+    def __init__(self, *args: Any, methods: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        method_field = self.fields["method"]
+        assert isinstance(method_field, forms.ChoiceField)  # noqa: S101
+        method_field.choices = [(m, m) for m in methods]
+
+
+class TotpConfirmForm(forms.Form):
+    code = forms.CharField(
+        max_length=8,
+        min_length=6,
+        label="6-digit code from the app",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class SmsStartForm(forms.Form):
+    phone = forms.CharField(
+        max_length=32, label="Mobile number", help_text="With country code, e.g. +44 7700 900123."
+    )
+
+
+class SmsConfirmForm(forms.Form):
+    code = forms.CharField(
+        max_length=8,
+        label="Code from the SMS",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class ConfirmPasswordForm(forms.Form):
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}), max_length=256
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise ValidationError("That is not your current password.")
+        return password

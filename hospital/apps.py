@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
 
 
 class HospitalConfig(AppConfig):
@@ -6,3 +7,9 @@ class HospitalConfig(AppConfig):
 
     name = "hospital"
     verbose_name = "Hospital platform"
+
+
+class HospitalAdminConfig(AdminConfig):
+    """The admin, on our OTP-protected site (the class is named by string: see django-otp)."""
+
+    default_site = "hospital.admin_site.HospitalAdminSite"

@@ -19,7 +19,6 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, Js
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
-from rest_framework.views import exception_handler as drf_default_handler
 
 from hospital.request_id import current_request_id
 
@@ -101,12 +100,20 @@ def _drf_code(exc: drf_exceptions.APIException) -> str:
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF exception handler: every error becomes problem details; unknown errors stay 500s."""
+    # Imported here: rest_framework.views loads the authentication classes, which import
+    # app error modules, which import this module.
+    from rest_framework.views import exception_handler as drf_default_handler
+
     if isinstance(exc, DomainError):
-        return Response(
+        response = Response(
             problem_body(status=exc.status, code=exc.code, detail=exc.message),
             status=exc.status,
             content_type=PROBLEM_CONTENT_TYPE,
         )
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after:
+            response["Retry-After"] = str(retry_after)
+        return response
     if isinstance(exc, DjangoValidationError):
         exc = drf_exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Http404):
@@ -114,9 +121,10 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     elif isinstance(exc, DjangoPermissionDenied):
         exc = drf_exceptions.PermissionDenied()
 
-    response = drf_default_handler(exc, context)
-    if response is None or not isinstance(exc, drf_exceptions.APIException):
+    handled = drf_default_handler(exc, context)
+    if handled is None or not isinstance(exc, drf_exceptions.APIException):
         return None  # A real bug: Django's handler500 answers with a problem body.
+    response = handled
 
     if isinstance(exc, drf_exceptions.ValidationError):
         errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}

@@ -38,19 +38,25 @@ if IS_PRODUCTION:
         )
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "hospital.apps.HospitalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.sites",
+    "allauth",
+    "allauth.account",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp_webauthn",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
     # Project apps, bottom layer first (see docs/architecture.md).
-    "hospital",
+    "hospital.apps.HospitalConfig",
     "audit",
     "accounts",
 ]
@@ -63,8 +69,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SessionLifetimeMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "hospital.security_headers.SecurityHeadersMiddleware",
+    "accounts.middleware.LoginRequiredMiddleware",
+    "accounts.middleware.StaffMfaEnrolmentMiddleware",
+    "hospital.ratelimit.RateLimitMiddleware",
     "hospital.errors.ApiErrorMiddleware",
 ]
 
@@ -88,24 +101,32 @@ TEMPLATES = [
     },
 ]
 
-AUTH_USER_MODEL = "accounts.User"
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 15},
-    },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-]
-LOGIN_URL = "admin:login"
+SITE_ID = 1
 
 LANGUAGE_CODE = "en-gb"
+# Languages patients can choose for communication (not yet UI translations).
+LANGUAGES = [
+    ("en", "English"),
+    ("cy", "Welsh"),
+    ("es", "Spanish"),
+    ("fr", "French"),
+    ("de", "German"),
+    ("pl", "Polish"),
+    ("pt", "Portuguese"),
+    ("ro", "Romanian"),
+    ("ar", "Arabic"),
+    ("ur", "Urdu"),
+    ("pa", "Punjabi"),
+    ("zh-hans", "Chinese (Simplified)"),
+]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 SITE_NAME = env.get_str("HOSPITAL_SITE_NAME", "St. Example Hospital")
+# Host (and port) of the public site, used in links in emails.
+SITE_DOMAIN = env.get_str("HOSPITAL_SITE_DOMAIN", "127.0.0.1:8000")
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"

@@ -12,7 +12,7 @@ from django.db.migrations.loader import MigrationLoader
 
 from accounts.models import User
 from accounts.selectors import user_get_by_email
-from accounts.services import user_create
+from accounts.services.users import user_create
 from audit.models import AuditEvent
 from tests.factories import TEST_PASSWORD, UserFactory
 
@@ -78,7 +78,7 @@ def test_user_create_audits_the_creation(admin_user):
     user = user_create(
         email="new.nurse@hospital.test",
         password=TEST_PASSWORD,
-        is_staff=True,
+        role="nurse",
         created_by=admin_user,
         source="test",
     )

@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from accounts.roles import ADMIN_SITE_ROLES, STAFF_ROLES, Role
+
 
 class UserManager(BaseUserManager["User"]):
     """Creates users by email; looks them up case-insensitively."""
@@ -61,6 +63,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         error_messages={"unique": "An account with this email address already exists."},
     )
     full_name = models.CharField(max_length=150, blank=True)
+    role = models.CharField(
+        max_length=32,
+        choices=Role.choices,
+        default=Role.PATIENT,
+        help_text="Change it through accounts.services.user_set_role, which keeps groups in step.",
+    )
     is_active = models.BooleanField(
         default=True,
         help_text="Unselect this instead of deleting accounts: audit history keeps pointing at them.",
@@ -100,8 +108,19 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name.split(" ", 1)[0] if self.full_name else self.email
 
     @property
+    def is_staff_member(self) -> bool:
+        """Hospital staff (any staff role); not the same as Django's is_staff (admin site)."""
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_patient(self) -> bool:
+        return self.role == Role.PATIENT
+
+    @property
+    def may_use_admin_site(self) -> bool:
+        return self.is_superuser or self.role in ADMIN_SITE_ROLES
+
+    @property
     def audit_role(self) -> str:
-        """The role recorded on audit rows (the roles of the accounts issue refine this)."""
-        if self.is_superuser:
-            return "admin"
-        return "staff" if self.is_staff else "user"
+        """The role recorded on audit rows."""
+        return str(self.role)

@@ -1,0 +1,48 @@
+"""allauth adapter: where allauth's account flows meet our services (sessions, audit, MFA stage)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.http import HttpRequest
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.models import Device
+
+from accounts.models import User
+from accounts.services import sessions
+from accounts.services.auth import login_succeeded
+from accounts.services.mfa import method_of
+from audit.services import record
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        return True  # patients sign up themselves; staff are created by administrators
+
+    def get_login_stages(self) -> list[str]:
+        return [
+            "allauth.account.stages.EmailVerificationStage",
+            "accounts.stages.OtpStage",
+        ]
+
+    def login(self, request: HttpRequest, user: Any) -> None:
+        """Django's login (rotates the session id), then track and audit the session."""
+        super().login(request, user)
+        device_id = request.session.get(DEVICE_ID_SESSION_KEY, "")
+        device = Device.from_persistent_id(device_id, for_verify=False) if device_id else None
+        sessions.web_session_start(
+            request=request, user=user, mfa_device=device_id if device else ""
+        )
+        login_succeeded(request=request, user=user, mfa_method=method_of(device) if device else "")
+
+    def logout(self, request: HttpRequest) -> None:
+        user = request.user
+        session = sessions.web_session_of(request)
+        if session is not None and isinstance(user, User):
+            sessions.session_end(
+                session=session, reason=sessions.EndReason.LOGOUT, actor=user, request=request
+            )
+        elif isinstance(user, User):
+            record(action="accounts.logout", actor=user, target=user, request=request)
+        super().logout(request)

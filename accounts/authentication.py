@@ -1,0 +1,62 @@
+"""DRF authentication: bearer access tokens (mobile apps) and browser sessions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions
+from rest_framework.request import Request
+
+from accounts.models import AuthSession, User
+from accounts.services.sessions import api_access_token_authenticate, touch
+
+
+class BearerTokenAuthentication(authentication.BaseAuthentication):
+    """``Authorization: Bearer <access token>``. Tokens are opaque, short-lived and stored
+    hashed; ending the session (logout, revoke, password change) invalidates them at once."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request: Request) -> tuple[User, AuthSession] | None:
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2 or len(header[1]) > 128:
+            raise exceptions.AuthenticationFailed(
+                "Malformed Authorization header: expected 'Bearer <token>'."
+            )
+        session = api_access_token_authenticate(header[1].decode(errors="ignore"))
+        if session is None:
+            raise exceptions.AuthenticationFailed(
+                "The access token is invalid or has expired. Refresh it or sign in again."
+            )
+        touch(session)
+        return session.user, session
+
+    def authenticate_header(self, request: Request) -> str:
+        return f'{self.keyword} realm="api"'
+
+
+class VerifiedSessionAuthentication(authentication.SessionAuthentication):
+    """Browser session (with CSRF) for the site's own pages calling the API."""
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "accounts.authentication.BearerTokenAuthentication"
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "Access token from POST /api/v1/auth/login (or /auth/mfa, /auth/refresh).",
+        }
+
+
+class SessionScheme(OpenApiAuthenticationExtension):
+    target_class = "accounts.authentication.VerifiedSessionAuthentication"
+    name = "cookieAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "apiKey", "in": "cookie", "name": "sessionid"}

@@ -1,0 +1,157 @@
+"""Request-time rules of the accounts app: deny by default, automatic logoff, staff MFA."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from accounts.models import AuthSession, User
+from accounts.services import sessions
+from accounts.services.mfa import user_has_mfa
+from audit.services import record
+from hospital.errors import problem_response, wants_json
+
+LAST_ACTIVITY_KEY = "_last_activity"
+AUTH_STARTED_KEY = "_auth_started"
+# Activity is written to the session at most this often (one session write per window).
+ACTIVITY_WRITE_INTERVAL = 30
+
+
+class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
+    """Deny by default: every page needs a signed-in user unless its view is marked
+    ``@login_not_required``. DRF views are left to DRF, whose default permission is
+    IsAuthenticated (token-authenticated requests are anonymous at this point)."""
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
+    ) -> HttpResponseBase | None:
+        if getattr(view_func, "cls", None) is not None and hasattr(view_func, "initkwargs"):
+            return None  # a DRF APIView
+        return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class SessionLifetimeMiddleware:
+    """Automatic logoff after idle time (staff 15 min, patients 30 by default) and at the
+    absolute lifetime; keeps the session's record (AuthSession) in step with rotations."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if isinstance(user, User) and user.is_authenticated:
+            ended = self._enforce_lifetime(request, user)
+            if ended is not None:
+                return ended
+        response = self.get_response(request)
+        self._follow_rotation(request)
+        return response
+
+    def _enforce_lifetime(self, request: HttpRequest, user: User) -> HttpResponse | None:
+        now = time.time()
+        last = request.session.get(LAST_ACTIVITY_KEY)
+        started = request.session.setdefault(AUTH_STARTED_KEY, now)
+        reason = ""
+        if last is not None and now - last > sessions.idle_timeout(user).total_seconds():
+            reason = sessions.EndReason.IDLE
+        elif now - started > settings.SESSION_ABSOLUTE_LIFETIME:
+            reason = sessions.EndReason.EXPIRED
+        if reason:
+            return self._log_out(request, user, reason)
+        if last is None or now - last >= ACTIVITY_WRITE_INTERVAL:
+            request.session[LAST_ACTIVITY_KEY] = now
+            record_ = sessions.web_session_of(request)
+            if record_ is not None:
+                sessions.touch(record_)
+        return None
+
+    def _log_out(self, request: HttpRequest, user: User, reason: str) -> HttpResponse:
+        session = sessions.web_session_of(request)
+        if session is not None:
+            sessions.session_end(session=session, reason=reason, actor=user, request=request)
+        else:
+            record(
+                action="accounts.session_ended",
+                actor=user,
+                target=user,
+                request=request,
+                details={"reason": reason},
+            )
+        logout(request)
+        message = (
+            "You were signed out after a period without activity, to protect your information."
+            if reason == sessions.EndReason.IDLE
+            else "Your session reached its maximum length. Please sign in again."
+        )
+        if wants_json(request):
+            return problem_response(status=401, code="SESSION_EXPIRED", detail=message)
+        messages.info(request, message)
+        return redirect(
+            f"{reverse(settings.LOGIN_URL)}?{urlencode({'next': request.get_full_path()})}"
+        )
+
+    @staticmethod
+    def _follow_rotation(request: HttpRequest) -> None:
+        public_id = (
+            request.session.get(sessions.WEB_SESSION_ID_KEY)
+            if hasattr(request, "session")
+            else None
+        )
+        key = request.session.session_key if public_id else None
+        if public_id and key:
+            AuthSession.objects.filter(public_id=public_id, ended_at__isnull=True).exclude(
+                session_key=key
+            ).update(session_key=key)
+
+
+class StaffMfaEnrolmentMiddleware:
+    """A staff member without a second factor reaches nothing but enrolment and sign-out."""
+
+    allowed_prefixes = (
+        "/accounts/security/",
+        "/accounts/logout/",
+        "/static/",
+        "/healthz",
+        "/readyz",
+        "/api/v1/account/mfa",
+    )
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            isinstance(user, User)
+            and user.is_authenticated
+            and user.is_staff_member
+            and not user.is_verified()  # type: ignore[attr-defined]  # set by OTPMiddleware
+            and not request.path.startswith(self.allowed_prefixes)
+        ):
+            if user_has_mfa(user):
+                # Has a factor but this session never passed it: sign in again, properly.
+                logout(request)
+                return redirect(
+                    f"{reverse(settings.LOGIN_URL)}?{urlencode({'next': request.get_full_path()})}"
+                )
+            if wants_json(request):
+                return problem_response(
+                    status=403,
+                    code="MFA_ENROLMENT_REQUIRED",
+                    detail="Staff accounts must set up two-factor authentication first.",
+                )
+            messages.warning(
+                request, "Staff accounts must set up two-factor authentication before continuing."
+            )
+            return redirect("accounts:security")
+        return self.get_response(request)

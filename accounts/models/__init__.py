@@ -1,0 +1,20 @@
+"""Models of the accounts app."""
+
+from accounts.models.directory import Department, StaffProfile
+from accounts.models.mfa import RecoveryCode, RecoveryCodeDevice, SmsDevice
+from accounts.models.patients import PatientProfile
+from accounts.models.sessions import ApiToken, AuthSession
+from accounts.models.user import User, UserManager
+
+__all__ = [
+    "ApiToken",
+    "AuthSession",
+    "Department",
+    "PatientProfile",
+    "RecoveryCode",
+    "RecoveryCodeDevice",
+    "SmsDevice",
+    "StaffProfile",
+    "User",
+    "UserManager",
+]

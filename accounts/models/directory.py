@@ -1,0 +1,55 @@
+"""The staff directory: departments and staff profiles (appointments build on them)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+
+
+class Department(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code = models.SlugField(
+        max_length=32, unique=True, help_text="Short stable code, e.g. cardiology."
+    )
+    name = models.CharField(max_length=120, unique=True)
+    description = models.TextField(blank=True, max_length=2000)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering: ClassVar = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StaffProfile(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff_profile"
+    )
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
+    )
+    title = models.CharField(
+        max_length=60, blank=True, help_text='e.g. "Dr", "Consultant", "Charge Nurse".'
+    )
+    specialty = models.CharField(max_length=120, blank=True)
+    licence_number = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering: ClassVar = ["user__full_name"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["licence_number"],
+                condition=~models.Q(licence_number=""),
+                name="accounts_staff_licence_unique",
+                violation_error_message="Another staff member already has this licence number.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.user.get_full_name()}".strip()

@@ -1,0 +1,50 @@
+"""The patient profile. Holds identifying data: never log its values."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+
+from accounts.validators import PHONE_HELP, validate_e164
+
+
+class PatientProfile(models.Model):
+    class Sex(models.TextChoices):
+        FEMALE = "female", "Female"
+        MALE = "male", "Male"
+        INTERSEX = "intersex", "Intersex"
+        UNKNOWN = "unknown", "Prefer not to say"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="patient_profile"
+    )
+    medical_record_number = models.CharField(max_length=12, unique=True, editable=False)
+    legal_name = models.CharField(max_length=150)
+    date_of_birth = models.DateField()
+    sex = models.CharField(max_length=16, choices=Sex.choices, default=Sex.UNKNOWN)
+    phone = models.CharField(
+        max_length=16, blank=True, validators=[validate_e164], help_text=PHONE_HELP
+    )
+    address_line1 = models.CharField("address line 1", max_length=120, blank=True)
+    address_line2 = models.CharField("address line 2", max_length=120, blank=True)
+    city = models.CharField(max_length=80, blank=True)
+    postal_code = models.CharField(max_length=16, blank=True)
+    country = models.CharField(
+        max_length=2, blank=True, help_text="ISO 3166 two-letter code, e.g. GB."
+    )
+    emergency_contact_name = models.CharField(max_length=150, blank=True)
+    emergency_contact_phone = models.CharField(
+        max_length=16, blank=True, validators=[validate_e164], help_text=PHONE_HELP
+    )
+    insurance_member_id = models.CharField(max_length=64, blank=True)
+    preferred_language = models.CharField(max_length=16, choices=settings.LANGUAGES, default="en")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering: ClassVar = ["legal_name"]
+
+    def __str__(self) -> str:
+        return f"Patient {self.medical_record_number}"

@@ -1,0 +1,88 @@
+"""Signed-in devices: a browser session or an API token family, listed and revocable alike."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+
+
+def token_digest(token: str) -> str:
+    """Tokens are 256-bit random strings: SHA-256 is a safe, indexable digest."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class AuthSession(models.Model):
+    class Kind(models.TextChoices):
+        WEB = "web", "Browser"
+        API = "api", "App"
+
+    class EndReason(models.TextChoices):
+        LOGOUT = "logout", "Signed out"
+        REVOKED = "revoked", "Revoked by the user"
+        PASSWORD_CHANGED = "password_changed", "Password changed"
+        IDLE = "idle", "Idle timeout"
+        EXPIRED = "expired", "Lifetime reached"
+        REFRESH_REUSE = "refresh_reuse", "Refresh token reused"
+        DEACTIVATED = "deactivated", "Account deactivated"
+        ADMIN = "admin", "Ended by an administrator"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="auth_sessions"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    session_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    mfa_device = models.CharField(
+        max_length=128, blank=True, help_text="Persistent id of the OTP device that verified it."
+    )
+    created_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    expires_at = models.DateTimeField(help_text="Absolute end of life.")
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=24, choices=EndReason.choices, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-last_seen_at"]
+        indexes: ClassVar = [
+            models.Index(fields=["user", "ended_at"], name="accounts_session_user_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} session {self.public_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_at is None
+
+    @property
+    def is_mfa_verified(self) -> bool:
+        return bool(self.mfa_device)
+
+
+class ApiToken(models.Model):
+    class Kind(models.TextChoices):
+        ACCESS = "access", "Access"
+        REFRESH = "refresh", "Refresh"
+
+    session = models.ForeignKey(AuthSession, on_delete=models.CASCADE, related_name="tokens")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    rotated_at = models.DateTimeField(
+        null=True, blank=True, help_text="Refresh tokens: when exchanged."
+    )
+
+    class Meta:
+        indexes: ClassVar = [
+            models.Index(fields=["session", "kind"], name="accounts_token_session_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} token"

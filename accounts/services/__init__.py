@@ -1,0 +1,1 @@
+"""Writes of the accounts app, by topic: users and profiles, auth, MFA, sessions."""

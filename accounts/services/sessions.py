@@ -1,0 +1,285 @@
+"""Signed-in sessions: browser sessions and API token families, listed and revoked alike.
+
+Every login creates an AuthSession. A browser session points at its Django session key;
+an API session owns its access and refresh tokens (the token family). Ending an
+AuthSession deletes the Django session or revokes the tokens at once.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from dataclasses import dataclass
+from importlib import import_module
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts.errors import InvalidToken, SessionNotFound
+from accounts.models import ApiToken, AuthSession, User
+from accounts.models.sessions import token_digest
+from audit.services import Outcome, record
+from hospital.http import client_ip, user_agent
+
+WEB_SESSION_ID_KEY = "_auth_session_id"
+LAST_SEEN_WRITE_INTERVAL = datetime.timedelta(seconds=60)
+
+EndReason = AuthSession.EndReason
+
+
+def idle_timeout(user: User) -> datetime.timedelta:
+    seconds = (
+        settings.SESSION_IDLE_TIMEOUT_STAFF
+        if user.is_staff_member
+        else settings.SESSION_IDLE_TIMEOUT_PATIENT
+    )
+    return datetime.timedelta(seconds=seconds)
+
+
+def absolute_lifetime() -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.SESSION_ABSOLUTE_LIFETIME)
+
+
+def _new_session(
+    *, user: User, kind: str, request: HttpRequest | None, mfa_device: str
+) -> AuthSession:
+    now = timezone.now()
+    return AuthSession(
+        user=user,
+        kind=kind,
+        ip_address=client_ip(request) if request else None,
+        user_agent=user_agent(request) if request else "",
+        mfa_device=mfa_device,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + absolute_lifetime(),
+    )
+
+
+@transaction.atomic
+def web_session_start(*, request: HttpRequest, user: User, mfa_device: str = "") -> AuthSession:
+    """Track a browser login. Called right after Django's login() has rotated the session id."""
+    session = _new_session(
+        user=user, kind=AuthSession.Kind.WEB, request=request, mfa_device=mfa_device
+    )
+    if not request.session.session_key:
+        request.session.save()
+    session.session_key = request.session.session_key
+    AuthSession.objects.filter(session_key=session.session_key).delete()
+    session.save()
+    request.session[WEB_SESSION_ID_KEY] = str(session.public_id)
+    return session
+
+
+def web_session_of(request: HttpRequest) -> AuthSession | None:
+    public_id: str | None = request.session.get(WEB_SESSION_ID_KEY)
+    if not public_id:
+        return None
+    return AuthSession.objects.filter(public_id=public_id, ended_at__isnull=True).first()
+
+
+def web_session_mark_verified(*, request: HttpRequest, device_id: str) -> None:
+    """The session passed a second factor (e.g. right after a staff member enrolled)."""
+    public_id: str | None = request.session.get(WEB_SESSION_ID_KEY)
+    if public_id:
+        AuthSession.objects.filter(public_id=public_id).update(mfa_device=device_id)
+
+
+def touch(session: AuthSession) -> None:
+    """Record activity, writing at most once a minute per session."""
+    now = timezone.now()
+    if now - session.last_seen_at >= LAST_SEEN_WRITE_INTERVAL:
+        AuthSession.objects.filter(pk=session.pk).update(last_seen_at=now)
+        session.last_seen_at = now
+
+
+def _end(sessions: QuerySet[AuthSession], reason: str) -> list[AuthSession]:
+    ended = list(sessions.filter(ended_at__isnull=True).select_for_update())
+    if not ended:
+        return []
+    now = timezone.now()
+    AuthSession.objects.filter(pk__in=[s.pk for s in ended]).update(ended_at=now, end_reason=reason)
+    ApiToken.objects.filter(session__in=ended).delete()
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for session in ended:
+        if session.session_key:
+            store(session_key=session.session_key).delete()
+    return ended
+
+
+@transaction.atomic
+def session_end(
+    *, session: AuthSession, reason: str, actor: User | None, request: HttpRequest | None = None
+) -> None:
+    for ended in _end(AuthSession.objects.filter(pk=session.pk), reason):
+        record(
+            action="accounts.session_ended",
+            actor=actor,
+            target=ended,
+            request=request,
+            details={"reason": reason, "kind": ended.kind},
+        )
+
+
+@transaction.atomic
+def session_revoke(
+    *, user: User, session_public_id: str, request: HttpRequest | None = None
+) -> None:
+    """The user ends one of their own sessions (another user's is a 404)."""
+    session = AuthSession.objects.filter(
+        user=user, public_id=session_public_id, ended_at__isnull=True
+    ).first()
+    if session is None:
+        raise SessionNotFound()
+    session_end(session=session, reason=EndReason.REVOKED, actor=user, request=request)
+
+
+@transaction.atomic
+def sessions_end_others(
+    *, user: User, keep: AuthSession | None, reason: str, request: HttpRequest | None = None
+) -> int:
+    """End every session of the user but ``keep`` (password change, "sign out everywhere else")."""
+    others = AuthSession.objects.filter(user=user)
+    if keep is not None:
+        others = others.exclude(pk=keep.pk)
+    ended = _end(others, reason)
+    if ended:
+        record(
+            action="accounts.sessions_ended",
+            actor=user,
+            target=user,
+            request=request,
+            details={"reason": reason, "count": len(ended)},
+        )
+    return len(ended)
+
+
+def sessions_active_for(*, user: User) -> QuerySet[AuthSession]:
+    return AuthSession.objects.filter(
+        user=user, ended_at__isnull=True, expires_at__gt=timezone.now()
+    )
+
+
+# --- API tokens ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    access_expires_at: datetime.datetime
+    refresh_expires_at: datetime.datetime
+    session: AuthSession
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "token_type": "Bearer",
+            "access_token": self.access_token,
+            "access_expires_at": self.access_expires_at,
+            "expires_in": settings.API_ACCESS_TOKEN_LIFETIME,
+            "refresh_token": self.refresh_token,
+            "refresh_expires_at": self.refresh_expires_at,
+            "session_id": str(self.session.public_id),
+        }
+
+
+def _issue_pair(session: AuthSession) -> TokenPair:
+    now = timezone.now()
+    access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    access_expires = min(
+        now + datetime.timedelta(seconds=settings.API_ACCESS_TOKEN_LIFETIME), session.expires_at
+    )
+    refresh_expires = min(now + idle_timeout(session.user), session.expires_at)
+    ApiToken.objects.bulk_create(
+        [
+            ApiToken(
+                session=session,
+                kind=ApiToken.Kind.ACCESS,
+                digest=token_digest(access),
+                created_at=now,
+                expires_at=access_expires,
+            ),
+            ApiToken(
+                session=session,
+                kind=ApiToken.Kind.REFRESH,
+                digest=token_digest(refresh),
+                created_at=now,
+                expires_at=refresh_expires,
+            ),
+        ]
+    )
+    return TokenPair(access, refresh, access_expires, refresh_expires, session)
+
+
+@transaction.atomic
+def api_session_start(
+    *, user: User, request: HttpRequest | None, mfa_device: str = ""
+) -> TokenPair:
+    """Open an API session (a token family) and issue its first token pair."""
+    session = _new_session(
+        user=user, kind=AuthSession.Kind.API, request=request, mfa_device=mfa_device
+    )
+    session.save()
+    return _issue_pair(session)
+
+
+def api_access_token_authenticate(token: str) -> AuthSession | None:
+    """The live session behind an access token, or None. One query."""
+    now = timezone.now()
+    found = (
+        ApiToken.objects.select_related("session__user")
+        .filter(
+            digest=token_digest(token),
+            kind=ApiToken.Kind.ACCESS,
+            expires_at__gt=now,
+            session__ended_at__isnull=True,
+            session__expires_at__gt=now,
+            session__user__is_active=True,
+        )
+        .first()
+    )
+    return found.session if found else None
+
+
+@transaction.atomic
+def api_tokens_refresh(*, refresh_token: str, request: HttpRequest | None = None) -> TokenPair:
+    """Exchange a refresh token for a new pair (rotation). Presenting a refresh token that was
+    already exchanged means it was stolen or replayed: the whole family is revoked."""
+    token = (
+        ApiToken.objects.select_for_update()
+        .select_related("session__user")
+        .filter(digest=token_digest(refresh_token or ""), kind=ApiToken.Kind.REFRESH)
+        .first()
+    )
+    if token is None:
+        raise InvalidToken()
+    session = token.session
+    now = timezone.now()
+    if token.rotated_at is not None:
+        _end(AuthSession.objects.filter(pk=session.pk), EndReason.REFRESH_REUSE)
+        record(
+            action="accounts.refresh_token_reused",
+            outcome=Outcome.DENIED,
+            actor=session.user,
+            target=session,
+            request=request,
+            details={"family_revoked": True},
+        )
+        raise InvalidToken(
+            "This refresh token was already used. For your safety, the session was ended: sign in again."
+        )
+    if (
+        session.ended_at is not None
+        or token.expires_at <= now
+        or session.expires_at <= now
+        or not session.user.is_active
+    ):
+        raise InvalidToken()
+    token.rotated_at = now
+    token.save(update_fields=["rotated_at"])
+    ApiToken.objects.filter(session=session, kind=ApiToken.Kind.ACCESS).delete()
+    AuthSession.objects.filter(pk=session.pk).update(last_seen_at=now)
+    return _issue_pair(session)

@@ -1,0 +1,34 @@
+"""The Django admin: staff with an admin-site role, in an OTP-verified session only."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django_otp.admin import OTPAdminSite
+
+
+class HospitalAdminSite(OTPAdminSite):
+    """django-otp's admin site (``has_permission`` requires ``user.is_verified()``), signing
+    in through the site's own login, which has the second-factor step."""
+
+    def __init__(self, name: str = "admin") -> None:
+        super().__init__(name)
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        user = request.user
+        return bool(super().has_permission(request) and getattr(user, "may_use_admin_site", False))
+
+    def login(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        if request.user.is_authenticated and not self.has_permission(request):
+            # Signed in, but not an admin or not verified: refuse rather than loop.
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        target = request.GET.get("next") or reverse("admin:index", current_app=self.name)
+        return redirect(f"{reverse('account_login')}?{urlencode({'next': target})}")

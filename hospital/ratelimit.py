@@ -1,0 +1,123 @@
+"""Rate limiting shared by every process: fixed-window counters in the default cache
+(Redis when REDIS_URL is set), keyed by scope and by IP or account.
+
+Apps declare their own rates; this module only counts and refuses. Over the limit,
+:class:`RateLimited` becomes a 429 with Retry-After: problem details on the API,
+a readable page on the web.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import math
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from hospital.errors import DomainError, problem_response, wants_json
+
+
+@dataclass(frozen=True)
+class Rate:
+    """``limit`` hits per ``period`` seconds."""
+
+    limit: int
+    period: int
+
+    @classmethod
+    def parse(cls, text: str) -> Rate:
+        """ "5/m", "10/5m", "100/h", "20/300s"."""
+        limit, _, window = text.partition("/")
+        units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+        multiplier = int(window[:-1]) if len(window) > 1 else 1
+        return cls(limit=int(limit), period=multiplier * units[window[-1]])
+
+
+class RateLimited(DomainError):
+    code = "RATE_LIMITED"
+    status = 429
+    default_message = "Too many attempts. Please wait before trying again."
+
+    def __init__(self, retry_after: int, message: str | None = None) -> None:
+        self.retry_after = max(1, retry_after)
+        minutes = math.ceil(self.retry_after / 60)
+        wait = f"{self.retry_after} seconds" if self.retry_after < 120 else f"{minutes} minutes"
+        super().__init__(message or f"Too many attempts. Please try again in {wait}.")
+
+
+def ip_key(ip: str | None) -> str:
+    """IPv6 clients are grouped by /64: one host usually owns the whole block."""
+    if not ip:
+        return "unknown"
+    address = ipaddress.ip_address(ip)
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address)
+    return ip
+
+
+def _cache_key(scope: str, subject: str, window: int) -> str:
+    digest = hashlib.sha256(subject.lower().encode()).hexdigest()[:32]  # no emails in Redis keys
+    return f"rl:{scope}:{digest}:{window}"
+
+
+def hit(scope: str, subject: str, rate: Rate) -> None:
+    """Count one attempt; raise RateLimited if this one is over the limit."""
+    if not settings.RATE_LIMITS_ENABLED:
+        return
+    now = time.time()
+    window = int(now // rate.period)
+    key = _cache_key(scope, subject, window)
+    cache.add(key, 0, timeout=rate.period + 1)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=rate.period + 1)
+        count = 1
+    if count > rate.limit:
+        raise RateLimited(retry_after=math.ceil((window + 1) * rate.period - now))
+
+
+def count(scope: str, subject: str, rate: Rate) -> int:
+    """Attempts so far in the current window (without counting one)."""
+    window = int(time.time() // rate.period)
+    return int(cache.get(_cache_key(scope, subject, window), 0))
+
+
+def reset(scope: str, subject: str, rate: Rate) -> None:
+    window = int(time.time() // rate.period)
+    cache.delete(_cache_key(scope, subject, window))
+
+
+def rate_limited_response(request: HttpRequest, error: RateLimited) -> HttpResponse:
+    if wants_json(request):
+        response: HttpResponse = problem_response(status=429, code=error.code, detail=error.message)
+    else:
+        response = render(
+            request,
+            "errors/error.html",
+            {"status": 429, "title": "Too many attempts", "message": error.message},
+            status=429,
+        )
+    response["Retry-After"] = str(error.retry_after)
+    return response
+
+
+class RateLimitMiddleware:
+    """Turns a RateLimited raised anywhere in a view into a 429 with Retry-After."""
+
+    def __init__(self, get_response):  # type: ignore[no-untyped-def]
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response: HttpResponse = self.get_response(request)
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, RateLimited):
+            return rate_limited_response(request, exception)
+        return None

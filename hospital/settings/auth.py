@@ -1,0 +1,127 @@
+"""Authentication: passwords, allauth account flows, django-otp MFA, sessions, tokens, rate limits."""
+
+import hashlib
+
+from hospital.settings.base import IS_PRODUCTION, SECRET_KEY, SITE_NAME, env
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    # allauth's backend looks emails up case-insensitively and resists timing attacks.
+    "allauth.account.auth_backends.AuthenticationBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Argon2id for new hashes. bcrypt hashes imported from the old system verify and are
+# re-hashed with Argon2id at the next successful login (Django upgrades to the first hasher).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "accounts.passwords.LegacyBcryptPasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+# NIST SP 800-63B rev. 4: length, not composition; no rotation; block common/breached ones.
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 15},
+    },
+    {"NAME": "accounts.passwords.MaximumLengthValidator", "OPTIONS": {"max_length": 256}},
+    {"NAME": "accounts.passwords.BreachedPasswordValidator"},
+    {"NAME": "accounts.passwords.ContextWordsValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+]
+
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "accounts:dashboard"
+LOGOUT_REDIRECT_URL = "home"
+
+# --- allauth: account flows ---------------------------------------------------------
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_FORMS = {
+    "login": "accounts.forms.HospitalLoginForm",
+    "signup": "accounts.forms.PatientSignupForm",
+    "change_password": "accounts.forms.HospitalChangePasswordForm",
+    "reset_password": "accounts.forms.HospitalResetPasswordForm",
+    "reset_password_from_key": "accounts.forms.HospitalResetPasswordKeyForm",
+}
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 2
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_MAX_EMAIL_ADDRESSES = 2
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False  # the current session stays; every other one ends
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_LOGIN_BY_CODE_ENABLED = False
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if IS_PRODUCTION else "http"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
+# Our own rate limiter (accounts.ratelimits) covers web and API alike, with Retry-After.
+ACCOUNT_RATE_LIMITS = False
+
+# --- django-otp: the one store of MFA devices -----------------------------------------
+OTP_TOTP_ISSUER = SITE_NAME
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_SMS_TOKEN_VALIDITY = 300
+OTP_SMS_THROTTLE_FACTOR = 1
+OTP_RECOVERY_THROTTLE_FACTOR = 1
+MFA_RECOVERY_CODE_COUNT = 10
+# Key for the recovery-code digests. Defaults to one derived from SECRET_KEY; set its own
+# value so that rotating SECRET_KEY does not invalidate everyone's recovery codes.
+MFA_RECOVERY_CODE_KEY = env.get_str(
+    "MFA_RECOVERY_CODE_KEY", hashlib.sha256(f"recovery-codes:{SECRET_KEY}".encode()).hexdigest()
+)
+OTP_WEBAUTHN_RP_ID = env.get_str("WEBAUTHN_RP_ID", "localhost")
+OTP_WEBAUTHN_RP_NAME = SITE_NAME
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env.get_list("WEBAUTHN_ALLOWED_ORIGINS", ["http://localhost:8000"])
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False  # a passkey is a second factor here
+
+# --- Sessions and tokens -------------------------------------------------------------
+SESSION_IDLE_TIMEOUT_STAFF = env.get_int("SESSION_IDLE_TIMEOUT_STAFF", 15 * 60, minimum=60)
+SESSION_IDLE_TIMEOUT_PATIENT = env.get_int("SESSION_IDLE_TIMEOUT_PATIENT", 30 * 60, minimum=60)
+SESSION_ABSOLUTE_LIFETIME = env.get_int("SESSION_ABSOLUTE_LIFETIME", 12 * 60 * 60, minimum=300)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+API_ACCESS_TOKEN_LIFETIME = env.get_int("API_ACCESS_TOKEN_LIFETIME", 5 * 60, minimum=30)
+API_MFA_PENDING_LIFETIME = 5 * 60
+
+# --- Abuse resistance -----------------------------------------------------------------
+RATE_LIMITS_ENABLED = env.get_bool("RATE_LIMITS_ENABLED", default=True)
+# Failed logins on one account before a proof-of-work challenge is required.
+LOGIN_CHALLENGE_AFTER_FAILURES = env.get_int("LOGIN_CHALLENGE_AFTER_FAILURES", 3, minimum=1)
+LOGIN_CHALLENGE_DIFFICULTY_BITS = env.get_int("LOGIN_CHALLENGE_DIFFICULTY_BITS", 18, minimum=1)
+
+# --- Outgoing messages ------------------------------------------------------------------
+EMAIL_BACKEND = {
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "locmem": "django.core.mail.backends.locmem.EmailBackend",
+}[env.get_choice("EMAIL_BACKEND", ("console", "smtp", "file", "locmem"), "console")]
+EMAIL_HOST = env.get_str("EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = env.get_int("EMAIL_PORT", 1025, minimum=1)
+EMAIL_HOST_USER = env.get_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env.get_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env.get_bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env.get_str(
+    "DEFAULT_FROM_EMAIL", "St. Example Hospital <no-reply@hospital.example>"
+)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+SMS_BACKEND = {
+    "file": "hospital.sms.backends.filebased.SmsBackend",
+    "locmem": "hospital.sms.backends.locmem.SmsBackend",
+    "twilio": "hospital.sms.backends.twilio.SmsBackend",
+}[env.get_choice("SMS_BACKEND", ("file", "locmem", "twilio"), "file")]
+TWILIO_API_URL = env.get_str("TWILIO_API_URL", "https://api.twilio.com")
+TWILIO_ACCOUNT_SID = env.get_str("TWILIO_ACCOUNT_SID")
+TWILIO_AUTH_TOKEN = env.get_str("TWILIO_AUTH_TOKEN")
+TWILIO_FROM_NUMBER = env.get_str("TWILIO_FROM_NUMBER")
