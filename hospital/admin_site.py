@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -22,13 +24,12 @@ class HospitalAdminSite(OTPAdminSite):
         user = request.user
         return bool(super().has_permission(request) and getattr(user, "may_use_admin_site", False))
 
+    @login_not_required
     def login(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
         if request.user.is_authenticated and not self.has_permission(request):
             # Signed in, but not an admin or not verified: refuse rather than loop.
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         target = request.GET.get("next") or reverse("admin:index", current_app=self.name)
         return redirect(f"{reverse('account_login')}?{urlencode({'next': target})}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -13,11 +14,13 @@ from hospital import readiness
 from hospital.errors import problem_response, wants_json
 
 
+@login_not_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
 
 
+@login_not_required
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -25,6 +28,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+@login_not_required
 @never_cache
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
@@ -88,6 +92,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     )
 
 
+@login_not_required
 def api_not_found(request: HttpRequest) -> HttpResponse:
     return problem_response(status=404, code="NOT_FOUND", detail="No API endpoint at this address.")
 

@@ -58,7 +58,7 @@ def user(db):
 
 @pytest.fixture
 def admin_user(db):
-    return UserFactory.create(is_staff=True, is_superuser=True)
+    return UserFactory.create(role="admin", is_superuser=True)
 
 
 @pytest.fixture
@@ -69,3 +69,29 @@ def settings_debug(settings):
 
 
 __all__ = ["IN_CI", "require_service", "settings"]
+
+
+def login_verified(client, user):
+    """Sign a staff user in with an OTP-verified session, as the login's 2FA step leaves it."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(
+        user=user, confirmed=True
+    ).first() or TOTPDevice.objects.create(user=user, name="Test authenticator", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
+
+
+def totp_code(device, *, steps_ahead: int = 0) -> str:
+    """The code an authenticator app would show now (or ``steps_ahead`` 30-second steps later)."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() + steps_ahead * device.step
+    return f"{totp.token():0{device.digits}d}"

@@ -9,11 +9,13 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.migrations.loader import MigrationLoader
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from accounts.selectors import user_get_by_email
 from accounts.services.users import user_create
 from audit.models import AuditEvent
+from tests.conftest import login_verified, totp_code
 from tests.factories import TEST_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -88,7 +90,7 @@ def test_user_create_audits_the_creation(admin_user):
     assert event.actor_role == "admin"
     assert event.target_type == "accounts.user"
     assert event.target_id == str(user.public_id)
-    assert event.details == {"is_staff": True, "is_superuser": False, "source": "test"}
+    assert event.details == {"role": "nurse", "is_superuser": False, "source": "test"}
 
 
 def test_an_invalid_email_creates_nothing():
@@ -99,23 +101,34 @@ def test_an_invalid_email_creates_nothing():
     assert AuditEvent.objects.count() == 0
 
 
-def test_admin_login_accepts_the_email_in_any_case(client, admin_user):
-    response = client.post(
-        "/admin/login/?next=/admin/",
-        {"username": admin_user.email.upper(), "password": TEST_PASSWORD},
-        follow=True,
-    )
+def test_the_admin_signs_in_through_the_site_login_and_its_second_factor(client, admin_user):
+    device = TOTPDevice.objects.create(user=admin_user, name="App", confirmed=True)
 
-    assert response.status_code == 200
-    assert response.context["user"] == admin_user
-    assert b"Site administration" in response.content
+    to_admin_login = client.get("/admin/")
+    to_login = client.get(to_admin_login["Location"])
+    password_step = client.post(
+        "/accounts/login/?next=/admin/",
+        {"login": admin_user.email.upper(), "password": TEST_PASSWORD},
+    )
+    otp_step = client.post("/accounts/2fa/verify/", {"method": "totp", "code": totp_code(device)})
+    admin_index = client.get("/admin/")
+
+    assert to_admin_login["Location"] == "/admin/login/?next=/admin/"
+    assert to_login["Location"] == "/accounts/login/?next=%2Fadmin%2F"
+    assert password_step.status_code == 302
+    assert password_step["Location"] == "/accounts/2fa/verify/"
+    assert otp_step.status_code == 302
+    assert otp_step["Location"] == "/admin/"
+    assert admin_index.status_code == 200
+    assert b"Site administration" in admin_index.content
 
 
 def test_admin_can_add_a_user_and_the_case_variant_duplicate_is_refused(client, admin_user):
-    client.force_login(admin_user)
+    login_verified(client, admin_user)
     form = {
         "email": "New.Doctor@Hospital.test",
         "full_name": "New Doctor",
+        "role": "doctor",
         "usable_password": "true",
         "password1": TEST_PASSWORD,
         "password2": TEST_PASSWORD,
@@ -133,7 +146,7 @@ def test_admin_can_add_a_user_and_the_case_variant_duplicate_is_refused(client, 
 
 
 def test_admin_user_list_and_change_pages_render(client, admin_user):
-    client.force_login(admin_user)
+    login_verified(client, admin_user)
     other = UserFactory.create()
 
     assert client.get("/admin/accounts/user/").status_code == 200

@@ -8,6 +8,7 @@ from django.test import RequestFactory
 
 from audit.models import AppendOnlyError, AuditEvent
 from audit.services import AuditTarget, Outcome, record
+from tests.conftest import login_verified
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -147,7 +148,7 @@ def test_the_database_refuses_a_delete_behind_the_code_on_postgresql():
 
 def test_the_admin_shows_audit_rows_read_only(client, admin_user):
     event = record(action="tests.visible_in_admin", actor=admin_user)
-    client.force_login(admin_user)
+    login_verified(client, admin_user)
 
     listing = client.get("/admin/audit/auditevent/")
     detail = client.get(f"/admin/audit/auditevent/{event.pk}/change/")

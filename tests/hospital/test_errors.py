@@ -112,6 +112,7 @@ def test_api_domain_error_keeps_its_code_and_status(client):
 def test_api_endpoints_are_closed_by_default(client):
     response = client.get("/api/test/closed/")
 
-    assert response.status_code == 403
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
     assert response.json()["code"] == "NOT_AUTHENTICATED"
     assert "secret" not in response.json()

@@ -8,6 +8,7 @@ import pytest
 from channels.testing import WebsocketCommunicator
 
 from hospital.asgi import application
+from tests.conftest import login_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -31,12 +32,12 @@ def test_home_page_has_accessible_landmarks(client):
 
 
 def test_signed_in_staff_see_the_administration_link(client, admin_user):
-    client.force_login(admin_user)
+    login_verified(client, admin_user)
 
     html = client.get("/").content.decode()
 
     assert 'href="/admin/"' in html
-    assert "Signed in as" in html
+    assert "Sign out" in html
 
 
 def test_static_files_are_served_by_whitenoise(client):

@@ -1,5 +1,6 @@
 """A URLconf for error tests: the real routes plus views that fail on purpose."""
 
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
@@ -17,14 +18,17 @@ class ExplodingError(Exception):
     pass
 
 
+@login_not_required
 def page_that_fails(request: HttpRequest) -> HttpResponse:
     raise ExplodingError("secret internals: patient MRN 12345")
 
 
+@login_not_required
 def page_that_is_suspicious(request: HttpRequest) -> HttpResponse:
     raise SuspiciousOperation("tampered")
 
 
+@login_not_required
 def page_that_is_forbidden(request: HttpRequest) -> HttpResponse:
     raise PermissionDenied
 
