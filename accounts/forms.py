@@ -22,7 +22,7 @@ from django.http import HttpRequest
 
 from accounts import ratelimits
 from accounts.errors import ChallengeRequired, InvalidCredentials
-from accounts.models import PatientProfile, StaffProfile, User
+from accounts.models import AuthSession, PatientProfile, StaffProfile, User
 from accounts.services import sessions
 from accounts.services.auth import login_check_password
 from accounts.services.users import (
@@ -130,18 +130,23 @@ class HospitalChangePasswordForm(ChangePasswordForm):
     """Changing the password ends every other session and API token of the account."""
 
     def save(self) -> None:
-        super().save()
         request = context.request  # allauth's middleware keeps the current request here
+        self.save_keeping(
+            session=sessions.web_session_of(request) if request else None, request=request
+        )
+
+    def save_keeping(self, *, session: AuthSession | None, request: HttpRequest | None) -> None:
+        """Change the password; every session but ``session`` ends (the API keeps its own)."""
+        super().save()
         record(
             action="accounts.password_changed", actor=self.user, target=self.user, request=request
         )
-        if request is not None:
-            sessions.sessions_end_others(
-                user=self.user,
-                keep=sessions.web_session_of(request),
-                reason=sessions.EndReason.PASSWORD_CHANGED,
-                request=request,
-            )
+        sessions.sessions_end_others(
+            user=self.user,
+            keep=session,
+            reason=sessions.EndReason.PASSWORD_CHANGED,
+            request=request,
+        )
 
 
 class HospitalResetPasswordForm(ResetPasswordForm):

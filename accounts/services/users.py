@@ -328,3 +328,25 @@ def user_deactivate(
     user.save(update_fields=["is_active"])
     sessions_end_others(user=user, keep=None, reason=EndReason.DEACTIVATED, request=request)
     record(action="accounts.deactivated", actor=deactivated_by, target=user, request=request)
+
+
+VERIFICATION_RESEND_PER_ACCOUNT = "1/3m"
+
+
+def email_verification_resend(*, email: str, request: HttpRequest) -> None:
+    """Send the confirmation link again to an unverified address. Silent either way (no
+    enumeration) and at most once every three minutes per address."""
+    from hospital import ratelimit
+
+    address = EmailAddress.objects.filter(email__iexact=email.strip(), verified=False).first()
+    if address is None:
+        return
+    try:
+        ratelimit.hit(
+            "verify-resend",
+            str(address.user_id),
+            ratelimit.Rate.parse(VERIFICATION_RESEND_PER_ACCOUNT),
+        )
+    except ratelimit.RateLimited:
+        return
+    address.send_confirmation(request)

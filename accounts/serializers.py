@@ -1,0 +1,227 @@
+"""API input and output shapes of the accounts app. Inputs only parse; services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from accounts.models import AuthSession, Department, PatientProfile, StaffProfile, User
+from accounts.services.mfa import Method
+
+
+class LoginInput(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(
+        max_length=256, trim_whitespace=False, style={"input_type": "password"}
+    )
+    challenge_token = serializers.CharField(max_length=512, required=False, allow_blank=True)
+    challenge_nonce = serializers.CharField(max_length=32, required=False, allow_blank=True)
+
+
+class TokenPairOutput(serializers.Serializer):
+    token_type = serializers.CharField()
+    access_token = serializers.CharField()
+    access_expires_at = serializers.DateTimeField()
+    expires_in = serializers.IntegerField(help_text="Seconds until the access token expires.")
+    refresh_token = serializers.CharField()
+    refresh_expires_at = serializers.DateTimeField()
+    session_id = serializers.UUIDField()
+
+
+class LoginOutput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["authenticated", "mfa_required"])
+    tokens = TokenPairOutput(required=False, help_text="When status is authenticated.")
+    mfa_enrolment_required = serializers.BooleanField(
+        required=False, help_text="Staff without a second factor: only MFA enrolment is open."
+    )
+    mfa_token = serializers.CharField(
+        required=False, help_text="When status is mfa_required: send it to /auth/mfa."
+    )
+    methods = serializers.ListField(child=serializers.CharField(), required=False)
+    expires_in = serializers.IntegerField(required=False)
+
+
+class MfaInput(serializers.Serializer):
+    mfa_token = serializers.CharField(max_length=1024)
+    method = serializers.ChoiceField(choices=[Method.TOTP, Method.SMS, Method.RECOVERY])
+    code = serializers.CharField(max_length=32)
+
+
+class MfaSmsInput(serializers.Serializer):
+    mfa_token = serializers.CharField(max_length=1024)
+
+
+class RefreshInput(serializers.Serializer):
+    refresh_token = serializers.CharField(max_length=128)
+
+
+class SignupInput(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(
+        max_length=256, trim_whitespace=False, style={"input_type": "password"}
+    )
+    legal_name = serializers.CharField(max_length=150)
+    date_of_birth = serializers.DateField()
+
+
+class EmailInput(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class KeyInput(serializers.Serializer):
+    key = serializers.CharField(max_length=256, help_text="The key from the link in the email.")
+
+
+class PasswordResetConfirmInput(serializers.Serializer):
+    key = serializers.CharField(
+        max_length=256, help_text="The part of the reset link after /key/, e.g. 2-cx6a8m-1d2f..."
+    )
+    password = serializers.CharField(max_length=256, trim_whitespace=False)
+
+
+class PasswordChangeInput(serializers.Serializer):
+    current_password = serializers.CharField(max_length=256, trim_whitespace=False)
+    new_password = serializers.CharField(max_length=256, trim_whitespace=False)
+
+
+class PasswordConfirmInput(serializers.Serializer):
+    password = serializers.CharField(
+        max_length=256, trim_whitespace=False, help_text="Your current password."
+    )
+
+
+class EmailChangeInput(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(
+        max_length=256, trim_whitespace=False, help_text="Your current password."
+    )
+
+
+class DetailOutput(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class MeOutput(serializers.ModelSerializer):
+    role_display = serializers.CharField(source="get_role_display")
+    mfa_enabled = serializers.BooleanField()
+    email_verified = serializers.BooleanField()
+
+    class Meta:
+        model = User
+        fields = (
+            "public_id",
+            "email",
+            "full_name",
+            "role",
+            "role_display",
+            "mfa_enabled",
+            "email_verified",
+            "date_joined",
+        )
+
+
+class PatientProfileSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PatientProfile
+        fields = (
+            "medical_record_number",
+            "legal_name",
+            "date_of_birth",
+            "sex",
+            "phone",
+            "address_line1",
+            "address_line2",
+            "city",
+            "postal_code",
+            "country",
+            "emergency_contact_name",
+            "emergency_contact_phone",
+            "insurance_member_id",
+            "preferred_language",
+            "updated_at",
+        )
+        read_only_fields = ("medical_record_number", "updated_at")
+        extra_kwargs: dict[str, dict[str, Any]] = {
+            "phone": {"validators": []},  # normalised to E.164 by the service
+            "emergency_contact_phone": {"validators": []},
+        }
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Department
+        fields = ("public_id", "code", "name", "description")
+
+
+class StaffProfileOutput(serializers.ModelSerializer):
+    department = DepartmentSerializer(allow_null=True)
+
+    class Meta:
+        model = StaffProfile
+        fields = ("title", "specialty", "licence_number", "department")
+
+
+class SessionOutput(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id")
+    current = serializers.SerializerMethodField()
+    mfa_verified = serializers.BooleanField(source="is_mfa_verified")
+
+    class Meta:
+        model = AuthSession
+        fields = (
+            "id",
+            "kind",
+            "ip_address",
+            "user_agent",
+            "created_at",
+            "last_seen_at",
+            "expires_at",
+            "mfa_verified",
+            "current",
+        )
+
+    def get_current(self, session: AuthSession) -> bool:
+        return session.pk == self.context.get("current_pk")
+
+
+class DeviceOutput(serializers.Serializer):
+    id = serializers.CharField(help_text="Pass it to /account/mfa/remove.")
+    method = serializers.ChoiceField(
+        choices=[Method.TOTP, Method.SMS, Method.RECOVERY, Method.PASSKEY]
+    )
+    name = serializers.CharField()
+    detail = serializers.CharField()
+    created_at = serializers.DateTimeField(allow_null=True)
+    last_used_at = serializers.DateTimeField(allow_null=True)
+
+
+class TotpSetupOutput(serializers.Serializer):
+    secret = serializers.CharField(help_text="Base32 key to type into an authenticator app.")
+    otpauth_url = serializers.CharField(help_text="otpauth:// URI for a QR code.")
+
+
+class CodeInput(serializers.Serializer):
+    code = serializers.CharField(max_length=16)
+
+
+class PhoneInput(serializers.Serializer):
+    phone = serializers.CharField(
+        max_length=32, help_text="E.164 or international format, e.g. +44 7700 900123."
+    )
+    password = serializers.CharField(
+        max_length=256, trim_whitespace=False, help_text="Your current password."
+    )
+
+
+class RecoveryCodesOutput(serializers.Serializer):
+    recovery_codes = serializers.ListField(child=serializers.CharField())
+
+
+class DeviceRemoveInput(serializers.Serializer):
+    device_id = serializers.CharField(max_length=128)
+    password = serializers.CharField(max_length=256, trim_whitespace=False)
+
+
+class EndedOutput(serializers.Serializer):
+    ended = serializers.IntegerField()

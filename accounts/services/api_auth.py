@@ -1,0 +1,128 @@
+"""The API's login: password, then (if the account has MFA) a second factor, then tokens.
+
+A password alone never yields a full-access token for an account with MFA: the first
+step returns a short-lived, single-use ``mfa_token`` that only /auth/mfa accepts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.http import HttpRequest
+
+from accounts.errors import EmailNotVerified, InvalidToken
+from accounts.models import User
+from accounts.services import mfa, sessions
+from accounts.services.auth import login_check_password, login_succeeded
+from audit.services import record
+from hospital import ratelimit
+
+_MFA_SALT = "accounts.api.mfa-pending"
+VERIFICATION_RESEND = ratelimit.Rate.parse("1/3m")
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    status: str  # "authenticated" | "mfa_required"
+    tokens: sessions.TokenPair | None = None
+    mfa_token: str = ""
+    methods: list[str] = field(default_factory=list)
+    mfa_enrolment_required: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        if self.status == "authenticated":
+            assert self.tokens is not None  # noqa: S101
+            return {
+                "status": self.status,
+                "tokens": self.tokens.as_dict(),
+                "mfa_enrolment_required": self.mfa_enrolment_required,
+            }
+        return {
+            "status": self.status,
+            "mfa_token": self.mfa_token,
+            "methods": self.methods,
+            "expires_in": settings.API_MFA_PENDING_LIFETIME,
+        }
+
+
+def _require_verified_email(request: HttpRequest, user: User) -> None:
+    if EmailAddress.objects.filter(user=user, verified=True).exists():
+        return
+    address = EmailAddress.objects.filter(user=user, primary=True).first()
+    if address is not None:
+        try:
+            ratelimit.hit("verify-resend", str(user.pk), VERIFICATION_RESEND)
+        except ratelimit.RateLimited:
+            pass  # one was sent moments ago
+        else:
+            address.send_confirmation(request)
+    raise EmailNotVerified("Confirm your email address first: we have sent you a new link.")
+
+
+def api_login(
+    *,
+    request: HttpRequest,
+    email: str,
+    password: str,
+    challenge_token: str = "",
+    challenge_nonce: str = "",
+) -> LoginOutcome:
+    user = login_check_password(
+        request=request,
+        email=email,
+        password=password,
+        challenge_token=challenge_token,
+        challenge_nonce=challenge_nonce,
+    )
+    _require_verified_email(request, user)
+    methods = [m for m in mfa.methods_available(user) if m != mfa.Method.PASSKEY]
+    if mfa.user_has_mfa(user) and methods:
+        token = signing.dumps({"u": str(user.public_id), "n": secrets.token_hex(8)}, salt=_MFA_SALT)
+        record(action="accounts.login_mfa_pending", actor=user, target=user, request=request)
+        return LoginOutcome(status="mfa_required", mfa_token=token, methods=methods)
+    tokens = sessions.api_session_start(user=user, request=request)
+    login_succeeded(request=request, user=user)
+    return LoginOutcome(
+        status="authenticated", tokens=tokens, mfa_enrolment_required=user.is_staff_member
+    )
+
+
+def mfa_pending_user(*, mfa_token: str) -> User:
+    try:
+        payload = signing.loads(
+            mfa_token, salt=_MFA_SALT, max_age=settings.API_MFA_PENDING_LIFETIME
+        )
+    except signing.BadSignature:
+        raise InvalidToken(
+            "The sign-in step expired. Start again with your email and password."
+        ) from None
+    user = User.objects.filter(public_id=payload.get("u"), is_active=True).first()
+    if user is None or cache.get(_spent_key(mfa_token)):
+        raise InvalidToken("The sign-in step expired. Start again with your email and password.")
+    return user
+
+
+def _spent_key(mfa_token: str) -> str:
+    return f"mfa-pending-spent:{hashlib.sha256(mfa_token.encode()).hexdigest()}"
+
+
+def api_login_mfa(*, request: HttpRequest, mfa_token: str, method: str, code: str) -> LoginOutcome:
+    """Second step: a valid code turns the pending login into a verified API session."""
+    user = mfa_pending_user(mfa_token=mfa_token)
+    device = mfa.otp_verify(user=user, method=method, code=code, request=request)
+    if not cache.add(_spent_key(mfa_token), 1, settings.API_MFA_PENDING_LIFETIME + 60):
+        raise InvalidToken("This sign-in step was already completed.")
+    tokens = sessions.api_session_start(user=user, request=request, mfa_device=device.persistent_id)
+    login_succeeded(request=request, user=user, mfa_method=method)
+    return LoginOutcome(status="authenticated", tokens=tokens)
+
+
+def api_login_sms(*, mfa_token: str) -> None:
+    user = mfa_pending_user(mfa_token=mfa_token)
+    mfa.sms_challenge_send(user=user)
