@@ -36,6 +36,18 @@ class AccountAdapter(DefaultAccountAdapter):
         )
         login_succeeded(request=request, user=user, mfa_method=method_of(device) if device else "")
 
+    def confirm_email(self, request: HttpRequest, email_address: Any) -> bool:
+        confirmed = bool(super().confirm_email(request, email_address))
+        if confirmed:
+            record(
+                action="accounts.email_verified",
+                actor=email_address.user,
+                target=email_address.user,
+                request=request,
+                details={"primary": bool(email_address.primary)},
+            )
+        return confirmed
+
     def logout(self, request: HttpRequest) -> None:
         user = request.user
         session = sessions.web_session_of(request)

@@ -83,6 +83,11 @@ class HospitalLoginForm(LoginForm):
             )
         except ChallengeRequired as error:
             self.challenge = error.challenge
+            # Re-rendered with the new challenge; static/js/challenge.js solves it.
+            self.data = self.data.copy()
+            self.data["challenge_token"] = error.challenge["token"]
+            self.data["challenge_nonce"] = ""
+            self.fields["challenge_token"].widget.attrs["data-difficulty-bits"] = error.challenge["difficulty_bits"]
             raise ValidationError(error.message, code=error.code) from None
         except InvalidCredentials as error:
             raise ValidationError(error.message, code=error.code) from None
@@ -220,7 +225,7 @@ class TotpConfirmForm(forms.Form):
 
 class SmsStartForm(forms.Form):
     phone = forms.CharField(
-        max_length=32, label="Mobile number", help_text="With country code, e.g. +44 7700 900123."
+        max_length=32, label="Mobile number", help_text="With country code, e.g. +44 7911 123456."
     )
 
 

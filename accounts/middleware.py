@@ -119,6 +119,7 @@ class StaffMfaEnrolmentMiddleware:
 
     allowed_prefixes = (
         "/accounts/security/",
+        "/accounts/reauthenticate/",
         "/accounts/logout/",
         "/static/",
         "/healthz",

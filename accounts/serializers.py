@@ -207,7 +207,7 @@ class CodeInput(serializers.Serializer):
 
 class PhoneInput(serializers.Serializer):
     phone = serializers.CharField(
-        max_length=32, help_text="E.164 or international format, e.g. +44 7700 900123."
+        max_length=32, help_text="E.164 or international format, e.g. +44 7911 123456."
     )
     password = serializers.CharField(
         max_length=256, trim_whitespace=False, help_text="Your current password."

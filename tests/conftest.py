@@ -95,3 +95,40 @@ def totp_code(device, *, steps_ahead: int = 0) -> str:
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = time.time() + steps_ahead * device.step
     return f"{totp.token():0{device.digits}d}"
+
+
+@pytest.fixture(autouse=True)
+def _sms_outbox(settings):
+    """SMS go to hospital.sms.outbox in tests, like mail.outbox."""
+    from hospital import sms
+
+    settings.SMS_BACKEND = "hospital.sms.backends.locmem.SmsBackend"
+    sms.outbox.clear()
+    yield sms.outbox
+    sms.outbox.clear()
+
+
+@pytest.fixture
+def sms_outbox(_sms_outbox):
+    return _sms_outbox
+
+
+def web_login(client, email, password=None):
+    """Sign in through the real login form; returns the response (a redirect on success)."""
+    from tests.factories import TEST_PASSWORD
+
+    return client.post("/accounts/login/", {"login": email, "password": password or TEST_PASSWORD})
+
+
+@pytest.fixture
+def patient(db):
+    from tests.factories import PatientProfileFactory
+
+    return PatientProfileFactory.create().user
+
+
+@pytest.fixture
+def doctor(db):
+    from tests.factories import StaffProfileFactory
+
+    return StaffProfileFactory.create().user

@@ -29,6 +29,7 @@ class AuthSession(models.Model):
         REFRESH_REUSE = "refresh_reuse", "Refresh token reused"
         DEACTIVATED = "deactivated", "Account deactivated"
         ADMIN = "admin", "Ended by an administrator"
+        ROLE_CHANGED = "role_changed", "Role changed"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(

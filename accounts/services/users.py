@@ -86,6 +86,10 @@ def user_set_role(
         request=request,
         details={"from": previous, "to": role},
     )
+    # A privilege change: the user signs in again, which gives every session a new id.
+    from accounts.services.sessions import EndReason, sessions_end_others
+
+    sessions_end_others(user=user, keep=None, reason=EndReason.ROLE_CHANGED, request=request)
     return user
 
 

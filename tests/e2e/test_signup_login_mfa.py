@@ -1,0 +1,168 @@
+"""End to end, in a real browser: a patient signs up, confirms the email address, sets up an
+authenticator app, signs out and signs in again with the password and a TOTP code.
+
+Runs Debian's headless Chromium (never a Playwright-downloaded one) against pytest-django's
+``live_server``, which serves the app from a thread of this process: the emails it sends land
+in ``mailoutbox``.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.core import mail
+from django_otp.oath import TOTP
+from playwright.sync_api import ConsoleMessage, Page, expect, sync_playwright
+
+from tests.conftest import IN_CI
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+EMAIL = "ada.patient@example.org"
+PASSWORD = "a quiet lighthouse keeps watch over winter seas"
+CONFIRM_LINK = re.compile(r"https?://[^\s\"'<>]+/accounts/confirm-email/[^/\s\"'<>]+/")
+UI_TIMEOUT_MS = 15_000
+
+
+@pytest.fixture(autouse=True)
+def _allow_orm_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Playwright's sync API runs an asyncio event loop in the main thread, so Django's
+    # async-safety check mistakes any ORM call made from the test (or from pytest-django's
+    # fixtures while the browser is open) for a call from async code. Nothing here is
+    # async: the ORM is only ever called synchronously, so the check is a false alarm.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def chromium_path() -> str:
+    path = shutil.which("chromium")
+    if path is None:
+        message = "chromium is not installed (apt-get install -y chromium)."
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture
+def browser_page(chromium_path: str) -> Iterator[tuple[Page, list[str]]]:
+    """A fresh browser page and the list its console errors are collected into."""
+    console_errors: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            console_errors.append(message.text)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context().new_page()
+            page.set_default_timeout(UI_TIMEOUT_MS)
+            page.on("console", on_console)
+            yield page, console_errors
+        finally:
+            browser.close()
+
+
+def totp_code_for(secret: str, *, at: float) -> str:
+    """What an authenticator app holding ``secret`` (base32) shows at time ``at``."""
+    totp = TOTP(base64.b32decode(secret), step=30, t0=0, digits=6)
+    totp.time = at
+    return f"{totp.token():06d}"
+
+
+def csp_violations(console_errors: list[str]) -> list[str]:
+    return [text for text in console_errors if "content security policy" in text.lower()]
+
+
+def sign_in(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("input[name=login]", EMAIL)
+    page.fill("input[name=password]", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_patient_signs_up_verifies_email_enrols_totp_and_signs_in_with_it(
+    live_server, mailoutbox: list[mail.EmailMessage], browser_page, tmp_path: Path
+) -> None:
+    page, console_errors = browser_page
+    base_url = live_server.url
+
+    # 1. Sign up.
+    page.goto(f"{base_url}/accounts/signup/")
+    page.fill("input[name=email]", EMAIL)
+    page.fill("input[name=legal_name]", "Ada Lovelace")
+    page.fill("input[name=date_of_birth]", "1990-04-12")
+    page.fill("input[name=password1]", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/accounts/confirm-email/$"))
+    assert not csp_violations(console_errors), console_errors
+
+    # 2. Confirm the address with the link from the email.
+    assert len(mailoutbox) == 1, [message.subject for message in mailoutbox]
+    assert mailoutbox[0].to == [EMAIL]
+    link = CONFIRM_LINK.search(mailoutbox[0].body)
+    assert link is not None, mailoutbox[0].body
+    page.goto(link.group(0))
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "/accounts/confirm-email/" not in page.url
+
+    # 3. Sign in with the password (no second factor yet).
+    sign_in(page, base_url)
+    expect(page).to_have_url(f"{base_url}/accounts/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("My account")
+
+    # 4. Set up an authenticator app.
+    page.goto(f"{base_url}/accounts/security/")
+    page.get_by_role("link", name="Authenticator app").click()
+    page.wait_for_load_state()
+    if "/accounts/reauthenticate/" in page.url:
+        page.fill("input[name=password]", PASSWORD)
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_load_state()
+    expect(page).to_have_url(f"{base_url}/accounts/security/totp/")
+    secret = page.get_by_test_id("totp-secret").inner_text().strip()
+    assert re.fullmatch(r"[A-Z2-7]+=*", secret), secret
+    page.fill("input[name=code]", totp_code_for(secret, at=time.time()))
+    page.get_by_role("button", name="Confirm").click()
+    recovery_codes = page.get_by_test_id("recovery-codes").locator("li")
+    expect(recovery_codes).to_have_count(10)
+    page.get_by_role("link", name="I have saved them").click()
+    expect(page).to_have_url(f"{base_url}/accounts/security/")
+
+    # 5. Sign out (allauth may ask to confirm on its own page).
+    page.locator("nav").get_by_role("button", name="Sign out").click()
+    page.wait_for_load_state()
+    if "/accounts/logout/" in page.url:
+        page.locator("main").get_by_role("button", name="Sign out").click()
+        page.wait_for_load_state()
+    expect(page.locator("nav").get_by_role("link", name="Sign in")).to_be_visible()
+
+    # 6. Sign in again: the password, then a code. The enrolment code may not be replayed,
+    # so send the next step's code (the server accepts one step of clock drift).
+    sign_in(page, base_url)
+    expect(page).to_have_url(f"{base_url}/accounts/2fa/verify/")
+    page.fill("input[name=code]", totp_code_for(secret, at=time.time() + 30))
+    page.get_by_role("button", name="Verify").click()
+    expect(page).to_have_url(f"{base_url}/accounts/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("My account")
+    expect(page.locator("main")).to_contain_text(re.compile(r"MRN\d{9}"))
+
+    page.screenshot(path=str(tmp_path / "signed-in-with-totp.png"), full_page=True)
+    assert not csp_violations(console_errors), console_errors
