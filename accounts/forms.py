@@ -84,10 +84,13 @@ class HospitalLoginForm(LoginForm):
         except ChallengeRequired as error:
             self.challenge = error.challenge
             # Re-rendered with the new challenge; static/js/challenge.js solves it.
-            self.data = self.data.copy()
-            self.data["challenge_token"] = error.challenge["token"]
-            self.data["challenge_nonce"] = ""
-            self.fields["challenge_token"].widget.attrs["data-difficulty-bits"] = error.challenge["difficulty_bits"]
+            data: Any = self.data.copy()
+            data["challenge_token"] = error.challenge["token"]
+            data["challenge_nonce"] = ""
+            self.data = data
+            self.fields["challenge_token"].widget.attrs["data-difficulty-bits"] = error.challenge[
+                "difficulty_bits"
+            ]
             raise ValidationError(error.message, code=error.code) from None
         except InvalidCredentials as error:
             raise ValidationError(error.message, code=error.code) from None

@@ -21,8 +21,8 @@ from accounts.services.mfa import user_has_mfa
 from audit.services import record
 from hospital.errors import problem_response, wants_json
 
-LAST_ACTIVITY_KEY = "_last_activity"
-AUTH_STARTED_KEY = "_auth_started"
+LAST_ACTIVITY_KEY = sessions.LAST_ACTIVITY_KEY
+AUTH_STARTED_KEY = sessions.AUTH_STARTED_KEY
 # Activity is written to the session at most this often (one session write per window).
 ACTIVITY_WRITE_INTERVAL = 30
 

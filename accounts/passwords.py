@@ -33,7 +33,11 @@ class LegacyBcryptPasswordHasher(BCryptPasswordHasher):
         if algorithm != self.algorithm:
             return False
         candidate = password.encode()[:_BCRYPT_MAX_BYTES]
-        return constant_time_compare(data.encode(), bcrypt.hashpw(candidate, data.encode()))
+        try:
+            computed = bcrypt.hashpw(candidate, data.encode())
+        except ValueError:  # a corrupt stored hash: refuse, never crash the login
+            return False
+        return constant_time_compare(data.encode(), computed)
 
     def encode(self, password: str, salt: str) -> str:
         return super().encode(password.encode()[:_BCRYPT_MAX_BYTES].decode(errors="ignore"), salt)

@@ -7,6 +7,7 @@ what it does not. Templates carry no inline scripts or styles, so 'self' suffice
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
@@ -36,6 +37,14 @@ PERMISSIONS_POLICY = ", ".join(
         "publickey-credentials-get=(self)",
     )
 )
+
+
+def add_static_headers(headers: Any, path: str, url: str) -> None:
+    """WhiteNoise hook: static files (an SVG opened directly, say) get the same policy."""
+    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    headers["Permissions-Policy"] = PERMISSIONS_POLICY
+    headers["X-Frame-Options"] = "DENY"
+    headers["Cross-Origin-Resource-Policy"] = "same-origin"
 
 
 class SecurityHeadersMiddleware:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
+import time
 from dataclasses import dataclass
 from importlib import import_module
 
@@ -25,6 +26,8 @@ from audit.services import Outcome, record
 from hospital.http import client_ip, user_agent
 
 WEB_SESSION_ID_KEY = "_auth_session_id"
+LAST_ACTIVITY_KEY = "_last_activity"
+AUTH_STARTED_KEY = "_auth_started"
 LAST_SEEN_WRITE_INTERVAL = datetime.timedelta(seconds=60)
 
 EndReason = AuthSession.EndReason
@@ -71,6 +74,7 @@ def web_session_start(*, request: HttpRequest, user: User, mfa_device: str = "")
     AuthSession.objects.filter(session_key=session.session_key).delete()
     session.save()
     request.session[WEB_SESSION_ID_KEY] = str(session.public_id)
+    request.session[AUTH_STARTED_KEY] = request.session[LAST_ACTIVITY_KEY] = time.time()
     return session
 
 
@@ -244,40 +248,52 @@ def api_access_token_authenticate(token: str) -> AuthSession | None:
     return found.session if found else None
 
 
-@transaction.atomic
 def api_tokens_refresh(*, refresh_token: str, request: HttpRequest | None = None) -> TokenPair:
     """Exchange a refresh token for a new pair (rotation). Presenting a refresh token that was
     already exchanged means it was stolen or replayed: the whole family is revoked."""
-    token = (
-        ApiToken.objects.select_for_update()
-        .select_related("session__user")
-        .filter(digest=token_digest(refresh_token or ""), kind=ApiToken.Kind.REFRESH)
-        .first()
-    )
-    if token is None:
-        raise InvalidToken()
-    session = token.session
-    now = timezone.now()
-    if token.rotated_at is not None:
-        _end(AuthSession.objects.filter(pk=session.pk), EndReason.REFRESH_REUSE)
-        record(
-            action="accounts.refresh_token_reused",
-            outcome=Outcome.DENIED,
-            actor=session.user,
-            target=session,
-            request=request,
-            details={"family_revoked": True},
+    # The revocation must commit even though the caller gets an error: decide inside the
+    # transaction, raise after it.
+    with transaction.atomic():
+        token = (
+            ApiToken.objects.select_for_update()
+            .select_related("session__user")
+            .filter(digest=token_digest(refresh_token or ""), kind=ApiToken.Kind.REFRESH)
+            .first()
         )
+        if token is None:
+            pair = None
+        elif token.rotated_at is not None:
+            _end(AuthSession.objects.filter(pk=token.session_id), EndReason.REFRESH_REUSE)
+            record(
+                action="accounts.refresh_token_reused",
+                outcome=Outcome.DENIED,
+                actor=token.session.user,
+                target=token.session,
+                request=request,
+                details={"family_revoked": True},
+            )
+            pair = None
+        else:
+            pair = _rotate(token)
+    if pair is None and token is not None and token.rotated_at is not None:
         raise InvalidToken(
             "This refresh token was already used. For your safety, the session was ended: sign in again."
         )
+    if pair is None:
+        raise InvalidToken()
+    return pair
+
+
+def _rotate(token: ApiToken) -> TokenPair | None:
+    session = token.session
+    now = timezone.now()
     if (
         session.ended_at is not None
         or token.expires_at <= now
         or session.expires_at <= now
         or not session.user.is_active
     ):
-        raise InvalidToken()
+        return None
     token.rotated_at = now
     token.save(update_fields=["rotated_at"])
     ApiToken.objects.filter(session=session, kind=ApiToken.Kind.ACCESS).delete()

@@ -310,9 +310,11 @@ def user_import_legacy(*, email: str, bcrypt_hash: str, full_name: str = "") -> 
 
     The hash verifies as it is and is replaced by an Argon2id hash at the first login.
     """
-    if not bcrypt_hash.startswith(("$2a$", "$2b$", "$2y$")) or len(bcrypt_hash) != 60:
+    if not _is_readable_bcrypt_hash(bcrypt_hash):
         raise ValidationError(
-            {"password": "Expected a bcrypt hash such as $2b$12$... (60 characters)."}
+            {
+                "password": "Expected a bcrypt hash such as $2b$12$... (60 characters) that bcrypt can read."
+            }
         )
     user = user_create(email=email, password=None, full_name=full_name, source="legacy_import")
     user.password = f"bcrypt${bcrypt_hash}"
@@ -354,3 +356,19 @@ def email_verification_resend(*, email: str, request: HttpRequest) -> None:
     except ratelimit.RateLimited:
         return
     address.send_confirmation(request)
+
+
+def _is_readable_bcrypt_hash(value: str) -> bool:
+    """A 60-character $2a$/$2b$/$2y$ hash with a sane cost that bcrypt accepts."""
+    import bcrypt
+
+    if len(value) != 60 or not value.startswith(("$2a$", "$2b$", "$2y$")):
+        return False
+    cost = value[4:6]
+    if not cost.isdigit() or not 4 <= int(cost) <= 16:  # higher costs would stall every login
+        return False
+    try:
+        bcrypt.checkpw(b"probe", value.encode())
+    except ValueError:
+        return False
+    return True

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from hospital.security_headers import add_static_headers
 from hospital.settings.environment import ConfigurationError, Environment
 
 env = Environment.from_os()
@@ -70,9 +71,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "accounts.middleware.SessionLifetimeMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "hospital.security_headers.SecurityHeadersMiddleware",
     "accounts.middleware.LoginRequiredMiddleware",
@@ -141,3 +142,5 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not IS_PRODUCTION
+# WhiteNoise answers before the middleware that adds security headers: add them here too.
+WHITENOISE_ADD_HEADERS_FUNCTION = add_static_headers

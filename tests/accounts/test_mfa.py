@@ -34,7 +34,9 @@ def test_totp_enrolment_shows_a_qr_code_and_confirms_with_a_code(client, patient
     _reauthenticate(client)
 
     page = client.get("/accounts/security/totp/")
-    secret = re.search(r'data-testid="totp-secret"[^>]*>([A-Z2-7]+)<', page.content.decode()).group(1)
+    secret = re.search(r'data-testid="totp-secret"[^>]*>([A-Z2-7]+)<', page.content.decode()).group(
+        1
+    )
     device = TOTPDevice.objects.get(user=patient, confirmed=False)
     wrong = client.post("/accounts/security/totp/", {"code": "000000"})
     right = client.post("/accounts/security/totp/", {"code": totp_code(device)})
@@ -48,7 +50,10 @@ def test_totp_enrolment_shows_a_qr_code_and_confirms_with_a_code(client, patient
     assert len(right.context["codes"]) == 10
     device.refresh_from_db()
     assert device.confirmed
-    assert AuditEvent.objects.filter(action="accounts.mfa_enrolled", details__method="totp").count() == 1
+    assert (
+        AuditEvent.objects.filter(action="accounts.mfa_enrolled", details__method="totp").count()
+        == 1
+    )
     # The codes are stored only as hashes.
     stored = set(RecoveryCode.objects.values_list("digest", flat=True))
     assert not stored & set(right.context["codes"])
@@ -105,7 +110,10 @@ def test_one_step_of_clock_drift_is_tolerated(patient_with_totp, steps, accepted
     patient, device, _ = patient_with_totp
 
     if accepted:
-        assert mfa.otp_verify(user=patient, method="totp", code=totp_code(device, steps_ahead=steps)) == device
+        assert (
+            mfa.otp_verify(user=patient, method="totp", code=totp_code(device, steps_ahead=steps))
+            == device
+        )
     else:
         with pytest.raises(mfa.InvalidOtp):
             mfa.otp_verify(user=patient, method="totp", code=totp_code(device, steps_ahead=steps))
@@ -137,7 +145,9 @@ def test_regenerated_recovery_codes_replace_the_old_ones(patient_with_totp):
     assert not set(old_codes) & set(new_codes)
 
 
-def test_sms_enrolment_and_sms_login(client, patient, sms_outbox, django_capture_on_commit_callbacks):
+def test_sms_enrolment_and_sms_login(
+    client, patient, sms_outbox, django_capture_on_commit_callbacks
+):
     web_login(client, patient.email)
     _reauthenticate(client)
 
@@ -194,7 +204,9 @@ def test_staff_cannot_remove_their_last_factor(client, doctor):
     device = login_verified(client, doctor)
     _reauthenticate(client)
 
-    response = client.post("/accounts/security/remove/", {"device_id": device.persistent_id}, follow=True)
+    response = client.post(
+        "/accounts/security/remove/", {"device_id": device.persistent_id}, follow=True
+    )
 
     assert "must keep at least one" in response.content.decode()
     assert TOTPDevice.objects.filter(pk=device.pk).exists()

@@ -87,7 +87,9 @@ def test_an_unverified_patient_cannot_sign_in_until_the_link_is_opened(client, m
         ({"password1": "correct horse battery staple"}, "password1", "too common"),
     ],
 )
-def test_sign_up_refuses_bad_input_clearly_and_creates_nothing(client, mailoutbox, overrides, field, message):
+def test_sign_up_refuses_bad_input_clearly_and_creates_nothing(
+    client, mailoutbox, overrides, field, message
+):
     response = _signup(client, **overrides)
 
     assert response.status_code == 200
@@ -144,7 +146,9 @@ def test_login_rotates_the_session_id_and_records_the_session(client, patient):
     assert session.ended_at is None
 
 
-def test_password_reset_answers_the_same_for_known_and_unknown_addresses(client, mailoutbox, patient):
+def test_password_reset_answers_the_same_for_known_and_unknown_addresses(
+    client, mailoutbox, patient
+):
     known = client.post("/accounts/password/reset/", {"email": patient.email})
     unknown = client.post("/accounts/password/reset/", {"email": "nobody@example.org"})
 
@@ -155,7 +159,9 @@ def test_password_reset_answers_the_same_for_known_and_unknown_addresses(client,
     assert "/accounts/password/reset/key/" not in mailoutbox[1].body
 
 
-def test_password_reset_link_sets_a_new_password_and_ends_every_session(client, mailoutbox, patient):
+def test_password_reset_link_sets_a_new_password_and_ends_every_session(
+    client, mailoutbox, patient
+):
     other_browser = type(client)()
     web_login(other_browser, patient.email)
     client.post("/accounts/password/reset/", {"email": patient.email})
@@ -196,7 +202,11 @@ def test_password_change_with_a_wrong_current_password_changes_nothing(client, p
 
     response = client.post(
         "/accounts/password/change/",
-        {"oldpassword": "not my current passphrase", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+        {
+            "oldpassword": "not my current passphrase",
+            "password1": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+        },
     )
 
     patient.refresh_from_db()
@@ -205,11 +215,15 @@ def test_password_change_with_a_wrong_current_password_changes_nothing(client, p
     assert patient.check_password(TEST_PASSWORD)
 
 
-def test_email_change_takes_effect_only_once_the_new_address_is_verified(client, mailoutbox, patient):
+def test_email_change_takes_effect_only_once_the_new_address_is_verified(
+    client, mailoutbox, patient
+):
     web_login(client, patient.email)
     old_email = patient.email
 
-    needs_password = client.post("/accounts/email/", {"email": "new.address@example.org", "action_add": ""})
+    needs_password = client.post(
+        "/accounts/email/", {"email": "new.address@example.org", "action_add": ""}
+    )
     client.post(needs_password["Location"], {"password": TEST_PASSWORD})
     client.post("/accounts/email/", {"email": "new.address@example.org", "action_add": ""})
     patient.refresh_from_db()
@@ -223,7 +237,9 @@ def test_email_change_takes_effect_only_once_the_new_address_is_verified(client,
     assert needs_password["Location"].startswith("/accounts/reauthenticate/")
     assert still_old == old_email
     assert patient.email == "new.address@example.org"
-    assert list(EmailAddress.objects.filter(user=patient).values_list("email", flat=True)) == ["new.address@example.org"]
+    assert list(EmailAddress.objects.filter(user=patient).values_list("email", flat=True)) == [
+        "new.address@example.org"
+    ]
 
 
 def test_deactivation_needs_the_password_and_ends_all_sessions(client, patient):
@@ -238,7 +254,9 @@ def test_deactivation_needs_the_password_and_ends_all_sessions(client, patient):
     assert patient.is_active is False
     assert client.get("/accounts/").status_code == 302
     assert web_login(client, patient.email).status_code == 200  # refused: form shown again
-    assert AuditEvent.objects.filter(action="accounts.deactivated", target_id=str(patient.public_id)).exists()
+    assert AuditEvent.objects.filter(
+        action="accounts.deactivated", target_id=str(patient.public_id)
+    ).exists()
 
 
 def test_pages_refuse_a_form_posted_without_csrf_token(patient):

@@ -116,7 +116,7 @@ def test_patient_signs_up_verifies_email_enrols_totp_and_signs_in_with_it(
     # 2. Confirm the address with the link from the email.
     assert len(mailoutbox) == 1, [message.subject for message in mailoutbox]
     assert mailoutbox[0].to == [EMAIL]
-    link = CONFIRM_LINK.search(mailoutbox[0].body)
+    link = CONFIRM_LINK.search(str(mailoutbox[0].body))
     assert link is not None, mailoutbox[0].body
     page.goto(link.group(0))
     page.locator("main form button[type=submit]").click()

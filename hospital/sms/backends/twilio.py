@@ -27,8 +27,16 @@ class SmsBackend:
                 "Twilio is not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER)."
             )
         url = f"{settings.TWILIO_API_URL.rstrip('/')}/2010-04-01/Accounts/{urllib.parse.quote(account)}/Messages.json"
-        if not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
-            raise SmsDeliveryError("TWILIO_API_URL must use https.")
+        parts = urllib.parse.urlsplit(url)
+        local_stand_in = (
+            parts.scheme == "http"
+            and parts.hostname in {"127.0.0.1", "localhost"}
+            and not parts.username
+        )
+        if parts.scheme != "https" and not local_stand_in:
+            raise SmsDeliveryError(
+                "TWILIO_API_URL must use https (plain http only for a stand-in on 127.0.0.1)."
+            )
         form = urllib.parse.urlencode(
             {"To": message.to, "From": settings.TWILIO_FROM_NUMBER, "Body": message.body}
         ).encode()
