@@ -84,7 +84,7 @@ class HospitalLoginForm(LoginForm):
         except ChallengeRequired as error:
             self.challenge = error.challenge
             # Re-rendered with the new challenge; static/js/challenge.js solves it.
-            data: Any = self.data.copy()
+            data: Any = self.data.copy()  # type: ignore[has-type]
             data["challenge_token"] = error.challenge["token"]
             data["challenge_nonce"] = ""
             self.data = data
