@@ -22,6 +22,7 @@ class ChallengeRequired(DomainError):
     def __init__(self, challenge: dict[str, object], message: str | None = None) -> None:
         super().__init__(message)
         self.challenge = challenge
+        self.extra = {"challenge": challenge}
 
 
 class EmailNotVerified(DomainError):

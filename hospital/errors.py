@@ -36,6 +36,8 @@ class DomainError(Exception):
 
     def __init__(self, message: str | None = None, *, code: str | None = None) -> None:
         self.message = message or self.default_message
+        # Extra members of the problem body (e.g. a challenge to solve); never secrets.
+        self.extra: dict[str, Any] = {}
         if code is not None:
             self.code = code
         super().__init__(self.message)
@@ -106,7 +108,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
 
     if isinstance(exc, DomainError):
         response = Response(
-            problem_body(status=exc.status, code=exc.code, detail=exc.message),
+            {**problem_body(status=exc.status, code=exc.code, detail=exc.message), **exc.extra},
             status=exc.status,
             content_type=PROBLEM_CONTENT_TYPE,
         )

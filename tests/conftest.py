@@ -44,6 +44,14 @@ def _required_services(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = [
+        "tests.hashers.FastArgon2PasswordHasher",
+        *settings.PASSWORD_HASHERS[1:],
+    ]
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache() -> Iterator[None]:
     """Each test starts with an empty cache (in CI the cache is a dedicated Redis database)."""
     cache.clear()
