@@ -203,6 +203,6 @@ def test_the_counters_live_in_redis_so_every_worker_shares_them(patient):
 
     keys = redis.Redis.from_url(settings.REDIS_URL).keys("*rl:login:account:*")
 
-    assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
+    assert str(settings.CACHES["default"]["BACKEND"]).endswith("RedisCache")
     assert len(keys) == 1
     assert patient.email.encode() not in keys[0]  # no emails in Redis key names
