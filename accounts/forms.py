@@ -30,6 +30,7 @@ from accounts.services.users import (
     date_of_birth_in_future,
     patient_signup_complete,
 )
+from accounts.validators import normalize_phone
 from audit.services import record
 from hospital.http import client_ip
 
@@ -192,6 +193,19 @@ class PatientProfileForm(forms.ModelForm):
         model = PatientProfile
         fields = PATIENT_EDITABLE_FIELDS
         widgets: ClassVar = {"date_of_birth": DateInput}
+
+    def _clean_phone(self, name: str) -> str:
+        value: str = self.cleaned_data.get(name, "")
+        return normalize_phone(value) if value else ""
+
+    def clean_phone(self) -> str:
+        return self._clean_phone("phone")
+
+    def clean_emergency_contact_phone(self) -> str:
+        return self._clean_phone("emergency_contact_phone")
+
+    def clean_country(self) -> str:
+        return str(self.cleaned_data.get("country", "")).upper()
 
 
 class StaffProfileForm(forms.ModelForm):
