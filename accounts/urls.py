@@ -1,6 +1,8 @@
+from django.contrib.auth.decorators import login_not_required
 from django.urls import path
+from django.views.i18n import JavaScriptCatalog
 
-from accounts import views
+from accounts import passkeys, views
 
 app_name = "accounts"
 
@@ -16,4 +18,28 @@ urlpatterns = [
     path("sessions/revoke/", views.session_revoke, name="session_revoke"),
     path("deactivate/", views.deactivate, name="deactivate"),
     path("2fa/verify/", views.otp_verify, name="otp_verify"),
+    path(
+        "2fa/passkey/begin/", passkeys.PasskeyLoginBeginView.as_view(), name="passkey_login_begin"
+    ),
+    path(
+        "2fa/passkey/complete/",
+        passkeys.PasskeyLoginCompleteView.as_view(),
+        name="passkey_login_complete",
+    ),
+    path("security/passkey/", views.passkey_setup, name="passkey_setup"),
+    path(
+        "security/passkey/begin/",
+        passkeys.PasskeyRegisterBeginView.as_view(),
+        name="passkey_register_begin",
+    ),
+    path(
+        "security/passkey/complete/",
+        passkeys.PasskeyRegisterCompleteView.as_view(),
+        name="passkey_register_complete",
+    ),
+    path(
+        "2fa/passkey/i18n.js",
+        login_not_required(JavaScriptCatalog.as_view(packages=["django_otp_webauthn"])),
+        name="passkey_i18n",
+    ),
 ]

@@ -33,6 +33,7 @@ from accounts.forms import (
     TotpConfirmForm,
 )
 from accounts.models import PatientProfile, User
+from accounts.passkeys import passkey_configuration
 from accounts.services import mfa, sessions, users
 from accounts.stages import OtpStage
 from hospital.errors import DomainError
@@ -110,6 +111,11 @@ def _qr_svg(data: str) -> str:
 @require_http_methods(["GET"])
 def security(request: HttpRequest) -> HttpResponse:
     user = _user(request)
+    new_codes = request.session.pop("new_recovery_codes", None)  # after a first passkey
+    if new_codes:
+        return render(
+            request, "accounts/recovery_codes.html", {"codes": new_codes, "first_time": True}
+        )
     return render(
         request,
         "accounts/security.html",
@@ -118,6 +124,17 @@ def security(request: HttpRequest) -> HttpResponse:
             "has_mfa": mfa.user_has_mfa(user),
             "must_enrol": user.is_staff_member and not mfa.user_has_mfa(user),
         },
+    )
+
+
+@never_cache
+@reauthentication_required
+@require_http_methods(["GET"])
+def passkey_setup(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "accounts/passkey_setup.html",
+        {"passkey_config": passkey_configuration(request, for_login=False)},
     )
 
 
@@ -305,10 +322,14 @@ def otp_verify(request: HttpRequest) -> HttpResponseBase:
     if stage is None or stage.login.user is None:
         return redirect("account_login")
     user = stage.login.user
-    methods = [m for m in mfa.methods_available(user) if m in METHOD_LABELS]
-    method = request.POST.get("method") or request.GET.get("method") or methods[0]
+    available = mfa.methods_available(user)
+    methods = [m for m in available if m in METHOD_LABELS]
+    has_passkey = mfa.Method.PASSKEY in available
+    method = (
+        request.POST.get("method") or request.GET.get("method") or (methods[0] if methods else "")
+    )
     if method not in methods:
-        method = methods[0]
+        method = methods[0] if methods else ""
     form = OtpVerifyForm(request.POST or None, methods=methods, initial={"method": method})
     sms_sent = False
     if request.method == "POST" and "send_sms" in request.POST:
@@ -342,8 +363,10 @@ def otp_verify(request: HttpRequest) -> HttpResponseBase:
             "form": form,
             "method": method,
             "methods": methods,
-            "labels": METHOD_LABELS,
             "sms_sent": sms_sent,
+            "passkey_config": passkey_configuration(request, for_login=True)
+            if has_passkey
+            else None,
         },
         status=400 if form.errors else 200,
     )

@@ -166,6 +166,7 @@ PUBLIC = {
     "/accounts/password/reset/key/done/",
     "/accounts/login/code/confirm/",
     "/accounts/2fa/verify/",
+    "/accounts/2fa/passkey/i18n.js",
     "/admin/login/",
     "/admin/logout/",
     "/api/v1/auth/login",
@@ -189,7 +190,9 @@ def _concrete_paths(resolver: URLResolver, prefix: str = "") -> list[str]:
             if "(?P" in route or "[" in route:  # a regex with groups: not enumerable
                 continue
             route = route.lstrip("^").rstrip("$").replace("\\Z", "")
-        route = re.sub(r"<(?:(\w+):)?\w+>", lambda m: SAMPLES.get(m.group(1) or "str", "x"), route)
+        route = re.sub(
+            r"<(?:(\w+):)?\w+>", lambda m: SAMPLES.get(str(m.group(1) or "str"), "x"), route
+        )
         if isinstance(entry, URLResolver):
             paths.extend(_concrete_paths(entry, prefix + route))
         elif isinstance(entry, URLPattern):

@@ -22,7 +22,10 @@ pytestmark = pytest.mark.django_db
 def test_the_data_migration_sets_up_every_role_as_a_group_with_its_permissions():
     for role, group_name in GROUP_NAMES.items():
         group = Group.objects.get(name=group_name)
-        granted = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")}
+        granted = {
+            f"{p.content_type.app_label}.{p.codename}"
+            for p in group.permissions.select_related("content_type")
+        }
         assert granted == set(ROLE_PERMISSIONS[role]), role
     assert set(GROUP_NAMES) == set(Role.values)
 
@@ -71,10 +74,18 @@ def test_a_patient_edits_their_details_on_the_profile_page(client, patient):
         ({"sex": "dragon"}, "sex", "valid choice"),
     ],
 )
-def test_bad_profile_input_is_refused_clearly_and_changes_nothing(client, patient, change, field, message):
+def test_bad_profile_input_is_refused_clearly_and_changes_nothing(
+    client, patient, change, field, message
+):
     web_login(client, patient.email)
     before = PatientProfile.objects.filter(user=patient).values().get()
-    form = {"legal_name": "Ada King", "date_of_birth": "1985-12-10", "sex": "female", "preferred_language": "en", **change}
+    form = {
+        "legal_name": "Ada King",
+        "date_of_birth": "1985-12-10",
+        "sex": "female",
+        "preferred_language": "en",
+        **change,
+    }
 
     response = client.post("/accounts/profile/", form)
 
@@ -105,14 +116,19 @@ def test_create_staff_makes_an_account_with_its_profile_and_role():
     assert user.has_usable_password() is False
     assert StaffProfile.objects.get(user=user).department.code == "cardiology"
     assert "set up two-factor authentication" in out.getvalue()
-    assert AuditEvent.objects.filter(action="accounts.user_created", details__source="create_staff").exists()
+    assert AuditEvent.objects.filter(
+        action="accounts.user_created", details__source="create_staff"
+    ).exists()
 
 
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
         (["--role=doctor", "--email=a@b.test", "--name=A"], "department"),
-        (["--role=doctor", "--email=a@b.test", "--name=A", "--department=nowhere"], "No department"),
+        (
+            ["--role=doctor", "--email=a@b.test", "--name=A", "--department=nowhere"],
+            "No department",
+        ),
         (["--role=nurse", "--email=not-an-email", "--name=A", "--department=cardiology"], "email"),
     ],
 )
@@ -127,15 +143,33 @@ def test_create_staff_refuses_bad_input_and_creates_nothing(arguments, message):
 
 def test_create_staff_refuses_the_patient_role():
     with pytest.raises(CommandError):
-        call_command("create_staff", "--role=patient", "--email=a@b.test", "--name=A", stdout=StringIO())
+        call_command(
+            "create_staff", "--role=patient", "--email=a@b.test", "--name=A", stdout=StringIO()
+        )
 
 
 def test_a_licence_number_belongs_to_one_staff_member():
     department = DepartmentFactory.create(code="cardiology")
-    call_command("create_staff", "--role=doctor", "--email=a@b.test", "--name=A", "--department=cardiology", "--licence-number=GMC-1", stdout=StringIO())
+    call_command(
+        "create_staff",
+        "--role=doctor",
+        "--email=a@b.test",
+        "--name=A",
+        "--department=cardiology",
+        "--licence-number=GMC-1",
+        stdout=StringIO(),
+    )
 
     with pytest.raises(CommandError, match="licence number"):
-        call_command("create_staff", "--role=doctor", "--email=b@b.test", "--name=B", "--department=cardiology", "--licence-number=GMC-1", stdout=StringIO())
+        call_command(
+            "create_staff",
+            "--role=doctor",
+            "--email=b@b.test",
+            "--name=B",
+            "--department=cardiology",
+            "--licence-number=GMC-1",
+            stdout=StringIO(),
+        )
 
     assert User.objects.count() == 1
     assert department.staff.count() == 1
@@ -157,4 +191,7 @@ def test_seed_demo_creates_departments_staff_of_every_role_with_totp_and_patient
 
         assert base64.b32encode(device.bin_key).decode() in printed
     assert PatientProfile.objects.count() == 3
-    assert all(is_valid_medical_record_number(p.medical_record_number) for p in PatientProfile.objects.all())
+    assert all(
+        is_valid_medical_record_number(p.medical_record_number)
+        for p in PatientProfile.objects.all()
+    )

@@ -1,0 +1,116 @@
+"""Passkeys (WebAuthn) as a second factor, on django-otp-webauthn's credential device.
+
+Registration uses the package's ceremony with our audit and recovery-code rules; the
+login step uses its authentication ceremony for the user waiting in our OTP stage
+(the package alone only knows signed-in users or passwordless login, which we keep off).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.stages import LoginStageController
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp_webauthn.views import (
+    BeginCredentialAuthenticationView,
+    BeginCredentialRegistrationView,
+    CompleteCredentialAuthenticationView,
+    CompleteCredentialRegistrationView,
+)
+
+from accounts import ratelimits
+from accounts.models import User
+from accounts.services import mfa, sessions
+from accounts.stages import OtpStage
+from audit.services import record
+from hospital.http import client_ip
+
+
+def passkey_configuration(request: HttpRequest, *, for_login: bool) -> dict[str, Any]:
+    """What otp_webauthn's scripts read from the page (json_script, so no inline code)."""
+    from django.middleware import csrf
+
+    return {
+        "autocompleteLoginFieldSelector": None,
+        "nextFieldSelector": "input[name='next']",
+        "csrfToken": csrf.get_token(request),
+        "beginAuthenticationUrl": reverse("accounts:passkey_login_begin") if for_login else "",
+        "completeAuthenticationUrl": reverse("accounts:passkey_login_complete")
+        if for_login
+        else "",
+        "beginRegistrationUrl": reverse("accounts:passkey_register_begin"),
+        "completeRegistrationUrl": reverse("accounts:passkey_register_complete"),
+    }
+
+
+class _StageUserMixin:
+    """The user is the one waiting in the login's second-factor step, not a signed-in one."""
+
+    request: HttpRequest
+
+    def get_user(self) -> User | None:
+        self.stage = LoginStageController.enter(self.request, OtpStage.key)
+        user = self.stage.login.user if self.stage is not None else None
+        return user if isinstance(user, User) and user.is_active else None
+
+
+@method_decorator([never_cache, login_not_required], name="dispatch")
+class PasskeyLoginBeginView(_StageUserMixin, BeginCredentialAuthenticationView):
+    def post(self, *args: Any, **kwargs: Any) -> Any:
+        user = self.get_user()
+        if user is not None:
+            ratelimits.otp_attempt(ip=client_ip(self.request), user_id=user.pk)
+        return super().post(*args, **kwargs)
+
+
+@method_decorator([never_cache, login_not_required], name="dispatch")
+class PasskeyLoginCompleteView(_StageUserMixin, CompleteCredentialAuthenticationView):
+    def complete_auth(self, device: Any) -> None:
+        # Kept through Django's login, like a TOTP code; OTPMiddleware then trusts it.
+        self.request.session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        record(
+            action="accounts.mfa_verified",
+            actor=device.user,
+            target=device.user,
+            request=self.request,
+            details={"method": mfa.Method.PASSKEY},
+        )
+        self.finished = self.stage.exit()
+
+    def get_success_data(self, device: Any) -> dict[str, Any]:
+        return {"id": device.pk, "redirect_url": self.finished.url}
+
+
+@method_decorator(never_cache, name="dispatch")
+class PasskeyRegisterBeginView(BeginCredentialRegistrationView):
+    """Staff who have not enrolled yet may add a passkey as their first factor."""
+
+
+@method_decorator(never_cache, name="dispatch")
+class PasskeyRegisterCompleteView(CompleteCredentialRegistrationView):
+    def post(self, *args: Any, **kwargs: Any) -> Any:
+        user = self.request.user
+        had_mfa = isinstance(user, User) and mfa.user_has_mfa(user)
+        response = super().post(*args, **kwargs)
+        if isinstance(user, User):
+            record(
+                action="accounts.mfa_enrolled",
+                actor=user,
+                target=user,
+                request=self.request,
+                details={"method": mfa.Method.PASSKEY},
+            )
+            device_id = self.request.session.get(DEVICE_ID_SESSION_KEY, "")
+            if device_id:
+                sessions.web_session_mark_verified(request=self.request, device_id=device_id)
+            if not had_mfa:
+                # First factor: recovery codes come with it; shown on the security page.
+                self.request.session["new_recovery_codes"] = mfa.recovery_codes_generate(
+                    user=user, request=self.request
+                )
+        return response
