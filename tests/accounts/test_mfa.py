@@ -193,9 +193,12 @@ def test_staff_reach_their_pages_after_enrolling(client, doctor):
     _reauthenticate(client)
     client.get("/accounts/security/totp/")
     device = TOTPDevice.objects.get(user=doctor, confirmed=False)
+    key_before = client.session.session_key
 
     client.post("/accounts/security/totp/", {"code": totp_code(device)})
 
+    assert client.session.session_key != key_before  # a privilege change rotates the id
+    assert AuthSession.objects.get(user=doctor).session_key == client.session.session_key
     assert client.get("/accounts/").status_code == 200
     assert client.get("/api/v1/account/me").status_code == 200
 

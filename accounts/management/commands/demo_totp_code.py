@@ -23,10 +23,14 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.IS_PRODUCTION:
             raise CommandError("demo_totp_code refuses to run with DJANGO_ENV=production.")
-        device = TOTPDevice.objects.filter(user__email__iexact=options["email"], confirmed=True).first()
+        device = TOTPDevice.objects.filter(
+            user__email__iexact=options["email"], confirmed=True
+        ).first()
         if device is None:
             raise CommandError(f"{options['email']} has no authenticator app.")
         totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
         totp.time = time.time()
         remaining = device.step - int(totp.time - device.t0) % device.step
-        self.stdout.write(f"{totp.token():0{device.digits}d}  (valid for {remaining} more seconds; each code works once)")
+        self.stdout.write(
+            f"{totp.token():0{device.digits}d}  (valid for {remaining} more seconds; each code works once)"
+        )
