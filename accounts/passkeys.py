@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.decorators import reauthentication_required
 from allauth.account.stages import LoginStageController
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest
@@ -86,12 +87,13 @@ class PasskeyLoginCompleteView(_StageUserMixin, CompleteCredentialAuthentication
         return {"id": device.pk, "redirect_url": self.finished.url}
 
 
-@method_decorator(never_cache, name="dispatch")
+# Adding a factor needs a recent password, like on the other setup pages.
+@method_decorator([never_cache, reauthentication_required], name="dispatch")
 class PasskeyRegisterBeginView(BeginCredentialRegistrationView):
     """Staff who have not enrolled yet may add a passkey as their first factor."""
 
 
-@method_decorator(never_cache, name="dispatch")
+@method_decorator([never_cache, reauthentication_required], name="dispatch")
 class PasskeyRegisterCompleteView(CompleteCredentialRegistrationView):
     def post(self, *args: Any, **kwargs: Any) -> Any:
         user = self.request.user

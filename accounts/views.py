@@ -134,7 +134,10 @@ def passkey_setup(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/passkey_setup.html",
-        {"passkey_config": passkey_configuration(request, for_login=False)},
+        {
+            "passkey_config": passkey_configuration(request, for_login=False),
+            "user_has_mfa": mfa.user_has_mfa(_user(request)),
+        },
     )
 
 

@@ -245,3 +245,25 @@ def test_the_admin_refuses_staff_whose_role_has_no_admin_access(client, doctor):
 
     assert response.status_code in (302, 403)
     assert client.get("/admin/accounts/user/").status_code in (302, 403)
+
+
+def test_registering_a_passkey_needs_a_recent_password(client, patient):
+    web_login(client, patient.email)
+    session = client.session
+    session["account_authentication_methods"] = []  # as if the sign-in was long ago
+    session.save()
+
+    begin = client.post("/accounts/security/passkey/begin/", content_type="application/json")
+    complete = client.post(
+        "/accounts/security/passkey/complete/", {}, content_type="application/json"
+    )
+
+    assert begin.status_code == complete.status_code == 302
+    assert begin["Location"].startswith("/accounts/reauthenticate/")
+
+
+def test_the_passkey_login_step_refuses_without_a_pending_login(client):
+    response = client.post("/accounts/2fa/passkey/begin/", content_type="application/json")
+
+    assert response.status_code in (400, 403)
+    assert "allowCredentials" not in response.content.decode()

@@ -78,7 +78,7 @@ def _webauthn_for_live_server(live_server, settings) -> None:
     # thread at request time. The live server listens on http://localhost:<port>; browsers
     # treat localhost as a secure context, so WebAuthn works there without TLS.
     settings.OTP_WEBAUTHN_RP_ID = "localhost"
-    settings.OTP_WEBAUTHN_ALLOWED_ORIGINS = ["http://localhost:1"]
+    settings.OTP_WEBAUTHN_ALLOWED_ORIGINS = [live_server.url]
 
 
 @pytest.fixture
