@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from accounts.models import AuthSession, Department, PatientProfile, StaffProfile, User
 from accounts.services.mfa import Method
+from accounts.services.users import PATIENT_EDITABLE_FIELDS
 
 
 class LoginInput(serializers.Serializer):
@@ -124,23 +125,7 @@ class MeOutput(serializers.ModelSerializer):
 class PatientProfileSerializer(serializers.ModelSerializer):
     class Meta:
         model = PatientProfile
-        fields = (
-            "medical_record_number",
-            "legal_name",
-            "date_of_birth",
-            "sex",
-            "phone",
-            "address_line1",
-            "address_line2",
-            "city",
-            "postal_code",
-            "country",
-            "emergency_contact_name",
-            "emergency_contact_phone",
-            "insurance_member_id",
-            "preferred_language",
-            "updated_at",
-        )
+        fields = ("medical_record_number", *PATIENT_EDITABLE_FIELDS, "updated_at")
         read_only_fields = ("medical_record_number", "updated_at")
         extra_kwargs: dict[str, dict[str, Any]] = {
             "phone": {"validators": []},  # normalised to E.164 by the service

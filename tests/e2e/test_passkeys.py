@@ -10,7 +10,6 @@ one) against pytest-django's ``live_server``.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,19 +21,9 @@ from playwright.sync_api import CDPSession, ConsoleMessage, Page, expect, sync_p
 
 from accounts.models import AuthSession, RecoveryCodeDevice, User
 from audit.models import AuditEvent
-from tests.conftest import IN_CI
+from tests.e2e.conftest import CHROMIUM_ARGS, UI_TIMEOUT_MS
 from tests.factories import TEST_PASSWORD, PatientProfileFactory
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-UI_TIMEOUT_MS = 15_000
 # A platform authenticator (think Touch ID) that holds discoverable credentials, verifies the
 # user and answers every ceremony at once, as if the user had touched it.
 VIRTUAL_AUTHENTICATOR = {
@@ -62,15 +51,6 @@ class PasskeyBrowser:
         return list(result["credentials"])
 
 
-@pytest.fixture(autouse=True)
-def _allow_orm_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Playwright's sync API runs an asyncio event loop in the main thread, so Django's
-    # async-safety check mistakes any ORM call made from the test (or from pytest-django's
-    # fixtures while the browser is open) for a call from async code. Nothing here is
-    # async: the ORM is only ever called synchronously, so the check is a false alarm.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
 @pytest.fixture
 def _webauthn_for_live_server(live_server, settings) -> None:
     # django-otp-webauthn reads its settings from django.conf.settings on every access
@@ -79,17 +59,6 @@ def _webauthn_for_live_server(live_server, settings) -> None:
     # treat localhost as a secure context, so WebAuthn works there without TLS.
     settings.OTP_WEBAUTHN_RP_ID = "localhost"
     settings.OTP_WEBAUTHN_ALLOWED_ORIGINS = [live_server.url]
-
-
-@pytest.fixture
-def chromium_path() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        message = "chromium is not installed (apt-get install -y chromium)."
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import re
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,41 +19,11 @@ from django.core import mail
 from django_otp.oath import TOTP
 from playwright.sync_api import ConsoleMessage, Page, expect, sync_playwright
 
-from tests.conftest import IN_CI
+from tests.e2e.conftest import CHROMIUM_ARGS, UI_TIMEOUT_MS
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 EMAIL = "ada.patient@example.org"
 PASSWORD = "a quiet lighthouse keeps watch over winter seas"
 CONFIRM_LINK = re.compile(r"https?://[^\s\"'<>]+/accounts/confirm-email/[^/\s\"'<>]+/")
-UI_TIMEOUT_MS = 15_000
-
-
-@pytest.fixture(autouse=True)
-def _allow_orm_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Playwright's sync API runs an asyncio event loop in the main thread, so Django's
-    # async-safety check mistakes any ORM call made from the test (or from pytest-django's
-    # fixtures while the browser is open) for a call from async code. Nothing here is
-    # async: the ORM is only ever called synchronously, so the check is a false alarm.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def chromium_path() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        message = "chromium is not installed (apt-get install -y chromium)."
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
 
 
 @pytest.fixture
