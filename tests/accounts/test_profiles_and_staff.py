@@ -195,3 +195,11 @@ def test_seed_demo_creates_departments_staff_of_every_role_with_totp_and_patient
         is_valid_medical_record_number(p.medical_record_number)
         for p in PatientProfile.objects.all()
     )
+
+
+def test_the_profile_page_fills_the_date_picker_in_iso_format(client, patient):
+    web_login(client, patient.email)
+
+    html = client.get("/accounts/profile/").content.decode()
+
+    assert 'type="date" name="date_of_birth" value="1980-01-31"' in html
