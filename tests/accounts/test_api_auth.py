@@ -399,3 +399,120 @@ def test_the_openapi_schema_documents_the_accounts_api(client):
     login = schema["paths"]["/api/v1/auth/login"]["post"]
     assert login["requestBody"]["content"]["application/json"]["examples"]
     assert "bearerAuth" in schema["components"]["securitySchemes"]
+
+
+def test_api_email_change_needs_the_password_and_a_verified_new_address(api, patient, mailoutbox):
+    tokens = _login(api, patient.email).json()["tokens"]
+    _bearer(api, tokens)
+    old_email = patient.email
+
+    wrong_password = api.post(
+        "/api/v1/account/email",
+        {"email": "new@example.org", "password": "not it at all"},
+        format="json",
+    )
+    malformed = api.post(
+        "/api/v1/account/email", {"email": "new@", "password": TEST_PASSWORD}, format="json"
+    )
+    accepted = api.post(
+        "/api/v1/account/email",
+        {"email": "new@example.org", "password": TEST_PASSWORD},
+        format="json",
+    )
+    patient.refresh_from_db()
+    before_verification = patient.email
+    key = re.search(
+        r"/accounts/confirm-email/([^\s/]+)/",
+        next(m for m in mailoutbox if m.to == ["new@example.org"]).body,
+    ).group(1)
+    api.post("/api/v1/auth/email/verify", {"key": key}, format="json")
+    patient.refresh_from_db()
+
+    assert wrong_password.status_code == 403
+    assert wrong_password.json()["code"] == "REAUTHENTICATION_REQUIRED"
+    assert malformed.status_code == 400
+    assert "email" in malformed.json()["errors"]
+    assert accepted.status_code == 202
+    assert before_verification == old_email
+    assert patient.email == "new@example.org"
+
+
+def test_api_deactivation(api, patient):
+    tokens = _login(api, patient.email).json()["tokens"]
+    _bearer(api, tokens)
+
+    refused = api.post("/api/v1/account/deactivate", {"password": "not it at all"}, format="json")
+    done = api.post("/api/v1/account/deactivate", {"password": TEST_PASSWORD}, format="json")
+
+    patient.refresh_from_db()
+    assert refused.status_code == 403
+    assert done.status_code == 204
+    assert patient.is_active is False
+    assert api.get("/api/v1/account/me").status_code == 401
+    assert _login(APIClient(), patient.email).json()["code"] == "INVALID_CREDENTIALS"
+
+
+def test_api_sms_enrolment_recovery_codes_and_removal(
+    api, patient, sms_outbox, django_capture_on_commit_callbacks
+):
+    tokens = _login(api, patient.email).json()["tokens"]
+    _bearer(api, tokens)
+
+    bad_phone = api.post(
+        "/api/v1/account/mfa/sms", {"phone": "555", "password": TEST_PASSWORD}, format="json"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = api.post(
+            "/api/v1/account/mfa/sms",
+            {"phone": "+44 7911 123456", "password": TEST_PASSWORD},
+            format="json",
+        )
+    code = re.search(r"\b(\d{6})\b", sms_outbox[-1].body).group(1)
+    confirmed = api.post("/api/v1/account/mfa/sms/confirm", {"code": code}, format="json")
+    devices = api.get("/api/v1/account/mfa").json()
+    regenerated = api.post(
+        "/api/v1/account/mfa/recovery-codes", {"password": TEST_PASSWORD}, format="json"
+    )
+    sms_device = next(d for d in devices if d["method"] == "sms")
+    removed = api.post(
+        "/api/v1/account/mfa/remove",
+        {"device_id": sms_device["id"], "password": TEST_PASSWORD},
+        format="json",
+    )
+    unknown = api.post(
+        "/api/v1/account/mfa/remove",
+        {"device_id": "accounts.smsdevice/999999", "password": TEST_PASSWORD},
+        format="json",
+    )
+
+    assert bad_phone.status_code == 400
+    assert "phone" in bad_phone.json()["errors"]
+    assert sent.status_code == 202
+    assert confirmed.status_code == 200
+    assert {d["method"] for d in devices} == {"sms", "recovery"}
+    assert sms_device["detail"] == "Phone +44••••56"
+    assert "+447911123456" not in str(devices)
+    assert len(regenerated.json()["recovery_codes"]) == 10
+    assert removed.status_code == 204
+    assert unknown.status_code == 404
+    assert api.get("/api/v1/account/mfa").json() == []
+
+
+def test_an_idle_api_session_cannot_be_refreshed(api, patient, settings):
+    import datetime
+
+    import time_machine
+
+    start = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        tokens = _login(api, patient.email).json()["tokens"]
+        clock.shift(datetime.timedelta(seconds=settings.SESSION_IDLE_TIMEOUT_PATIENT + 60))
+        response = api.post(
+            "/api/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]}, format="json"
+        )
+        access = APIClient(HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}").get(
+            "/api/v1/account/me"
+        )
+
+    assert response.status_code == 401
+    assert access.status_code == 401

@@ -139,3 +139,18 @@ def test_a_role_change_ends_the_users_sessions(client, patient, admin_user):
     assert AuditEvent.objects.filter(
         action="accounts.role_changed", details={"from": "patient", "to": "receptionist"}
     ).exists()
+
+
+@pytest.mark.services("REDIS_URL")
+def test_sessions_are_kept_in_redis_with_a_database_copy(client, patient):
+    import redis
+    from django.contrib.sessions.models import Session
+
+    web_login(client, patient.email)
+    key = client.session.session_key
+
+    in_redis = redis.Redis.from_url(settings.REDIS_URL).keys(f"*{key}*")
+
+    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db"
+    assert len(in_redis) == 1
+    assert Session.objects.filter(session_key=key).exists()
