@@ -9,6 +9,7 @@ from hospital.settings.environment import ConfigurationError
 
 try:
     from hospital.settings.api import *  # noqa: F403
+    from hospital.settings.appointments import *  # noqa: F403
     from hospital.settings.auth import *  # noqa: F403
     from hospital.settings.base import *  # noqa: F403
     from hospital.settings.logging import *  # noqa: F403

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "hospital.apps.HospitalConfig",
     "audit",
     "accounts",
+    "appointments",
 ]
 
 MIDDLEWARE = [

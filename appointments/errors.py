@@ -1,0 +1,60 @@
+"""Error codes of the appointments app."""
+
+from __future__ import annotations
+
+from hospital.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
+
+
+class SlotTaken(ConflictError):
+    code = "SLOT_TAKEN"
+    default_message = (
+        "Sorry, that time was just booked by someone else. Please choose another time."
+    )
+
+
+class PatientHasOverlap(ConflictError):
+    code = "PATIENT_OVERLAP"
+    default_message = "The patient already has an appointment at that time."
+
+
+class SlotUnavailable(DomainError):
+    code = "SLOT_UNAVAILABLE"
+    status = 400
+    default_message = "That time is not available for this appointment type and practitioner."
+
+
+class InvalidTransition(ConflictError):
+    code = "INVALID_TRANSITION"
+    default_message = "The appointment cannot move to that status from its current one."
+
+
+class CancelTooLate(DomainError):
+    code = "CANCEL_TOO_LATE"
+    status = 400
+    default_message = "It is too late to cancel online. Please call the reception."
+
+
+class AppointmentNotFound(NotFoundError):
+    code = "APPOINTMENT_NOT_FOUND"
+    default_message = "No such appointment."
+
+
+class NotAllowed(PermissionDeniedError):
+    code = "NOT_ALLOWED"
+    default_message = "You may not do this with this appointment."
+
+
+class IdempotencyKeyReused(DomainError):
+    code = "IDEMPOTENCY_KEY_REUSED"
+    status = 422
+    default_message = "This Idempotency-Key was already used for a different request."
+
+
+class IdempotencyInProgress(ConflictError):
+    code = "IDEMPOTENCY_IN_PROGRESS"
+    default_message = "A request with this Idempotency-Key is still being processed. Retry shortly."
+
+
+class OfferExpired(ConflictError):
+    code = "OFFER_EXPIRED"
+    default_message = "This offer has expired or was already answered."

@@ -1,0 +1,334 @@
+"""Scheduling: practitioners, appointment types, weekly working hours, exceptions,
+appointments, the waitlist and calendar feeds.
+
+Times are stored in UTC; working hours are wall-clock times in the practitioner's IANA
+time zone. No double booking is guaranteed by the database (see migration 0002).
+"""
+
+from __future__ import annotations
+
+import uuid
+import zoneinfo
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from accounts.models import Department
+
+
+def validate_time_zone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(
+            f"{value!r} is not a known IANA time zone, e.g. Europe/London."
+        ) from None
+
+
+class AppointmentType(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=120)
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="appointment_types"
+    )
+    duration_minutes = models.PositiveSmallIntegerField()
+    buffer_after_minutes = models.PositiveSmallIntegerField(
+        default=0, help_text="Kept free after each visit."
+    )
+    patient_bookable = models.BooleanField(
+        default=True, help_text="Patients may book it themselves."
+    )
+    lead_time_minutes = models.PositiveIntegerField(
+        default=60, help_text="Bookable no sooner than this before the start."
+    )
+    booking_horizon_days = models.PositiveSmallIntegerField(
+        default=60, help_text="How far ahead booking opens."
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering: ClassVar = ["department__name", "name"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["department", "name"], name="appointments_type_name_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(duration_minutes__gte=5, duration_minutes__lte=480),
+                name="appointments_type_duration_range",
+                violation_error_message="A visit lasts between 5 minutes and 8 hours.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(booking_horizon_days__gte=1, booking_horizon_days__lte=730),
+                name="appointments_type_horizon_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.duration_minutes} min)"
+
+
+class Practitioner(models.Model):
+    """A doctor or nurse who sees patients; their schedule is in their own time zone."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="practitioner"
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="practitioners"
+    )
+    time_zone = models.CharField(
+        max_length=64, default="Europe/London", validators=[validate_time_zone]
+    )
+    appointment_types: models.ManyToManyField[AppointmentType, Any] = models.ManyToManyField(
+        AppointmentType, related_name="practitioners", blank=True
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering: ClassVar = ["user__full_name"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        profile = getattr(self.user, "staff_profile", None)
+        title = profile.title if profile is not None else ""
+        return f"{title} {self.user.get_full_name()}".strip()
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class WorkingHours(models.Model):
+    """A weekly recurring block of availability, in the practitioner's local time."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.CASCADE, related_name="working_hours"
+    )
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+    valid_from = models.DateField()
+    valid_until = models.DateField(
+        null=True, blank=True, help_text="Last day it applies; empty: no end."
+    )
+
+    class Meta:
+        ordering: ClassVar = ["practitioner", "weekday", "start_time"]
+        verbose_name_plural = "working hours"
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=models.Q(end_time__gt=models.F("start_time")),
+                name="appointments_hours_end_after_start",
+                violation_error_message="The end time must be after the start time.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True)
+                | models.Q(valid_until__gte=models.F("valid_from")),
+                name="appointments_hours_valid_range",
+                violation_error_message="The last day must not be before the first day.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+
+
+class AvailabilityException(models.Model):
+    """Time taken out of the schedule: leave, a holiday, blocked time."""
+
+    class Kind(models.TextChoices):
+        LEAVE = "leave", "Leave"
+        HOLIDAY = "holiday", "Public holiday"
+        BLOCKED = "blocked", "Blocked time"
+
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.CASCADE, related_name="exceptions"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.BLOCKED)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["start"]
+        indexes: ClassVar = [
+            models.Index(fields=["practitioner", "start"], name="appointments_exc_start_idx")
+        ]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")),
+                name="appointments_exception_end_after_start",
+                violation_error_message="The end must be after the start.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.start:%Y-%m-%d %H:%M}"
+
+
+class Appointment(models.Model):
+    class Status(models.TextChoices):
+        HELD = "held", "Offered from the waitlist"
+        BOOKED = "booked", "Booked"
+        CHECKED_IN = "checked_in", "Checked in"
+        IN_PROGRESS = "in_progress", "In progress"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+        NO_SHOW = "no_show", "No-show"
+
+    class Channel(models.TextChoices):
+        WEB = "web", "Website"
+        API = "api", "App"
+        RECEPTION = "reception", "Reception"
+        WAITLIST = "waitlist", "Waitlist"
+        ADMIN = "admin", "Administration"
+
+    # Statuses that occupy the practitioner's and the patient's time.
+    ACTIVE_STATUSES: ClassVar[tuple[str, ...]] = (
+        "held",
+        "booked",
+        "checked_in",
+        "in_progress",
+        "completed",
+    )
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments"
+    )
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.PROTECT, related_name="appointments"
+    )
+    appointment_type = models.ForeignKey(
+        AppointmentType, on_delete=models.PROTECT, related_name="appointments"
+    )
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    blocked_until = models.DateTimeField(
+        help_text="End plus the type's buffer: the practitioner's time it takes."
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.BOOKED)
+    reason = models.CharField("reason for visit", max_length=500, blank=True)
+    cancellation_reason = models.CharField(max_length=500, blank=True)
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    hold_expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["start"]
+        indexes: ClassVar = [
+            models.Index(fields=["practitioner", "start"], name="appointments_pract_start_idx"),
+            models.Index(fields=["patient", "start"], name="appointments_patient_start_idx"),
+            models.Index(fields=["status", "start"], name="appointments_status_start_idx"),
+        ]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="appointments_end_after_start"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(blocked_until__gte=models.F("end")),
+                name="appointments_blocked_after_end",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Appointment {self.public_id}"
+
+
+class WaitlistEntry(models.Model):
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting"
+        OFFERED = "offered", "Offered a time"
+        BOOKED = "booked", "Booked"
+        CANCELLED = "cancelled", "Left the waitlist"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="waitlist_entries"
+    )
+    appointment_type = models.ForeignKey(
+        AppointmentType, on_delete=models.PROTECT, related_name="waitlist"
+    )
+    practitioner = models.ForeignKey(
+        Practitioner,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="waitlist",
+        help_text="Empty: any practitioner offering the type.",
+    )
+    date_from = models.DateField()
+    date_to = models.DateField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.WAITING)
+    offered_appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["created_at", "pk"]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=models.Q(date_to__gte=models.F("date_from")),
+                name="appointments_waitlist_range",
+                violation_error_message="The last day must not be before the first day.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Waitlist entry {self.public_id}"
+
+
+class CalendarFeed(models.Model):
+    """A private iCalendar feed URL per user; the token is stored hashed and can be revoked."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token_digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return "Calendar feed"
+
+
+class IdempotencyRecord(models.Model):
+    """The first result of a request sent with an Idempotency-Key, replayed for retries."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=128)
+    request_hash = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField(null=True)
+    response_body = models.JSONField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["user", "key"], name="appointments_idempotency_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Idempotency record {self.key}"

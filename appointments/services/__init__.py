@@ -1,0 +1,1 @@
+"""Writes of the appointments app: booking, availability, waitlist, calendar feeds."""

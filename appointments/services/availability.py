@@ -1,0 +1,178 @@
+"""Administration of schedules: practitioners, appointment types, working hours, exceptions."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+
+from accounts.models import Department, User
+from accounts.roles import CLINICAL_ROLES
+from appointments import permissions
+from appointments.errors import NotAllowed
+from appointments.models import AppointmentType, AvailabilityException, Practitioner, WorkingHours
+from audit.services import record
+
+
+def _require_manager(actor: User | None) -> None:
+    # None: operators' commands and demo data, which run outside any request.
+    if actor is not None and not permissions.can_manage_schedules(user=actor):
+        raise NotAllowed("Only administrators manage schedules.")
+
+
+@transaction.atomic
+def practitioner_create(
+    *,
+    user: User,
+    department: Department,
+    time_zone: str = "Europe/London",
+    actor: User | None = None,
+    appointment_types: list[AppointmentType] | None = None,
+    request: HttpRequest | None = None,
+) -> Practitioner:
+    _require_manager(actor)
+    if user.role not in CLINICAL_ROLES:
+        raise ValidationError({"user": "Practitioners are doctors or nurses."})
+    practitioner = Practitioner(user=user, department=department, time_zone=time_zone)
+    practitioner.full_clean()
+    practitioner.save()
+    if appointment_types:
+        practitioner.appointment_types.set(appointment_types)
+    record(
+        action="appointments.practitioner_created",
+        actor=actor,
+        target=practitioner,
+        request=request,
+    )
+    return practitioner
+
+
+@transaction.atomic
+def appointment_type_create(
+    *,
+    actor: User | None,
+    department: Department,
+    name: str,
+    duration_minutes: int,
+    buffer_after_minutes: int = 0,
+    patient_bookable: bool = True,
+    lead_time_minutes: int = 60,
+    booking_horizon_days: int = 60,
+    request: HttpRequest | None = None,
+) -> AppointmentType:
+    _require_manager(actor)
+    appointment_type = AppointmentType(
+        department=department,
+        name=name,
+        duration_minutes=duration_minutes,
+        buffer_after_minutes=buffer_after_minutes,
+        patient_bookable=patient_bookable,
+        lead_time_minutes=lead_time_minutes,
+        booking_horizon_days=booking_horizon_days,
+    )
+    appointment_type.full_clean()
+    appointment_type.save()
+    record(
+        action="appointments.type_created", actor=actor, target=appointment_type, request=request
+    )
+    return appointment_type
+
+
+@transaction.atomic
+def working_hours_add(
+    *,
+    actor: User | None,
+    practitioner: Practitioner,
+    weekday: int,
+    start_time: datetime.time,
+    end_time: datetime.time,
+    valid_from: datetime.date,
+    valid_until: datetime.date | None = None,
+    request: HttpRequest | None = None,
+) -> WorkingHours:
+    """Add a weekly block; blocks of one practitioner on one weekday may not overlap."""
+    _require_manager(actor)
+    rule = WorkingHours(
+        practitioner=practitioner,
+        weekday=weekday,
+        start_time=start_time,
+        end_time=end_time,
+        valid_from=valid_from,
+        valid_until=valid_until,
+    )
+    rule.full_clean()
+    overlapping = WorkingHours.objects.filter(
+        practitioner=practitioner, weekday=weekday, start_time__lt=end_time, end_time__gt=start_time
+    ).exclude(valid_until__lt=valid_from)
+    if valid_until is not None:
+        overlapping = overlapping.exclude(valid_from__gt=valid_until)
+    if overlapping.exists():
+        raise ValidationError(
+            {"start_time": "These hours overlap hours already set for that weekday."}
+        )
+    rule.save()
+    record(
+        action="appointments.working_hours_added",
+        actor=actor,
+        target=practitioner,
+        request=request,
+        details={"weekday": weekday},
+    )
+    return rule
+
+
+@transaction.atomic
+def working_hours_remove(
+    *, actor: User | None, rule: WorkingHours, request: HttpRequest | None = None
+) -> None:
+    _require_manager(actor)
+    practitioner = rule.practitioner
+    rule.delete()
+    record(
+        action="appointments.working_hours_removed",
+        actor=actor,
+        target=practitioner,
+        request=request,
+    )
+
+
+@transaction.atomic
+def exception_add(
+    *,
+    actor: User | None,
+    practitioner: Practitioner,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    kind: str = AvailabilityException.Kind.BLOCKED,
+    reason: str = "",
+    request: HttpRequest | None = None,
+) -> AvailabilityException:
+    """Take time out of the schedule. Existing appointments in it stay: reception moves them."""
+    _require_manager(actor)
+    exception = AvailabilityException(
+        practitioner=practitioner, start=start, end=end, kind=kind, reason=reason
+    )
+    exception.full_clean()
+    exception.save()
+    record(
+        action="appointments.exception_added",
+        actor=actor,
+        target=practitioner,
+        request=request,
+        details={"kind": kind},
+    )
+    return exception
+
+
+@transaction.atomic
+def exception_remove(
+    *, actor: User | None, exception: AvailabilityException, request: HttpRequest | None = None
+) -> None:
+    _require_manager(actor)
+    practitioner = exception.practitioner
+    exception.delete()
+    record(
+        action="appointments.exception_removed", actor=actor, target=practitioner, request=request
+    )

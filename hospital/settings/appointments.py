@@ -1,0 +1,23 @@
+"""Scheduling rules that operators may tune."""
+
+from celery.schedules import crontab
+
+from hospital.settings.base import env
+
+# Patients may cancel or move a booking online up to this many hours before it starts.
+APPOINTMENT_PATIENT_CHANGE_CUTOFF_HOURS = env.get_int("APPOINTMENT_PATIENT_CHANGE_CUTOFF_HOURS", 24)
+# A booked appointment not checked in this long after its start becomes a no-show.
+APPOINTMENT_NO_SHOW_GRACE_MINUTES = env.get_int("APPOINTMENT_NO_SHOW_GRACE_MINUTES", 30, minimum=1)
+# How long a patient offered a freed time from the waitlist has to accept it.
+WAITLIST_HOLD_MINUTES = env.get_int("WAITLIST_HOLD_MINUTES", 120, minimum=5)
+
+CELERY_BEAT_SCHEDULE = {
+    "appointments-mark-no-shows": {
+        "task": "appointments.tasks.mark_no_shows",
+        "schedule": crontab(minute="*/5"),
+    },
+    "appointments-expire-waitlist-holds": {
+        "task": "appointments.tasks.expire_waitlist_holds",
+        "schedule": crontab(minute="*/5"),
+    },
+}
