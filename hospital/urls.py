@@ -17,7 +17,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
+    path("appointments/", include("appointments.urls")),
     path("api/v1/", include("accounts.api_urls")),
+    path("api/v1/", include("appointments.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     # Last: any other /api/ path is a JSON 404, also with DEBUG on.

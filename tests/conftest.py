@@ -44,6 +44,18 @@ def _required_services(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _tasks_run_in_process(settings):
+    """Celery tasks run in-process (Celery's eager mode runs the real task code); the tests
+    marked ``services("CELERY_BROKER_URL")`` use a real worker through the broker instead."""
+    from hospital.celery import app
+
+    before = app.conf.task_always_eager
+    settings.CELERY_TASK_ALWAYS_EAGER = app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = [
         "tests.hashers.FastArgon2PasswordHasher",

@@ -64,3 +64,48 @@ class StaffProfileFactory(factory.django.DjangoModelFactory[StaffProfile]):
     user = factory.SubFactory(UserFactory, role=Role.DOCTOR)
     department = factory.SubFactory(DepartmentFactory)
     title = "Dr"
+
+
+# --- appointments --------------------------------------------------------------------------
+
+from appointments.models import AppointmentType, Practitioner, WorkingHours  # noqa: E402
+
+
+class AppointmentTypeFactory(factory.django.DjangoModelFactory[AppointmentType]):
+    class Meta:
+        model = AppointmentType
+
+    name = factory.Sequence(lambda n: f"Consultation {n}")
+    department = factory.SubFactory(DepartmentFactory)
+    duration_minutes = 30
+    buffer_after_minutes = 0
+    lead_time_minutes = 60
+    booking_horizon_days = 60
+
+
+class PractitionerFactory(factory.django.DjangoModelFactory[Practitioner]):
+    """A doctor (with a staff profile) offering the given appointment types."""
+
+    class Meta:
+        model = Practitioner
+        skip_postgeneration_save = True
+
+    user = factory.LazyAttribute(lambda o: StaffProfileFactory.create(department=o.department).user)
+    department = factory.SubFactory(DepartmentFactory)
+    time_zone = "Europe/London"
+
+    @factory.post_generation
+    def offers(obj: Practitioner, create: bool, extracted: object, **kwargs: object) -> None:
+        if create and extracted:
+            obj.appointment_types.set(extracted)  # type: ignore[arg-type]
+
+
+class WorkingHoursFactory(factory.django.DjangoModelFactory[WorkingHours]):
+    class Meta:
+        model = WorkingHours
+
+    practitioner = factory.SubFactory(PractitionerFactory)
+    weekday = 0
+    start_time = datetime.time(9, 0)
+    end_time = datetime.time(12, 0)
+    valid_from = datetime.date(2020, 1, 1)
