@@ -1,0 +1,340 @@
+"""The appointments API: slots, booking with idempotency, 404 for others' appointments,
+bad input, status changes, waitlist, iCalendar, schedule management, query counts."""
+
+from __future__ import annotations
+
+import datetime
+import re
+import uuid
+
+import pytest
+import time_machine
+from rest_framework.test import APIClient
+
+from accounts.services import sessions
+from appointments.models import Appointment, IdempotencyRecord, WaitlistEntry
+from audit.models import AuditEvent
+from tests.appointments.conftest import MONDAY, NOW, at
+from tests.factories import PatientProfileFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _frozen_now():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def _api(user) -> APIClient:
+    pair = sessions.api_session_start(user=user, request=None, mfa_device="test" if user.is_staff_member else "")
+    return APIClient(HTTP_AUTHORIZATION=f"Bearer {pair.access_token}")
+
+
+def _book(api, practitioner, consultation, start, **extra):
+    payload = {"appointment_type": str(consultation.public_id), "practitioner": str(practitioner.public_id), "start": start.isoformat(), **extra}
+    headers = {}
+    if "key" in payload:
+        headers["HTTP_IDEMPOTENCY_KEY"] = payload.pop("key")
+    return api.post("/api/v1/appointments", payload, format="json", **headers)
+
+
+def test_slots_then_book_then_see_it(patient, practitioner, consultation):
+    api = _api(patient)
+
+    slots = api.get("/api/v1/slots", {"appointment_type": str(consultation.public_id), "date_from": MONDAY, "date_to": MONDAY})
+    first = slots.json()[0]
+    booked = api.post(
+        "/api/v1/appointments",
+        {"appointment_type": str(consultation.public_id), "practitioner": first["practitioner"]["id"], "start": first["start"]},
+        format="json",
+    )
+    listed = api.get("/api/v1/appointments", {"when": "upcoming"})
+    again = api.get("/api/v1/slots", {"appointment_type": str(consultation.public_id), "date_from": MONDAY, "date_to": MONDAY})
+
+    assert slots.status_code == 200
+    assert first["start"] == "2026-03-02T09:00:00Z"
+    assert first["local_start"] == "2026-03-02T09:00:00+00:00"
+    assert booked.status_code == 201
+    assert booked.json()["status"] == "booked"
+    assert [a["id"] for a in listed.json()["results"]] == [booked.json()["id"]]
+    assert len(again.json()) == len(slots.json()) - 1
+    assert Appointment.objects.get().channel == "api"
+
+
+def test_an_idempotent_retry_returns_the_first_result_and_books_once(patient, practitioner, consultation):
+    api = _api(patient)
+    key = str(uuid.uuid4())
+
+    first = _book(api, practitioner, consultation, at(MONDAY, 9), key=key)
+    retry = _book(api, practitioner, consultation, at(MONDAY, 9), key=key)
+    changed_body = _book(api, practitioner, consultation, at(MONDAY, 10), key=key)
+
+    assert first.status_code == retry.status_code == 201
+    assert first.json() == retry.json()
+    assert changed_body.status_code == 422
+    assert changed_body.json()["code"] == "IDEMPOTENCY_KEY_REUSED"
+    assert Appointment.objects.count() == 1
+    assert AuditEvent.objects.filter(action="appointments.booked").count() == 1
+
+
+def test_a_refused_request_is_replayed_as_refused(patient, practitioner, consultation):
+    api = _api(patient)
+    _book(_api(PatientProfileFactory.create().user), practitioner, consultation, at(MONDAY, 9))
+    key = str(uuid.uuid4())
+
+    lost = _book(api, practitioner, consultation, at(MONDAY, 9), key=key)
+    retry = _book(api, practitioner, consultation, at(MONDAY, 9), key=key)
+
+    assert lost.status_code == retry.status_code == 409
+    assert lost.json()["code"] == retry.json()["code"] == "SLOT_TAKEN"
+    assert IdempotencyRecord.objects.get(key=key).response_status == 409
+
+
+def test_a_malformed_idempotency_key_is_a_field_error(patient, practitioner, consultation):
+    response = _book(_api(patient), practitioner, consultation, at(MONDAY, 9), key="no spaces allowed")
+
+    assert response.status_code == 400
+    assert "Idempotency-Key" in response.json()["errors"]
+    assert not Appointment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "field_or_code"),
+    [
+        ({"start": "2026-03-02T09:00:00"}, "start"),
+        ({"start": "next monday"}, "start"),
+        ({"start": "2026-02-20T09:00:00Z"}, "SLOT_UNAVAILABLE"),
+        ({"start": "2026-03-02T13:00:00Z"}, "SLOT_UNAVAILABLE"),
+        ({"start": "2026-03-02T09:00:00+05:00"}, "SLOT_UNAVAILABLE"),
+        ({"appointment_type": "not-a-uuid"}, "appointment_type"),
+        ({"appointment_type": str(uuid.uuid4())}, "appointment_type"),
+        ({"practitioner": 42}, "practitioner"),
+        ({"reason": "x" * 501}, "reason"),
+    ],
+)
+def test_bad_booking_input_is_a_clear_400_and_writes_nothing(patient, practitioner, consultation, change, field_or_code):
+    payload = {"appointment_type": str(consultation.public_id), "practitioner": str(practitioner.public_id), "start": "2026-03-02T09:00:00Z", **change}
+
+    response = _api(patient).post("/api/v1/appointments", payload, format="json")
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == field_or_code or field_or_code in body.get("errors", {})
+    assert not Appointment.objects.exists()
+
+
+def test_a_type_the_practitioner_does_not_offer_is_a_400(patient, practitioner, department):
+    from tests.factories import AppointmentTypeFactory
+
+    other = AppointmentTypeFactory.create(department=department, name="Physiotherapy")
+
+    response = _book(_api(patient), practitioner, other, at(MONDAY, 9))
+
+    assert response.status_code == 400
+    assert "does not offer" in response.json()["detail"]
+
+
+def test_another_patients_appointment_is_a_404_for_every_operation(patient, practitioner, consultation):
+    booked = _book(_api(patient), practitioner, consultation, at(MONDAY, 9)).json()["id"]
+    stranger = _api(PatientProfileFactory.create().user)
+
+    responses = [
+        stranger.get(f"/api/v1/appointments/{booked}"),
+        stranger.post(f"/api/v1/appointments/{booked}/cancel", {}, format="json"),
+        stranger.post(f"/api/v1/appointments/{booked}/reschedule", {"start": "2026-03-02T10:00:00Z"}, format="json"),
+        stranger.get(f"/api/v1/appointments/{booked}/calendar.ics"),
+    ]
+
+    assert [r.status_code for r in responses] == [404, 404, 404, 404]
+    assert all(r.json()["code"] == "APPOINTMENT_NOT_FOUND" for r in responses)
+    assert Appointment.objects.get().status == "booked"
+
+
+def test_reschedule_and_cancel_through_the_api(patient, practitioner, consultation):
+    api = _api(patient)
+    booked = _book(api, practitioner, consultation, at(MONDAY, 9)).json()["id"]
+
+    moved = api.post(f"/api/v1/appointments/{booked}/reschedule", {"start": "2026-03-02T11:00:00Z"}, format="json")
+    cancelled = api.post(f"/api/v1/appointments/{booked}/cancel", {}, format="json")
+
+    assert moved.status_code == 200
+    assert moved.json()["start"] == "2026-03-02T11:00:00Z"
+    assert cancelled.json()["status"] == "cancelled"
+
+
+def test_reception_checks_in_the_doctor_starts_and_completes(patient, practitioner, consultation):
+    booked = _book(_api(patient), practitioner, consultation, at(MONDAY, 9)).json()["id"]
+    receptionist = UserFactory.create(role="receptionist")
+
+    with time_machine.travel(at(MONDAY, 8, 55), tick=False):
+        reception, doctor = _api(receptionist), _api(practitioner.user)
+        patient_tries = _api(patient).post(f"/api/v1/appointments/{booked}/check-in")
+        checked_in = reception.post(f"/api/v1/appointments/{booked}/check-in")
+        started = doctor.post(f"/api/v1/appointments/{booked}/start")
+        completed = doctor.post(f"/api/v1/appointments/{booked}/complete")
+        again = doctor.post(f"/api/v1/appointments/{booked}/complete")
+
+    assert patient_tries.status_code == 403
+    assert checked_in.json()["status"] == "checked_in"
+    assert started.json()["status"] == "in_progress"
+    assert completed.json()["status"] == "completed"
+    assert again.status_code == 409
+    assert again.json()["code"] == "INVALID_TRANSITION"
+
+
+def test_staff_cancel_needs_a_reason(patient, practitioner, consultation):
+    booked = _book(_api(patient), practitioner, consultation, at(MONDAY, 9)).json()["id"]
+    reception = _api(UserFactory.create(role="receptionist"))
+
+    no_reason = reception.post(f"/api/v1/appointments/{booked}/cancel", {}, format="json")
+    with_reason = reception.post(f"/api/v1/appointments/{booked}/cancel", {"reason": "Clinic closed"}, format="json")
+
+    assert no_reason.status_code == 400
+    assert "reason" in no_reason.json()["errors"]
+    assert with_reason.status_code == 200
+
+
+def test_the_ics_file_and_the_private_feed(patient, practitioner, consultation, client):
+    api = _api(patient)
+    booked = _book(api, practitioner, consultation, at(MONDAY, 9), reason="Private symptoms").json()["id"]
+
+    ics = api.get(f"/api/v1/appointments/{booked}/calendar.ics")
+    feed_url = api.post("/api/v1/calendar-feed").json()["url"]
+    path = re.sub(r"^https?://[^/]+", "", feed_url)
+    feed = client.get(path)
+    replaced_url = api.post("/api/v1/calendar-feed").json()["url"]
+    old_feed = client.get(path)
+    api.delete("/api/v1/calendar-feed")
+    revoked = client.get(re.sub(r"^https?://[^/]+", "", replaced_url))
+
+    body = ics.content.decode()
+    assert ics["Content-Type"].startswith("text/calendar")
+    assert "BEGIN:VEVENT" in body
+    assert "DTSTART:20260302T090000Z" in body
+    assert f"UID:{booked}@" in body
+    assert "Private symptoms" not in body
+    assert "\r\n" in body
+    assert feed.status_code == 200
+    assert feed.content.decode().count("BEGIN:VEVENT") == 1
+    assert old_feed.status_code == 404
+    assert revoked.status_code == 404
+
+
+def test_waitlist_offer_hold_accept(patient, practitioner, consultation, django_capture_on_commit_callbacks):
+    waiting = PatientProfileFactory.create().user
+    first_booker = _api(patient)
+    booked = _book(first_booker, practitioner, consultation, at(MONDAY, 9)).json()["id"]
+    waiter = _api(waiting)
+    joined = waiter.post(
+        "/api/v1/waitlist",
+        {"appointment_type": str(consultation.public_id), "date_from": "2026-03-01", "date_to": "2026-03-03"},
+        format="json",
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first_booker.post(f"/api/v1/appointments/{booked}/cancel", {}, format="json")
+    entry = waiter.get("/api/v1/waitlist").json()[0]
+    offer = entry["offered_appointment"]
+    taken_meanwhile = _book(_api(PatientProfileFactory.create().user), practitioner, consultation, at(MONDAY, 9))
+    accepted = waiter.post(f"/api/v1/waitlist/offers/{offer}/accept")
+
+    assert joined.status_code == 201
+    assert entry["status"] == "offered"
+    assert taken_meanwhile.status_code == 409  # the hold keeps the time for the waiting patient
+    assert accepted.status_code == 200
+    assert accepted.json()["status"] == "booked"
+    assert WaitlistEntry.objects.get().status == "booked"
+
+
+def test_an_expired_hold_goes_to_the_next_patient(patient, practitioner, consultation, django_capture_on_commit_callbacks, settings):
+    from appointments.services import waitlist
+
+    first_in_line, second_in_line = (PatientProfileFactory.create().user for _ in range(2))
+    for person in (first_in_line, second_in_line):
+        waitlist.waitlist_join(actor=person, patient=person, appointment_type=consultation, date_from=MONDAY, date_to=MONDAY)
+    booked = _book(_api(patient), practitioner, consultation, at(MONDAY, 9)).json()["id"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _api(patient).post(f"/api/v1/appointments/{booked}/cancel", {}, format="json")
+    first_hold = Appointment.objects.get(status="held")
+    with django_capture_on_commit_callbacks(execute=True):
+        expired = waitlist.waitlist_expire_holds(now=NOW + datetime.timedelta(minutes=settings.WAITLIST_HOLD_MINUTES + 1))
+    second_hold = Appointment.objects.get(status="held")
+
+    assert first_hold.patient == first_in_line
+    assert expired == 1
+    assert second_hold.patient == second_in_line
+    assert WaitlistEntry.objects.get(patient=first_in_line).status == "waiting"
+    late_accept = _api(first_in_line).post(f"/api/v1/waitlist/offers/{first_hold.public_id}/accept")
+    assert late_accept.status_code == 409
+
+
+def test_only_administrators_manage_working_hours_and_exceptions(practitioner, client):
+    admin = UserFactory.create(role="admin")
+    path = f"/api/v1/practitioners/{practitioner.public_id}/working-hours"
+    rule = {"weekday": 1, "start_time": "13:00", "end_time": "17:00", "valid_from": "2026-01-01"}
+
+    doctor_try = _api(practitioner.user).post(path, rule, format="json")
+    created = _api(admin).post(path, rule, format="json")
+    overlapping = _api(admin).post(path, {**rule, "start_time": "16:00", "end_time": "18:00"}, format="json")
+    backwards = _api(admin).post(path, {**rule, "start_time": "18:00", "end_time": "17:00"}, format="json")
+    exception = _api(admin).post(
+        f"/api/v1/practitioners/{practitioner.public_id}/exceptions",
+        {"kind": "leave", "start": "2026-03-02T00:00:00Z", "end": "2026-03-03T00:00:00Z", "reason": "Conference"},
+        format="json",
+    )
+
+    assert doctor_try.status_code == 403
+    assert created.status_code == 201
+    assert overlapping.status_code == 400
+    assert backwards.status_code == 400
+    assert exception.status_code == 201
+    assert AuditEvent.objects.filter(action="appointments.exception_added").exists()
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+def test_the_appointment_list_uses_a_fixed_number_of_queries(patient, department, consultation, rows, django_assert_num_queries):
+    from tests.factories import PractitionerFactory
+
+    practitioners = PractitionerFactory.create_batch(rows, department=department, offers=[consultation])
+    for index, practitioner in enumerate(practitioners):
+        Appointment.objects.create(
+            patient=patient, practitioner=practitioner, appointment_type=consultation,
+            start=at(MONDAY, 9) + datetime.timedelta(hours=index), end=at(MONDAY, 9, 30) + datetime.timedelta(hours=index),
+            blocked_until=at(MONDAY, 9, 30) + datetime.timedelta(hours=index), channel="web",
+        )
+    api = _api(patient)
+
+    with django_assert_num_queries(2):  # the token, the page of appointments (with joins)
+        response = api.get("/api/v1/appointments")
+
+    assert len(response.json()["results"]) == rows
+
+
+def test_the_schema_documents_booking_with_examples(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+
+    book = schema["paths"]["/api/v1/appointments"]["post"]
+    assert any(p["name"] == "Idempotency-Key" for p in book["parameters"])
+    assert book["requestBody"]["content"]["application/json"]["examples"]
+    assert "409" in book["responses"]
+    assert "/api/v1/slots" in schema["paths"]
+
+
+def test_staff_see_their_patients_appointments_not_others(patient, practitioner, consultation, department):
+    from tests.factories import PractitionerFactory, WorkingHoursFactory
+
+    _book(_api(patient), practitioner, consultation, at(MONDAY, 9))
+    other_practitioner = PractitionerFactory.create(department=department, offers=[consultation])
+    WorkingHoursFactory.create(practitioner=other_practitioner, weekday=0, start_time=datetime.time(9), end_time=datetime.time(12))
+    stranger = PatientProfileFactory.create().user
+    _book(_api(stranger), other_practitioner, consultation, at(MONDAY, 10))
+
+    mine = _api(practitioner.user).get("/api/v1/appointments").json()["results"]
+    reception = _api(UserFactory.create(role="receptionist")).get("/api/v1/appointments").json()["results"]
+    compliance = _api(UserFactory.create(role="compliance_officer")).get("/api/v1/appointments").json()["results"]
+
+    assert [a["patient"]["id"] for a in mine] == [str(patient.public_id)]
+    assert len(reception) == 2
+    assert compliance == []
