@@ -27,12 +27,19 @@ def _frozen_now():
 
 
 def _api(user) -> APIClient:
-    pair = sessions.api_session_start(user=user, request=None, mfa_device="test" if user.is_staff_member else "")
+    pair = sessions.api_session_start(
+        user=user, request=None, mfa_device="test" if user.is_staff_member else ""
+    )
     return APIClient(HTTP_AUTHORIZATION=f"Bearer {pair.access_token}")
 
 
 def _book(api, practitioner, consultation, start, **extra):
-    payload = {"appointment_type": str(consultation.public_id), "practitioner": str(practitioner.public_id), "start": start.isoformat(), **extra}
+    payload = {
+        "appointment_type": str(consultation.public_id),
+        "practitioner": str(practitioner.public_id),
+        "start": start.isoformat(),
+        **extra,
+    }
     headers = {}
     if "key" in payload:
         headers["HTTP_IDEMPOTENCY_KEY"] = payload.pop("key")
@@ -42,15 +49,25 @@ def _book(api, practitioner, consultation, start, **extra):
 def test_slots_then_book_then_see_it(patient, practitioner, consultation):
     api = _api(patient)
 
-    slots = api.get("/api/v1/slots", {"appointment_type": str(consultation.public_id), "date_from": MONDAY, "date_to": MONDAY})
+    slots = api.get(
+        "/api/v1/slots",
+        {"appointment_type": str(consultation.public_id), "date_from": MONDAY, "date_to": MONDAY},
+    )
     first = slots.json()[0]
     booked = api.post(
         "/api/v1/appointments",
-        {"appointment_type": str(consultation.public_id), "practitioner": first["practitioner"]["id"], "start": first["start"]},
+        {
+            "appointment_type": str(consultation.public_id),
+            "practitioner": first["practitioner"]["id"],
+            "start": first["start"],
+        },
         format="json",
     )
     listed = api.get("/api/v1/appointments", {"when": "upcoming"})
-    again = api.get("/api/v1/slots", {"appointment_type": str(consultation.public_id), "date_from": MONDAY, "date_to": MONDAY})
+    again = api.get(
+        "/api/v1/slots",
+        {"appointment_type": str(consultation.public_id), "date_from": MONDAY, "date_to": MONDAY},
+    )
 
     assert slots.status_code == 200
     assert first["start"] == "2026-03-02T09:00:00Z"
@@ -62,7 +79,9 @@ def test_slots_then_book_then_see_it(patient, practitioner, consultation):
     assert Appointment.objects.get().channel == "api"
 
 
-def test_an_idempotent_retry_returns_the_first_result_and_books_once(patient, practitioner, consultation):
+def test_an_idempotent_retry_returns_the_first_result_and_books_once(
+    patient, practitioner, consultation
+):
     api = _api(patient)
     key = str(uuid.uuid4())
 
@@ -92,7 +111,9 @@ def test_a_refused_request_is_replayed_as_refused(patient, practitioner, consult
 
 
 def test_a_malformed_idempotency_key_is_a_field_error(patient, practitioner, consultation):
-    response = _book(_api(patient), practitioner, consultation, at(MONDAY, 9), key="no spaces allowed")
+    response = _book(
+        _api(patient), practitioner, consultation, at(MONDAY, 9), key="no spaces allowed"
+    )
 
     assert response.status_code == 400
     assert "Idempotency-Key" in response.json()["errors"]
@@ -113,8 +134,15 @@ def test_a_malformed_idempotency_key_is_a_field_error(patient, practitioner, con
         ({"reason": "x" * 501}, "reason"),
     ],
 )
-def test_bad_booking_input_is_a_clear_400_and_writes_nothing(patient, practitioner, consultation, change, field_or_code):
-    payload = {"appointment_type": str(consultation.public_id), "practitioner": str(practitioner.public_id), "start": "2026-03-02T09:00:00Z", **change}
+def test_bad_booking_input_is_a_clear_400_and_writes_nothing(
+    patient, practitioner, consultation, change, field_or_code
+):
+    payload = {
+        "appointment_type": str(consultation.public_id),
+        "practitioner": str(practitioner.public_id),
+        "start": "2026-03-02T09:00:00Z",
+        **change,
+    }
 
     response = _api(patient).post("/api/v1/appointments", payload, format="json")
 
@@ -135,14 +163,20 @@ def test_a_type_the_practitioner_does_not_offer_is_a_400(patient, practitioner, 
     assert "does not offer" in response.json()["detail"]
 
 
-def test_another_patients_appointment_is_a_404_for_every_operation(patient, practitioner, consultation):
+def test_another_patients_appointment_is_a_404_for_every_operation(
+    patient, practitioner, consultation
+):
     booked = _book(_api(patient), practitioner, consultation, at(MONDAY, 9)).json()["id"]
     stranger = _api(PatientProfileFactory.create().user)
 
     responses = [
         stranger.get(f"/api/v1/appointments/{booked}"),
         stranger.post(f"/api/v1/appointments/{booked}/cancel", {}, format="json"),
-        stranger.post(f"/api/v1/appointments/{booked}/reschedule", {"start": "2026-03-02T10:00:00Z"}, format="json"),
+        stranger.post(
+            f"/api/v1/appointments/{booked}/reschedule",
+            {"start": "2026-03-02T10:00:00Z"},
+            format="json",
+        ),
         stranger.get(f"/api/v1/appointments/{booked}/calendar.ics"),
     ]
 
@@ -155,7 +189,11 @@ def test_reschedule_and_cancel_through_the_api(patient, practitioner, consultati
     api = _api(patient)
     booked = _book(api, practitioner, consultation, at(MONDAY, 9)).json()["id"]
 
-    moved = api.post(f"/api/v1/appointments/{booked}/reschedule", {"start": "2026-03-02T11:00:00Z"}, format="json")
+    moved = api.post(
+        f"/api/v1/appointments/{booked}/reschedule",
+        {"start": "2026-03-02T11:00:00Z"},
+        format="json",
+    )
     cancelled = api.post(f"/api/v1/appointments/{booked}/cancel", {}, format="json")
 
     assert moved.status_code == 200
@@ -188,7 +226,9 @@ def test_staff_cancel_needs_a_reason(patient, practitioner, consultation):
     reception = _api(UserFactory.create(role="receptionist"))
 
     no_reason = reception.post(f"/api/v1/appointments/{booked}/cancel", {}, format="json")
-    with_reason = reception.post(f"/api/v1/appointments/{booked}/cancel", {"reason": "Clinic closed"}, format="json")
+    with_reason = reception.post(
+        f"/api/v1/appointments/{booked}/cancel", {"reason": "Clinic closed"}, format="json"
+    )
 
     assert no_reason.status_code == 400
     assert "reason" in no_reason.json()["errors"]
@@ -197,7 +237,9 @@ def test_staff_cancel_needs_a_reason(patient, practitioner, consultation):
 
 def test_the_ics_file_and_the_private_feed(patient, practitioner, consultation, client):
     api = _api(patient)
-    booked = _book(api, practitioner, consultation, at(MONDAY, 9), reason="Private symptoms").json()["id"]
+    booked = _book(
+        api, practitioner, consultation, at(MONDAY, 9), reason="Private symptoms"
+    ).json()["id"]
 
     ics = api.get(f"/api/v1/appointments/{booked}/calendar.ics")
     feed_url = api.post("/api/v1/calendar-feed").json()["url"]
@@ -221,14 +263,20 @@ def test_the_ics_file_and_the_private_feed(patient, practitioner, consultation, 
     assert revoked.status_code == 404
 
 
-def test_waitlist_offer_hold_accept(patient, practitioner, consultation, django_capture_on_commit_callbacks):
+def test_waitlist_offer_hold_accept(
+    patient, practitioner, consultation, django_capture_on_commit_callbacks
+):
     waiting = PatientProfileFactory.create().user
     first_booker = _api(patient)
     booked = _book(first_booker, practitioner, consultation, at(MONDAY, 9)).json()["id"]
     waiter = _api(waiting)
     joined = waiter.post(
         "/api/v1/waitlist",
-        {"appointment_type": str(consultation.public_id), "date_from": "2026-03-01", "date_to": "2026-03-03"},
+        {
+            "appointment_type": str(consultation.public_id),
+            "date_from": "2026-03-01",
+            "date_to": "2026-03-03",
+        },
         format="json",
     )
 
@@ -236,7 +284,9 @@ def test_waitlist_offer_hold_accept(patient, practitioner, consultation, django_
         first_booker.post(f"/api/v1/appointments/{booked}/cancel", {}, format="json")
     entry = waiter.get("/api/v1/waitlist").json()[0]
     offer = entry["offered_appointment"]
-    taken_meanwhile = _book(_api(PatientProfileFactory.create().user), practitioner, consultation, at(MONDAY, 9))
+    taken_meanwhile = _book(
+        _api(PatientProfileFactory.create().user), practitioner, consultation, at(MONDAY, 9)
+    )
     accepted = waiter.post(f"/api/v1/waitlist/offers/{offer}/accept")
 
     assert joined.status_code == 201
@@ -247,19 +297,29 @@ def test_waitlist_offer_hold_accept(patient, practitioner, consultation, django_
     assert WaitlistEntry.objects.get().status == "booked"
 
 
-def test_an_expired_hold_goes_to_the_next_patient(patient, practitioner, consultation, django_capture_on_commit_callbacks, settings):
+def test_an_expired_hold_goes_to_the_next_patient(
+    patient, practitioner, consultation, django_capture_on_commit_callbacks, settings
+):
     from appointments.services import waitlist
 
     first_in_line, second_in_line = (PatientProfileFactory.create().user for _ in range(2))
     for person in (first_in_line, second_in_line):
-        waitlist.waitlist_join(actor=person, patient=person, appointment_type=consultation, date_from=MONDAY, date_to=MONDAY)
+        waitlist.waitlist_join(
+            actor=person,
+            patient=person,
+            appointment_type=consultation,
+            date_from=MONDAY,
+            date_to=MONDAY,
+        )
     booked = _book(_api(patient), practitioner, consultation, at(MONDAY, 9)).json()["id"]
 
     with django_capture_on_commit_callbacks(execute=True):
         _api(patient).post(f"/api/v1/appointments/{booked}/cancel", {}, format="json")
     first_hold = Appointment.objects.get(status="held")
     with django_capture_on_commit_callbacks(execute=True):
-        expired = waitlist.waitlist_expire_holds(now=NOW + datetime.timedelta(minutes=settings.WAITLIST_HOLD_MINUTES + 1))
+        expired = waitlist.waitlist_expire_holds(
+            now=NOW + datetime.timedelta(minutes=settings.WAITLIST_HOLD_MINUTES + 1)
+        )
     second_hold = Appointment.objects.get(status="held")
 
     assert first_hold.patient == first_in_line
@@ -277,11 +337,20 @@ def test_only_administrators_manage_working_hours_and_exceptions(practitioner, c
 
     doctor_try = _api(practitioner.user).post(path, rule, format="json")
     created = _api(admin).post(path, rule, format="json")
-    overlapping = _api(admin).post(path, {**rule, "start_time": "16:00", "end_time": "18:00"}, format="json")
-    backwards = _api(admin).post(path, {**rule, "start_time": "18:00", "end_time": "17:00"}, format="json")
+    overlapping = _api(admin).post(
+        path, {**rule, "start_time": "16:00", "end_time": "18:00"}, format="json"
+    )
+    backwards = _api(admin).post(
+        path, {**rule, "start_time": "18:00", "end_time": "17:00"}, format="json"
+    )
     exception = _api(admin).post(
         f"/api/v1/practitioners/{practitioner.public_id}/exceptions",
-        {"kind": "leave", "start": "2026-03-02T00:00:00Z", "end": "2026-03-03T00:00:00Z", "reason": "Conference"},
+        {
+            "kind": "leave",
+            "start": "2026-03-02T00:00:00Z",
+            "end": "2026-03-03T00:00:00Z",
+            "reason": "Conference",
+        },
         format="json",
     )
 
@@ -294,15 +363,23 @@ def test_only_administrators_manage_working_hours_and_exceptions(practitioner, c
 
 
 @pytest.mark.parametrize("rows", [1, 50])
-def test_the_appointment_list_uses_a_fixed_number_of_queries(patient, department, consultation, rows, django_assert_num_queries):
+def test_the_appointment_list_uses_a_fixed_number_of_queries(
+    patient, department, consultation, rows, django_assert_num_queries
+):
     from tests.factories import PractitionerFactory
 
-    practitioners = PractitionerFactory.create_batch(rows, department=department, offers=[consultation])
+    practitioners = PractitionerFactory.create_batch(
+        rows, department=department, offers=[consultation]
+    )
     for index, practitioner in enumerate(practitioners):
         Appointment.objects.create(
-            patient=patient, practitioner=practitioner, appointment_type=consultation,
-            start=at(MONDAY, 9) + datetime.timedelta(hours=index), end=at(MONDAY, 9, 30) + datetime.timedelta(hours=index),
-            blocked_until=at(MONDAY, 9, 30) + datetime.timedelta(hours=index), channel="web",
+            patient=patient,
+            practitioner=practitioner,
+            appointment_type=consultation,
+            start=at(MONDAY, 9) + datetime.timedelta(hours=index),
+            end=at(MONDAY, 9, 30) + datetime.timedelta(hours=index),
+            blocked_until=at(MONDAY, 9, 30) + datetime.timedelta(hours=index),
+            channel="web",
         )
     api = _api(patient)
 
@@ -322,18 +399,31 @@ def test_the_schema_documents_booking_with_examples(client):
     assert "/api/v1/slots" in schema["paths"]
 
 
-def test_staff_see_their_patients_appointments_not_others(patient, practitioner, consultation, department):
+def test_staff_see_their_patients_appointments_not_others(
+    patient, practitioner, consultation, department
+):
     from tests.factories import PractitionerFactory, WorkingHoursFactory
 
     _book(_api(patient), practitioner, consultation, at(MONDAY, 9))
     other_practitioner = PractitionerFactory.create(department=department, offers=[consultation])
-    WorkingHoursFactory.create(practitioner=other_practitioner, weekday=0, start_time=datetime.time(9), end_time=datetime.time(12))
+    WorkingHoursFactory.create(
+        practitioner=other_practitioner,
+        weekday=0,
+        start_time=datetime.time(9),
+        end_time=datetime.time(12),
+    )
     stranger = PatientProfileFactory.create().user
     _book(_api(stranger), other_practitioner, consultation, at(MONDAY, 10))
 
     mine = _api(practitioner.user).get("/api/v1/appointments").json()["results"]
-    reception = _api(UserFactory.create(role="receptionist")).get("/api/v1/appointments").json()["results"]
-    compliance = _api(UserFactory.create(role="compliance_officer")).get("/api/v1/appointments").json()["results"]
+    reception = (
+        _api(UserFactory.create(role="receptionist")).get("/api/v1/appointments").json()["results"]
+    )
+    compliance = (
+        _api(UserFactory.create(role="compliance_officer"))
+        .get("/api/v1/appointments")
+        .json()["results"]
+    )
 
     assert [a["patient"]["id"] for a in mine] == [str(patient.public_id)]
     assert len(reception) == 2

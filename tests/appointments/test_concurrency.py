@@ -55,7 +55,9 @@ def _next_monday(days_ahead: int = 7) -> datetime.date:
     return today + datetime.timedelta(days=(7 - today.weekday()) % 7)
 
 
-def _post(url: str, token: str, payload: dict[str, str], barrier: threading.Barrier) -> tuple[int, dict]:
+def _post(
+    url: str, token: str, payload: dict[str, str], barrier: threading.Barrier
+) -> tuple[int, dict]:
     request = urllib.request.Request(  # noqa: S310 - the live test server on loopback
         url,
         data=json.dumps(payload).encode(),
@@ -77,11 +79,20 @@ def test_fifty_clients_book_the_same_slot_and_exactly_one_succeeds(threaded_serv
     department = DepartmentFactory.create()
     consultation = AppointmentTypeFactory.create(department=department)
     practitioner = PractitionerFactory.create(department=department, offers=[consultation])
-    WorkingHoursFactory.create(practitioner=practitioner, weekday=0, start_time=datetime.time(9), end_time=datetime.time(12))
+    WorkingHoursFactory.create(
+        practitioner=practitioner,
+        weekday=0,
+        start_time=datetime.time(9),
+        end_time=datetime.time(12),
+    )
     monday = _next_monday()
-    start = datetime.datetime.combine(monday, datetime.time(9), tzinfo=practitioner.zone).astimezone(datetime.UTC)
+    start = datetime.datetime.combine(
+        monday, datetime.time(9), tzinfo=practitioner.zone
+    ).astimezone(datetime.UTC)
     tokens = [
-        sessions.api_session_start(user=PatientProfileFactory.create().user, request=None).access_token
+        sessions.api_session_start(
+            user=PatientProfileFactory.create().user, request=None
+        ).access_token
         for _ in range(CLIENTS)
     ]
     payload = {
@@ -92,7 +103,14 @@ def test_fifty_clients_book_the_same_slot_and_exactly_one_succeeds(threaded_serv
     barrier = threading.Barrier(CLIENTS)
 
     with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
-        results = list(pool.map(lambda token: _post(f"{threaded_server}/api/v1/appointments", token, payload, barrier), tokens))
+        results = list(
+            pool.map(
+                lambda token: _post(
+                    f"{threaded_server}/api/v1/appointments", token, payload, barrier
+                ),
+                tokens,
+            )
+        )
 
     statuses = sorted(status for status, _ in results)
     assert statuses.count(201) == 1
