@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test lint typecheck pytest install install-dev lock migrate seed clean
+.PHONY: run serve test lint typecheck pytest install install-dev lock migrate seed clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ pytest: install-dev
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
+
+# Benchmarks (PostgreSQL on 127.0.0.1:5432): rebuilds the hospital_bench database, writes docs/benchmarks.md.
+bench: install-dev
+	$(BIN)/python bench/run.py
 
 # Regenerate the lock files from pyproject.toml (needs network access to the package index).
 lock:

@@ -63,6 +63,11 @@ class AppointmentType(models.Model):
                 condition=models.Q(booking_horizon_days__gte=1, booking_horizon_days__lte=730),
                 name="appointments_type_horizon_range",
             ),
+            models.CheckConstraint(
+                condition=models.Q(buffer_after_minutes__lte=240),
+                name="appointments_type_buffer_range",
+                violation_error_message="The buffer after a visit is at most 4 hours.",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -13,7 +13,9 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
+from django.db import connection
 from django.db.models import Q
 
 from appointments.models import (
@@ -26,6 +28,9 @@ from appointments.models import (
 
 UTC = datetime.UTC
 MAX_RANGE_DAYS = 31
+# No visit with its buffer lasts longer (AppointmentType's check constraints): bounds the
+# index range scanned for booked time.
+LONGEST_VISIT = datetime.timedelta(hours=12)
 
 
 @dataclass(frozen=True, order=True)
@@ -57,11 +62,10 @@ def _window_end(
     return datetime.datetime.combine(day, wall).replace(tzinfo=zone, fold=1).astimezone(UTC)
 
 
-def _merged(
-    intervals: Iterable[tuple[datetime.datetime, datetime.datetime]],
-) -> tuple[list[datetime.datetime], list[datetime.datetime]]:
-    starts: list[datetime.datetime] = []
-    ends: list[datetime.datetime] = []
+def _merged(intervals: Iterable[tuple[float, float]]) -> tuple[list[float], list[float]]:
+    """Sorted, disjoint intervals (epoch seconds) from any intervals."""
+    starts: list[float] = []
+    ends: list[float] = []
     for start, end in sorted(intervals):
         if ends and start <= ends[-1]:
             ends[-1] = max(ends[-1], end)
@@ -71,15 +75,93 @@ def _merged(
     return starts, ends
 
 
-def _overlaps(
-    starts: Sequence[datetime.datetime],
-    ends: Sequence[datetime.datetime],
-    start: datetime.datetime,
-    end: datetime.datetime,
-) -> bool:
+def _overlaps(starts: Sequence[float], ends: Sequence[float], start: float, end: float) -> bool:
     """Does [start, end) overlap one of the disjoint, sorted intervals?"""
     index = bisect.bisect_left(starts, end) - 1
     return index >= 0 and ends[index] > start
+
+
+def _busy_intervals(
+    ids: list[int],
+    range_start: datetime.datetime,
+    range_end: datetime.datetime,
+    ignore_appointment_id: int | None,
+) -> dict[int, list[tuple[float, float]]]:
+    """Booked time per practitioner, as epoch seconds. On PostgreSQL the database computes the
+    numbers: parsing thousands of timestamps in Python was most of a search's time."""
+    booked: dict[int, list[tuple[float, float]]] = defaultdict(list)
+    statuses = list(Appointment.ACTIVE_STATUSES)
+    if connection.vendor == "postgresql":
+        sql = (
+            "SELECT practitioner_id, extract(epoch FROM start)::float8, extract(epoch FROM blocked_until)::float8 "
+            "FROM appointments_appointment WHERE practitioner_id = ANY(%s) AND status = ANY(%s) "
+            "AND start < %s AND start >= %s AND blocked_until > %s AND id <> %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                sql,
+                [
+                    ids,
+                    statuses,
+                    range_end,
+                    range_start - LONGEST_VISIT,
+                    range_start,
+                    ignore_appointment_id or 0,
+                ],
+            )
+            for practitioner_id, start, end in cursor.fetchall():
+                booked[practitioner_id].append((start, end))
+        return booked
+    taken = Appointment.objects.filter(
+        practitioner_id__in=ids,
+        status__in=statuses,
+        start__lt=range_end,
+        start__gte=range_start - LONGEST_VISIT,
+        blocked_until__gt=range_start,
+    )
+    if ignore_appointment_id is not None:
+        taken = taken.exclude(pk=ignore_appointment_id)
+    for practitioner_id, start, end in taken.values_list(
+        "practitioner_id", "start", "blocked_until"
+    ):
+        booked[practitioner_id].append((start.timestamp(), end.timestamp()))
+    return booked
+
+
+class _Rule(NamedTuple):
+    start_time: datetime.time
+    end_time: datetime.time
+    valid_from: datetime.date
+    valid_until: datetime.date | None
+
+
+def _window_starts(
+    day: datetime.date, rule: _Rule, zone: datetime.tzinfo, duration: float, step: float
+) -> tuple[list[float], float]:
+    """Slot starts (epoch seconds) of one working-hours window on one day, and its end."""
+    window_end_instant = _window_end(day, rule.end_time, zone)
+    window_end = window_end_instant.timestamp()
+    first = _aware(day, rule.start_time, zone)
+    opening = datetime.datetime.combine(day, rule.start_time)
+    closing = datetime.datetime.combine(day, rule.end_time)
+    same_offset = first is not None and (
+        first.astimezone(zone).utcoffset() == window_end_instant.astimezone(zone).utcoffset()
+    )
+    if first is not None and same_offset:
+        # No clock change inside the window: plain arithmetic.
+        start = first.timestamp()
+        count = int(((closing - opening).total_seconds() - duration) // step) + 1
+        return [start + k * step for k in range(max(count, 0))], window_end
+    # A clock change inside the window: each wall-clock start on its own.
+    starts = []
+    wall = opening
+    step_delta = datetime.timedelta(seconds=step)
+    while (wall - opening).total_seconds() + duration <= (closing - opening).total_seconds():
+        instant = _aware(day, wall.time(), zone)
+        if instant is not None:
+            starts.append(instant.timestamp())
+        wall += step_delta
+    return starts, window_end
 
 
 def free_slots(
@@ -102,15 +184,13 @@ def free_slots(
     practitioners = [p for p in practitioners if p.is_active]
     if not practitioners or not appointment_type.is_active:
         return []
-    duration = datetime.timedelta(minutes=appointment_type.duration_minutes)
-    buffer = datetime.timedelta(minutes=appointment_type.buffer_after_minutes)
+    duration = appointment_type.duration_minutes * 60.0
+    buffer = appointment_type.buffer_after_minutes * 60.0
     step = duration + buffer
-    earliest = (
-        now + datetime.timedelta(minutes=appointment_type.lead_time_minutes)
-        if respect_lead_time
-        else now
+    earliest = now.timestamp() + (
+        appointment_type.lead_time_minutes * 60 if respect_lead_time else 0
     )
-    latest = now + datetime.timedelta(days=appointment_type.booking_horizon_days)
+    latest = now.timestamp() + appointment_type.booking_horizon_days * 86400
     # A generous UTC range around the local dates (time zones are at most ±14 h away).
     range_start = datetime.datetime.combine(
         date_from, datetime.time.min, tzinfo=UTC
@@ -120,34 +200,27 @@ def free_slots(
     ) + datetime.timedelta(days=1)
     ids = [p.pk for p in practitioners]
 
-    hours: dict[int, dict[int, list[WorkingHours]]] = defaultdict(lambda: defaultdict(list))
-    for rule in WorkingHours.objects.filter(
-        practitioner_id__in=ids, valid_from__lte=date_to
-    ).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=date_from)):
-        hours[rule.practitioner_id][rule.weekday].append(rule)
+    hours: dict[int, dict[int, list[_Rule]]] = defaultdict(lambda: defaultdict(list))
+    for practitioner_id, weekday, opens, closes, valid_from, valid_until in (
+        WorkingHours.objects.filter(practitioner_id__in=ids, valid_from__lte=date_to)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=date_from))
+        .values_list(
+            "practitioner_id", "weekday", "start_time", "end_time", "valid_from", "valid_until"
+        )
+    ):
+        hours[practitioner_id][weekday].append(_Rule(opens, closes, valid_from, valid_until))
 
-    exceptions: dict[int, list[tuple[datetime.datetime, datetime.datetime]]] = defaultdict(list)
+    exceptions: dict[int, list[tuple[float, float]]] = defaultdict(list)
     for practitioner_id, start, end in AvailabilityException.objects.filter(
         practitioner_id__in=ids, start__lt=range_end, end__gt=range_start
     ).values_list("practitioner_id", "start", "end"):
-        exceptions[practitioner_id].append((start, end))
+        exceptions[practitioner_id].append((start.timestamp(), end.timestamp()))
 
-    booked: dict[int, list[tuple[datetime.datetime, datetime.datetime]]] = defaultdict(list)
-    taken = Appointment.objects.filter(
-        practitioner_id__in=ids,
-        status__in=Appointment.ACTIVE_STATUSES,
-        start__lt=range_end,
-        blocked_until__gt=range_start,
-    )
-    if ignore_appointment_id is not None:
-        taken = taken.exclude(pk=ignore_appointment_id)
-    for practitioner_id, start, blocked_until in taken.values_list(
-        "practitioner_id", "start", "blocked_until"
-    ):
-        booked[practitioner_id].append((start, blocked_until))
+    booked = _busy_intervals(ids, range_start, range_end, ignore_appointment_id)
 
     slots: list[Slot] = []
     days = [date_from + datetime.timedelta(days=n) for n in range((date_to - date_from).days + 1)]
+    from_timestamp = datetime.datetime.fromtimestamp
     for practitioner in practitioners:
         zone = practitioner.zone
         name = practitioner.display_name
@@ -160,25 +233,21 @@ def free_slots(
                     rule.valid_until is not None and rule.valid_until < day
                 ):
                     continue
-                window_end = _window_end(day, rule.end_time, zone)
-                wall = datetime.datetime.combine(day, rule.start_time)
-                last_wall = datetime.datetime.combine(day, rule.end_time)
-                while wall + duration <= last_wall:
-                    maybe_start = _aware(day, wall.time(), zone)
-                    wall += step
-                    if maybe_start is None:
+                starts, window_end = _window_starts(day, rule, zone, duration, step)
+                for opening in starts:
+                    closing = opening + duration
+                    if closing > window_end or opening < earliest or opening > latest:
                         continue
-                    start = maybe_start
-                    end = start + duration
-                    if end > window_end or start < earliest or start > latest:
+                    if off_starts and _overlaps(off_starts, off_ends, opening, closing):
                         continue
-                    if _overlaps(off_starts, off_ends, start, end):
-                        continue
-                    if _overlaps(busy_starts, busy_ends, start, end + buffer):
+                    if busy_starts and _overlaps(busy_starts, busy_ends, opening, closing + buffer):
                         continue
                     slots.append(
                         Slot(
-                            start=start, practitioner_name=name, end=end, practitioner=practitioner
+                            start=from_timestamp(opening, UTC),
+                            practitioner_name=name,
+                            end=from_timestamp(closing, UTC),
+                            practitioner=practitioner,
                         )
                     )
     slots.sort()

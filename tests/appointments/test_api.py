@@ -51,7 +51,11 @@ def test_slots_then_book_then_see_it(patient, practitioner, consultation):
 
     slots = api.get(
         "/api/v1/slots",
-        {"appointment_type": str(consultation.public_id), "date_from": str(MONDAY), "date_to": str(MONDAY)},
+        {
+            "appointment_type": str(consultation.public_id),
+            "date_from": str(MONDAY),
+            "date_to": str(MONDAY),
+        },
     )
     first = slots.json()[0]
     booked = api.post(
@@ -66,7 +70,11 @@ def test_slots_then_book_then_see_it(patient, practitioner, consultation):
     listed = api.get("/api/v1/appointments", {"when": "upcoming"})
     again = api.get(
         "/api/v1/slots",
-        {"appointment_type": str(consultation.public_id), "date_from": str(MONDAY), "date_to": str(MONDAY)},
+        {
+            "appointment_type": str(consultation.public_id),
+            "date_from": str(MONDAY),
+            "date_to": str(MONDAY),
+        },
     )
 
     assert slots.status_code == 200

