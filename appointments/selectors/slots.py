@@ -12,7 +12,8 @@ import bisect
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from functools import lru_cache
+from operator import attrgetter
 from typing import NamedTuple
 
 from django.db import connection
@@ -33,12 +34,13 @@ MAX_RANGE_DAYS = 31
 LONGEST_VISIT = datetime.timedelta(hours=12)
 
 
-@dataclass(frozen=True, order=True)
-class Slot:
+class Slot(NamedTuple):
+    """A free time. A tuple: a department search makes thousands of them."""
+
     start: datetime.datetime
+    end: datetime.datetime
     practitioner_name: str
-    end: datetime.datetime = field(compare=False)
-    practitioner: Practitioner = field(compare=False, repr=False)
+    practitioner: Practitioner
 
 
 def _aware(
@@ -128,6 +130,9 @@ def _busy_intervals(
     return booked
 
 
+_BY_TIME = attrgetter("start", "practitioner_name")
+
+
 class _Rule(NamedTuple):
     start_time: datetime.time
     end_time: datetime.time
@@ -135,9 +140,10 @@ class _Rule(NamedTuple):
     valid_until: datetime.date | None
 
 
+@lru_cache(maxsize=4096)
 def _window_starts(
     day: datetime.date, rule: _Rule, zone: datetime.tzinfo, duration: float, step: float
-) -> tuple[list[float], float]:
+) -> tuple[tuple[float, ...], float]:
     """Slot starts (epoch seconds) of one working-hours window on one day, and its end."""
     window_end_instant = _window_end(day, rule.end_time, zone)
     window_end = window_end_instant.timestamp()
@@ -151,7 +157,7 @@ def _window_starts(
         # No clock change inside the window: plain arithmetic.
         start = first.timestamp()
         count = int(((closing - opening).total_seconds() - duration) // step) + 1
-        return [start + k * step for k in range(max(count, 0))], window_end
+        return tuple(start + k * step for k in range(max(count, 0))), window_end
     # A clock change inside the window: each wall-clock start on its own.
     starts = []
     wall = opening
@@ -161,7 +167,7 @@ def _window_starts(
         if instant is not None:
             starts.append(instant.timestamp())
         wall += step_delta
-    return starts, window_end
+    return tuple(starts), window_end
 
 
 def free_slots(
@@ -250,7 +256,7 @@ def free_slots(
                             practitioner=practitioner,
                         )
                     )
-    slots.sort()
+    slots.sort(key=_BY_TIME)
     return slots
 
 
