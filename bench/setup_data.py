@@ -134,6 +134,11 @@ def build() -> dict[str, object]:
             key = (row.patient.pk, row.start)
         seen[key] = 1
     Appointment.objects.bulk_create(rows, batch_size=5000)
+    # Measure a settled database, not one busy with autovacuum after a bulk load.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
     return {
         "department": department.pk,
         "type": consultation.pk,

@@ -25,6 +25,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from hospital.routing import websocket_urlpatterns  # noqa: E402
+from hospital.runtime import tune_garbage_collector  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
@@ -34,3 +35,5 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+tune_garbage_collector()
