@@ -135,6 +135,7 @@ def book(request: HttpRequest) -> HttpResponse:
             date_to=data["date_from"] + WEEK,
             now=timezone.now(),
             respect_lead_time=not _is_staff(_user(request)),
+            patient_id=_booking_patient_id(request, data),
         )
         slots_by_day = [
             (day, list(group))
@@ -156,6 +157,17 @@ def book(request: HttpRequest) -> HttpResponse:
         context,
         status=400 if request.GET and form.errors else 200,
     )
+
+
+def _booking_patient_id(request: HttpRequest, data: dict[str, object]) -> int | None:
+    """Whose other appointments to leave out of the times offered."""
+    user = _user(request)
+    if not _is_staff(user):
+        return user.pk
+    profile = PatientProfile.objects.filter(
+        medical_record_number=data.get("patient_mrn") or ""
+    ).first()
+    return profile.user_id if profile else None
 
 
 def _slot_from_query(

@@ -179,11 +179,13 @@ def free_slots(
     now: datetime.datetime,
     ignore_appointment_id: int | None = None,
     respect_lead_time: bool = True,
+    patient_id: int | None = None,
 ) -> list[Slot]:
     """Every bookable slot of the type for these practitioners on these local dates.
 
     Three queries whatever the number of practitioners, days or booked appointments:
-    working hours, exceptions and booked times.
+    working hours, exceptions and booked times; a fourth, with ``patient_id``, leaves out
+    times when that patient is already booked elsewhere.
     """
     if date_to < date_from or (date_to - date_from).days >= MAX_RANGE_DAYS:
         return []
@@ -223,6 +225,20 @@ def free_slots(
         exceptions[practitioner_id].append((start.timestamp(), end.timestamp()))
 
     booked = _busy_intervals(ids, range_start, range_end, ignore_appointment_id)
+    patient_starts: list[float] = []
+    patient_ends: list[float] = []
+    if patient_id is not None:
+        own = Appointment.objects.filter(
+            patient_id=patient_id,
+            status__in=Appointment.ACTIVE_STATUSES,
+            start__lt=range_end,
+            end__gt=range_start,
+        )
+        if ignore_appointment_id is not None:
+            own = own.exclude(pk=ignore_appointment_id)
+        patient_starts, patient_ends = _merged(
+            (a.timestamp(), b.timestamp()) for a, b in own.values_list("start", "end")
+        )
 
     slots: list[Slot] = []
     days = [date_from + datetime.timedelta(days=n) for n in range((date_to - date_from).days + 1)]
@@ -247,6 +263,8 @@ def free_slots(
                     if off_starts and _overlaps(off_starts, off_ends, opening, closing):
                         continue
                     if busy_starts and _overlaps(busy_starts, busy_ends, opening, closing + buffer):
+                        continue
+                    if patient_starts and _overlaps(patient_starts, patient_ends, opening, closing):
                         continue
                     slots.append(
                         Slot(

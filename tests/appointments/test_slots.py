@@ -233,3 +233,26 @@ def test_slot_search_uses_three_queries_whatever_the_size(
         )
 
     assert len(slots) == 5 * 10 * 6
+
+
+def test_a_patients_own_bookings_are_left_out_of_their_search(
+    consultation, practitioner, department
+):
+    patient = PatientProfileFactory.create().user
+    elsewhere = PractitionerFactory.create(department=department, offers=[consultation])
+    Appointment.objects.create(
+        patient=patient,
+        practitioner=elsewhere,
+        appointment_type=consultation,
+        start=at(MONDAY, 10),
+        end=at(MONDAY, 10, 30),
+        blocked_until=at(MONDAY, 10, 30),
+        channel="web",
+    )
+
+    for_anyone = _starts(_slots(consultation, practitioner))
+    for_patient = _starts(_slots(consultation, practitioner, patient_id=patient.pk))
+
+    assert "10:00" in for_anyone
+    assert "10:00" not in for_patient
+    assert len(for_patient) == len(for_anyone) - 1
