@@ -1,0 +1,258 @@
+"""The appointments pages: a patient finds and books a time, moves and cancels it; staff
+schedules, reception check-in and schedule management; another patient's page is a 404."""
+
+from __future__ import annotations
+
+import datetime
+from urllib.parse import quote
+
+import pytest
+import time_machine
+
+from appointments.models import Appointment, WaitlistEntry, WorkingHours
+from appointments.services import booking
+from tests.appointments.conftest import MONDAY, NOW, at
+from tests.conftest import login_verified, web_login
+from tests.factories import PatientProfileFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _frozen_now():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def _book(patient, practitioner, consultation, start):
+    return booking.appointment_book(
+        actor=patient,
+        patient=patient,
+        practitioner=practitioner,
+        appointment_type=consultation,
+        start=start,
+        channel="web",
+        now=NOW,
+    )
+
+
+def test_a_patient_finds_a_time_and_books_it(client, patient, practitioner, consultation):
+    web_login(client, patient.email)
+
+    search = client.get(
+        "/appointments/book/",
+        {"appointment_type": consultation.public_id, "date_from": "2026-03-02"},
+    )
+    html = search.content.decode()
+    start = at(MONDAY, 9, 30).isoformat()
+    confirm_url = f"/appointments/book/confirm/?appointment_type={consultation.public_id}&practitioner={practitioner.public_id}&start={quote(start)}"
+    confirm = client.get(confirm_url)
+    booked = client.post(confirm_url, {"reason": "Sore knee"})
+
+    assert search.status_code == 200
+    assert "Monday 2 March" in html
+    assert ">09:30 <" in html or "09:30" in html
+    assert confirm.status_code == 200
+    assert "Monday 2 March 2026, 09:30" in confirm.content.decode()
+    appointment = Appointment.objects.get()
+    assert booked["Location"] == f"/appointments/{appointment.public_id}/"
+    assert appointment.reason == "Sore knee"
+    assert appointment.channel == "web"
+    mine = client.get("/appointments/").content.decode()
+    assert "Consultation" in mine
+
+
+def test_bad_search_input_is_explained(client, patient, consultation):
+    web_login(client, patient.email)
+
+    past = client.get(
+        "/appointments/book/",
+        {"appointment_type": consultation.public_id, "date_from": "2020-01-01"},
+    )
+    garbage = client.get(
+        "/appointments/book/", {"appointment_type": "nope", "date_from": "someday"}
+    )
+
+    assert past.status_code == 400
+    assert "today or a later day" in past.content.decode()
+    assert garbage.status_code == 400
+    assert set(garbage.context["form"].errors) == {"appointment_type", "date_from"}
+
+
+def test_losing_the_race_on_the_confirm_page_says_so(client, patient, practitioner, consultation):
+    _book(PatientProfileFactory.create().user, practitioner, consultation, at(MONDAY, 9))
+    web_login(client, patient.email)
+    confirm_url = f"/appointments/book/confirm/?appointment_type={consultation.public_id}&practitioner={practitioner.public_id}&start={quote(at(MONDAY, 9).isoformat())}"
+
+    response = client.post(confirm_url, {"reason": ""}, follow=True)
+
+    assert "just booked by someone else" in response.content.decode()
+    assert Appointment.objects.count() == 1
+
+
+def test_another_patients_appointment_pages_are_404(client, patient, practitioner, consultation):
+    appointment = _book(
+        PatientProfileFactory.create().user, practitioner, consultation, at(MONDAY, 9)
+    )
+    web_login(client, patient.email)
+
+    statuses = [
+        client.get(f"/appointments/{appointment.public_id}/").status_code,
+        client.get(f"/appointments/{appointment.public_id}/cancel/").status_code,
+        client.post(f"/appointments/{appointment.public_id}/cancel/", {"reason": "x"}).status_code,
+        client.get(f"/appointments/{appointment.public_id}/reschedule/").status_code,
+        client.get(f"/appointments/{appointment.public_id}/calendar.ics").status_code,
+    ]
+
+    assert statuses == [404] * 5
+    appointment.refresh_from_db()
+    assert appointment.status == "booked"
+
+
+def test_move_and_cancel_from_the_pages(client, patient, practitioner, consultation):
+    appointment = _book(patient, practitioner, consultation, at(MONDAY, 9))
+    web_login(client, patient.email)
+
+    options = client.get(f"/appointments/{appointment.public_id}/reschedule/?date_from=2026-03-02")
+    moved = client.post(
+        f"/appointments/{appointment.public_id}/reschedule/", {"start": at(MONDAY, 11).isoformat()}
+    )
+    cancelled = client.post(f"/appointments/{appointment.public_id}/cancel/", {"reason": ""})
+
+    appointment.refresh_from_db()
+    assert "11:00" in options.content.decode()
+    assert moved.status_code == 302
+    assert cancelled.status_code == 302
+    assert appointment.status == "cancelled"
+    assert appointment.start == at(MONDAY, 11)
+
+
+def test_the_waitlist_page(client, patient, consultation):
+    web_login(client, patient.email)
+
+    joined = client.post(
+        "/appointments/waitlist/",
+        {
+            "join": "1",
+            "appointment_type": consultation.public_id,
+            "date_from": "2026-03-02",
+            "date_to": "2026-03-06",
+        },
+    )
+    backwards = client.post(
+        "/appointments/waitlist/",
+        {
+            "join": "1",
+            "appointment_type": consultation.public_id,
+            "date_from": "2026-03-06",
+            "date_to": "2026-03-02",
+        },
+    )
+
+    assert joined.status_code == 302
+    assert backwards.status_code == 400
+    assert WaitlistEntry.objects.filter(patient=patient).count() == 1
+
+
+def test_the_calendar_feed_page_shows_the_link_once(client, patient, practitioner, consultation):
+    _book(patient, practitioner, consultation, at(MONDAY, 9))
+    web_login(client, patient.email)
+
+    created = client.post("/appointments/calendar-feed/", {"action": "create"})
+    url = created.context["new_url"]
+    feed = client.get(url.replace("http://testserver", ""))
+    later = client.get("/appointments/calendar-feed/")
+
+    assert feed.status_code == 200
+    assert "BEGIN:VEVENT" in feed.content.decode()
+    assert url not in later.content.decode()
+
+
+def test_staff_schedule_day_and_week(client, patient, practitioner, consultation):
+    _book(patient, practitioner, consultation, at(MONDAY, 9))
+    login_verified(client, practitioner.user)
+
+    day = client.get("/appointments/schedule/", {"date": "2026-03-02"})
+    week = client.get("/appointments/schedule/", {"date": "2026-03-04", "view": "week"})
+
+    assert day.status_code == 200
+    assert patient.get_full_name() in day.content.decode()
+    assert "Monday 2 March 2026" in week.content.decode()
+    assert "Sunday 8 March 2026" in week.content.decode()
+
+
+def test_patients_have_no_schedule_reception_or_management_pages(client, patient):
+    web_login(client, patient.email)
+
+    assert client.get("/appointments/schedule/").status_code == 404
+    assert client.get("/appointments/reception/").status_code == 404
+    assert client.get("/appointments/manage/").status_code == 404
+
+
+def test_reception_checks_a_patient_in(client, patient, practitioner, consultation):
+    appointment = _book(patient, practitioner, consultation, at(MONDAY, 9))
+
+    with time_machine.travel(at(MONDAY, 8, 50), tick=False):
+        login_verified(client, UserFactory.create(role="receptionist"))
+        today = client.get("/appointments/reception/")
+        checked = client.post(
+            f"/appointments/{appointment.public_id}/status/checked_in/",
+            {"next": "/appointments/reception/"},
+        )
+
+    appointment.refresh_from_db()
+    assert patient.get_full_name() in today.content.decode()
+    assert checked["Location"] == "/appointments/reception/"
+    assert appointment.status == "checked_in"
+
+
+def test_an_administrator_manages_hours_and_leave(client, practitioner):
+    login_verified(client, UserFactory.create(role="admin"))
+    page = f"/appointments/manage/{practitioner.public_id}/"
+
+    added = client.post(
+        page,
+        {
+            "action": "add_hours",
+            "weekday": 2,
+            "start_time": "13:00",
+            "end_time": "17:00",
+            "valid_from": "2026-01-01",
+        },
+    )
+    clash = client.post(
+        page,
+        {
+            "action": "add_hours",
+            "weekday": 2,
+            "start_time": "16:00",
+            "end_time": "18:00",
+            "valid_from": "2026-01-01",
+        },
+    )
+    leave = client.post(
+        page,
+        {
+            "action": "add_exception",
+            "kind": "leave",
+            "start": "2026-03-02T00:00",
+            "end": "2026-03-03T00:00",
+            "reason": "Course",
+        },
+    )
+
+    assert added.status_code == 302
+    assert clash.status_code == 400
+    assert "overlap" in clash.content.decode()
+    assert leave.status_code == 302
+    assert WorkingHours.objects.filter(practitioner=practitioner, weekday=2).count() == 1
+    exception = practitioner.exceptions.get()
+    assert exception.start == datetime.datetime(
+        2026, 3, 2, 0, 0, tzinfo=datetime.UTC
+    )  # London is on GMT then
+
+
+def test_a_doctor_cannot_manage_schedules(client, practitioner):
+    login_verified(client, practitioner.user)
+
+    assert client.get(f"/appointments/manage/{practitioner.public_id}/").status_code == 404
