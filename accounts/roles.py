@@ -68,6 +68,22 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "accounts.change_staffprofile",
         "accounts.view_staffprofile",
         "accounts.view_patientprofile",
+        "appointments.add_appointmenttype",
+        "appointments.change_appointmenttype",
+        "appointments.view_appointmenttype",
+        "appointments.add_practitioner",
+        "appointments.change_practitioner",
+        "appointments.view_practitioner",
+        "appointments.add_workinghours",
+        "appointments.change_workinghours",
+        "appointments.delete_workinghours",
+        "appointments.view_workinghours",
+        "appointments.add_availabilityexception",
+        "appointments.change_availabilityexception",
+        "appointments.delete_availabilityexception",
+        "appointments.view_availabilityexception",
+        "appointments.view_appointment",
+        "appointments.view_waitlistentry",
     ),
     Role.COMPLIANCE_OFFICER: ("audit.view_auditevent", "accounts.view_user"),
 }
@@ -92,7 +108,10 @@ def sync_role_groups(apps: Any, schema_editor: Any = None) -> None:
         wanted = []
         for dotted in ROLE_PERMISSIONS[role]:
             app_label, codename = dotted.split(".", 1)
-            wanted.append(
-                permission_model.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+            permission = permission_model.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            # An app migrated later has no permissions yet: its own migration syncs again.
+            if permission is not None:
+                wanted.append(permission)
         group.permissions.set(wanted)

@@ -265,7 +265,9 @@ class AppointmentListApi(APIView):
             appointments = appointments.filter(status=request.query_params["status"])
         paginator = ByStartPagination()
         page = paginator.paginate_queryset(appointments, request, view=self)
-        return paginator.get_paginated_response(AppointmentOutput(page, many=True).data)
+        return paginator.get_paginated_response(
+            AppointmentOutput(page, many=True, context={"viewer": _user(request)}).data
+        )
 
     @extend_schema(
         tags=["appointments"],
@@ -340,7 +342,9 @@ class AppointmentListApi(APIView):
                 channel=_channel(request, user),
                 request=_http(request),
             )
-            return status.HTTP_201_CREATED, dict(AppointmentOutput(appointment).data)
+            return status.HTTP_201_CREATED, dict(
+                AppointmentOutput(appointment, context={"viewer": user}).data
+            )
 
         code, body, _ = idempotent(
             user=user,
@@ -361,7 +365,11 @@ class AppointmentDetailApi(APIView):
         responses={200: AppointmentOutput, 404: PROBLEM},
     )
     def get(self, request: Request, appointment_id: uuid.UUID) -> Response:
-        return Response(AppointmentOutput(_appointment(request, appointment_id)).data)
+        return Response(
+            AppointmentOutput(
+                _appointment(request, appointment_id), context={"viewer": _user(request)}
+            ).data
+        )
 
 
 class RescheduleApi(APIView):
@@ -395,7 +403,7 @@ class RescheduleApi(APIView):
                 new_practitioner=new_practitioner,
                 request=_http(request),
             )
-            return status.HTTP_200_OK, dict(AppointmentOutput(moved).data)
+            return status.HTTP_200_OK, dict(AppointmentOutput(moved, context={"viewer": user}).data)
 
         code, body, _ = idempotent(
             user=user,
@@ -431,7 +439,9 @@ class CancelApi(APIView):
                 reason=data.validated_data["reason"],
                 request=_http(request),
             )
-            return status.HTTP_200_OK, dict(AppointmentOutput(cancelled).data)
+            return status.HTTP_200_OK, dict(
+                AppointmentOutput(cancelled, context={"viewer": user}).data
+            )
 
         code, body, _ = idempotent(
             user=user,
@@ -461,7 +471,7 @@ def _status_view(to_status: str, summary: str) -> type[APIView]:
                 to_status=to_status,
                 request=_http(request),
             )
-            return Response(AppointmentOutput(changed).data)
+            return Response(AppointmentOutput(changed, context={"viewer": _user(request)}).data)
 
     StatusApi.__name__ = StatusApi.__qualname__ = f"{to_status.title().replace('_', '')}Api"
     return StatusApi
@@ -571,7 +581,9 @@ class WaitlistAcceptApi(APIView):
             booked = waitlist.waitlist_accept(
                 actor=user, hold_public_id=appointment_id, request=_http(request)
             )
-            return status.HTTP_200_OK, dict(AppointmentOutput(booked).data)
+            return status.HTTP_200_OK, dict(
+                AppointmentOutput(booked, context={"viewer": user}).data
+            )
 
         code, body, _ = idempotent(
             user=user,

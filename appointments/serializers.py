@@ -117,6 +117,18 @@ class AppointmentOutput(serializers.ModelSerializer):
             "updated_at",
         )
 
+    def to_representation(self, instance: Appointment) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        viewer = self.context.get("viewer")
+        # Minimum necessary: the reason for the visit is for the patient and the care team.
+        if (
+            viewer is not None
+            and viewer.role in ("receptionist", "admin")
+            and viewer.pk != instance.patient_id
+        ):
+            data["reason"] = ""
+        return data
+
     def get_patient(self, appointment: Appointment) -> dict[str, str]:
         return {
             "id": str(appointment.patient.public_id),

@@ -436,3 +436,18 @@ def test_staff_see_their_patients_appointments_not_others(
     assert [a["patient"]["id"] for a in mine] == [str(patient.public_id)]
     assert len(reception) == 2
     assert compliance == []
+
+
+def test_reception_does_not_see_the_reason_for_the_visit(patient, practitioner, consultation):
+    booked = _book(
+        _api(patient), practitioner, consultation, at(MONDAY, 9), reason="Private symptoms"
+    ).json()["id"]
+
+    as_patient = _api(patient).get(f"/api/v1/appointments/{booked}").json()
+    as_doctor = _api(practitioner.user).get(f"/api/v1/appointments/{booked}").json()
+    as_reception = (
+        _api(UserFactory.create(role="receptionist")).get(f"/api/v1/appointments/{booked}").json()
+    )
+
+    assert as_patient["reason"] == as_doctor["reason"] == "Private symptoms"
+    assert as_reception["reason"] == ""

@@ -256,3 +256,21 @@ def test_a_doctor_cannot_manage_schedules(client, practitioner):
     login_verified(client, practitioner.user)
 
     assert client.get(f"/appointments/manage/{practitioner.public_id}/").status_code == 404
+
+
+def test_an_administrator_manages_schedules_in_the_django_admin(client, practitioner):
+    from tests.factories import StaffProfileFactory
+
+    admin = StaffProfileFactory.create(user__role="admin", department=None).user
+    login_verified(client, admin)
+
+    practitioners = client.get("/admin/appointments/practitioner/")
+    change = client.get(f"/admin/appointments/practitioner/{practitioner.pk}/change/")
+    types = client.get("/admin/appointments/appointmenttype/add/")
+    appointment_add = client.get("/admin/appointments/appointment/add/")
+
+    assert practitioners.status_code == 200
+    assert change.status_code == 200
+    assert "Working hours" in change.content.decode()
+    assert types.status_code == 200
+    assert appointment_add.status_code == 403  # bookings go through the booking service
