@@ -461,17 +461,31 @@ def _status_view(to_status: str, summary: str) -> type[APIView]:
             tags=["appointments"],
             summary=summary,
             request=None,
+            parameters=[IDEMPOTENCY_KEY],
             responses={200: AppointmentOutput, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM},
         )
         def post(self, request: Request, appointment_id: uuid.UUID) -> Response:
+            user = _user(request)
             appointment = _appointment(request, appointment_id)
-            changed = booking.appointment_set_status(
-                actor=_user(request),
-                appointment=appointment,
-                to_status=to_status,
-                request=_http(request),
+
+            def change() -> tuple[int, dict[str, Any]]:
+                changed = booking.appointment_set_status(
+                    actor=user, appointment=appointment, to_status=to_status, request=_http(request)
+                )
+                return status.HTTP_200_OK, dict(
+                    AppointmentOutput(changed, context={"viewer": user}).data
+                )
+
+            code, body, _ = idempotent(
+                user=user,
+                key=request.headers.get("Idempotency-Key"),
+                scope=f"appointments.{to_status}:{appointment_id}",
+                payload={},
+                operation=change,
             )
-            return Response(AppointmentOutput(changed, context={"viewer": _user(request)}).data)
+            return Response(
+                body, status=code, content_type="application/problem+json" if code >= 400 else None
+            )
 
     StatusApi.__name__ = StatusApi.__qualname__ = f"{to_status.title().replace('_', '')}Api"
     return StatusApi

@@ -8,7 +8,7 @@ import datetime
 from django.utils import timezone
 
 from accounts.models import Department, User
-from appointments.errors import PatientHasOverlap, SlotTaken
+from appointments.errors import PatientBusy, PatientHasOverlap, SlotTaken, SlotUnavailable
 from appointments.models import Appointment, AppointmentType, Practitioner, WorkingHours
 from appointments.selectors.slots import free_slots
 from appointments.services import availability, booking
@@ -120,5 +120,5 @@ def _book_demo_appointments(today: datetime.date) -> None:
                     channel=Appointment.Channel.RECEPTION,
                     reason="Demo booking",
                 )
-            except (PatientHasOverlap, SlotTaken):
+            except (PatientBusy, PatientHasOverlap, SlotTaken, SlotUnavailable):
                 continue  # that patient is busy then: demo data need not be complete

@@ -17,6 +17,12 @@ class PatientHasOverlap(ConflictError):
     default_message = "The patient already has an appointment at that time."
 
 
+class PatientBusy(DomainError):
+    code = "PATIENT_OVERLAP"
+    status = 400
+    default_message = "The patient already has an appointment at that time."
+
+
 class SlotUnavailable(DomainError):
     code = "SLOT_UNAVAILABLE"
     status = 400

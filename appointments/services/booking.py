@@ -21,6 +21,7 @@ from appointments.errors import (
     CancelTooLate,
     InvalidTransition,
     NotAllowed,
+    PatientBusy,
     PatientHasOverlap,
     SlotTaken,
     SlotUnavailable,
@@ -91,16 +92,23 @@ def _why_not_free(
     blocked_until: datetime.datetime,
     ignore_id: int | None,
 ) -> None:
-    """The slot is not free: say whether it was taken (409) or never available (400)."""
+    """The time is not free. Someone holding exactly this slot means the caller lost a race
+    for it (409); any other reason is a bad request (400): outside availability, overlapping
+    another appointment, or the patient is busy then."""
     active = Appointment.objects.filter(status__in=Appointment.ACTIVE_STATUSES)
     if ignore_id is not None:
         active = active.exclude(pk=ignore_id)
-    if active.filter(
+    clashes = active.filter(
         practitioner=practitioner, start__lt=blocked_until, blocked_until__gt=start
-    ).exists():
+    )
+    if clashes.filter(start=start).exists():
         raise SlotTaken()
+    if clashes.exists():
+        raise SlotUnavailable(
+            "That time overlaps another appointment. Choose one of the free times."
+        )
     if active.filter(patient=patient, start__lt=end, end__gt=start).exists():
-        raise PatientHasOverlap()
+        raise PatientBusy()
     raise SlotUnavailable()
 
 
@@ -138,6 +146,13 @@ def _check_bookable(
             blocked_until=blocked_until,
             ignore_id=ignore_id,
         )
+    patient_busy = Appointment.objects.filter(
+        patient=patient, status__in=Appointment.ACTIVE_STATUSES, start__lt=end, end__gt=start
+    )
+    if ignore_id is not None:
+        patient_busy = patient_busy.exclude(pk=ignore_id)
+    if patient_busy.exists():
+        raise PatientBusy()
     return end, blocked_until
 
 

@@ -160,6 +160,27 @@ def test_bad_booking_input_is_a_clear_400_and_writes_nothing(
     assert not Appointment.objects.exists()
 
 
+def test_a_time_over_another_appointment_is_a_400_and_the_same_slot_a_409(
+    patient, practitioner, department
+):
+    from tests.factories import AppointmentTypeFactory
+
+    long_visit = AppointmentTypeFactory.create(
+        department=department, name="Long consultation", duration_minutes=60
+    )
+    practitioner.appointment_types.add(long_visit)
+    _book(_api(PatientProfileFactory.create().user), practitioner, long_visit, at(MONDAY, 9))
+    consultation = practitioner.appointment_types.get(name="Consultation")
+
+    overlapping = _book(_api(patient), practitioner, consultation, at(MONDAY, 9, 30))
+    same_slot = _book(_api(patient), practitioner, long_visit, at(MONDAY, 9))
+
+    assert overlapping.status_code == 400
+    assert overlapping.json()["code"] == "SLOT_UNAVAILABLE"
+    assert same_slot.status_code == 409
+    assert same_slot.json()["code"] == "SLOT_TAKEN"
+
+
 def test_a_type_the_practitioner_does_not_offer_is_a_400(patient, practitioner, department):
     from tests.factories import AppointmentTypeFactory
 

@@ -138,10 +138,12 @@ def test_a_taken_slot_is_a_conflict_and_so_is_a_patient_overlap(
         end_time=datetime.time(12),
     )
 
-    with pytest.raises(errors.SlotTaken):
+    with pytest.raises(errors.SlotTaken):  # the same slot: a lost race, 409
         _book(someone_else, practitioner, consultation, at(MONDAY, 9))
-    with pytest.raises(errors.PatientHasOverlap):
+    with pytest.raises(errors.PatientBusy):  # the patient is busy then: 400
         _book(patient, other_practitioner, consultation, at(MONDAY, 9))
+    assert errors.SlotTaken.status == 409
+    assert errors.PatientBusy.status == 400
     assert Appointment.objects.count() == 1
 
 
