@@ -472,3 +472,40 @@ def test_reception_does_not_see_the_reason_for_the_visit(patient, practitioner, 
 
     assert as_patient["reason"] == as_doctor["reason"] == "Private symptoms"
     assert as_reception["reason"] == ""
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+def test_practitioner_and_slot_lists_use_a_fixed_number_of_queries(
+    patient, department, consultation, rows, django_assert_num_queries
+):
+    from tests.factories import PractitionerFactory, WorkingHoursFactory
+
+    for practitioner in PractitionerFactory.create_batch(
+        rows, department=department, offers=[consultation]
+    ):
+        WorkingHoursFactory.create(
+            practitioner=practitioner,
+            weekday=0,
+            start_time=datetime.time(9),
+            end_time=datetime.time(10),
+        )
+    api = _api(patient)
+
+    with django_assert_num_queries(3):  # token, appointment type, practitioners
+        practitioners = api.get(
+            "/api/v1/practitioners", {"appointment_type": str(consultation.public_id)}
+        )
+    with django_assert_num_queries(
+        7
+    ):  # token, type, its department, practitioners, hours, exceptions, booked
+        slots = api.get(
+            "/api/v1/slots",
+            {
+                "appointment_type": str(consultation.public_id),
+                "date_from": str(MONDAY),
+                "date_to": str(MONDAY),
+            },
+        )
+
+    assert len(practitioners.json()) == rows
+    assert len(slots.json()) == rows * 2
