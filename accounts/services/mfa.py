@@ -157,7 +157,7 @@ def _recovery_device(user: User) -> RecoveryCodeDevice | None:
 
 
 def _new_recovery_code() -> str:
-    raw = secrets.token_hex(5)  # 40 bits, shown as xxxxx-xxxxx
+    raw = secrets.token_hex(5)  # 40 bits, shown as two groups of five hex digits
     return f"{raw[:5]}-{raw[5:]}"
 
 
