@@ -98,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "hospital.context_processors.site",
+                "appointments.context_processors.navigation",
             ],
         },
     },

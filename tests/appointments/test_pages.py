@@ -274,3 +274,41 @@ def test_an_administrator_manages_schedules_in_the_django_admin(client, practiti
     assert "Working hours" in change.content.decode()
     assert types.status_code == 200
     assert appointment_add.status_code == 403  # bookings go through the booking service
+
+
+@pytest.mark.parametrize(
+    ("role", "links"),
+    [
+        ("patient", {"/appointments/"}),
+        ("doctor", {"/appointments/schedule/"}),
+        ("receptionist", {"/appointments/schedule/", "/appointments/reception/"}),
+        ("admin", {"/appointments/schedule/", "/appointments/reception/", "/appointments/manage/"}),
+        ("compliance_officer", set()),
+    ],
+)
+def test_the_navigation_shows_each_role_its_appointment_pages(client, role, links):
+    from tests.factories import StaffProfileFactory
+
+    user = (
+        PatientProfileFactory.create().user
+        if role == "patient"
+        else StaffProfileFactory.create(user__role=role).user
+    )
+    if role == "patient":
+        web_login(client, user.email)
+    else:
+        login_verified(client, user)
+
+    nav = client.get("/").content.decode().split("</nav>")[0]
+
+    shown = {
+        path
+        for path in (
+            "/appointments/",
+            "/appointments/schedule/",
+            "/appointments/reception/",
+            "/appointments/manage/",
+        )
+        if f'href="{path}"' in nav
+    }
+    assert shown == links

@@ -1,0 +1,23 @@
+"""What the site navigation shows of the appointments app, from the same predicates as the pages."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from accounts.models import User
+from accounts.roles import Role
+from appointments import permissions
+
+
+def navigation(request: HttpRequest) -> dict[str, dict[str, bool]]:
+    user = getattr(request, "user", None)
+    if not isinstance(user, User) or not user.is_authenticated:
+        return {"appointments_nav": {}}
+    return {
+        "appointments_nav": {
+            "mine": user.role == Role.PATIENT,
+            "schedule": permissions.can_view_schedules(user=user),
+            "reception": user.role in permissions.FRONT_DESK,
+            "manage": permissions.can_manage_schedules(user=user),
+        }
+    }
