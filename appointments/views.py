@@ -253,7 +253,11 @@ def detail(request: HttpRequest, appointment_id: uuid.UUID) -> HttpResponse:
         "local_start": appointment.start.astimezone(appointment.practitioner.zone),
         "local_end": appointment.end.astimezone(appointment.practitioner.zone),
         "can_change": appointment.status == Appointment.Status.BOOKED
-        and permissions.can_change_booking(user=user, appointment=appointment),
+        and permissions.can_change_booking(user=user, appointment=appointment)
+        and (_is_staff(user) or timezone.now() <= booking.change_deadline(appointment)),
+        "too_late_online": appointment.status == Appointment.Status.BOOKED
+        and not _is_staff(user)
+        and timezone.now() > booking.change_deadline(appointment),
         "can_check_in": appointment.status == Appointment.Status.BOOKED
         and permissions.can_check_in(user=user, appointment=appointment),
         "can_treat": permissions.can_treat(user=user, appointment=appointment),

@@ -281,6 +281,13 @@ def appointment_reschedule(
     return appointment
 
 
+def change_deadline(appointment: Appointment) -> datetime.datetime:
+    """Until when a patient may move or cancel online."""
+    return appointment.start - datetime.timedelta(
+        hours=settings.APPOINTMENT_PATIENT_CHANGE_CUTOFF_HOURS
+    )
+
+
 def _check_cancel_cutoff(
     *, actor: User, appointment: Appointment, now: datetime.datetime, verb: str
 ) -> None:

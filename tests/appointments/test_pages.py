@@ -312,3 +312,16 @@ def test_the_navigation_shows_each_role_its_appointment_pages(client, role, link
         if f'href="{path}"' in nav
     }
     assert shown == links
+
+
+def test_past_the_cutoff_the_page_says_to_call_instead_of_offering_cancel(
+    client, patient, practitioner, consultation
+):
+    appointment = _book(patient, practitioner, consultation, at(MONDAY, 9))
+
+    with time_machine.travel(at(MONDAY, 9) - datetime.timedelta(hours=2), tick=False):
+        web_login(client, patient.email)
+        page = client.get(f"/appointments/{appointment.public_id}/").content.decode()
+
+    assert "too late to move or cancel this appointment online" in page
+    assert f"/appointments/{appointment.public_id}/cancel/" not in page

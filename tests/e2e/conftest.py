@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import ConsoleMessage, Page, sync_playwright
 
 from tests.conftest import IN_CI
 
@@ -38,3 +40,23 @@ def chromium_path() -> str:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+@pytest.fixture
+def browser_page(chromium_path: str) -> Iterator[tuple[Page, list[str]]]:
+    """A fresh browser page and the list its console errors are collected into."""
+    console_errors: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            console_errors.append(message.text)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context().new_page()
+            page.set_default_timeout(UI_TIMEOUT_MS)
+            page.on("console", on_console)
+            yield page, console_errors
+        finally:
+            browser.close()

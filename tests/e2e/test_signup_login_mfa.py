@@ -11,39 +11,16 @@ from __future__ import annotations
 import base64
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.core import mail
 from django_otp.oath import TOTP
-from playwright.sync_api import ConsoleMessage, Page, expect, sync_playwright
-
-from tests.e2e.conftest import CHROMIUM_ARGS, UI_TIMEOUT_MS
+from playwright.sync_api import Page, expect
 
 EMAIL = "ada.patient@example.org"
 PASSWORD = "a quiet lighthouse keeps watch over winter seas"
 CONFIRM_LINK = re.compile(r"https?://[^\s\"'<>]+/accounts/confirm-email/[^/\s\"'<>]+/")
-
-
-@pytest.fixture
-def browser_page(chromium_path: str) -> Iterator[tuple[Page, list[str]]]:
-    """A fresh browser page and the list its console errors are collected into."""
-    console_errors: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            console_errors.append(message.text)
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_context().new_page()
-            page.set_default_timeout(UI_TIMEOUT_MS)
-            page.on("console", on_console)
-            yield page, console_errors
-        finally:
-            browser.close()
 
 
 def totp_code_for(secret: str, *, at: float) -> str:
