@@ -20,8 +20,13 @@ $(VENV)/.dev-installed: requirements/dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements/dev.txt
 	@touch $@ $(VENV)/.base-installed
 
+# axe-core for the accessibility tests, from the npm registry, pinned by package-lock.json.
+node_modules/.installed: package-lock.json
+	npm ci --no-audit --no-fund --silent
+	@touch $@
+
 install: $(VENV)/.base-installed
-install-dev: $(VENV)/.dev-installed
+install-dev: $(VENV)/.dev-installed node_modules/.installed
 
 migrate: install
 	$(BIN)/python manage.py migrate --no-input
@@ -60,4 +65,4 @@ lock:
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes --quiet -o requirements/dev.txt
 
 clean:
-	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache node_modules
