@@ -33,16 +33,7 @@ from accounts.services.users import (
 from accounts.validators import normalize_phone
 from audit.services import record
 from hospital.http import client_ip
-
-
-class DateInput(forms.DateInput):
-    """A native date picker; its value must be ISO 8601 whatever the site's locale."""
-
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
-
+from hospital.widgets import DateInput
 
 # --- Admin ---------------------------------------------------------------------------------
 

@@ -10,13 +10,7 @@ from django.utils import timezone
 
 from accounts.models import PatientProfile
 from appointments.models import AppointmentType, AvailabilityException, Practitioner, WorkingHours
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
+from hospital.widgets import DateInput
 
 
 class FindSlotForm(forms.Form):
