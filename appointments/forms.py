@@ -8,7 +8,8 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from accounts.models import PatientProfile
+from accounts.models import PatientProfile, User
+from accounts.roles import Role
 from appointments.models import AppointmentType, AvailabilityException, Practitioner, WorkingHours
 from hospital.widgets import DateInput
 
@@ -26,11 +27,11 @@ class FindSlotForm(forms.Form):
         empty_label="Any available",
     )
     date_from = forms.DateField(widget=DateInput, label="From")
-    patient_mrn = forms.CharField(
-        max_length=12,
+    patient = forms.ModelChoiceField(
+        queryset=User.objects.filter(role=Role.PATIENT, is_active=True),
+        to_field_name="public_id",
         required=False,
-        label="Patient's medical record number",
-        help_text="Reception: who the appointment is for.",
+        widget=forms.HiddenInput,
     )
 
     def __init__(
@@ -40,21 +41,15 @@ class FindSlotForm(forms.Form):
         self.fields["appointment_type"].queryset = types  # type: ignore[attr-defined]
         self.fields["practitioner"].queryset = practitioners  # type: ignore[attr-defined]
         if not staff:
-            del self.fields["patient_mrn"]
+            del self.fields["patient"]
         else:
-            self.fields["patient_mrn"].required = True
+            self.fields["patient"].required = True
 
     def clean_date_from(self) -> datetime.date:
         value: datetime.date = self.cleaned_data["date_from"]
         if value < timezone.localdate():
             raise forms.ValidationError("Choose today or a later day.")
         return value
-
-    def clean_patient_mrn(self) -> str:
-        mrn = self.cleaned_data.get("patient_mrn", "").strip().upper()
-        if mrn and not PatientProfile.objects.filter(medical_record_number=mrn).exists():
-            raise forms.ValidationError("No patient has this medical record number.")
-        return mrn
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -69,6 +64,23 @@ class FindSlotForm(forms.Form):
                 f"{practitioner.display_name} does not offer {appointment_type.name}.",
             )
         return data
+
+
+class PatientByRecordNumberForm(forms.Form):
+    """Reception: who the appointment is for. Posted, so the number never goes into a URL."""
+
+    medical_record_number = forms.CharField(max_length=12, label="Patient's medical record number")
+
+    def clean_medical_record_number(self) -> PatientProfile:
+        number = self.cleaned_data["medical_record_number"].strip().upper()
+        profile = (
+            PatientProfile.objects.select_related("user")
+            .filter(medical_record_number=number, user__is_active=True)
+            .first()
+        )
+        if profile is None:
+            raise forms.ValidationError("No patient has this medical record number.")
+        return profile
 
 
 class ConfirmBookingForm(forms.Form):

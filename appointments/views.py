@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from itertools import groupby
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,7 +21,7 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import PatientProfile, User
+from accounts.models import User
 from accounts.roles import Role
 from appointments import ical, permissions, selectors
 from appointments.errors import AppointmentNotFound
@@ -29,6 +30,7 @@ from appointments.forms import (
     ConfirmBookingForm,
     ExceptionForm,
     FindSlotForm,
+    PatientByRecordNumberForm,
     WaitlistForm,
     WorkingHoursForm,
 )
@@ -110,12 +112,27 @@ def _find_form(request: HttpRequest, data: object = None) -> FindSlotForm:
     )
 
 
-@require_GET
+@never_cache
+@require_http_methods(["GET", "POST"])
 def book(request: HttpRequest) -> HttpResponse:
-    """Step 1: what and from when. Step 2 (same page, with the query): the free times."""
-    form = _find_form(request, request.GET or None)
+    """Step 1: what and from when (reception first says for whom). Step 2 (same page, with
+    the query): the free times."""
+    user = _user(request)
+    if _is_staff(user) and request.method == "POST":
+        who = PatientByRecordNumberForm(request.POST)
+        if who.is_valid():
+            patient = who.cleaned_data["medical_record_number"].user
+            return redirect(f"{reverse('appointments:book')}?patient={patient.public_id}")
+        return render(request, "appointments/book.html", {"who_form": who}, status=400)
+    if request.method == "POST":
+        raise Http404
+    if _is_staff(user) and not request.GET.get("patient"):
+        return render(request, "appointments/book.html", {"who_form": PatientByRecordNumberForm()})
+    form = _find_form(request, request.GET if set(request.GET) - {"patient"} else None)
+    if not form.is_bound:
+        form.initial["patient"] = request.GET.get("patient", "")
     slots_by_day: list[tuple[datetime.date, list[object]]] = []
-    searched = bool(request.GET) and form.is_valid()
+    searched = form.is_bound and form.is_valid()
     if searched:
         data = form.cleaned_data
         appointment_type: AppointmentType = data["appointment_type"]
@@ -134,8 +151,8 @@ def book(request: HttpRequest) -> HttpResponse:
             date_from=data["date_from"],
             date_to=data["date_from"] + WEEK,
             now=timezone.now(),
-            respect_lead_time=not _is_staff(_user(request)),
-            patient_id=_booking_patient_id(request, data),
+            respect_lead_time=not _is_staff(user),
+            patient_id=_booking_patient(request, data).pk,
         )
         slots_by_day = [
             (day, list(group))
@@ -143,10 +160,16 @@ def book(request: HttpRequest) -> HttpResponse:
                 slots, key=lambda s: s.start.astimezone(s.practitioner.zone).date()
             )
         ]
+    booking_for = None
+    if _is_staff(user):
+        booking_for = _chosen_patient(request)
+        if booking_for is None:
+            raise Http404
     context = {
         "form": form,
         "searched": searched,
         "slots_by_day": slots_by_day,
+        "booking_for": booking_for,
         "next_week": (form.cleaned_data["date_from"] + WEEK + datetime.timedelta(days=1))
         if searched
         else None,
@@ -155,19 +178,29 @@ def book(request: HttpRequest) -> HttpResponse:
         request,
         "appointments/book.html",
         context,
-        status=400 if request.GET and form.errors else 200,
+        status=400 if form.is_bound and form.errors else 200,
     )
 
 
-def _booking_patient_id(request: HttpRequest, data: dict[str, object]) -> int | None:
-    """Whose other appointments to leave out of the times offered."""
+def _chosen_patient(request: HttpRequest) -> User | None:
+    """The patient reception is booking for (a random public id in the URL, never the MRN)."""
+    try:
+        public_id = uuid.UUID(request.GET.get("patient", ""))
+    except ValueError:
+        return None
+    return (
+        User.objects.filter(public_id=public_id, role=Role.PATIENT, is_active=True)
+        .select_related("patient_profile")
+        .first()
+    )
+
+
+def _booking_patient(request: HttpRequest, data: dict[str, Any]) -> User:
+    """Who the appointment is for: the patient, or the one reception chose."""
     user = _user(request)
-    if not _is_staff(user):
-        return user.pk
-    profile = PatientProfile.objects.filter(
-        medical_record_number=data.get("patient_mrn") or ""
-    ).first()
-    return profile.user_id if profile else None
+    patient = data.get("patient") if _is_staff(user) else user
+    assert isinstance(patient, User)  # noqa: S101 - the form requires it for staff
+    return patient
 
 
 def _slot_from_query(
@@ -188,14 +221,10 @@ def _slot_from_query(
     user = _user(request)
     patient = user
     if _is_staff(user):
-        profile = (
-            PatientProfile.objects.select_related("user")
-            .filter(medical_record_number=request.GET.get("patient_mrn", ""))
-            .first()
-        )
-        if profile is None:
+        chosen = _chosen_patient(request)
+        if chosen is None:
             raise Http404
-        patient = profile.user
+        patient = chosen
     return appointment_type, practitioner, start, patient
 
 

@@ -325,3 +325,31 @@ def test_past_the_cutoff_the_page_says_to_call_instead_of_offering_cancel(
 
     assert "too late to move or cancel this appointment online" in page
     assert f"/appointments/{appointment.public_id}/cancel/" not in page
+
+
+def test_reception_books_for_a_patient_without_the_record_number_in_any_url(
+    client, patient, practitioner, consultation
+):
+    login_verified(client, UserFactory.create(role="receptionist"))
+    mrn = patient.patient_profile.medical_record_number
+
+    ask = client.get("/appointments/book/")
+    unknown = client.post("/appointments/book/", {"medical_record_number": "MRN000000000"})
+    chosen = client.post("/appointments/book/", {"medical_record_number": mrn.lower()})
+    search = client.get(
+        chosen["Location"] + f"&appointment_type={consultation.public_id}&date_from=2026-03-02"
+    )
+    html = search.content.decode()
+    confirm_url = html.split('class="slot" href="')[1].split('"')[0].replace("&amp;", "&")
+    booked = client.post(confirm_url, {"reason": ""})
+
+    assert ask.status_code == 200
+    assert "medical record number" in ask.content.decode()
+    assert unknown.status_code == 400
+    assert "No patient has this medical record number" in unknown.content.decode()
+    assert chosen["Location"] == f"/appointments/book/?patient={patient.public_id}"
+    assert f"Booking for <strong>{patient.get_full_name()}</strong>" in html
+    assert mrn not in chosen["Location"] + confirm_url + booked["Location"]
+    appointment = Appointment.objects.get(patient=patient)
+    assert appointment.channel == "reception"
+    assert appointment.booked_by.role == "receptionist"
