@@ -6,7 +6,7 @@ import datetime
 
 from celery import shared_task
 
-from appointments.services import booking, waitlist
+from appointments.services import booking, idempotency, waitlist
 
 
 @shared_task(name="appointments.tasks.mark_no_shows")
@@ -27,3 +27,8 @@ def offer_freed_time(practitioner_id: int, appointment_type_id: int, start_iso: 
         start=datetime.datetime.fromisoformat(start_iso),
     )
     return str(hold.public_id) if hold else ""
+
+
+@shared_task(name="appointments.tasks.purge_idempotency_records")
+def purge_idempotency_records() -> int:
+    return idempotency.idempotency_records_purge()

@@ -299,3 +299,21 @@ def _rotate(token: ApiToken) -> TokenPair | None:
     ApiToken.objects.filter(session=session, kind=ApiToken.Kind.ACCESS).delete()
     AuthSession.objects.filter(pk=session.pk).update(last_seen_at=now)
     return _issue_pair(session)
+
+
+def sessions_expire(*, now: datetime.datetime | None = None) -> int:
+    """Close sessions past their absolute lifetime or idle past their refresh tokens, and drop
+    tokens that can no longer be used. Periodic task; keeps the token table small."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        expired = _end(AuthSession.objects.filter(expires_at__lte=now), EndReason.EXPIRED)
+        idle_api = AuthSession.objects.filter(
+            kind=AuthSession.Kind.API, ended_at__isnull=True
+        ).exclude(
+            tokens__kind=ApiToken.Kind.REFRESH,
+            tokens__rotated_at__isnull=True,
+            tokens__expires_at__gt=now,
+        )
+        expired += _end(idle_api, EndReason.IDLE)
+        ApiToken.objects.filter(kind=ApiToken.Kind.ACCESS, expires_at__lte=now).delete()
+    return len(expired)

@@ -7,6 +7,7 @@ changes nothing; the same key with a different body is refused (422).
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import re
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.models import User
 from appointments.errors import IdempotencyInProgress, IdempotencyKeyReused
@@ -80,3 +82,13 @@ def idempotent(
         stored.response_body = body
         stored.save(update_fields=["response_status", "response_body"])
     return status, body, False
+
+
+RETENTION = datetime.timedelta(hours=24)
+
+
+def idempotency_records_purge(*, now: datetime.datetime | None = None) -> int:
+    """Forget stored results older than a day: retries come within minutes, not days."""
+    cutoff = (now or timezone.now()) - RETENTION
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -154,3 +154,30 @@ def test_sessions_are_kept_in_redis_with_a_database_copy(client, patient):
     assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db"
     assert len(in_redis) == 1
     assert Session.objects.filter(session_key=key).exists()
+
+
+def test_the_periodic_task_closes_expired_and_idle_sessions_and_drops_dead_tokens(
+    patient, settings
+):
+    from accounts.models import ApiToken
+    from accounts.services import sessions
+    from accounts.tasks import expire_sessions
+
+    start = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        idle = sessions.api_session_start(user=patient, request=None)
+        active = sessions.api_session_start(user=patient, request=None)
+        clock.shift(datetime.timedelta(seconds=settings.SESSION_IDLE_TIMEOUT_PATIENT - 60))
+        sessions.api_tokens_refresh(refresh_token=active.refresh_token)
+        clock.shift(datetime.timedelta(seconds=120))
+        closed = expire_sessions.delay().get()
+
+    assert closed == 1
+    assert AuthSession.objects.get(pk=idle.session.pk).end_reason == "idle"
+    assert AuthSession.objects.get(pk=active.session.pk).ended_at is None
+    assert not ApiToken.objects.filter(session=idle.session).exists()
+    assert not ApiToken.objects.filter(
+        kind="access",
+        expires_at__lte=start
+        + datetime.timedelta(seconds=settings.SESSION_IDLE_TIMEOUT_PATIENT + 60),
+    ).exists()

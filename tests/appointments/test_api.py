@@ -509,3 +509,17 @@ def test_practitioner_and_slot_lists_use_a_fixed_number_of_queries(
 
     assert len(practitioners.json()) == rows
     assert len(slots.json()) == rows * 2
+
+
+def test_idempotency_records_are_forgotten_after_a_day(patient, practitioner, consultation):
+    from appointments.tasks import purge_idempotency_records
+
+    _book(_api(patient), practitioner, consultation, at(MONDAY, 9), key=str(uuid.uuid4()))
+
+    with time_machine.travel(NOW + datetime.timedelta(hours=23), tick=False):
+        kept = purge_idempotency_records.delay().get()
+    with time_machine.travel(NOW + datetime.timedelta(hours=25), tick=False):
+        purged = purge_idempotency_records.delay().get()
+
+    assert (kept, purged) == (0, 1)
+    assert not IdempotencyRecord.objects.exists()
