@@ -87,6 +87,22 @@ def _appointment(request: Request, appointment_id: uuid.UUID) -> Appointment:
     return appointment
 
 
+def _idempotent_response(
+    request: Request, *, user: User, scope: str, payload: Any, operation: Any
+) -> Response:
+    """Run a booking change once per Idempotency-Key and answer with its (stored) result."""
+    code, body, _ = idempotent(
+        user=user,
+        key=request.headers.get("Idempotency-Key"),
+        scope=scope,
+        payload=payload,
+        operation=operation,
+    )
+    return Response(
+        body, status=code, content_type="application/problem+json" if code >= 400 else None
+    )
+
+
 class ByStartPagination(CursorPagination):
     ordering = "start"
     page_size = 50
@@ -346,15 +362,8 @@ class AppointmentListApi(APIView):
                 AppointmentOutput(appointment, context={"viewer": user}).data
             )
 
-        code, body, _ = idempotent(
-            user=user,
-            key=request.headers.get("Idempotency-Key"),
-            scope="appointments.book",
-            payload=request.data,
-            operation=book,
-        )
-        return Response(
-            body, status=code, content_type="application/problem+json" if code >= 400 else None
+        return _idempotent_response(
+            request, user=user, scope="appointments.book", payload=request.data, operation=book
         )
 
 
@@ -405,15 +414,12 @@ class RescheduleApi(APIView):
             )
             return status.HTTP_200_OK, dict(AppointmentOutput(moved, context={"viewer": user}).data)
 
-        code, body, _ = idempotent(
+        return _idempotent_response(
+            request,
             user=user,
-            key=request.headers.get("Idempotency-Key"),
             scope=f"appointments.reschedule:{appointment_id}",
             payload=request.data,
             operation=move,
-        )
-        return Response(
-            body, status=code, content_type="application/problem+json" if code >= 400 else None
         )
 
 
@@ -443,15 +449,12 @@ class CancelApi(APIView):
                 AppointmentOutput(cancelled, context={"viewer": user}).data
             )
 
-        code, body, _ = idempotent(
+        return _idempotent_response(
+            request,
             user=user,
-            key=request.headers.get("Idempotency-Key"),
             scope=f"appointments.cancel:{appointment_id}",
             payload=request.data,
             operation=cancel,
-        )
-        return Response(
-            body, status=code, content_type="application/problem+json" if code >= 400 else None
         )
 
 
@@ -476,15 +479,12 @@ def _status_view(to_status: str, summary: str) -> type[APIView]:
                     AppointmentOutput(changed, context={"viewer": user}).data
                 )
 
-            code, body, _ = idempotent(
+            return _idempotent_response(
+                request,
                 user=user,
-                key=request.headers.get("Idempotency-Key"),
                 scope=f"appointments.{to_status}:{appointment_id}",
                 payload={},
                 operation=change,
-            )
-            return Response(
-                body, status=code, content_type="application/problem+json" if code >= 400 else None
             )
 
     StatusApi.__name__ = StatusApi.__qualname__ = f"{to_status.title().replace('_', '')}Api"
@@ -599,15 +599,12 @@ class WaitlistAcceptApi(APIView):
                 AppointmentOutput(booked, context={"viewer": user}).data
             )
 
-        code, body, _ = idempotent(
+        return _idempotent_response(
+            request,
             user=user,
-            key=request.headers.get("Idempotency-Key"),
             scope=f"waitlist.accept:{appointment_id}",
             payload={},
             operation=accept,
-        )
-        return Response(
-            body, status=code, content_type="application/problem+json" if code >= 400 else None
         )
 
 
