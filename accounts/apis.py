@@ -20,7 +20,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import selectors
 from accounts.errors import InvalidToken, ReauthenticationRequired
 from accounts.forms import (
     HospitalChangePasswordForm,
@@ -29,6 +28,7 @@ from accounts.forms import (
     PatientSignupForm,
 )
 from accounts.models import AuthSession, User
+from accounts.selectors import directory, profiles
 from accounts.serializers import (
     CodeInput,
     DepartmentSerializer,
@@ -58,7 +58,7 @@ from accounts.serializers import (
     TotpSetupOutput,
 )
 from accounts.services import api_auth, mfa, sessions, users
-from hospital.errors import NotFoundError
+from core.errors import NotFoundError
 
 PROBLEM = OpenApiResponse(description="Problem details (RFC 9457): code, detail, field errors.")
 ACCEPTED_DETAIL = "If this address can be used, we have sent an email with the next step."
@@ -360,7 +360,7 @@ class PatientProfileApi(APIView):
         responses={200: PatientProfileSerializer, 404: PROBLEM},
     )
     def get(self, request: Request) -> Response:
-        profile = selectors.patient_profile_of(user=_user(request))
+        profile = profiles.patient_profile_of(user=_user(request))
         if profile is None:
             raise NotFoundError("This account has no patient profile.")
         return Response(PatientProfileSerializer(profile).data)
@@ -376,7 +376,7 @@ class PatientProfileApi(APIView):
     )
     def patch(self, request: Request) -> Response:
         user = _user(request)
-        profile = selectors.patient_profile_of(user=user)
+        profile = profiles.patient_profile_of(user=user)
         if profile is None:
             raise NotFoundError("This account has no patient profile.")
         data = PatientProfileSerializer(profile, data=request.data, partial=True)
@@ -397,7 +397,7 @@ class StaffProfileApi(APIView):
         responses={200: StaffProfileOutput, 404: PROBLEM},
     )
     def get(self, request: Request) -> Response:
-        profile = selectors.staff_profile_of(user=_user(request))
+        profile = profiles.staff_profile_of(user=_user(request))
         if profile is None:
             raise NotFoundError("This account has no staff profile.")
         return Response(StaffProfileOutput(profile).data)
@@ -663,7 +663,7 @@ class DepartmentListApi(APIView):
         responses={200: DepartmentSerializer(many=True)},
     )
     def get(self, request: Request) -> Response:
-        return Response(DepartmentSerializer(selectors.departments_active(), many=True).data)
+        return Response(DepartmentSerializer(directory.departments_active(), many=True).data)
 
 
 __all__ = ["InvalidToken"]

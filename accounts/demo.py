@@ -10,7 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Department, User
 from accounts.roles import Role
-from accounts.selectors import user_get_by_email
+from accounts.selectors.users import user_get_by_email
 from accounts.services.mfa import recovery_codes_generate
 from accounts.services.users import (
     department_create,
@@ -18,7 +18,7 @@ from accounts.services.users import (
     staff_create,
     user_create,
 )
-from hospital.demo import DEMO_PASSWORD, DemoLogin
+from core.seeding import DEMO_PASSWORD, DemoLogin
 
 DEPARTMENTS = (
     ("cardiology", "Cardiology", "Heart and circulation."),

@@ -32,8 +32,8 @@ from accounts.services.users import (
 )
 from accounts.validators import normalize_phone
 from audit.services import record
-from hospital.http import client_ip
-from hospital.widgets import DateInput
+from core.caller import client_ip
+from core.widgets import DateInput
 
 # --- Admin ---------------------------------------------------------------------------------
 

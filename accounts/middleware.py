@@ -19,7 +19,7 @@ from accounts.models import AuthSession, User
 from accounts.services import sessions
 from accounts.services.mfa import user_has_mfa
 from audit.services import record
-from hospital.errors import problem_response, wants_json
+from core.errors import problem_response, wants_json
 
 LAST_ACTIVITY_KEY = sessions.LAST_ACTIVITY_KEY
 AUTH_STARTED_KEY = sessions.AUTH_STARTED_KEY

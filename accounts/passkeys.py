@@ -29,7 +29,7 @@ from accounts.models import User
 from accounts.services import mfa, sessions
 from accounts.stages import OtpStage
 from audit.services import record
-from hospital.http import client_ip
+from core.caller import client_ip
 
 
 def passkey_configuration(request: HttpRequest, *, for_login: bool) -> dict[str, Any]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from hospital import ratelimit
-from hospital.ratelimit import Rate
+from core import ratelimit
+from core.ratelimit import Rate
 
 LOGIN_PER_IP = Rate.parse("30/m")
 LOGIN_PER_ACCOUNT = Rate.parse("10/5m")

@@ -1,16 +1,21 @@
 """Roles: who a user is in the hospital. Each role is a Django group with permissions.
 
 The user's ``role`` field is the source of truth; ``accounts.services.user_set_role``
-keeps the group membership in step with it. Permissions are declared here, in code,
-and synced into the groups by a data migration (and again by any later migration
-that calls :func:`sync_role_groups`).
+keeps the group membership in step with it. Permissions are declared in code, by the app
+that owns them (``<app>/roles.py``: ``ROLE_GRANTS``), and synced into the groups after
+every ``migrate`` (and by the data migrations that call :func:`sync_role_groups`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from importlib import import_module
 from typing import Any
 
+from django.apps import apps as django_apps
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+from django.utils.module_loading import module_has_submodule
 
 
 class Role(models.TextChoices):
@@ -38,9 +43,12 @@ GROUP_NAMES: dict[str, str] = {
     Role.COMPLIANCE_OFFICER: "Compliance officers",
 }
 
-# "app_label.codename" per role. Deny by default: a role has only what is listed.
-ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    Role.PATIENT: (),
+# What each role may do in Django's permission system (the admin), declared by the app that
+# owns the permissions in its own ``roles.py`` as ``ROLE_GRANTS``: role -> "app_label.codename".
+# Deny by default: a role has only what some app grants it. accounts grants its own here.
+RoleGrants = Mapping[str, tuple[str, ...]]
+
+ROLE_GRANTS: RoleGrants = {
     Role.DOCTOR: (
         "accounts.view_department",
         "accounts.view_staffprofile",
@@ -68,31 +76,39 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "accounts.change_staffprofile",
         "accounts.view_staffprofile",
         "accounts.view_patientprofile",
-        "appointments.add_appointmenttype",
-        "appointments.change_appointmenttype",
-        "appointments.view_appointmenttype",
-        "appointments.add_practitioner",
-        "appointments.change_practitioner",
-        "appointments.view_practitioner",
-        "appointments.add_workinghours",
-        "appointments.change_workinghours",
-        "appointments.delete_workinghours",
-        "appointments.view_workinghours",
-        "appointments.add_availabilityexception",
-        "appointments.change_availabilityexception",
-        "appointments.delete_availabilityexception",
-        "appointments.view_availabilityexception",
-        "appointments.view_appointment",
-        "appointments.view_waitlistentry",
     ),
-    Role.COMPLIANCE_OFFICER: ("audit.view_auditevent", "accounts.view_user"),
+    Role.COMPLIANCE_OFFICER: ("accounts.view_user",),
 }
 
 
-def sync_role_groups(apps: Any, schema_editor: Any = None) -> None:
-    """Create each role's group and give it exactly the permissions declared above.
+def role_grants() -> dict[str, frozenset[str]]:
+    """Every installed app's ``roles.ROLE_GRANTS``, merged per role (all six roles present).
 
-    Takes a migration's app registry, so data migrations can call it.
+    An app grants only its own permissions, and only to roles that exist.
+    """
+    merged: dict[str, set[str]] = {role: set() for role in Role.values}
+    for app_config in django_apps.get_app_configs():
+        if app_config.module is None or not module_has_submodule(app_config.module, "roles"):
+            continue
+        grants: RoleGrants = getattr(import_module(f"{app_config.name}.roles"), "ROLE_GRANTS", {})
+        for role, permissions in grants.items():
+            if role not in merged:
+                raise ImproperlyConfigured(
+                    f"{app_config.name}.roles grants to unknown role {role!r}."
+                )
+            foreign = [p for p in permissions if not p.startswith(f"{app_config.label}.")]
+            if foreign:
+                raise ImproperlyConfigured(
+                    f"{app_config.name}.roles grants permissions of another app: {foreign}."
+                )
+            merged[role].update(permissions)
+    return {role: frozenset(permissions) for role, permissions in merged.items()}
+
+
+def sync_role_groups(apps: Any, schema_editor: Any = None) -> None:
+    """Data-migration entry: create the permissions known so far, then sync the groups.
+
+    Takes a migration's app registry (historical models).
     """
     from django.contrib.auth.management import create_permissions
 
@@ -100,18 +116,26 @@ def sync_role_groups(apps: Any, schema_editor: Any = None) -> None:
         app_config.models_module = True  # historical app configs need this for create_permissions
         create_permissions(app_config, verbosity=0)
         app_config.models_module = None
+    role_groups_sync(apps)
 
+
+def role_groups_sync(apps: Any) -> None:
+    """Give each role's group exactly the permissions the apps grant it (creating the group).
+
+    Permissions that do not exist yet (an app migrated later) are skipped: the post_migrate
+    sync at the end of every migrate adds them.
+    """
+    grants = role_grants()
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")
     for role, group_name in GROUP_NAMES.items():
         group, _ = group_model.objects.get_or_create(name=group_name)
         wanted = []
-        for dotted in ROLE_PERMISSIONS[role]:
+        for dotted in sorted(grants[role]):
             app_label, codename = dotted.split(".", 1)
             permission = permission_model.objects.filter(
                 content_type__app_label=app_label, codename=codename
             ).first()
-            # An app migrated later has no permissions yet: its own migration syncs again.
             if permission is not None:
                 wanted.append(permission)
         group.permissions.set(wanted)

@@ -22,7 +22,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import DEVICE_ID_SESSION_KEY
 
-from accounts import selectors
 from accounts.errors import InvalidOtp
 from accounts.forms import (
     ConfirmPasswordForm,
@@ -34,11 +33,12 @@ from accounts.forms import (
 )
 from accounts.models import PatientProfile, User
 from accounts.passkeys import passkey_configuration
+from accounts.selectors import profiles
 from accounts.services import mfa, sessions, users
 from accounts.stages import OtpStage
-from hospital.errors import DomainError
-from hospital.ratelimit import RateLimited
-from hospital.sms import SmsDeliveryError
+from core.errors import DomainError
+from core.ratelimit import RateLimited
+from core.sms import SmsDeliveryError
 
 
 def profile_before_edit(user: User) -> PatientProfile:
@@ -58,8 +58,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         request,
         "accounts/dashboard.html",
         {
-            "patient_profile": selectors.patient_profile_of(user=user),
-            "staff_profile": selectors.staff_profile_of(user=user),
+            "patient_profile": profiles.patient_profile_of(user=user),
+            "staff_profile": profiles.staff_profile_of(user=user),
             "has_mfa": mfa.user_has_mfa(user),
         },
     )
@@ -69,7 +69,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def profile_edit(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    profile = selectors.patient_profile_of(user=user)
+    profile = profiles.patient_profile_of(user=user)
     if profile is None:
         messages.info(
             request, "Staff details are kept by the administrators. Ask them to change them."

@@ -12,7 +12,7 @@ from appointments.errors import PatientBusy, PatientHasOverlap, SlotTaken, SlotU
 from appointments.models import Appointment, AppointmentType, Practitioner, WorkingHours
 from appointments.selectors.slots import free_slots
 from appointments.services import availability, booking
-from hospital.demo import DemoLogin
+from core.seeding import DemoLogin
 
 # department code -> [(name, minutes, buffer, patient_bookable)]
 TYPES = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hospital.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
+from core.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 
 
 class SlotTaken(ConflictError):

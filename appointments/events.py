@@ -1,4 +1,4 @@
-"""Domain events of the appointments app, published after commit (hospital.events)."""
+"""Domain events of the appointments app, published after commit (core.events)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import PatientProfile, User
 from accounts.roles import Role
 from appointments.models import AppointmentType, AvailabilityException, Practitioner, WorkingHours
-from hospital.widgets import DateInput
+from core.widgets import DateInput
 
 
 class FindSlotForm(forms.Form):

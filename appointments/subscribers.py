@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from appointments.events import AppointmentCancelled
 from appointments.models import Appointment
-from hospital.events import subscribe
+from core.events import subscribe
 
 
 @subscribe(AppointmentCancelled)

@@ -43,7 +43,7 @@ from appointments.models import (
 )
 from appointments.selectors.slots import free_slots
 from appointments.services import availability, booking, calendar, waitlist
-from hospital.errors import DomainError
+from core.errors import DomainError
 
 WEEK = datetime.timedelta(days=6)
 

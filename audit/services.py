@@ -10,20 +10,20 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.http import HttpRequest
 
 from audit.models import AuditEvent
-from hospital.http import client_ip, user_agent
-from hospital.request_id import current_request_id
-
-if TYPE_CHECKING:
-    from accounts.models import User
+from core.caller import client_ip, user_agent
+from core.request_id import current_request_id
 
 Outcome = AuditEvent.Outcome
+# The audit layer sits below accounts: it knows users only as Django's AUTH_USER_MODEL.
+User = AbstractBaseUser
 
 _ACTION = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 _MAX_DETAILS_BYTES = 4096
@@ -92,12 +92,12 @@ def record(
 
     target_type, target_id = _describe_target(target)
     return AuditEvent.objects.create(
-        actor=actor,
+        actor_id=actor.pk if actor is not None else None,
         actor_role=getattr(actor, "audit_role", "") if actor is not None else "",
         action=action,
         target_type=target_type,
         target_id=target_id,
-        patient=patient,
+        patient_id=patient.pk if patient is not None else None,
         outcome=outcome,
         request_id=getattr(request, "request_id", None) or current_request_id(),
         ip_address=client_ip(request) if request is not None else None,

@@ -10,8 +10,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from core.errors import problem_response, wants_json
 from hospital import readiness
-from hospital.errors import problem_response, wants_json
 
 
 @login_not_required

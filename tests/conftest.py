@@ -119,10 +119,10 @@ def totp_code(device, *, steps_ahead: int = 0) -> str:
 
 @pytest.fixture(autouse=True)
 def _sms_outbox(settings):
-    """SMS go to hospital.sms.outbox in tests, like mail.outbox."""
-    from hospital import sms
+    """SMS go to core.sms.outbox in tests, like mail.outbox."""
+    from core import sms
 
-    settings.SMS_BACKEND = "hospital.sms.backends.locmem.SmsBackend"
+    settings.SMS_BACKEND = "core.sms.backends.locmem.SmsBackend"
     sms.outbox.clear()
     yield sms.outbox
     sms.outbox.clear()

@@ -66,7 +66,7 @@ class RecoveryCode(models.Model):
 
 
 class SmsDevice(TimestampMixin, ThrottlingMixin, SideChannelDevice):
-    """One-time codes by SMS, a backup factor. Sent through the SMS adapter (hospital.sms)."""
+    """One-time codes by SMS, a backup factor. Sent through the SMS adapter (core.sms)."""
 
     number: models.CharField[str, str] = models.CharField(max_length=16, validators=[validate_e164])
 
@@ -74,7 +74,7 @@ class SmsDevice(TimestampMixin, ThrottlingMixin, SideChannelDevice):
         return int(getattr(settings, "OTP_SMS_THROTTLE_FACTOR", 1))
 
     def generate_challenge(self) -> str:
-        from hospital.sms import send_sms  # infrastructure, imported lazily
+        from core.sms import send_sms  # infrastructure, imported lazily
 
         self.generate_token(valid_secs=settings.OTP_SMS_TOKEN_VALIDITY)
         send_sms(

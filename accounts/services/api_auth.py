@@ -21,7 +21,7 @@ from accounts.models import User
 from accounts.services import mfa, sessions
 from accounts.services.auth import login_check_password, login_succeeded
 from audit.services import record
-from hospital import ratelimit
+from core import ratelimit
 
 _MFA_SALT = "accounts.api.mfa-pending"
 VERIFICATION_RESEND = ratelimit.Rate.parse("1/3m")

@@ -10,10 +10,10 @@ from django.http import HttpRequest
 from accounts import ratelimits
 from accounts.errors import ChallengeRequired, InvalidCredentials
 from accounts.models import User
-from accounts.selectors import user_get_by_email
+from accounts.selectors.users import user_get_by_email
 from audit.services import AuditTarget, Outcome, record
-from hospital import challenge
-from hospital.http import client_ip
+from core import challenge
+from core.caller import client_ip
 
 
 def login_check_password(

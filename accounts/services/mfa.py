@@ -25,7 +25,7 @@ from accounts.models import RecoveryCode, RecoveryCodeDevice, SmsDevice, User
 from accounts.models.mfa import recovery_code_digest
 from accounts.validators import normalize_phone
 from audit.services import Outcome, record
-from hospital.http import client_ip
+from core.caller import client_ip
 
 
 class Method:

@@ -23,7 +23,7 @@ from accounts.errors import InvalidToken, SessionNotFound
 from accounts.models import ApiToken, AuthSession, User
 from accounts.models.sessions import token_digest
 from audit.services import Outcome, record
-from hospital.http import client_ip, user_agent
+from core.caller import client_ip, user_agent
 
 WEB_SESSION_ID_KEY = "_auth_session_id"
 LAST_ACTIVITY_KEY = "_last_activity"

@@ -342,7 +342,7 @@ VERIFICATION_RESEND_PER_ACCOUNT = "1/3m"
 def email_verification_resend(*, email: str, request: HttpRequest) -> None:
     """Send the confirmation link again to an unverified address. Silent either way (no
     enumeration) and at most once every three minutes per address."""
-    from hospital import ratelimit
+    from core import ratelimit
 
     address = EmailAddress.objects.filter(email__iexact=email.strip(), verified=False).first()
     if address is None:

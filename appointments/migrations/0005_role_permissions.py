@@ -1,4 +1,4 @@
-"""Administrators manage schedules: grant the appointments permissions declared in accounts/roles.py."""
+"""Administrators manage schedules: grant the appointments permissions (appointments/roles.py)."""
 
 from django.db import migrations
 

@@ -35,7 +35,7 @@ from appointments.events import (
 from appointments.models import Appointment, AppointmentType, Practitioner
 from appointments.selectors.slots import slot_is_free
 from audit.services import record
-from hospital.events import publish
+from core.events import publish
 
 Status = Appointment.Status
 

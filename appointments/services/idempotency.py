@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import User
 from appointments.errors import IdempotencyInProgress, IdempotencyKeyReused
 from appointments.models import IdempotencyRecord
-from hospital.errors import DomainError, problem_body
+from core.errors import DomainError, problem_body
 
 _KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
 

@@ -21,7 +21,7 @@ from appointments.events import WaitlistSlotOffered
 from appointments.models import Appointment, AppointmentType, Practitioner, WaitlistEntry
 from appointments.selectors.slots import slot_is_free
 from audit.services import record
-from hospital.events import publish
+from core.events import publish
 
 Status = Appointment.Status
 

@@ -117,9 +117,9 @@ DEFAULT_FROM_EMAIL = env.get_str(
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 SMS_BACKEND = {
-    "file": "hospital.sms.backends.filebased.SmsBackend",
-    "locmem": "hospital.sms.backends.locmem.SmsBackend",
-    "twilio": "hospital.sms.backends.twilio.SmsBackend",
+    "file": "core.sms.backends.filebased.SmsBackend",
+    "locmem": "core.sms.backends.locmem.SmsBackend",
+    "twilio": "core.sms.backends.twilio.SmsBackend",
 }[env.get_choice("SMS_BACKEND", ("file", "locmem", "twilio"), "file")]
 TWILIO_API_URL = env.get_str("TWILIO_API_URL", "https://api.twilio.com")
 TWILIO_ACCOUNT_SID = env.get_str("TWILIO_ACCOUNT_SID")

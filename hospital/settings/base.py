@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from hospital.security_headers import add_static_headers
+from core.security_headers import add_static_headers
 from hospital.settings.environment import ConfigurationError, Environment
 
 env = Environment.from_os()
@@ -57,14 +57,15 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     # Project apps, bottom layer first (see docs/architecture.md).
-    "hospital.apps.HospitalConfig",
+    "core",
     "audit",
     "accounts",
     "appointments",
+    "hospital.apps.HospitalConfig",
 ]
 
 MIDDLEWARE = [
-    "hospital.request_id.RequestIdMiddleware",
+    "core.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -76,11 +77,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "hospital.security_headers.SecurityHeadersMiddleware",
+    "core.security_headers.SecurityHeadersMiddleware",
     "accounts.middleware.LoginRequiredMiddleware",
     "accounts.middleware.StaffMfaEnrolmentMiddleware",
-    "hospital.ratelimit.RateLimitMiddleware",
-    "hospital.errors.ApiErrorMiddleware",
+    "core.ratelimit.RateLimitMiddleware",
+    "core.errors.ApiErrorMiddleware",
 ]
 
 ROOT_URLCONF = "hospital.urls"

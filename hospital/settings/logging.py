@@ -8,9 +8,9 @@ LOG_LEVEL = env.get_choice("LOG_LEVEL", ("debug", "info", "warning", "error"), "
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "hospital.request_id.RequestIdLogFilter"}},
+    "filters": {"request_id": {"()": "core.request_id.RequestIdLogFilter"}},
     "formatters": {
-        "json": {"()": "hospital.logging.JsonFormatter"},
+        "json": {"()": "core.logging.JsonFormatter"},
         "text": {
             "format": "%(asctime)s %(levelname)-7s [%(request_id)s] %(name)s: %(message)s",
         },

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from accounts import ratelimits
 from audit.models import AuditEvent
-from hospital import challenge
+from core import challenge
 from tests.conftest import web_login
 from tests.factories import TEST_PASSWORD
 

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Department, PatientProfile, StaffProfile, User
-from accounts.roles import GROUP_NAMES, ROLE_PERMISSIONS, Role
+from accounts.roles import GROUP_NAMES, Role, role_grants
 from accounts.validators import is_valid_medical_record_number, new_medical_record_number
 from audit.models import AuditEvent
 from tests.conftest import web_login
@@ -26,7 +26,7 @@ def test_the_data_migration_sets_up_every_role_as_a_group_with_its_permissions()
             f"{p.content_type.app_label}.{p.codename}"
             for p in group.permissions.select_related("content_type")
         }
-        assert granted == set(ROLE_PERMISSIONS[role]), role
+        assert granted == set(role_grants()[role]), role
     assert set(GROUP_NAMES) == set(Role.values)
 
 

@@ -12,7 +12,7 @@ from django.db.migrations.loader import MigrationLoader
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
-from accounts.selectors import user_get_by_email
+from accounts.selectors.users import user_get_by_email
 from accounts.services.users import user_create
 from audit.models import AuditEvent
 from tests.conftest import login_verified, totp_code

@@ -13,7 +13,7 @@ from appointments.models import Appointment
 from appointments.selectors.slots import free_slots
 from appointments.services import booking
 from audit.models import AuditEvent
-from hospital.events import subscribe
+from core.events import subscribe
 from tests.appointments.conftest import MONDAY, NOW, at
 from tests.factories import (
     AppointmentTypeFactory,
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _unsubscribe(event_type, handler):
-    from hospital import events
+    from core import events
 
     events._subscribers[event_type].remove(handler)
 

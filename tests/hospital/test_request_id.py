@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from hospital.logging import JsonFormatter
-from hospital.request_id import request_id_from_header
+from core.logging import JsonFormatter
+from core.request_id import request_id_from_header
 
 pytestmark = pytest.mark.django_db
 

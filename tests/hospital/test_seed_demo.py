@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import User
 from audit.models import AuditEvent
-from hospital.demo import DEMO_PASSWORD
+from core.seeding import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -18,13 +18,13 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from hospital import sms
-from hospital.sms import SmsDeliveryError, send_sms
-from hospital.sms.backends.twilio import SmsBackend as TwilioSmsBackend
+from core import sms
+from core.sms import SmsDeliveryError, send_sms
+from core.sms.backends.twilio import SmsBackend as TwilioSmsBackend
 
-LOCMEM_BACKEND = "hospital.sms.backends.locmem.SmsBackend"
-FILE_BACKEND = "hospital.sms.backends.filebased.SmsBackend"
-TWILIO_BACKEND = "hospital.sms.backends.twilio.SmsBackend"
+LOCMEM_BACKEND = "core.sms.backends.locmem.SmsBackend"
+FILE_BACKEND = "core.sms.backends.filebased.SmsBackend"
+TWILIO_BACKEND = "core.sms.backends.twilio.SmsBackend"
 
 ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"
 AUTH_TOKEN = "twilio-auth-token-for-tests"

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hospital.errors import ConflictError
+from core.errors import ConflictError
 from hospital.urls import urlpatterns as real_urlpatterns
 
 

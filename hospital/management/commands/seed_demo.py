@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from hospital.demo import DemoLogin
+from core.seeding import DemoLogin
 
 
 class Command(BaseCommand):
@@ -27,7 +27,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             for app_config in apps.get_app_configs():
                 module_name = f"{app_config.name}.demo"
-                if app_config.name == "hospital" or find_spec(module_name) is None:
+                if find_spec(module_name) is None:
                     continue
                 logins.extend(import_module(module_name).seed())
 

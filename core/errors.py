@@ -20,7 +20,7 @@ from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 
-from hospital.request_id import current_request_id
+from core.request_id import current_request_id
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from hospital.sms import SmsMessage
+from core.sms import SmsMessage
 
 
 class BaseSmsBackend(Protocol):

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from hospital.sms.backends.filebased import outbox_path
+from core.sms.backends.filebased import outbox_path
 
 
 class Command(BaseCommand):

@@ -12,7 +12,7 @@ import urllib.request
 
 from django.conf import settings
 
-from hospital.sms import SmsDeliveryError, SmsMessage
+from core.sms import SmsDeliveryError, SmsMessage
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from hospital.sms import SmsMessage
+from core.sms import SmsMessage
 
 
 def outbox_path() -> Path:

@@ -19,7 +19,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from hospital.errors import DomainError, problem_response, wants_json
+from core.errors import DomainError, problem_response, wants_json
 
 
 @dataclass(frozen=True)

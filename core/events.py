@@ -48,7 +48,3 @@ def publish(event: object) -> None:
                 )
 
     transaction.on_commit(deliver)
-
-
-def subscribers_of(event_type: type) -> list[Callable[[Any], None]]:
-    return list(_subscribers.get(event_type, ()))

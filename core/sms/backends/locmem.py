@@ -1,8 +1,8 @@
-"""Keeps messages in hospital.sms.outbox (tests)."""
+"""Keeps messages in core.sms.outbox (tests)."""
 
 from __future__ import annotations
 
-from hospital import sms
+from core import sms
 
 
 class SmsBackend:

@@ -15,7 +15,7 @@ from typing import Any
 from django.core import signing
 from django.core.cache import cache
 
-_SALT = "hospital.challenge"
+_SALT = "hospital.challenge"  # unchanged since the module moved: issued tokens stay valid
 CHALLENGE_MAX_AGE = 600
 
 
@@ -43,7 +43,7 @@ def leading_zero_bits(digest: bytes) -> int:
 
 
 def solve(token: str, bits: int) -> str:
-    """What a client does; used by tests and the CLI."""
+    """What a client does (static/js/challenge.js in the browser); tests use it."""
     nonce = 0
     while leading_zero_bits(hashlib.sha256(f"{token}:{nonce}".encode()).digest()) < bits:
         nonce += 1

@@ -1,7 +1,7 @@
 """Outgoing SMS through one small adapter interface, like Django's email backends.
 
 ``SMS_BACKEND`` picks the backend: ``twilio`` in production, ``file`` (var/sms-outbox.jsonl,
-read with ``manage.py sms_outbox``) in development, ``locmem`` in tests (``hospital.sms.outbox``).
+read with ``manage.py sms_outbox``) in development, ``locmem`` in tests (``core.sms.outbox``).
 """
 
 from __future__ import annotations
