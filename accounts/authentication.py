@@ -4,12 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpRequest
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from accounts.models import AuthSession, User
 from accounts.services.sessions import api_access_token_authenticate, touch
+
+
+def signed_in_user(request: HttpRequest | Request) -> User:
+    """The signed-in user of a page or API request that requires one.
+
+    Pages are closed to anonymous users by LoginRequiredMiddleware and the API by
+    IsAuthenticated, so reaching a view means this holds.
+    """
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 - guaranteed by the deny-by-default layers
+    return user
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):

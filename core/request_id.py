@@ -1,7 +1,8 @@
 """Request ids: one per request, in the response header and in every log line.
 
-The id lives in a context variable so that it follows the request through sync
-and async code, and Celery tasks and audit rows can pick it up.
+The id lives in a context variable so that it follows the request through sync and
+async code; audit rows written while serving the request pick it up. It does not travel
+to Celery tasks (yet): a task's log lines and audit rows carry "-".
 """
 
 from __future__ import annotations

@@ -63,7 +63,9 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGIN_BY_CODE_ENABLED = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if IS_PRODUCTION else "http"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
-# Our own rate limiter (accounts.ratelimits) covers web and API alike, with Retry-After.
+# allauth's limits are off: our limiter (accounts.ratelimits) counts sign-in, sign-up, password
+# reset, second-factor codes and SMS sends, on the pages and the API alike (429 + Retry-After).
+# Re-entering the password to confirm a change is not limited yet.
 ACCOUNT_RATE_LIMITS = False
 
 # --- django-otp: the one store of MFA devices -----------------------------------------

@@ -24,7 +24,7 @@ else:
 if _database["ENGINE"] == "django.db.backends.postgresql":
     # Django's psycopg pool: persistent connections under threaded or async servers
     # exhausted PostgreSQL's slots in our measurements, the pool did not. CONN_MAX_AGE
-    # must stay 0 with a pool. Works behind PgBouncer in transaction mode too.
+    # must stay 0 with a pool. (Not yet tried behind PgBouncer.)
     _database["CONN_MAX_AGE"] = 0
     _database["OPTIONS"] = {
         "pool": {
