@@ -69,7 +69,7 @@ class RequestIdMiddleware:
         request_id = self._start(request)
         token = _current_request_id.set(request_id)
         try:
-            response = await self.get_response(request)  # type: ignore[misc]
+            response: HttpResponseBase = await self.get_response(request)  # type: ignore[misc]
         finally:
             _current_request_id.reset(token)
         response[REQUEST_ID_HEADER] = request_id

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+
+if TYPE_CHECKING:
+    from core.sms.backends.base import BaseSmsBackend
 
 
 @dataclass(frozen=True)
@@ -28,8 +32,10 @@ class SmsDeliveryError(Exception):
 outbox: list[SmsMessage] = []
 
 
-def get_backend():  # type: ignore[no-untyped-def]
-    return import_string(settings.SMS_BACKEND)()
+def get_backend() -> BaseSmsBackend:
+    """A new instance of the backend that ``SMS_BACKEND`` names."""
+    backend: BaseSmsBackend = import_string(settings.SMS_BACKEND)()
+    return backend
 
 
 def send_sms(*, to: str, body: str) -> SmsMessage:

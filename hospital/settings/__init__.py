@@ -5,7 +5,13 @@ in-process Celery, in-memory channel layer). See README.md for the table of
 variables. A malformed variable stops start-up with one line naming it.
 """
 
+import django_stubs_ext
+
 from hospital.settings.environment import ConfigurationError
+
+# Lets generic admin and form classes be parametrised at run time (ModelAdmin[Appointment]),
+# as django-stubs types them.
+django_stubs_ext.monkeypatch()
 
 try:
     from hospital.settings.api import *  # noqa: F403
