@@ -1,13 +1,17 @@
-"""Users: by email (the login) and the patients other apps may choose from."""
+"""Users: by email (the login), one's own account, and the patients other apps may choose from."""
 
 from __future__ import annotations
 
+import datetime
 import uuid
+from dataclasses import dataclass
 
+from allauth.account.models import EmailAddress
 from django.db.models import QuerySet
 
 from accounts.models import User
 from accounts.roles import Role
+from accounts.selectors.mfa import user_has_mfa
 
 
 def user_get_by_email(*, email: str) -> User | None:
@@ -27,3 +31,37 @@ def patient_get(*, public_id: uuid.UUID | str) -> User | None:
     except ValueError:
         return None
     return patients_active().select_related("patient_profile").filter(public_id=wanted).first()
+
+
+def user_email_verified(*, user: User) -> bool:
+    """Whether one of the user's addresses is confirmed (they may sign in)."""
+    return EmailAddress.objects.filter(user=user, verified=True).exists()
+
+
+@dataclass(frozen=True)
+class AccountOverview:
+    """What the signed-in person is shown of their own account."""
+
+    public_id: uuid.UUID
+    email: str
+    full_name: str
+    role: str
+    role_display: str
+    mfa_enabled: bool
+    email_verified: bool
+    date_joined: datetime.datetime
+
+
+def account_overview_of(*, user: User) -> AccountOverview:
+    """The user's own account: who they are, and whether it has a second factor and a
+    confirmed address."""
+    return AccountOverview(
+        public_id=user.public_id,
+        email=user.email,
+        full_name=user.full_name,
+        role=user.role,
+        role_display=user.get_role_display(),
+        mfa_enabled=user_has_mfa(user=user),
+        email_verified=user_email_verified(user=user),
+        date_joined=user.date_joined,
+    )

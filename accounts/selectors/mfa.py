@@ -1,0 +1,126 @@
+"""Second factors: which a person has, what they may see of them, what a login may offer.
+
+Every kind of factor is a django-otp device (one store for web, API and admin): TOTP
+(authenticator app), SMS codes (backup), recovery codes (ten, single use, hashed) and
+passkeys (WebAuthn credentials of django-otp-webauthn).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django_otp import devices_for_user
+from django_otp.models import Device
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
+
+from accounts.models import RecoveryCodeDevice, SmsDevice, User
+
+
+class Method:
+    """The kinds of second factor, as the API and the pages name them."""
+
+    TOTP = "totp"
+    SMS = "sms"
+    RECOVERY = "recovery"
+    PASSKEY = "passkey"
+
+
+_DEVICE_METHOD = {
+    TOTPDevice: Method.TOTP,
+    SmsDevice: Method.SMS,
+    RecoveryCodeDevice: Method.RECOVERY,
+    WebAuthnCredential: Method.PASSKEY,
+}
+# Factors to sign in with day to day; recovery codes alone are not one.
+PRIMARY_METHODS = frozenset({Method.TOTP, Method.SMS, Method.PASSKEY})
+
+
+@dataclass(frozen=True)
+class DeviceSummary:
+    """What a person may see of a device: never secrets or full phone numbers."""
+
+    id: str
+    method: str
+    name: str
+    created_at: datetime.datetime | None
+    last_used_at: datetime.datetime | None
+    detail: str
+
+
+def method_of(*, device: Device) -> str:
+    """The kind of factor a device is (one of :class:`Method`)."""
+    return _DEVICE_METHOD[type(device)]
+
+
+def devices_of(*, user: User) -> list[Device]:
+    """The user's confirmed devices of every kind."""
+    return list(devices_for_user(user, confirmed=True))
+
+
+def device_summaries(*, user: User) -> list[DeviceSummary]:
+    """The user's confirmed devices as the security page and the API list them."""
+    summaries = []
+    for device in devices_of(user=user):
+        method = method_of(device=device)
+        if method == Method.SMS:
+            detail = f"Phone {device.masked_number}"
+        elif method == Method.RECOVERY:
+            detail = f"{device.remaining} of {settings.MFA_RECOVERY_CODE_COUNT} codes left"
+        else:
+            detail = ""
+        summaries.append(
+            DeviceSummary(
+                id=device.persistent_id,
+                method=method,
+                name=device.name,
+                created_at=getattr(device, "created_at", None),
+                last_used_at=getattr(device, "last_used_at", None),
+                detail=detail,
+            )
+        )
+    return summaries
+
+
+def methods_available(*, user: User) -> list[str]:
+    """Factors this user can use to finish a login, in the order to offer them."""
+    present = {method_of(device=device) for device in devices_of(user=user)}
+    order = [Method.PASSKEY, Method.TOTP, Method.SMS, Method.RECOVERY]
+    return [method for method in order if method in present]
+
+
+def user_has_mfa(*, user: User) -> bool:
+    """Whether the user has a factor to sign in with (recovery codes alone do not count)."""
+    return any(method_of(device=device) in PRIMARY_METHODS for device in devices_of(user=user))
+
+
+@dataclass(frozen=True)
+class MfaStatus:
+    """Whether a person has a factor to sign in with, and whether they must set one up."""
+
+    has_mfa: bool
+    enrolment_required: bool  # staff without a factor: only enrolment is open to them
+
+
+def mfa_status_of(*, user: User) -> MfaStatus:
+    """The user's second-factor status, as the account pages show it."""
+    has_mfa = user_has_mfa(user=user)
+    return MfaStatus(has_mfa=has_mfa, enrolment_required=user.is_staff_member and not has_mfa)
+
+
+def pending_totp_device(*, user: User) -> TOTPDevice | None:
+    """The authenticator app being set up (its secret still shown), if any."""
+    return TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+
+
+def totp_secret(*, device: TOTPDevice) -> str:
+    """The device's key as a person types it into an authenticator app (base32)."""
+    return base64.b32encode(device.bin_key).decode()
+
+
+def recovery_device_of(*, user: User) -> RecoveryCodeDevice | None:
+    """The user's confirmed set of recovery codes, if they have one."""
+    return RecoveryCodeDevice.objects.filter(user=user, confirmed=True).first()

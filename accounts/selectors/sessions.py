@@ -1,0 +1,72 @@
+"""Signed-in sessions: how long they last, which one a request runs in, which are live."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts.models import ApiToken, AuthSession, User
+from accounts.models.sessions import token_digest
+
+# Where a browser session keeps the public id of its AuthSession.
+WEB_SESSION_ID_KEY = "_auth_session_id"
+
+
+def idle_timeout(*, user: User) -> datetime.timedelta:
+    """How long the user's session may go without activity (shorter for staff)."""
+    seconds = (
+        settings.SESSION_IDLE_TIMEOUT_STAFF
+        if user.is_staff_member
+        else settings.SESSION_IDLE_TIMEOUT_PATIENT
+    )
+    return datetime.timedelta(seconds=seconds)
+
+
+def absolute_lifetime() -> datetime.timedelta:
+    """How long any session may last, however active."""
+    return datetime.timedelta(seconds=settings.SESSION_ABSOLUTE_LIFETIME)
+
+
+def web_session_of(*, request: HttpRequest) -> AuthSession | None:
+    """The live record of the request's browser session, if it has one."""
+    public_id: str | None = request.session.get(WEB_SESSION_ID_KEY)
+    if not public_id:
+        return None
+    return AuthSession.objects.filter(public_id=public_id, ended_at__isnull=True).first()
+
+
+def current_session(*, request: HttpRequest, auth: object = None) -> AuthSession | None:
+    """The session a request runs in: the token family of its bearer token (DRF's
+    ``request.auth``), else the record of its browser session."""
+    if isinstance(auth, AuthSession):
+        return auth
+    return web_session_of(request=request)
+
+
+def sessions_active_for(*, user: User) -> QuerySet[AuthSession]:
+    """The user's sessions that have neither ended nor expired."""
+    return AuthSession.objects.filter(
+        user=user, ended_at__isnull=True, expires_at__gt=timezone.now()
+    )
+
+
+def api_access_token_authenticate(*, token: str) -> AuthSession | None:
+    """The live session behind an access token, or None. One query."""
+    now = timezone.now()
+    found = (
+        ApiToken.objects.select_related("session__user")
+        .filter(
+            digest=token_digest(token),
+            kind=ApiToken.Kind.ACCESS,
+            expires_at__gt=now,
+            session__ended_at__isnull=True,
+            session__expires_at__gt=now,
+            session__user__is_active=True,
+        )
+        .first()
+    )
+    return found.session if found else None
