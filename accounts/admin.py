@@ -1,16 +1,20 @@
+"""The Django admin of the accounts app. Role changes go through the service; patient
+profiles and sessions are read-only here."""
+
 from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
 
+from accounts.authentication import signed_in_user
 from accounts.forms import UserAdminChangeForm, UserAdminCreationForm
 from accounts.models import AuthSession, Department, PatientProfile, StaffProfile, User
 from accounts.services.users import user_set_role
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(DjangoUserAdmin):  # unparametrized: the stubs want an AbstractUser
     form = UserAdminChangeForm
     add_form = UserAdminCreationForm
     ordering = ("email",)
@@ -41,28 +45,32 @@ class UserAdmin(DjangoUserAdmin):
         ),
     )
 
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         """Role changes go through the service: groups, admin-site access and the audit follow."""
         new_role = obj.role
         if change and "role" in form.changed_data:
             obj.role = form.initial["role"]
             super().save_model(request, obj, form, change)
-            user_set_role(user=obj, role=new_role, changed_by=request.user, request=request)  # type: ignore[arg-type]
+            user_set_role(
+                user=obj, role=new_role, changed_by=signed_in_user(request), request=request
+            )
             return
         super().save_model(request, obj, form, change)
         if not change:
-            user_set_role(user=obj, role=new_role, changed_by=request.user, request=request)  # type: ignore[arg-type]
+            user_set_role(
+                user=obj, role=new_role, changed_by=signed_in_user(request), request=request
+            )
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(admin.ModelAdmin[Department]):
     list_display = ("name", "code", "is_active")
     search_fields = ("name", "code")
     prepopulated_fields = {"code": ("name",)}
 
 
 @admin.register(StaffProfile)
-class StaffProfileAdmin(admin.ModelAdmin):
+class StaffProfileAdmin(admin.ModelAdmin[StaffProfile]):
     list_display = ("user", "title", "department", "specialty")
     list_filter = ("department",)
     search_fields = ("user__email", "user__full_name", "licence_number")
@@ -71,7 +79,7 @@ class StaffProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(PatientProfile)
-class PatientProfileAdmin(admin.ModelAdmin):
+class PatientProfileAdmin(admin.ModelAdmin[PatientProfile]):
     """Read-only for administrators: patients edit their details; reception (later) too."""
 
     list_display = ("medical_record_number", "legal_name", "date_of_birth")
@@ -82,12 +90,14 @@ class PatientProfileAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(
+        self, request: HttpRequest, obj: PatientProfile | None = None
+    ) -> bool:
         return False
 
 
 @admin.register(AuthSession)
-class AuthSessionAdmin(admin.ModelAdmin):
+class AuthSessionAdmin(admin.ModelAdmin[AuthSession]):
     list_display = (
         "user",
         "kind",
@@ -105,5 +115,5 @@ class AuthSessionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: AuthSession | None = None) -> bool:
         return False

@@ -1,4 +1,4 @@
-"""Error codes of the accounts app (see hospital/errors.py for the contract)."""
+"""Error codes of the accounts app (see core/errors.py for the contract)."""
 
 from __future__ import annotations
 
@@ -35,18 +35,6 @@ class InvalidOtp(DomainError):
     code = "INVALID_OTP"
     status = 400
     default_message = "That code is not valid. Check it and try again, or use another method."
-
-
-class MfaRequired(DomainError):
-    code = "MFA_REQUIRED"
-    status = 403
-    default_message = "Verify your second factor to continue."
-
-
-class MfaEnrolmentRequired(DomainError):
-    code = "MFA_ENROLMENT_REQUIRED"
-    status = 403
-    default_message = "Staff accounts must set up two-factor authentication before continuing."
 
 
 class InvalidToken(DomainError):

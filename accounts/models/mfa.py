@@ -19,7 +19,7 @@ from accounts.validators import validate_e164
 
 
 def recovery_code_digest(code: str) -> str:
-    """Keyed hash of a recovery code. Codes carry 50 random bits, so a keyed fast hash
+    """Keyed hash of a recovery code. Codes carry 40 random bits, so a keyed fast hash
     (not a slow password hash) is enough and allows an indexed lookup."""
     normalised = code.strip().replace("-", "").replace(" ", "").lower()
     key = settings.MFA_RECOVERY_CODE_KEY.encode()
