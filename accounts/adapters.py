@@ -10,9 +10,10 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
 
 from accounts.models import User
+from accounts.selectors.mfa import method_of
+from accounts.selectors.sessions import web_session_of
 from accounts.services import sessions
 from accounts.services.auth import login_succeeded
-from accounts.services.mfa import method_of
 from audit.services import record
 
 
@@ -34,7 +35,9 @@ class AccountAdapter(DefaultAccountAdapter):
         sessions.web_session_start(
             request=request, user=user, mfa_device=device_id if device else ""
         )
-        login_succeeded(request=request, user=user, mfa_method=method_of(device) if device else "")
+        login_succeeded(
+            request=request, user=user, mfa_method=method_of(device=device) if device else ""
+        )
 
     def confirm_email(self, request: HttpRequest, email_address: Any) -> bool:
         confirmed = bool(super().confirm_email(request, email_address))
@@ -50,7 +53,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def logout(self, request: HttpRequest) -> None:
         user = request.user
-        session = sessions.web_session_of(request)
+        session = web_session_of(request=request)
         if session is not None and isinstance(user, User):
             sessions.session_end(
                 session=session, reason=sessions.EndReason.LOGOUT, actor=user, request=request

@@ -10,7 +10,8 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from accounts.models import AuthSession, User
-from accounts.services.sessions import api_access_token_authenticate, touch
+from accounts.selectors.sessions import api_access_token_authenticate
+from accounts.services.sessions import session_touch
 
 
 def signed_in_user(request: HttpRequest | Request) -> User:
@@ -38,12 +39,12 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 "Malformed Authorization header: expected 'Bearer <token>'."
             )
-        session = api_access_token_authenticate(header[1].decode(errors="ignore"))
+        session = api_access_token_authenticate(token=header[1].decode(errors="ignore"))
         if session is None:
             raise exceptions.AuthenticationFailed(
                 "The access token is invalid or has expired. Refresh it or sign in again."
             )
-        touch(session)
+        session_touch(session=session)
         return session.user, session
 
     def authenticate_header(self, request: Request) -> str:

@@ -11,13 +11,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import Department, User
 from accounts.roles import Role
 from accounts.selectors.users import user_get_by_email
+from accounts.services.directory import department_create
 from accounts.services.mfa import recovery_codes_generate
-from accounts.services.users import (
-    department_create,
-    patient_profile_create,
-    staff_create,
-    user_create,
-)
+from accounts.services.profiles import patient_profile_create
+from accounts.services.users import staff_create, user_create
 from core.seeding import DEMO_PASSWORD, DemoLogin
 
 DEPARTMENTS = (

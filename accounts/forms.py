@@ -21,17 +21,15 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from accounts import ratelimits
-from accounts.errors import ChallengeRequired, InvalidCredentials
-from accounts.models import AuthSession, PatientProfile, StaffProfile, User
-from accounts.services import sessions
+from accounts.errors import ChallengeRequired, InvalidCredentials, ReauthenticationRequired
+from accounts.models import AuthSession, PatientProfile, User
+from accounts.selectors.sessions import web_session_of
 from accounts.services.auth import login_check_password
-from accounts.services.users import (
-    PATIENT_EDITABLE_FIELDS,
-    date_of_birth_in_future,
-    patient_signup_complete,
-)
+from accounts.services.passwords import password_changed, password_reset_completed
+from accounts.services.profiles import PATIENT_EDITABLE_FIELDS, date_of_birth_in_future
+from accounts.services.reauthentication import reauthenticate
+from accounts.services.users import patient_signup_complete
 from accounts.validators import normalize_phone
-from audit.services import record
 from core.caller import client_ip
 from core.widgets import DateInput
 
@@ -48,7 +46,7 @@ class UserAdminCreationForm(AdminUserCreationForm):
         return ""
 
 
-class UserAdminChangeForm(UserChangeForm):
+class UserAdminChangeForm(UserChangeForm[User]):
     email = forms.EmailField(max_length=254)
 
     class Meta:
@@ -108,7 +106,7 @@ class PatientSignupForm(SignupForm):
 
     def clean_date_of_birth(self) -> datetime.date:
         value: datetime.date = self.cleaned_data["date_of_birth"]
-        if date_of_birth_in_future(value):
+        if date_of_birth_in_future(date_of_birth=value):
             raise ValidationError("The date of birth cannot be in the future.")
         if value.year < 1900:
             raise ValidationError("Enter a date of birth after 1900.")
@@ -137,21 +135,15 @@ class HospitalChangePasswordForm(ChangePasswordForm):
     def save(self) -> None:
         request = context.request  # allauth's middleware keeps the current request here
         self.save_keeping(
-            session=sessions.web_session_of(request) if request else None, request=request
+            session=web_session_of(request=request) if request else None, request=request
         )
 
     def save_keeping(self, *, session: AuthSession | None, request: HttpRequest | None) -> None:
         """Change the password; every session but ``session`` ends (the API keeps its own)."""
         super().save()
-        record(
-            action="accounts.password_changed", actor=self.user, target=self.user, request=request
-        )
-        sessions.sessions_end_others(
-            user=self.user,
-            keep=session,
-            reason=sessions.EndReason.PASSWORD_CHANGED,
-            request=request,
-        )
+        user = self.user
+        assert isinstance(user, User)  # noqa: S101 - allauth's form for a signed-in user
+        password_changed(user=user, keep_session=session, request=request)
 
 
 class HospitalResetPasswordForm(ResetPasswordForm):
@@ -167,24 +159,15 @@ class HospitalResetPasswordKeyForm(ResetPasswordKeyForm):
 
     def save(self) -> None:
         super().save()
-        record(
-            action="accounts.password_reset",
-            actor=self.user,
-            target=self.user,
-            request=context.request,
-        )
-        sessions.sessions_end_others(
-            user=self.user,
-            keep=None,
-            reason=sessions.EndReason.PASSWORD_CHANGED,
-            request=context.request,
-        )
+        user = self.user
+        assert isinstance(user, User)  # noqa: S101 - the user of the reset link
+        password_reset_completed(user=user, request=context.request)
 
 
 # --- Profiles and MFA ------------------------------------------------------------------
 
 
-class PatientProfileForm(forms.ModelForm):
+class PatientProfileForm(forms.ModelForm[PatientProfile]):
     class Meta:
         model = PatientProfile
         fields = PATIENT_EDITABLE_FIELDS
@@ -202,12 +185,6 @@ class PatientProfileForm(forms.ModelForm):
 
     def clean_country(self) -> str:
         return str(self.cleaned_data.get("country", "")).upper()
-
-
-class StaffProfileForm(forms.ModelForm):
-    class Meta:
-        model = StaffProfile
-        fields: ClassVar = ("title", "specialty", "licence_number", "department")
 
 
 class OtpVerifyForm(forms.Form):
@@ -261,6 +238,8 @@ class ConfirmPasswordForm(forms.Form):
 
     def clean_password(self) -> str:
         password: str = self.cleaned_data["password"]
-        if not self.user.check_password(password):
-            raise ValidationError("That is not your current password.")
+        try:
+            reauthenticate(user=self.user, password=password)
+        except ReauthenticationRequired as error:
+            raise ValidationError(error.message) from None
         return password

@@ -16,8 +16,14 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from accounts.models import AuthSession, User
+from accounts.selectors.mfa import user_has_mfa
+from accounts.selectors.sessions import (
+    WEB_SESSION_ID_KEY,
+    absolute_lifetime,
+    idle_timeout,
+    web_session_of,
+)
 from accounts.services import sessions
-from accounts.services.mfa import user_has_mfa
 from audit.services import record
 from core.errors import problem_response, wants_json
 
@@ -62,21 +68,21 @@ class SessionLifetimeMiddleware:
         last = request.session.get(LAST_ACTIVITY_KEY)
         started = request.session.setdefault(AUTH_STARTED_KEY, now)
         reason = ""
-        if last is not None and now - last > sessions.idle_timeout(user).total_seconds():
+        if last is not None and now - last > idle_timeout(user=user).total_seconds():
             reason = sessions.EndReason.IDLE
-        elif now - started > settings.SESSION_ABSOLUTE_LIFETIME:
+        elif now - started > absolute_lifetime().total_seconds():
             reason = sessions.EndReason.EXPIRED
         if reason:
             return self._log_out(request, user, reason)
         if last is None or now - last >= ACTIVITY_WRITE_INTERVAL:
             request.session[LAST_ACTIVITY_KEY] = now
-            record_ = sessions.web_session_of(request)
-            if record_ is not None:
-                sessions.touch(record_)
+            web_session = web_session_of(request=request)
+            if web_session is not None:
+                sessions.session_touch(session=web_session)
         return None
 
     def _log_out(self, request: HttpRequest, user: User, reason: str) -> HttpResponse:
-        session = sessions.web_session_of(request)
+        session = web_session_of(request=request)
         if session is not None:
             sessions.session_end(session=session, reason=reason, actor=user, request=request)
         else:
@@ -102,11 +108,7 @@ class SessionLifetimeMiddleware:
 
     @staticmethod
     def _follow_rotation(request: HttpRequest) -> None:
-        public_id = (
-            request.session.get(sessions.WEB_SESSION_ID_KEY)
-            if hasattr(request, "session")
-            else None
-        )
+        public_id = request.session.get(WEB_SESSION_ID_KEY) if hasattr(request, "session") else None
         key = request.session.session_key if public_id else None
         if public_id and key:
             AuthSession.objects.filter(public_id=public_id, ended_at__isnull=True).exclude(
@@ -139,7 +141,7 @@ class StaffMfaEnrolmentMiddleware:
             and not user.is_verified()  # type: ignore[attr-defined]  # set by OTPMiddleware
             and not request.path.startswith(self.allowed_prefixes)
         ):
-            if user_has_mfa(user):
+            if user_has_mfa(user=user):
                 # Has a factor but this session never passed it: sign in again, properly.
                 logout(request)
                 return redirect(

@@ -26,6 +26,7 @@ from django_otp_webauthn.views import (
 
 from accounts import ratelimits
 from accounts.models import User
+from accounts.selectors.mfa import Method, user_has_mfa
 from accounts.services import mfa, sessions
 from accounts.stages import OtpStage
 from audit.services import record
@@ -79,7 +80,7 @@ class PasskeyLoginCompleteView(_StageUserMixin, CompleteCredentialAuthentication
             actor=device.user,
             target=device.user,
             request=self.request,
-            details={"method": mfa.Method.PASSKEY},
+            details={"method": Method.PASSKEY},
         )
         self.finished = self.stage.exit()
 
@@ -97,7 +98,7 @@ class PasskeyRegisterBeginView(BeginCredentialRegistrationView):
 class PasskeyRegisterCompleteView(CompleteCredentialRegistrationView):
     def post(self, *args: Any, **kwargs: Any) -> Any:
         user = self.request.user
-        had_mfa = isinstance(user, User) and mfa.user_has_mfa(user)
+        had_mfa = isinstance(user, User) and user_has_mfa(user=user)
         response = super().post(*args, **kwargs)
         if isinstance(user, User):
             record(
@@ -105,7 +106,7 @@ class PasskeyRegisterCompleteView(CompleteCredentialRegistrationView):
                 actor=user,
                 target=user,
                 request=self.request,
-                details={"method": mfa.Method.PASSKEY},
+                details={"method": Method.PASSKEY},
             )
             device_id = self.request.session.get(DEVICE_ID_SESSION_KEY, "")
             if device_id:

@@ -15,6 +15,7 @@ OTP_PER_IP = Rate.parse("30/5m")
 OTP_PER_ACCOUNT = Rate.parse("10/5m")
 RECOVERY_CODE_PER_ACCOUNT = Rate.parse("5/15m")
 SMS_SEND_PER_ACCOUNT = Rate.parse("5/h")
+VERIFICATION_RESEND_PER_ACCOUNT = Rate.parse("1/3m")
 
 
 def login_attempt(*, ip: str | None, email: str) -> None:
@@ -40,6 +41,10 @@ def otp_attempt(*, ip: str | None, user_id: int, recovery: bool = False) -> None
 
 def sms_send_attempt(*, user_id: int) -> None:
     ratelimit.hit("sms:account", str(user_id), SMS_SEND_PER_ACCOUNT)
+
+
+def verification_resend_attempt(*, user_id: int) -> None:
+    ratelimit.hit("verify-resend", str(user_id), VERIFICATION_RESEND_PER_ACCOUNT)
 
 
 def login_failure(*, email: str) -> None:

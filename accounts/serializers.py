@@ -7,8 +7,8 @@ from typing import Any
 from rest_framework import serializers
 
 from accounts.models import AuthSession, Department, PatientProfile, StaffProfile, User
-from accounts.services.mfa import Method
-from accounts.services.users import PATIENT_EDITABLE_FIELDS
+from accounts.selectors.mfa import Method
+from accounts.services.profiles import PATIENT_EDITABLE_FIELDS
 
 
 class LoginInput(serializers.Serializer):
@@ -103,8 +103,10 @@ class DetailOutput(serializers.Serializer):
     detail = serializers.CharField()
 
 
+# Renders an AccountOverview (accounts.selectors.users), not a User: the model only gives
+# the schema its field types. (A docstring here would become the schema's description.)
 class MeOutput(serializers.ModelSerializer):
-    role_display = serializers.CharField(source="get_role_display")
+    role_display = serializers.CharField()
     mfa_enabled = serializers.BooleanField()
     email_verified = serializers.BooleanField()
 
@@ -122,7 +124,7 @@ class MeOutput(serializers.ModelSerializer):
         )
 
 
-class PatientProfileSerializer(serializers.ModelSerializer):
+class PatientProfileSerializer(serializers.ModelSerializer[PatientProfile]):
     class Meta:
         model = PatientProfile
         fields = ("medical_record_number", *PATIENT_EDITABLE_FIELDS, "updated_at")
@@ -133,13 +135,13 @@ class PatientProfileSerializer(serializers.ModelSerializer):
         }
 
 
-class DepartmentSerializer(serializers.ModelSerializer):
+class DepartmentSerializer(serializers.ModelSerializer[Department]):
     class Meta:
         model = Department
         fields = ("public_id", "code", "name", "description")
 
 
-class StaffProfileOutput(serializers.ModelSerializer):
+class StaffProfileOutput(serializers.ModelSerializer[StaffProfile]):
     department = DepartmentSerializer(allow_null=True)
 
     class Meta:
@@ -147,7 +149,7 @@ class StaffProfileOutput(serializers.ModelSerializer):
         fields = ("title", "specialty", "licence_number", "department")
 
 
-class SessionOutput(serializers.ModelSerializer):
+class SessionOutput(serializers.ModelSerializer[AuthSession]):
     id = serializers.UUIDField(source="public_id")
     current = serializers.SerializerMethodField()
     mfa_verified = serializers.BooleanField(source="is_mfa_verified")
@@ -170,7 +172,7 @@ class SessionOutput(serializers.ModelSerializer):
         return session.pk == self.context.get("current_pk")
 
 
-class DeviceOutput(serializers.Serializer):
+class DeviceOutput(serializers.Serializer):  # renders DeviceSummary rows (many=True)
     id = serializers.CharField(help_text="Pass it to /account/mfa/remove.")
     method = serializers.ChoiceField(
         choices=[Method.TOTP, Method.SMS, Method.RECOVERY, Method.PASSKEY]

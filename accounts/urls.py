@@ -2,22 +2,23 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 from django.views.i18n import JavaScriptCatalog
 
-from accounts import passkeys, views
+from accounts import passkeys
+from accounts.views import account, login_step, security, sessions
 
 app_name = "accounts"
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
-    path("profile/", views.profile_edit, name="profile_edit"),
-    path("security/", views.security, name="security"),
-    path("security/totp/", views.totp_setup, name="totp_setup"),
-    path("security/sms/", views.sms_setup, name="sms_setup"),
-    path("security/recovery-codes/", views.recovery_codes_regenerate, name="recovery_codes"),
-    path("security/remove/", views.device_remove, name="device_remove"),
-    path("sessions/", views.session_list, name="sessions"),
-    path("sessions/revoke/", views.session_revoke, name="session_revoke"),
-    path("deactivate/", views.deactivate, name="deactivate"),
-    path("2fa/verify/", views.otp_verify, name="otp_verify"),
+    path("", account.dashboard, name="dashboard"),
+    path("profile/", account.profile_edit, name="profile_edit"),
+    path("security/", security.security, name="security"),
+    path("security/totp/", security.totp_setup, name="totp_setup"),
+    path("security/sms/", security.sms_setup, name="sms_setup"),
+    path("security/recovery-codes/", security.recovery_codes_regenerate, name="recovery_codes"),
+    path("security/remove/", security.device_remove, name="device_remove"),
+    path("sessions/", sessions.session_list, name="sessions"),
+    path("sessions/revoke/", sessions.session_revoke, name="session_revoke"),
+    path("deactivate/", account.deactivate, name="deactivate"),
+    path("2fa/verify/", login_step.otp_verify, name="otp_verify"),
     path(
         "2fa/passkey/begin/", passkeys.PasskeyLoginBeginView.as_view(), name="passkey_login_begin"
     ),
@@ -26,7 +27,7 @@ urlpatterns = [
         passkeys.PasskeyLoginCompleteView.as_view(),
         name="passkey_login_complete",
     ),
-    path("security/passkey/", views.passkey_setup, name="passkey_setup"),
+    path("security/passkey/", security.passkey_setup, name="passkey_setup"),
     path(
         "security/passkey/begin/",
         passkeys.PasskeyRegisterBeginView.as_view(),

@@ -1,1 +1,2 @@
-"""Writes of the accounts app, by topic: users and profiles, auth, MFA, sessions."""
+"""Writes of the accounts app, by topic: users and roles, profiles, the directory,
+registration, passwords, sign-in (web and API), second factors, sessions and tokens."""

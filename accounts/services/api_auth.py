@@ -18,13 +18,14 @@ from django.http import HttpRequest
 
 from accounts.errors import EmailNotVerified, InvalidToken
 from accounts.models import User
+from accounts.selectors.mfa import Method, methods_available, user_has_mfa
+from accounts.selectors.users import user_email_verified
 from accounts.services import mfa, sessions
 from accounts.services.auth import login_check_password, login_succeeded
+from accounts.services.registration import email_confirmation_send
 from audit.services import record
-from core import ratelimit
 
 _MFA_SALT = "accounts.api.mfa-pending"
-VERIFICATION_RESEND = ratelimit.Rate.parse("1/3m")
 
 
 @dataclass(frozen=True)
@@ -52,16 +53,12 @@ class LoginOutcome:
 
 
 def _require_verified_email(request: HttpRequest, user: User) -> None:
-    if EmailAddress.objects.filter(user=user, verified=True).exists():
+    """An unconfirmed account is refused, and its link is sent again (rate limited)."""
+    if user_email_verified(user=user):
         return
     address = EmailAddress.objects.filter(user=user, primary=True).first()
     if address is not None:
-        try:
-            ratelimit.hit("verify-resend", str(user.pk), VERIFICATION_RESEND)
-        except ratelimit.RateLimited:
-            pass  # one was sent moments ago
-        else:
-            address.send_confirmation(request)
+        email_confirmation_send(address=address, request=request)
     raise EmailNotVerified("Confirm your email address first: we have sent you a new link.")
 
 
@@ -73,6 +70,8 @@ def api_login(
     challenge_token: str = "",
     challenge_nonce: str = "",
 ) -> LoginOutcome:
+    """First step: the password. Tokens, or (the account has a second factor the API can
+    take) a short-lived ``mfa_token`` for the second step."""
     user = login_check_password(
         request=request,
         email=email,
@@ -81,8 +80,8 @@ def api_login(
         challenge_nonce=challenge_nonce,
     )
     _require_verified_email(request, user)
-    methods = [m for m in mfa.methods_available(user) if m != mfa.Method.PASSKEY]
-    if mfa.user_has_mfa(user) and methods:
+    methods = [m for m in methods_available(user=user) if m != Method.PASSKEY]
+    if user_has_mfa(user=user) and methods:
         token = signing.dumps({"u": str(user.public_id), "n": secrets.token_hex(8)}, salt=_MFA_SALT)
         record(action="accounts.login_mfa_pending", actor=user, target=user, request=request)
         return LoginOutcome(status="mfa_required", mfa_token=token, methods=methods)
@@ -94,6 +93,8 @@ def api_login(
 
 
 def mfa_pending_user(*, mfa_token: str) -> User:
+    """The active user a pending login's ``mfa_token`` was issued to, unless it expired or
+    its second step was already completed."""
     try:
         payload = signing.loads(
             mfa_token, salt=_MFA_SALT, max_age=settings.API_MFA_PENDING_LIFETIME
@@ -124,5 +125,6 @@ def api_login_mfa(*, request: HttpRequest, mfa_token: str, method: str, code: st
 
 
 def api_login_sms(*, mfa_token: str) -> None:
+    """Text a sign-in code to the pending login's phone, if the account has one."""
     user = mfa_pending_user(mfa_token=mfa_token)
     mfa.sms_challenge_send(user=user)

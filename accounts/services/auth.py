@@ -16,6 +16,17 @@ from core import challenge
 from core.caller import client_ip
 
 
+def _login_target(email: str) -> AuditTarget:
+    """What a refused login attempt is recorded against: the account if the email has one,
+    else one shared target (the audit trail does not keep unknown emails)."""
+    known = user_get_by_email(email=email)
+    return (
+        AuditTarget("accounts.user", str(known.public_id))
+        if known
+        else AuditTarget("accounts.login")
+    )
+
+
 def login_check_password(
     *,
     request: HttpRequest,
@@ -36,13 +47,10 @@ def login_check_password(
         subject=email,
         minimum_bits=settings.LOGIN_CHALLENGE_DIFFICULTY_BITS,
     ):
-        known = user_get_by_email(email=email)
         record(
             action="accounts.login_challenged",
             outcome=Outcome.DENIED,
-            target=AuditTarget("accounts.user", str(known.public_id))
-            if known
-            else AuditTarget("accounts.login"),
+            target=_login_target(email),
             request=request,
             details={"recent_failures": failures},
         )
@@ -53,13 +61,10 @@ def login_check_password(
     user = authenticate(request, email=email, password=password)
     if user is None:
         ratelimits.login_failure(email=email)
-        known = user_get_by_email(email=email)
         record(
             action="accounts.login_failed",
             outcome=Outcome.FAILURE,
-            target=AuditTarget("accounts.user", str(known.public_id))
-            if known
-            else AuditTarget("accounts.login"),
+            target=_login_target(email),
             request=request,
             details={"reason": "bad_credentials"},
         )
@@ -70,6 +75,7 @@ def login_check_password(
 
 
 def login_succeeded(*, request: HttpRequest, user: User, mfa_method: str = "") -> None:
+    """Audit a completed sign-in with the factors it used."""
     record(
         action="accounts.login",
         actor=user,

@@ -1,118 +1,82 @@
-"""Multi-factor authentication on django-otp's devices (one store for web, API and admin).
+"""Writes on second factors: setting them up, recovery codes, removal, checking a code
+at login. The kinds of factor and the reads are in accounts.selectors.mfa.
 
-Factors: TOTP (authenticator app), SMS codes (backup), recovery codes (ten, single use,
-hashed), passkeys (WebAuthn credentials of django-otp-webauthn). Staff must keep one
-primary factor (TOTP, passkey or SMS); recovery codes alone are not a factor to log in
-with day to day.
+Staff must keep one primary factor (TOTP, passkey or SMS); recovery codes alone are not
+a factor to log in with day to day.
 """
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
-from django_otp import devices_for_user
 from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts import ratelimits
 from accounts.errors import DeviceNotFound, InvalidOtp, LastFactorRemoval
 from accounts.models import RecoveryCode, RecoveryCodeDevice, SmsDevice, User
 from accounts.models.mfa import recovery_code_digest
+from accounts.selectors.mfa import (
+    PRIMARY_METHODS,
+    Method,
+    devices_of,
+    method_of,
+    recovery_device_of,
+    user_has_mfa,
+)
 from accounts.validators import normalize_phone
 from audit.services import Outcome, record
 from core.caller import client_ip
-
-
-class Method:
-    TOTP = "totp"
-    SMS = "sms"
-    RECOVERY = "recovery"
-    PASSKEY = "passkey"
-
-
-_DEVICE_METHOD = {
-    TOTPDevice: Method.TOTP,
-    SmsDevice: Method.SMS,
-    RecoveryCodeDevice: Method.RECOVERY,
-    WebAuthnCredential: Method.PASSKEY,
-}
-PRIMARY_METHODS = frozenset({Method.TOTP, Method.SMS, Method.PASSKEY})
-
-
-def method_of(device: Device) -> str:
-    return _DEVICE_METHOD[type(device)]
-
-
-@dataclass(frozen=True)
-class DeviceSummary:
-    """What a person may see of a device: never secrets or full phone numbers."""
-
-    id: str
-    method: str
-    name: str
-    created_at: object
-    last_used_at: object
-    detail: str
-
-
-def devices_of(user: User) -> list[Device]:
-    """The user's confirmed devices of every kind."""
-    return list(devices_for_user(user, confirmed=True))
-
-
-def device_summaries(user: User) -> list[DeviceSummary]:
-    summaries = []
-    for device in devices_of(user):
-        method = method_of(device)
-        if method == Method.SMS:
-            detail = f"Phone {device.masked_number}"
-        elif method == Method.RECOVERY:
-            detail = f"{device.remaining} of {settings.MFA_RECOVERY_CODE_COUNT} codes left"
-        else:
-            detail = ""
-        summaries.append(
-            DeviceSummary(
-                id=device.persistent_id,
-                method=method,
-                name=device.name,
-                created_at=getattr(device, "created_at", None),
-                last_used_at=getattr(device, "last_used_at", None),
-                detail=detail,
-            )
-        )
-    return summaries
-
-
-def methods_available(user: User) -> list[str]:
-    """Factors this user can use to finish a login, in the order to offer them."""
-    present = {method_of(device) for device in devices_of(user)}
-    order = [Method.PASSKEY, Method.TOTP, Method.SMS, Method.RECOVERY]
-    return [method for method in order if method in present]
-
-
-def user_has_mfa(user: User) -> bool:
-    return any(method_of(device) in PRIMARY_METHODS for device in devices_of(user))
-
+from core.errors import NotFoundError
 
 # --- Enrolment --------------------------------------------------------------------------
+
+
+def _pending_device_new(model: type[Device], *, user: User, **fields: Any) -> Device:
+    """A device to set up, unconfirmed, replacing any unfinished set-up of the same kind."""
+    model.objects.filter(user=user, confirmed=False).delete()
+    return model.objects.create(user=user, confirmed=False, **fields)
+
+
+def _pending_device_confirm(
+    model: type[Device],
+    *,
+    user: User,
+    code: str,
+    missing: str,
+    mismatch: str,
+    request: HttpRequest | None,
+) -> Device:
+    """Confirm the newest device of this kind being set up with a code it produced: it
+    replaces the user's confirmed one of that kind (one app, one phone). Audited."""
+    device = (
+        model.objects.select_for_update().filter(user=user, confirmed=False).order_by("-pk").first()
+    )
+    if device is None:
+        raise DeviceNotFound(missing)
+    if not device.verify_token(code):
+        raise InvalidOtp(mismatch)
+    model.objects.filter(user=user, confirmed=True).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    record(
+        action="accounts.mfa_enrolled",
+        actor=user,
+        target=user,
+        request=request,
+        details={"method": method_of(device=device)},
+    )
+    return device
 
 
 @transaction.atomic
 def totp_enrolment_start(*, user: User) -> TOTPDevice:
     """An unconfirmed TOTP device whose secret is shown (QR code) until it is confirmed."""
-    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-    return TOTPDevice.objects.create(
-        user=user, name="Authenticator app", confirmed=False, tolerance=1
-    )
-
-
-def pending_totp_device(*, user: User) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+    return _pending_device_new(TOTPDevice, user=user, name="Authenticator app", tolerance=1)
 
 
 @transaction.atomic
@@ -121,39 +85,50 @@ def totp_enrolment_confirm(
 ) -> tuple[TOTPDevice, list[str]]:
     """Confirm the pending TOTP device with a code from the app. Returns the device and,
     the first time the user gets a factor, freshly generated recovery codes."""
-    device = (
-        TOTPDevice.objects.select_for_update()
-        .filter(user=user, confirmed=False)
-        .order_by("-pk")
-        .first()
-    )
-    if device is None:
-        raise DeviceNotFound("Start setting up the authenticator app again.")
-    if not device.verify_token(code.strip().replace(" ", "")):
-        raise InvalidOtp(
-            "That code did not match. Check the time on your phone and try the newest code."
-        )
-    had_mfa = user_has_mfa(user)
-    TOTPDevice.objects.filter(user=user, confirmed=True).delete()  # one authenticator app at a time
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
-    record(
-        action="accounts.mfa_enrolled",
-        actor=user,
-        target=user,
+    had_mfa = user_has_mfa(user=user)
+    device = _pending_device_confirm(
+        TOTPDevice,
+        user=user,
+        code=code.strip().replace(" ", ""),
+        missing="Start setting up the authenticator app again.",
+        mismatch="That code did not match. Check the time on your phone and try the newest code.",
         request=request,
-        details={"method": Method.TOTP},
     )
     codes = (
         []
-        if had_mfa and _recovery_device(user)
+        if had_mfa and recovery_device_of(user=user)
         else recovery_codes_generate(user=user, request=request)
     )
     return device, codes
 
 
-def _recovery_device(user: User) -> RecoveryCodeDevice | None:
-    return RecoveryCodeDevice.objects.filter(user=user, confirmed=True).first()
+@transaction.atomic
+def sms_enrolment_start(*, user: User, phone: str, request: HttpRequest | None = None) -> SmsDevice:
+    """Register a phone (unconfirmed) and text it a code to prove it is the user's."""
+    number = normalize_phone(phone)
+    ratelimits.sms_send_attempt(user_id=user.pk)
+    device = _pending_device_new(SmsDevice, user=user, name="Phone", number=number)
+    transaction.on_commit(device.generate_challenge)
+    return device
+
+
+@transaction.atomic
+def sms_enrolment_confirm(
+    *, user: User, code: str, request: HttpRequest | None = None
+) -> SmsDevice:
+    """Confirm the phone being added with the code texted to it. The first factor of an
+    account comes with recovery codes (shown on the security page)."""
+    device = _pending_device_confirm(
+        SmsDevice,
+        user=user,
+        code=code,
+        missing="Start adding the phone again.",
+        mismatch="That code did not match the one we sent. Check it or send a new one.",
+        request=request,
+    )
+    if recovery_device_of(user=user) is None:
+        recovery_codes_generate(user=user, request=request)
+    return device
 
 
 def _new_recovery_code() -> str:
@@ -182,57 +157,25 @@ def recovery_codes_generate(*, user: User, request: HttpRequest | None = None) -
     return codes
 
 
-@transaction.atomic
-def sms_enrolment_start(*, user: User, phone: str, request: HttpRequest | None = None) -> SmsDevice:
-    """Register a phone (unconfirmed) and text it a code to prove it is the user's."""
-    number = normalize_phone(phone)
-    ratelimits.sms_send_attempt(user_id=user.pk)
-    SmsDevice.objects.filter(user=user, confirmed=False).delete()
-    device = SmsDevice.objects.create(user=user, name="Phone", number=number, confirmed=False)
-    transaction.on_commit(device.generate_challenge)
-    return device
-
-
-@transaction.atomic
-def sms_enrolment_confirm(
-    *, user: User, code: str, request: HttpRequest | None = None
-) -> SmsDevice:
-    device = (
-        SmsDevice.objects.select_for_update()
-        .filter(user=user, confirmed=False)
-        .order_by("-pk")
-        .first()
-    )
-    if device is None:
-        raise DeviceNotFound("Start adding the phone again.")
-    if not device.verify_token(code):
-        raise InvalidOtp("That code did not match the one we sent. Check it or send a new one.")
-    SmsDevice.objects.filter(user=user, confirmed=True).delete()  # one phone at a time
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
-    record(
-        action="accounts.mfa_enrolled",
-        actor=user,
-        target=user,
-        request=request,
-        details={"method": Method.SMS},
-    )
-    if _recovery_device(user) is None:
-        recovery_codes_generate(user=user, request=request)
-    return device
+def recovery_codes_regenerate(*, user: User, request: HttpRequest | None = None) -> list[str]:
+    """New recovery codes at the person's request; only an account with a factor to sign
+    in with has any use for them."""
+    if not user_has_mfa(user=user):
+        raise NotFoundError("Set up an authenticator app or a phone first.")
+    return recovery_codes_generate(user=user, request=request)
 
 
 @transaction.atomic
 def device_remove(*, user: User, device_id: str, request: HttpRequest | None = None) -> None:
     """Remove one of the user's factors. Staff keep at least one primary factor."""
-    device = next((d for d in devices_of(user) if d.persistent_id == device_id), None)
+    device = next((d for d in devices_of(user=user) if d.persistent_id == device_id), None)
     if device is None:
         raise DeviceNotFound()
-    method = method_of(device)
+    method = method_of(device=device)
     remaining_primary = [
         d
-        for d in devices_of(user)
-        if d.persistent_id != device_id and method_of(d) in PRIMARY_METHODS
+        for d in devices_of(user=user)
+        if d.persistent_id != device_id and method_of(device=d) in PRIMARY_METHODS
     ]
     if user.is_staff_member and method in PRIMARY_METHODS and not remaining_primary:
         raise LastFactorRemoval()

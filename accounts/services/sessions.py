@@ -22,28 +22,15 @@ from django.utils import timezone
 from accounts.errors import InvalidToken, SessionNotFound
 from accounts.models import ApiToken, AuthSession, User
 from accounts.models.sessions import token_digest
+from accounts.selectors.sessions import WEB_SESSION_ID_KEY, absolute_lifetime, idle_timeout
 from audit.services import Outcome, record
 from core.caller import client_ip, user_agent
 
-WEB_SESSION_ID_KEY = "_auth_session_id"
 LAST_ACTIVITY_KEY = "_last_activity"
 AUTH_STARTED_KEY = "_auth_started"
 LAST_SEEN_WRITE_INTERVAL = datetime.timedelta(seconds=60)
 
 EndReason = AuthSession.EndReason
-
-
-def idle_timeout(user: User) -> datetime.timedelta:
-    seconds = (
-        settings.SESSION_IDLE_TIMEOUT_STAFF
-        if user.is_staff_member
-        else settings.SESSION_IDLE_TIMEOUT_PATIENT
-    )
-    return datetime.timedelta(seconds=seconds)
-
-
-def absolute_lifetime() -> datetime.timedelta:
-    return datetime.timedelta(seconds=settings.SESSION_ABSOLUTE_LIFETIME)
 
 
 def _new_session(
@@ -78,13 +65,6 @@ def web_session_start(*, request: HttpRequest, user: User, mfa_device: str = "")
     return session
 
 
-def web_session_of(request: HttpRequest) -> AuthSession | None:
-    public_id: str | None = request.session.get(WEB_SESSION_ID_KEY)
-    if not public_id:
-        return None
-    return AuthSession.objects.filter(public_id=public_id, ended_at__isnull=True).first()
-
-
 def web_session_mark_verified(*, request: HttpRequest, device_id: str) -> None:
     """The session passed a second factor (e.g. right after a staff member enrolled)."""
     public_id: str | None = request.session.get(WEB_SESSION_ID_KEY)
@@ -92,7 +72,15 @@ def web_session_mark_verified(*, request: HttpRequest, device_id: str) -> None:
         AuthSession.objects.filter(public_id=public_id).update(mfa_device=device_id)
 
 
-def touch(session: AuthSession) -> None:
+def api_session_mark_verified(*, session: AuthSession | None, device_id: str) -> None:
+    """An API session passed a second factor: the code that confirmed a newly set-up device.
+    Browser sessions are marked by :func:`web_session_mark_verified`; a session that is
+    already verified keeps the device it was verified with."""
+    if session is not None and session.kind == AuthSession.Kind.API and not session.mfa_device:
+        AuthSession.objects.filter(pk=session.pk).update(mfa_device=device_id)
+
+
+def session_touch(*, session: AuthSession) -> None:
     """Record activity, writing at most once a minute per session."""
     now = timezone.now()
     if now - session.last_seen_at >= LAST_SEEN_WRITE_INTERVAL:
@@ -161,12 +149,6 @@ def sessions_end_others(
     return len(ended)
 
 
-def sessions_active_for(*, user: User) -> QuerySet[AuthSession]:
-    return AuthSession.objects.filter(
-        user=user, ended_at__isnull=True, expires_at__gt=timezone.now()
-    )
-
-
 # --- API tokens ---------------------------------------------------------------------------
 
 
@@ -196,7 +178,7 @@ def _issue_pair(session: AuthSession) -> TokenPair:
     access_expires = min(
         now + datetime.timedelta(seconds=settings.API_ACCESS_TOKEN_LIFETIME), session.expires_at
     )
-    refresh_expires = min(now + idle_timeout(session.user), session.expires_at)
+    refresh_expires = min(now + idle_timeout(user=session.user), session.expires_at)
     ApiToken.objects.bulk_create(
         [
             ApiToken(
@@ -228,24 +210,6 @@ def api_session_start(
     )
     session.save()
     return _issue_pair(session)
-
-
-def api_access_token_authenticate(token: str) -> AuthSession | None:
-    """The live session behind an access token, or None. One query."""
-    now = timezone.now()
-    found = (
-        ApiToken.objects.select_related("session__user")
-        .filter(
-            digest=token_digest(token),
-            kind=ApiToken.Kind.ACCESS,
-            expires_at__gt=now,
-            session__ended_at__isnull=True,
-            session__expires_at__gt=now,
-            session__user__is_active=True,
-        )
-        .first()
-    )
-    return found.session if found else None
 
 
 def api_tokens_refresh(*, refresh_token: str, request: HttpRequest | None = None) -> TokenPair:

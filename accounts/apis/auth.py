@@ -1,0 +1,117 @@
+"""Signing in and out through the API: password, second factor, token refresh, logout."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.apis import examples
+from accounts.apis.base import PublicApi
+from accounts.authentication import signed_in_user
+from accounts.selectors.sessions import current_session
+from accounts.serializers import (
+    DetailOutput,
+    LoginInput,
+    LoginOutput,
+    MfaInput,
+    MfaSmsInput,
+    RefreshInput,
+    TokenPairOutput,
+)
+from accounts.services import api_auth, sessions
+from core.api import PROBLEM, django_request
+
+
+class LoginApi(PublicApi):
+    @extend_schema(
+        tags=["auth"],
+        summary="Sign in with email and password",
+        description=(
+            "Returns tokens, or `mfa_required` with an `mfa_token` for /auth/mfa when the account "
+            "has two-factor authentication. After repeated failures on an account the answer is "
+            "`CHALLENGE_REQUIRED` with a proof-of-work `challenge`: find a nonce such that "
+            "SHA-256(`token:nonce`) starts with `difficulty_bits` zero bits and send both back. "
+            "Unknown emails and wrong passwords get the same answer."
+        ),
+        request=LoginInput,
+        responses={200: LoginOutput, 400: PROBLEM, 403: PROBLEM, 429: PROBLEM},
+        examples=[examples.LOGIN_REQUEST, examples.LOGIN_SECOND_FACTOR_NEEDED],
+    )
+    def post(self, request: Request) -> Response:
+        data = LoginInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        outcome = api_auth.api_login(request=django_request(request), **data.validated_data)
+        return Response(outcome.as_dict())
+
+
+class LoginMfaApi(PublicApi):
+    @extend_schema(
+        tags=["auth"],
+        summary="Finish sign-in with a second factor",
+        request=MfaInput,
+        responses={200: LoginOutput, 400: PROBLEM, 401: PROBLEM, 429: PROBLEM},
+        examples=[examples.LOGIN_MFA_TOTP_REQUEST],
+    )
+    def post(self, request: Request) -> Response:
+        data = MfaInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        outcome = api_auth.api_login_mfa(request=django_request(request), **data.validated_data)
+        return Response(outcome.as_dict())
+
+
+class LoginMfaSmsApi(PublicApi):
+    @extend_schema(
+        tags=["auth"],
+        summary="Text a sign-in code to the account's phone",
+        request=MfaSmsInput,
+        responses={202: DetailOutput, 401: PROBLEM, 429: PROBLEM},
+    )
+    def post(self, request: Request) -> Response:
+        data = MfaSmsInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        api_auth.api_login_sms(mfa_token=data.validated_data["mfa_token"])
+        return Response(
+            {"detail": "If the account has a phone, a code was sent to it."},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class RefreshApi(PublicApi):
+    @extend_schema(
+        tags=["auth"],
+        summary="Exchange a refresh token for a new token pair",
+        description="Refresh tokens are single use. Presenting one that was already exchanged ends the whole session.",
+        request=RefreshInput,
+        responses={200: TokenPairOutput, 401: PROBLEM},
+    )
+    def post(self, request: Request) -> Response:
+        data = RefreshInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        pair = sessions.api_tokens_refresh(
+            refresh_token=data.validated_data["refresh_token"], request=django_request(request)
+        )
+        return Response(pair.as_dict())
+
+
+class LogoutApi(APIView):
+    permission_classes = (permissions.IsAuthenticated,)
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Sign out this session (revokes its tokens)",
+        request=None,
+        responses={204: None},
+    )
+    def post(self, request: Request) -> Response:
+        current = current_session(request=django_request(request), auth=request.auth)
+        if current is not None:
+            sessions.session_end(
+                session=current,
+                reason=sessions.EndReason.LOGOUT,
+                actor=signed_in_user(request),
+                request=django_request(request),
+            )
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,162 @@
+"""Managing one's second factors through the API: list, set up (authenticator app, phone),
+recovery codes, removal."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.authentication import signed_in_user
+from accounts.selectors.mfa import device_summaries, totp_secret
+from accounts.selectors.sessions import current_session
+from accounts.serializers import (
+    CodeInput,
+    DetailOutput,
+    DeviceOutput,
+    DeviceRemoveInput,
+    PasswordConfirmInput,
+    PhoneInput,
+    RecoveryCodesOutput,
+    TotpSetupOutput,
+)
+from accounts.services import mfa
+from accounts.services.reauthentication import reauthenticate
+from accounts.services.sessions import api_session_mark_verified
+from core.api import PROBLEM, django_request
+
+
+class MfaEnrolmentApi(APIView):
+    """Open to staff who have not enrolled yet (StaffMfaVerified is not applied)."""
+
+    permission_classes = (permissions.IsAuthenticated,)
+
+
+def _verified_with(request: Request, *, device_id: str) -> None:
+    """The code that confirmed a new device also verifies the API session it came from."""
+    api_session_mark_verified(
+        session=current_session(request=django_request(request), auth=request.auth),
+        device_id=device_id,
+    )
+
+
+class DeviceListApi(MfaEnrolmentApi):
+    @extend_schema(
+        tags=["mfa"], summary="Your sign-in methods", responses={200: DeviceOutput(many=True)}
+    )
+    def get(self, request: Request) -> Response:
+        return Response(
+            DeviceOutput(device_summaries(user=signed_in_user(request)), many=True).data
+        )
+
+
+class TotpSetupApi(MfaEnrolmentApi):
+    @extend_schema(
+        tags=["mfa"],
+        summary="Start setting up an authenticator app",
+        request=PasswordConfirmInput,
+        responses={200: TotpSetupOutput, 403: PROBLEM},
+    )
+    def post(self, request: Request) -> Response:
+        data = PasswordConfirmInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = signed_in_user(request)
+        reauthenticate(user=user, password=data.validated_data["password"])
+        device = mfa.totp_enrolment_start(user=user)
+        return Response({"secret": totp_secret(device=device), "otpauth_url": device.config_url})
+
+
+class TotpConfirmApi(MfaEnrolmentApi):
+    @extend_schema(
+        tags=["mfa"],
+        summary="Confirm the authenticator app with a code",
+        request=CodeInput,
+        responses={200: RecoveryCodesOutput, 400: PROBLEM},
+    )
+    def post(self, request: Request) -> Response:
+        data = CodeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        device, codes = mfa.totp_enrolment_confirm(
+            user=signed_in_user(request),
+            code=data.validated_data["code"],
+            request=django_request(request),
+        )
+        _verified_with(request, device_id=device.persistent_id)
+        return Response({"recovery_codes": codes})
+
+
+class SmsSetupApi(MfaEnrolmentApi):
+    @extend_schema(
+        tags=["mfa"],
+        summary="Add a phone: texts it a code",
+        request=PhoneInput,
+        responses={202: DetailOutput, 400: PROBLEM, 429: PROBLEM},
+    )
+    def post(self, request: Request) -> Response:
+        data = PhoneInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = signed_in_user(request)
+        reauthenticate(user=user, password=data.validated_data["password"])
+        try:
+            mfa.sms_enrolment_start(
+                user=user, phone=data.validated_data["phone"], request=django_request(request)
+            )
+        except ValidationError as error:  # the number: reported against the field sent
+            raise serializers.ValidationError({"phone": error.messages}) from None
+        return Response({"detail": "We sent a code by SMS."}, status=status.HTTP_202_ACCEPTED)
+
+
+class SmsConfirmApi(MfaEnrolmentApi):
+    @extend_schema(
+        tags=["mfa"],
+        summary="Confirm the phone with the code it received",
+        request=CodeInput,
+        responses={200: DetailOutput, 400: PROBLEM},
+    )
+    def post(self, request: Request) -> Response:
+        data = CodeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        device = mfa.sms_enrolment_confirm(
+            user=signed_in_user(request),
+            code=data.validated_data["code"],
+            request=django_request(request),
+        )
+        _verified_with(request, device_id=device.persistent_id)
+        return Response({"detail": "Your phone can now receive sign-in codes."})
+
+
+class RecoveryCodesApi(APIView):
+    @extend_schema(
+        tags=["mfa"],
+        summary="Replace your recovery codes",
+        request=PasswordConfirmInput,
+        responses={200: RecoveryCodesOutput, 403: PROBLEM, 409: PROBLEM},
+    )
+    def post(self, request: Request) -> Response:
+        data = PasswordConfirmInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = signed_in_user(request)
+        reauthenticate(user=user, password=data.validated_data["password"])
+        codes = mfa.recovery_codes_regenerate(user=user, request=django_request(request))
+        return Response({"recovery_codes": codes})
+
+
+class DeviceRemoveApi(APIView):
+    @extend_schema(
+        tags=["mfa"],
+        summary="Remove a sign-in method",
+        request=DeviceRemoveInput,
+        responses={204: None, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM},
+    )
+    def post(self, request: Request) -> Response:
+        data = DeviceRemoveInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = signed_in_user(request)
+        reauthenticate(user=user, password=data.validated_data["password"])
+        mfa.device_remove(
+            user=user, device_id=data.validated_data["device_id"], request=django_request(request)
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,122 @@
+"""Writes on patient profiles: created with a unique medical record number, then kept up
+to date. Changes are audited by field name, never by value."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+
+from accounts.models import PatientProfile, User
+from accounts.roles import Role
+from accounts.validators import new_medical_record_number, normalize_phone
+from audit.services import record
+
+_MRN_ATTEMPTS = 5
+
+
+def _assign_medical_record_number(profile: PatientProfile) -> None:
+    # Random MRNs collide rarely; the unique constraint decides, we retry.
+    for _ in range(_MRN_ATTEMPTS):
+        profile.medical_record_number = new_medical_record_number()
+        try:
+            with transaction.atomic():
+                profile.save()
+            return
+        except IntegrityError:
+            if PatientProfile.objects.filter(user=profile.user).exists():
+                raise
+    raise RuntimeError("Could not assign a unique medical record number.")
+
+
+@transaction.atomic
+def patient_profile_create(
+    *,
+    user: User,
+    legal_name: str,
+    date_of_birth: datetime.date,
+    created_by: User | None = None,
+    request: HttpRequest | None = None,
+    **fields: Any,
+) -> PatientProfile:
+    """Create the patient profile of a patient account, with a new unique MRN."""
+    if user.role != Role.PATIENT:
+        raise ValidationError("Only patient accounts have a patient profile.")
+    profile = PatientProfile(
+        user=user, legal_name=legal_name, date_of_birth=date_of_birth, **fields
+    )
+    profile.medical_record_number = "MRN000000000"  # placeholder for validation only
+    profile.full_clean(exclude=["user"])
+    _assign_medical_record_number(profile)
+    if not user.full_name:
+        user.full_name = legal_name
+        user.save(update_fields=["full_name"])
+    record(
+        action="accounts.patient_profile_created",
+        actor=created_by or user,
+        target=profile,
+        patient=user,
+        request=request,
+    )
+    return profile
+
+
+# What a patient may change of their own profile (pages and API alike).
+PATIENT_EDITABLE_FIELDS = (
+    "legal_name",
+    "date_of_birth",
+    "sex",
+    "phone",
+    "address_line1",
+    "address_line2",
+    "city",
+    "postal_code",
+    "country",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+    "insurance_member_id",
+    "preferred_language",
+)
+
+
+@transaction.atomic
+def patient_profile_update(
+    *, profile: PatientProfile, changed_by: User, request: HttpRequest | None = None, **changes: Any
+) -> PatientProfile:
+    """Update a patient profile; validates everything before writing anything."""
+    unknown = set(changes) - set(PATIENT_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed here."))
+    for phone_field in ("phone", "emergency_contact_phone"):
+        if changes.get(phone_field):
+            try:
+                changes[phone_field] = normalize_phone(changes[phone_field])
+            except ValidationError as error:
+                raise ValidationError({phone_field: error.messages}) from None
+    if "country" in changes:
+        changes["country"] = (changes["country"] or "").upper()
+    changed = sorted(name for name, value in changes.items() if getattr(profile, name) != value)
+    for name, value in changes.items():
+        setattr(profile, name, value)
+    profile.full_clean(exclude=["user"])
+    if date_of_birth_in_future(date_of_birth=profile.date_of_birth):
+        raise ValidationError({"date_of_birth": "The date of birth cannot be in the future."})
+    if changed:
+        profile.save()
+        record(
+            action="accounts.patient_profile_updated",
+            actor=changed_by,
+            target=profile,
+            patient=profile.user,
+            request=request,
+            details={"fields": changed},  # names only, never values
+        )
+    return profile
+
+
+def date_of_birth_in_future(*, date_of_birth: datetime.date) -> bool:
+    """The rule sign-up and profile changes share: nobody is born after today (UTC)."""
+    return date_of_birth > datetime.datetime.now(tz=datetime.UTC).date()

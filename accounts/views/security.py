@@ -1,0 +1,188 @@
+"""Security pages: one's second factors, setting them up, recovery codes, removal."""
+
+from __future__ import annotations
+
+import base64
+from io import BytesIO
+
+import qrcode
+import qrcode.image.svg
+from allauth.account.decorators import reauthentication_required
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import DEVICE_ID_SESSION_KEY
+
+from accounts.authentication import signed_in_user
+from accounts.forms import SmsConfirmForm, SmsStartForm, TotpConfirmForm
+from accounts.passkeys import passkey_configuration
+from accounts.selectors.mfa import (
+    device_summaries,
+    mfa_status_of,
+    pending_totp_device,
+    totp_secret,
+    user_has_mfa,
+)
+from accounts.services import mfa
+from accounts.services.sessions import web_session_mark_verified
+from core.errors import DomainError, NotFoundError
+from core.ratelimit import RateLimited
+from core.sms import SmsDeliveryError
+
+
+def _qr_svg(data: str) -> str:
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
+    buffer = BytesIO()
+    image.save(buffer)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+@never_cache
+@require_http_methods(["GET"])
+def security(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    new_codes = request.session.pop("new_recovery_codes", None)  # after a first passkey
+    if new_codes:
+        return render(
+            request, "accounts/recovery_codes.html", {"codes": new_codes, "first_time": True}
+        )
+    mfa_status = mfa_status_of(user=user)
+    return render(
+        request,
+        "accounts/security.html",
+        {
+            "devices": device_summaries(user=user),
+            "has_mfa": mfa_status.has_mfa,
+            "must_enrol": mfa_status.enrolment_required,
+        },
+    )
+
+
+@never_cache
+@reauthentication_required
+@require_http_methods(["GET"])
+def passkey_setup(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "accounts/passkey_setup.html",
+        {
+            "passkey_config": passkey_configuration(request, for_login=False),
+            "user_has_mfa": user_has_mfa(user=signed_in_user(request)),
+        },
+    )
+
+
+def _after_first_factor(request: HttpRequest, device_id: str) -> None:
+    """A new factor verified with a code: this session counts as verified (and rotates)."""
+    request.session[DEVICE_ID_SESSION_KEY] = device_id
+    request.session.cycle_key()
+    web_session_mark_verified(request=request, device_id=device_id)
+
+
+@never_cache
+@reauthentication_required
+@require_http_methods(["GET", "POST"])
+def totp_setup(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    device = pending_totp_device(user=user)
+    if device is None or request.method == "GET":
+        device = mfa.totp_enrolment_start(user=user)
+    form = TotpConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            confirmed, codes = mfa.totp_enrolment_confirm(
+                user=user, code=form.cleaned_data["code"], request=request
+            )
+        except DomainError as error:
+            form.add_error("code", error.message)
+        else:
+            _after_first_factor(request, confirmed.persistent_id)
+            messages.success(request, "Your authenticator app is set up.")
+            if codes:
+                return render(
+                    request, "accounts/recovery_codes.html", {"codes": codes, "first_time": True}
+                )
+            return redirect("accounts:security")
+    secret = totp_secret(device=device)
+    context = {
+        "form": form,
+        "qr_code": _qr_svg(device.config_url),
+        "secret": secret,
+        "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
+    }
+    return render(request, "accounts/totp_setup.html", context, status=400 if form.errors else 200)
+
+
+@never_cache
+@reauthentication_required
+@require_POST
+def recovery_codes_regenerate(request: HttpRequest) -> HttpResponse:
+    try:
+        codes = mfa.recovery_codes_regenerate(user=signed_in_user(request), request=request)
+    except NotFoundError as error:  # no factor to sign in with yet
+        messages.error(request, error.message)
+        return redirect("accounts:security")
+    return render(request, "accounts/recovery_codes.html", {"codes": codes, "first_time": False})
+
+
+@never_cache
+@reauthentication_required
+@require_http_methods(["GET", "POST"])
+def sms_setup(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    start_form = SmsStartForm(request.POST if "phone" in request.POST else None)
+    confirm_form = SmsConfirmForm(request.POST if "code" in request.POST else None)
+    step = "start"
+    if request.method == "POST" and "phone" in request.POST and start_form.is_valid():
+        try:
+            mfa.sms_enrolment_start(
+                user=user, phone=start_form.cleaned_data["phone"], request=request
+            )
+        except ValidationError as error:
+            start_form.add_error("phone", error.messages)
+        except (RateLimited, SmsDeliveryError) as error:
+            start_form.add_error(
+                "phone", getattr(error, "message", "The SMS could not be sent. Try again later.")
+            )
+        else:
+            step = "confirm"
+    elif request.method == "POST" and "code" in request.POST:
+        step = "confirm"
+        if confirm_form.is_valid():
+            try:
+                device = mfa.sms_enrolment_confirm(
+                    user=user, code=confirm_form.cleaned_data["code"], request=request
+                )
+            except DomainError as error:
+                confirm_form.add_error("code", error.message)
+            else:
+                _after_first_factor(request, device.persistent_id)
+                messages.success(request, "Your phone can now receive sign-in codes.")
+                return redirect("accounts:security")
+    has_errors = bool(start_form.errors or confirm_form.errors)
+    return render(
+        request,
+        "accounts/sms_setup.html",
+        {"start_form": start_form, "confirm_form": confirm_form, "step": step},
+        status=400 if has_errors else 200,
+    )
+
+
+@never_cache
+@reauthentication_required
+@require_POST
+def device_remove(request: HttpRequest) -> HttpResponse:
+    try:
+        mfa.device_remove(
+            user=signed_in_user(request),
+            device_id=request.POST.get("device_id", ""),
+            request=request,
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "The sign-in method was removed.")
+    return redirect("accounts:security")
