@@ -1,0 +1,26 @@
+"""Models of the appointments app: schedules, appointments, the waitlist, calendar feeds and
+idempotency records."""
+
+from appointments.models.appointments import Appointment
+from appointments.models.feeds import CalendarFeed
+from appointments.models.idempotency import IdempotencyRecord
+from appointments.models.schedules import (
+    AppointmentType,
+    AvailabilityException,
+    Practitioner,
+    WorkingHours,
+    validate_time_zone,
+)
+from appointments.models.waitlist import WaitlistEntry
+
+__all__ = [
+    "Appointment",
+    "AppointmentType",
+    "AvailabilityException",
+    "CalendarFeed",
+    "IdempotencyRecord",
+    "Practitioner",
+    "WaitlistEntry",
+    "WorkingHours",
+    "validate_time_zone",  # named by migration 0001
+]

@@ -1,0 +1,101 @@
+"""Appointments: a patient's time with a practitioner, from booking (or a waitlist hold) to
+the end of the visit. Times are stored in UTC; no double booking is guaranteed by the
+database (see migration 0002).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+
+from appointments.models.schedules import AppointmentType, Practitioner
+
+
+class Appointment(models.Model):
+    class Status(models.TextChoices):
+        HELD = "held", "Offered from the waitlist"
+        BOOKED = "booked", "Booked"
+        CHECKED_IN = "checked_in", "Checked in"
+        IN_PROGRESS = "in_progress", "In progress"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+        NO_SHOW = "no_show", "No-show"
+
+    class Channel(models.TextChoices):
+        WEB = "web", "Website"
+        API = "api", "App"
+        RECEPTION = "reception", "Reception"
+        WAITLIST = "waitlist", "Waitlist"
+        ADMIN = "admin", "Administration"
+
+    # Statuses that occupy the practitioner's and the patient's time.
+    ACTIVE_STATUSES: ClassVar[tuple[str, ...]] = (
+        "held",
+        "booked",
+        "checked_in",
+        "in_progress",
+        "completed",
+    )
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments"
+    )
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.PROTECT, related_name="appointments"
+    )
+    appointment_type = models.ForeignKey(
+        AppointmentType, on_delete=models.PROTECT, related_name="appointments"
+    )
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    blocked_until = models.DateTimeField(
+        help_text="End plus the type's buffer: the practitioner's time it takes."
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.BOOKED)
+    reason = models.CharField("reason for visit", max_length=500, blank=True)
+    cancellation_reason = models.CharField(max_length=500, blank=True)
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    hold_expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["start"]
+        indexes: ClassVar = [
+            models.Index(fields=["practitioner", "start"], name="appointments_pract_start_idx"),
+            models.Index(fields=["patient", "start"], name="appointments_patient_start_idx"),
+            models.Index(fields=["status", "start"], name="appointments_status_start_idx"),
+            # Slot search reads booked time of many practitioners at once: an index-only scan
+            # on PostgreSQL (INCLUDE is ignored elsewhere).
+            models.Index(
+                fields=["start"],
+                include=["practitioner", "blocked_until"],
+                condition=models.Q(
+                    status__in=["held", "booked", "checked_in", "in_progress", "completed"]
+                ),
+                name="appointments_busy_idx",
+            ),
+        ]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="appointments_end_after_start"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(blocked_until__gte=models.F("end")),
+                name="appointments_blocked_after_end",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Appointment {self.public_id}"

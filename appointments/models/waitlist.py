@@ -1,0 +1,56 @@
+"""The waitlist: patients waiting for a time to come free."""
+
+from __future__ import annotations
+
+import uuid
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+
+from appointments.models.appointments import Appointment
+from appointments.models.schedules import AppointmentType, Practitioner
+
+
+class WaitlistEntry(models.Model):
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting"
+        OFFERED = "offered", "Offered a time"
+        BOOKED = "booked", "Booked"
+        CANCELLED = "cancelled", "Left the waitlist"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="waitlist_entries"
+    )
+    appointment_type = models.ForeignKey(
+        AppointmentType, on_delete=models.PROTECT, related_name="waitlist"
+    )
+    practitioner = models.ForeignKey(
+        Practitioner,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="waitlist",
+        help_text="Empty: any practitioner offering the type.",
+    )
+    date_from = models.DateField()
+    date_to = models.DateField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.WAITING)
+    offered_appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["created_at", "pk"]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=models.Q(date_to__gte=models.F("date_from")),
+                name="appointments_waitlist_range",
+                violation_error_message="The last day must not be before the first day.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Waitlist entry {self.public_id}"
