@@ -4,8 +4,6 @@ services (no double booking, audit, events)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 from django.http import HttpRequest
 
@@ -19,18 +17,18 @@ from appointments.models import (
 )
 
 
-class WorkingHoursInline(admin.TabularInline):
+class WorkingHoursInline(admin.TabularInline[WorkingHours, Practitioner]):
     model = WorkingHours
     extra = 0
 
 
-class ExceptionInline(admin.TabularInline):
+class ExceptionInline(admin.TabularInline[AvailabilityException, Practitioner]):
     model = AvailabilityException
     extra = 0
 
 
 @admin.register(Practitioner)
-class PractitionerAdmin(admin.ModelAdmin):
+class PractitionerAdmin(admin.ModelAdmin[Practitioner]):
     list_display = ("display_name", "department", "time_zone", "is_active")
     list_filter = ("department", "is_active")
     search_fields = ("user__full_name", "user__email")
@@ -41,7 +39,7 @@ class PractitionerAdmin(admin.ModelAdmin):
 
 
 @admin.register(AppointmentType)
-class AppointmentTypeAdmin(admin.ModelAdmin):
+class AppointmentTypeAdmin(admin.ModelAdmin[AppointmentType]):
     list_display = (
         "name",
         "department",
@@ -55,7 +53,7 @@ class AppointmentTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin):
+class AppointmentAdmin(admin.ModelAdmin[Appointment]):
     list_display = ("start", "practitioner", "appointment_type", "status", "channel")
     list_filter = ("status", "channel", "practitioner__department")
     date_hierarchy = "start"
@@ -66,15 +64,15 @@ class AppointmentAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Appointment | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Appointment | None = None) -> bool:
         return False
 
 
 @admin.register(WaitlistEntry)
-class WaitlistEntryAdmin(admin.ModelAdmin):
+class WaitlistEntryAdmin(admin.ModelAdmin[WaitlistEntry]):
     list_display = (
         "appointment_type",
         "practitioner",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from accounts.models import User
-from accounts.roles import Role
 from appointments import permissions
 
 
@@ -15,9 +14,9 @@ def navigation(request: HttpRequest) -> dict[str, dict[str, bool]]:
         return {"appointments_nav": {}}
     return {
         "appointments_nav": {
-            "mine": user.role == Role.PATIENT,
+            "mine": user.is_patient,
             "schedule": permissions.can_view_schedules(user=user),
-            "reception": user.role in permissions.FRONT_DESK,
+            "reception": permissions.can_open_reception(user=user),
             "manage": permissions.can_manage_schedules(user=user),
         }
     }

@@ -10,6 +10,7 @@ import datetime
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.http import HttpResponse
 
 from appointments.models import Appointment
 
@@ -63,6 +64,7 @@ def _event(appointment: Appointment, stamp: datetime.datetime) -> list[str]:
 
 
 def render_calendar(appointments: Iterable[Appointment], *, name: str) -> str:
+    """An iCalendar document with one event per appointment."""
     stamp = datetime.datetime.now(tz=datetime.UTC)
     lines = [
         "BEGIN:VCALENDAR",
@@ -76,3 +78,23 @@ def render_calendar(appointments: Iterable[Appointment], *, name: str) -> str:
         lines.extend(_event(appointment, stamp))
     lines.append("END:VCALENDAR")
     return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+
+
+def calendar_response(
+    appointments: Iterable[Appointment], *, name: str, filename: str | None = None
+) -> HttpResponse:
+    """The calendar as an HTTP response (a download when ``filename`` is given), for the pages,
+    the API and the private feeds alike."""
+    response = HttpResponse(
+        render_calendar(appointments, name=name), content_type="text/calendar; charset=utf-8"
+    )
+    if filename is not None:
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def appointment_file(appointment: Appointment) -> HttpResponse:
+    """One appointment as a calendar file to download."""
+    return calendar_response(
+        [appointment], name="Appointment", filename=f"appointment-{appointment.public_id}.ics"
+    )

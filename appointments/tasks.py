@@ -6,12 +6,12 @@ import datetime
 
 from celery import shared_task
 
-from appointments.services import booking, idempotency, waitlist
+from appointments.services import idempotency, status, waitlist
 
 
 @shared_task(name="appointments.tasks.mark_no_shows")
 def mark_no_shows() -> int:
-    return booking.appointments_mark_no_shows()
+    return status.appointments_mark_no_shows()
 
 
 @shared_task(name="appointments.tasks.expire_waitlist_holds")

@@ -1,4 +1,4 @@
-"""Booking, rescheduling, cancelling and the visit's status changes.
+"""Booking, rescheduling and cancelling (the visit's status changes: services/status.py).
 
 The database refuses overlapping appointments (migration 0002); these services check
 first for clear errors and turn a lost race (IntegrityError) into SLOT_TAKEN (409).
@@ -7,15 +7,14 @@ first for clear errors and turn a lost race (IntegrityError) into SLOT_TAKEN (40
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.roles import Role
 from appointments import permissions
 from appointments.errors import (
     CancelTooLate,
@@ -30,42 +29,17 @@ from appointments.events import (
     AppointmentBooked,
     AppointmentCancelled,
     AppointmentRescheduled,
-    AppointmentStatusChanged,
+    appointment_facts,
 )
+from appointments.lifecycle import status_move
 from appointments.models import Appointment, AppointmentType, Practitioner
+from appointments.selectors.appointments import appointment_for_update
+from appointments.selectors.schedules import practitioner_offers
 from appointments.selectors.slots import slot_is_free
 from audit.services import record
 from core.events import publish
 
 Status = Appointment.Status
-
-# Allowed moves of an appointment's status; anything else is refused.
-TRANSITIONS: dict[str, frozenset[str]] = {
-    Status.HELD: frozenset({Status.BOOKED, Status.CANCELLED}),
-    Status.BOOKED: frozenset({Status.CHECKED_IN, Status.CANCELLED, Status.NO_SHOW}),
-    Status.CHECKED_IN: frozenset({Status.IN_PROGRESS, Status.CANCELLED}),
-    Status.IN_PROGRESS: frozenset({Status.COMPLETED}),
-    Status.COMPLETED: frozenset(),
-    Status.CANCELLED: frozenset(),
-    Status.NO_SHOW: frozenset(),
-}
-_TIMESTAMP_OF: dict[str, str] = {
-    Status.CHECKED_IN: "checked_in_at",
-    Status.IN_PROGRESS: "started_at",
-    Status.COMPLETED: "completed_at",
-    Status.CANCELLED: "cancelled_at",
-}
-
-
-def _event_fields(appointment: Appointment, actor: User | None) -> dict[str, object]:
-    return {
-        "appointment_id": appointment.public_id,
-        "patient_id": appointment.patient.public_id,
-        "practitioner_id": appointment.practitioner.public_id,
-        "start": appointment.start,
-        "end": appointment.end,
-        "actor_id": actor.public_id if actor is not None else None,
-    }
 
 
 def _require_aware(start: datetime.datetime) -> datetime.datetime:
@@ -122,7 +96,7 @@ def _check_bookable(
     now: datetime.datetime,
     ignore_id: int | None = None,
 ) -> tuple[datetime.datetime, datetime.datetime]:
-    if not practitioner.appointment_types.filter(pk=appointment_type.pk).exists():
+    if not practitioner_offers(practitioner=practitioner, appointment_type=appointment_type):
         raise SlotUnavailable(
             f"{practitioner.display_name} does not offer {appointment_type.name}."
         )
@@ -136,7 +110,7 @@ def _check_bookable(
         start=start,
         now=now,
         ignore_appointment_id=ignore_id,
-        respect_lead_time=actor.role == Role.PATIENT,
+        respect_lead_time=permissions.lead_time_applies(user=actor),
     ):
         _why_not_free(
             practitioner=practitioner,
@@ -169,11 +143,19 @@ def appointment_book(
     request: HttpRequest | None = None,
     now: datetime.datetime | None = None,
 ) -> Appointment:
-    """Book a free slot for a patient. Never double-books: the database has the last word."""
+    """Book a free slot for a patient. Never double-books: the database has the last word.
+
+    ``channel`` is the surface the request came through (web or api); a booking by staff is
+    the reception's whatever the surface (``permissions.booking_channel``).
+    """
     now = now or timezone.now()
     start = _require_aware(start)
+    if not permissions.may_book_for(user=actor, patient=patient):
+        raise NotAllowed("Patients book for themselves.")
     if not permissions.can_book(user=actor, patient=patient, appointment_type=appointment_type):
-        if actor.role == Role.PATIENT and actor.pk == patient.pk:
+        if actor.pk == patient.pk and not permissions.type_bookable_by(
+            user=actor, appointment_type=appointment_type
+        ):
             raise NotAllowed("This appointment type is booked through the reception.")
         raise NotAllowed()
     end, blocked_until = _check_bookable(
@@ -184,6 +166,7 @@ def appointment_book(
         start=start,
         now=now,
     )
+    booked_through = permissions.booking_channel(user=actor, via=channel)
     try:
         with transaction.atomic():
             appointment = Appointment.objects.create(
@@ -196,7 +179,7 @@ def appointment_book(
                 status=Status.BOOKED,
                 reason=reason,
                 booked_by=actor,
-                channel=channel,
+                channel=booked_through,
             )
     except IntegrityError as error:
         _raise_conflict(error)
@@ -206,18 +189,10 @@ def appointment_book(
         target=appointment,
         patient=patient,
         request=request,
-        details={"channel": channel},
+        details={"channel": booked_through},
     )
-    publish(AppointmentBooked(**_event_fields(appointment, actor)))  # type: ignore[arg-type]
+    publish(AppointmentBooked(**appointment_facts(appointment, actor=actor)))
     return appointment
-
-
-def _locked(appointment: Appointment) -> Appointment:
-    return (
-        Appointment.objects.select_for_update()
-        .select_related("practitioner", "patient", "appointment_type")
-        .get(pk=appointment.pk)
-    )
 
 
 @transaction.atomic
@@ -233,12 +208,12 @@ def appointment_reschedule(
     """Move a booking. Atomic: the old time is given up only if the new one is taken."""
     now = now or timezone.now()
     new_start = _require_aware(new_start)
-    appointment = _locked(appointment)
+    appointment = appointment_for_update(appointment=appointment)
     if not permissions.can_change_booking(user=actor, appointment=appointment):
         raise NotAllowed()
     if appointment.status != Status.BOOKED:
         raise InvalidTransition("Only a booked appointment can be moved.")
-    _check_cancel_cutoff(actor=actor, appointment=appointment, now=now, verb="move")
+    _check_change_deadline(actor=actor, appointment=appointment, now=now, verb="moved")
     practitioner = new_practitioner or appointment.practitioner
     end, blocked_until = _check_bookable(
         actor=actor,
@@ -273,7 +248,7 @@ def appointment_reschedule(
     )
     publish(
         AppointmentRescheduled(
-            **_event_fields(appointment, actor),  # type: ignore[arg-type]
+            **appointment_facts(appointment, actor=actor),
             previous_start=previous_start,
             previous_end=previous_end,
         )
@@ -281,24 +256,12 @@ def appointment_reschedule(
     return appointment
 
 
-def change_deadline(appointment: Appointment) -> datetime.datetime:
-    """Until when a patient may move or cancel online."""
-    return appointment.start - datetime.timedelta(
-        hours=settings.APPOINTMENT_PATIENT_CHANGE_CUTOFF_HOURS
-    )
-
-
-def _check_cancel_cutoff(
+def _check_change_deadline(
     *, actor: User, appointment: Appointment, now: datetime.datetime, verb: str
 ) -> None:
-    if actor.role != Role.PATIENT:
-        return  # staff may change a booking at any time
-    cutoff = appointment.start - datetime.timedelta(
-        hours=settings.APPOINTMENT_PATIENT_CHANGE_CUTOFF_HOURS
-    )
-    if now > cutoff:
+    if permissions.too_late_to_change(user=actor, appointment=appointment, now=now):
         raise CancelTooLate(
-            f"Appointments can be {'moved' if verb == 'move' else 'cancelled'} online up to "
+            f"Appointments can be {verb} online up to "
             f"{settings.APPOINTMENT_PATIENT_CHANGE_CUTOFF_HOURS} hours before they start. Please call the reception."
         )
 
@@ -314,105 +277,23 @@ def appointment_cancel(
 ) -> Appointment:
     """Cancel: patients up to the cut-off before the start, staff any time with a reason."""
     now = now or timezone.now()
-    appointment = _locked(appointment)
+    appointment = appointment_for_update(appointment=appointment)
     if not permissions.can_change_booking(user=actor, appointment=appointment):
         raise NotAllowed()
-    is_staff = actor.role != Role.PATIENT
-    if is_staff and not reason.strip():
-        from django.core.exceptions import ValidationError
-
+    if permissions.cancel_needs_reason(user=actor) and not reason.strip():
         raise ValidationError({"reason": "Staff must give a reason when cancelling."})
-    _check_cancel_cutoff(actor=actor, appointment=appointment, now=now, verb="cancel")
-    _transition(appointment, Status.CANCELLED, now)
+    _check_change_deadline(actor=actor, appointment=appointment, now=now, verb="cancelled")
+    status_move(appointment=appointment, to_status=Status.CANCELLED, now=now)
     appointment.cancellation_reason = reason.strip()
     appointment.save(update_fields=["status", "cancelled_at", "cancellation_reason", "updated_at"])
+    by_staff = actor.is_staff_member
     record(
         action="appointments.cancelled",
         actor=actor,
         target=appointment,
         patient=appointment.patient,
         request=request,
-        details={"by_staff": is_staff},
+        details={"by_staff": by_staff},
     )
-    publish(AppointmentCancelled(**_event_fields(appointment, actor), by_staff=is_staff))  # type: ignore[arg-type]
+    publish(AppointmentCancelled(**appointment_facts(appointment, actor=actor), by_staff=by_staff))
     return appointment
-
-
-def _transition(appointment: Appointment, to_status: str, now: datetime.datetime) -> None:
-    if to_status not in TRANSITIONS[appointment.status]:
-        raise InvalidTransition(
-            f"A {appointment.get_status_display().lower()} appointment cannot become "
-            f"{Status(to_status).label.lower()}."
-        )
-    appointment.status = to_status
-    timestamp = _TIMESTAMP_OF.get(to_status)
-    if timestamp:
-        setattr(appointment, timestamp, now)
-
-
-_CHECKS: dict[str, Callable[..., bool]] = {
-    Status.CHECKED_IN: permissions.can_check_in,
-    Status.IN_PROGRESS: permissions.can_treat,
-    Status.COMPLETED: permissions.can_treat,
-}
-
-
-@transaction.atomic
-def appointment_set_status(
-    *,
-    actor: User | None,
-    appointment: Appointment,
-    to_status: str,
-    request: HttpRequest | None = None,
-    now: datetime.datetime | None = None,
-) -> Appointment:
-    """Check in (front desk), start and complete (the practitioner), mark a no-show."""
-    now = now or timezone.now()
-    appointment = _locked(appointment)
-    if to_status == Status.NO_SHOW:
-        allowed = permissions.can_mark_no_show(user=actor, appointment=appointment)
-        if allowed and appointment.start + _no_show_grace() > now:
-            raise InvalidTransition(
-                "A no-show can be recorded only after the grace period past the start."
-            )
-    elif to_status in _CHECKS:
-        allowed = actor is not None and _CHECKS[to_status](user=actor, appointment=appointment)
-    else:
-        allowed = False
-    if not allowed:
-        raise NotAllowed()
-    _transition(appointment, to_status, now)
-    appointment.save()
-    record(
-        action=f"appointments.{to_status}",
-        actor=actor,
-        target=appointment,
-        patient=appointment.patient,
-        request=request,
-    )
-    publish(AppointmentStatusChanged(**_event_fields(appointment, actor), status=to_status))  # type: ignore[arg-type]
-    return appointment
-
-
-def _no_show_grace() -> datetime.timedelta:
-    return datetime.timedelta(minutes=settings.APPOINTMENT_NO_SHOW_GRACE_MINUTES)
-
-
-def appointments_mark_no_shows(*, now: datetime.datetime | None = None) -> int:
-    """Booked appointments never checked in, past the grace period: no-shows. Periodic task."""
-    now = now or timezone.now()
-    due = list(
-        Appointment.objects.filter(
-            status=Status.BOOKED, start__lt=now - _no_show_grace()
-        ).values_list("pk", flat=True)
-    )
-    marked = 0
-    for pk in due:
-        try:
-            appointment_set_status(
-                actor=None, appointment=Appointment(pk=pk), to_status=Status.NO_SHOW, now=now
-            )
-        except InvalidTransition:
-            continue  # checked in meanwhile
-        marked += 1
-    return marked

@@ -1,8 +1,9 @@
-"""Idempotency-Key handling for POSTs that create or change bookings.
+"""Idempotency keys: a change requested twice with the same key happens once.
 
-The first request with a key stores its result (success or refusal) in the same
-transaction as its effect; a retry with the same key and body gets that stored result and
-changes nothing; the same key with a different body is refused (422).
+The first request with a key stores its outcome (success or refusal) in the same
+transaction as its effect; a retry with the same key and payload gets that stored outcome
+and changes nothing; the same key with a different payload is refused (422). What an
+outcome looks like on the wire is the caller's business (appointments/apis/idempotency.py).
 """
 
 from __future__ import annotations
@@ -12,23 +13,30 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
 from appointments.errors import IdempotencyInProgress, IdempotencyKeyReused
 from appointments.models import IdempotencyRecord
-from core.errors import DomainError, problem_body
+from core.errors import DomainError
 
 _KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
+RETENTION = datetime.timedelta(hours=24)
 
 
-def validate_key(key: str) -> None:
+class Outcome(NamedTuple):
+    """What a request came to: an HTTP status and a JSON body."""
+
+    status: int
+    body: dict[str, Any]
+
+
+def _check_key(key: str) -> None:
     if not _KEY.match(key):
-        from django.core.exceptions import ValidationError
-
         raise ValidationError(
             {
                 "Idempotency-Key": "Use 8 to 128 letters, digits, '-', '_', '.' or ':' (a UUID is ideal)."
@@ -41,19 +49,21 @@ def _request_hash(scope: str, payload: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def idempotent(
+def run_once(
     *,
     user: User,
-    key: str | None,
+    key: str,
     scope: str,
     payload: Any,
-    operation: Callable[[], tuple[int, dict[str, Any]]],
-) -> tuple[int, dict[str, Any], bool]:
-    """Run ``operation`` once per (user, key). Returns (status, body, replayed)."""
-    if not key:
-        status, body = operation()
-        return status, body, False
-    validate_key(key)
+    operation: Callable[[], Outcome],
+    refused: Callable[[DomainError], Outcome],
+) -> Outcome:
+    """Run ``operation`` once per (user, key) and store its outcome; a retry gets the stored one.
+
+    A domain refusal is an outcome too: ``refused`` turns the error into one (or re-raises
+    it, and then nothing is stored). Any other exception rolls everything back.
+    """
+    _check_key(key)
     request_hash = _request_hash(scope, payload)
     with transaction.atomic():
         try:
@@ -68,23 +78,16 @@ def idempotent(
                 raise IdempotencyKeyReused() from None
             if existing.response_status is None:
                 raise IdempotencyInProgress() from None
-            return existing.response_status, dict(existing.response_body or {}), True
+            return Outcome(existing.response_status, dict(existing.response_body or {}))
         try:
             with transaction.atomic():
-                status, body = operation()
+                outcome = operation()
         except DomainError as error:
-            status = int(error.status)
-            body = {
-                **problem_body(status=status, code=error.code, detail=error.message),
-                **error.extra,
-            }
-        stored.response_status = status
-        stored.response_body = body
+            outcome = refused(error)
+        stored.response_status = outcome.status
+        stored.response_body = outcome.body
         stored.save(update_fields=["response_status", "response_body"])
-    return status, body, False
-
-
-RETENTION = datetime.timedelta(hours=24)
+    return outcome
 
 
 def idempotency_records_purge(*, now: datetime.datetime | None = None) -> int:

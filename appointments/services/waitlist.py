@@ -15,10 +15,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.roles import Role
+from appointments import permissions
 from appointments.errors import NotAllowed, OfferExpired
-from appointments.events import WaitlistSlotOffered
+from appointments.events import AppointmentBooked, WaitlistSlotOffered, appointment_facts
 from appointments.models import Appointment, AppointmentType, Practitioner, WaitlistEntry
+from appointments.selectors.schedules import practitioner_offers
 from appointments.selectors.slots import slot_is_free
 from audit.services import record
 from core.events import publish
@@ -37,18 +38,18 @@ def waitlist_join(
     practitioner: Practitioner | None = None,
     request: HttpRequest | None = None,
 ) -> WaitlistEntry:
-    if actor.role == Role.PATIENT and actor.pk != patient.pk:
+    """Wait for a time of this type (with this practitioner, if given) between two days."""
+    if not permissions.may_book_for(user=actor, patient=patient):
+        raise NotAllowed("Patients book for themselves.")
+    if not permissions.can_join_waitlist(user=actor):
         raise NotAllowed()
-    if actor.role not in (Role.PATIENT, Role.RECEPTIONIST, Role.ADMIN):
-        raise NotAllowed()
-    if actor.role == Role.PATIENT and not appointment_type.patient_bookable:
+    if not permissions.type_bookable_by(user=actor, appointment_type=appointment_type):
         raise NotAllowed("This appointment type is booked through the reception.")
     today = timezone.now().date()
     if date_from < today:
         raise ValidationError({"date_from": "The first day cannot be in the past."})
-    if (
-        practitioner is not None
-        and not practitioner.appointment_types.filter(pk=appointment_type.pk).exists()
+    if practitioner is not None and not practitioner_offers(
+        practitioner=practitioner, appointment_type=appointment_type
     ):
         raise ValidationError(
             {"practitioner": f"{practitioner.display_name} does not offer {appointment_type.name}."}
@@ -76,8 +77,9 @@ def waitlist_join(
 def waitlist_leave(
     *, actor: User, entry: WaitlistEntry, request: HttpRequest | None = None
 ) -> None:
+    """Stop waiting; a time held for the patient goes back."""
     entry = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
-    if actor.role == Role.PATIENT and entry.patient_id != actor.pk:
+    if not permissions.may_book_for(user=actor, patient=entry.patient):
         raise NotAllowed()
     if entry.status == WaitlistEntry.Status.OFFERED and entry.offered_appointment_id:
         _release_hold(entry.offered_appointment_id, reason="Left the waitlist")
@@ -141,6 +143,7 @@ def waitlist_offer_time(
         .exclude(patient__in=already_offered)
         .order_by("created_at", "pk")
     )
+    hold_expires_at = now + datetime.timedelta(minutes=settings.WAITLIST_HOLD_MINUTES)
     for entry in candidates:
         try:
             with transaction.atomic():
@@ -154,8 +157,7 @@ def waitlist_offer_time(
                     + datetime.timedelta(minutes=appointment_type.buffer_after_minutes),
                     status=Status.HELD,
                     channel=Appointment.Channel.WAITLIST,
-                    hold_expires_at=now
-                    + datetime.timedelta(minutes=settings.WAITLIST_HOLD_MINUTES),
+                    hold_expires_at=hold_expires_at,
                 )
         except IntegrityError as error:
             if "patient_no_overlap" in str(error):
@@ -172,20 +174,17 @@ def waitlist_offer_time(
         )
         publish(
             WaitlistSlotOffered(
-                appointment_id=hold.public_id,
-                patient_id=hold.patient.public_id,
-                practitioner_id=practitioner.public_id,
-                start=hold.start,
-                end=hold.end,
-                actor_id=None,
-                hold_expires_at=hold.hold_expires_at,  # type: ignore[arg-type]
+                **appointment_facts(hold, actor=None), hold_expires_at=hold_expires_at
             )
         )
         return hold
     return None
 
 
-def _entry_for_hold(actor: User, hold_public_id: uuid.UUID | str) -> WaitlistEntry:
+def _entry_for_hold(
+    actor: User, hold_public_id: uuid.UUID | str
+) -> tuple[WaitlistEntry, Appointment]:
+    """The actor's entry holding this offered time, locked, and the hold."""
     entry = (
         WaitlistEntry.objects.select_for_update()
         .select_related("offered_appointment")
@@ -198,7 +197,7 @@ def _entry_for_hold(actor: User, hold_public_id: uuid.UUID | str) -> WaitlistEnt
     )
     if entry is None or entry.offered_appointment is None:
         raise OfferExpired()
-    return entry
+    return entry, entry.offered_appointment
 
 
 @transaction.atomic
@@ -209,9 +208,10 @@ def waitlist_accept(
     request: HttpRequest | None = None,
     now: datetime.datetime | None = None,
 ) -> Appointment:
+    """Take the offered time: the hold becomes a booking."""
     now = now or timezone.now()
-    entry = _entry_for_hold(actor, hold_public_id)
-    hold = Appointment.objects.select_for_update().get(pk=entry.offered_appointment.pk)  # type: ignore[union-attr]
+    entry, offered = _entry_for_hold(actor, hold_public_id)
+    hold = Appointment.objects.select_for_update().get(pk=offered.pk)
     if hold.status != Status.HELD or (hold.hold_expires_at and hold.hold_expires_at < now):
         raise OfferExpired()
     hold.status = Status.BOOKED
@@ -228,18 +228,7 @@ def waitlist_accept(
         request=request,
         details={"channel": "waitlist"},
     )
-    from appointments.events import AppointmentBooked
-
-    publish(
-        AppointmentBooked(
-            appointment_id=hold.public_id,
-            patient_id=actor.public_id,
-            practitioner_id=hold.practitioner.public_id,
-            start=hold.start,
-            end=hold.end,
-            actor_id=actor.public_id,
-        )
-    )
+    publish(AppointmentBooked(**appointment_facts(hold, actor=actor)))
     return hold
 
 
@@ -248,9 +237,8 @@ def waitlist_decline(
     *, actor: User, hold_public_id: uuid.UUID | str, request: HttpRequest | None = None
 ) -> None:
     """Turn an offer down: the patient keeps waiting for another time; the next patient is offered this one."""
-    entry = _entry_for_hold(actor, hold_public_id)
-    assert entry.offered_appointment_id is not None  # noqa: S101 - an OFFERED entry has its hold
-    held = _release_hold(entry.offered_appointment_id, reason="Offer declined")
+    entry, offered = _entry_for_hold(actor, hold_public_id)
+    held = _release_hold(offered.pk, reason="Offer declined")
     entry.status = WaitlistEntry.Status.WAITING
     entry.offered_appointment = None
     entry.save(update_fields=["status", "offered_appointment"])

@@ -11,7 +11,7 @@ from appointments import errors
 from appointments.events import AppointmentBooked
 from appointments.models import Appointment
 from appointments.selectors.slots import free_slots
-from appointments.services import booking
+from appointments.services import booking, status
 from audit.models import AuditEvent
 from core.events import subscribe
 from tests.appointments.conftest import MONDAY, NOW, at
@@ -291,24 +291,24 @@ def test_the_visit_moves_through_allowed_statuses_only(
     on_the_day = at(MONDAY, 8, 50)
 
     with pytest.raises(errors.InvalidTransition):
-        booking.appointment_set_status(
+        status.appointment_set_status(
             actor=doctor, appointment=appointment, to_status="completed", now=on_the_day
         )
     with pytest.raises(errors.NotAllowed):
-        booking.appointment_set_status(
+        status.appointment_set_status(
             actor=doctor, appointment=appointment, to_status="checked_in", now=on_the_day
         )
-    booking.appointment_set_status(
+    status.appointment_set_status(
         actor=receptionist, appointment=appointment, to_status="checked_in", now=on_the_day
     )
     with pytest.raises(errors.NotAllowed):
-        booking.appointment_set_status(
+        status.appointment_set_status(
             actor=receptionist, appointment=appointment, to_status="in_progress", now=on_the_day
         )
-    booking.appointment_set_status(
+    status.appointment_set_status(
         actor=doctor, appointment=appointment, to_status="in_progress", now=at(MONDAY, 9)
     )
-    done = booking.appointment_set_status(
+    done = status.appointment_set_status(
         actor=doctor, appointment=appointment, to_status="completed", now=at(MONDAY, 9, 25)
     )
 
@@ -335,7 +335,7 @@ def test_another_practitioner_cannot_start_the_visit(
     colleague = PractitionerFactory.create(department=department).user
 
     with pytest.raises(errors.NotAllowed):
-        booking.appointment_set_status(
+        status.appointment_set_status(
             actor=colleague, appointment=appointment, to_status="in_progress", now=at(MONDAY, 9)
         )
 
@@ -345,7 +345,7 @@ def test_no_shows_are_marked_after_the_grace_period(patient, practitioner, consu
     missed = _book(patient, practitioner, consultation, at(MONDAY, 9))
     later = _book(PatientProfileFactory.create().user, practitioner, consultation, at(MONDAY, 10))
 
-    count = booking.appointments_mark_no_shows(now=at(MONDAY, 9, 45))
+    count = status.appointments_mark_no_shows(now=at(MONDAY, 9, 45))
 
     missed.refresh_from_db()
     later.refresh_from_db()

@@ -1,0 +1,15 @@
+"""The waitlist: a patient's entries."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from accounts.models import User
+from appointments.models import WaitlistEntry
+
+
+def waitlist_of(*, user: User) -> QuerySet[WaitlistEntry]:
+    """The user's own entries (nobody sees another patient's)."""
+    return WaitlistEntry.objects.filter(patient=user).select_related(
+        "appointment_type", "practitioner__user", "offered_appointment"
+    )

@@ -1,0 +1,80 @@
+"""The visit's status changes: check-in (front desk), start and complete (the practitioner),
+and no-shows (by hand or by the periodic job)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts.models import User
+from appointments import permissions
+from appointments.errors import InvalidTransition, NotAllowed
+from appointments.events import AppointmentStatusChanged, appointment_facts
+from appointments.lifecycle import status_move
+from appointments.models import Appointment
+from appointments.selectors.appointments import appointment_for_update
+from audit.services import record
+from core.events import publish
+
+Status = Appointment.Status
+
+
+def _no_show_grace() -> datetime.timedelta:
+    return datetime.timedelta(minutes=settings.APPOINTMENT_NO_SHOW_GRACE_MINUTES)
+
+
+@transaction.atomic
+def appointment_set_status(
+    *,
+    actor: User | None,
+    appointment: Appointment,
+    to_status: str,
+    request: HttpRequest | None = None,
+    now: datetime.datetime | None = None,
+) -> Appointment:
+    """Check in (front desk), start and complete (the practitioner), mark a no-show."""
+    now = now or timezone.now()
+    appointment = appointment_for_update(appointment=appointment)
+    if not permissions.can_set_status(user=actor, appointment=appointment, to_status=to_status):
+        raise NotAllowed()
+    if to_status == Status.NO_SHOW and appointment.start + _no_show_grace() > now:
+        raise InvalidTransition(
+            "A no-show can be recorded only after the grace period past the start."
+        )
+    status_move(appointment=appointment, to_status=to_status, now=now)
+    appointment.save()
+    record(
+        action=f"appointments.{to_status}",
+        actor=actor,
+        target=appointment,
+        patient=appointment.patient,
+        request=request,
+    )
+    publish(
+        AppointmentStatusChanged(**appointment_facts(appointment, actor=actor), status=to_status)
+    )
+    return appointment
+
+
+def appointments_mark_no_shows(*, now: datetime.datetime | None = None) -> int:
+    """Booked appointments never checked in, past the grace period: no-shows. Periodic task."""
+    now = now or timezone.now()
+    due = list(
+        Appointment.objects.filter(
+            status=Status.BOOKED, start__lt=now - _no_show_grace()
+        ).values_list("pk", flat=True)
+    )
+    marked = 0
+    for pk in due:
+        try:
+            appointment_set_status(
+                actor=None, appointment=Appointment(pk=pk), to_status=Status.NO_SHOW, now=now
+            )
+        except InvalidTransition:
+            continue  # checked in meanwhile
+        marked += 1
+    return marked
