@@ -1,83 +1,85 @@
+"""The appointments API's URLs (/api/v1/...)."""
+
 from django.urls import path
 
-from appointments import apis
+from appointments.apis import bookings, calendar, schedules, slots, waitlist
 
 urlpatterns = [
-    path("appointment-types", apis.AppointmentTypeListApi.as_view(), name="appointment-types"),
-    path("practitioners", apis.PractitionerListApi.as_view(), name="practitioners"),
-    path("slots", apis.SlotListApi.as_view(), name="slots"),
-    path("appointments", apis.AppointmentListApi.as_view(), name="appointments"),
+    path("appointment-types", slots.AppointmentTypeListApi.as_view(), name="appointment-types"),
+    path("practitioners", slots.PractitionerListApi.as_view(), name="practitioners"),
+    path("slots", slots.SlotListApi.as_view(), name="slots"),
+    path("appointments", bookings.AppointmentListApi.as_view(), name="appointments"),
     path(
         "appointments/<uuid:appointment_id>",
-        apis.AppointmentDetailApi.as_view(),
+        bookings.AppointmentDetailApi.as_view(),
         name="appointment",
     ),
     path(
         "appointments/<uuid:appointment_id>/reschedule",
-        apis.RescheduleApi.as_view(),
+        bookings.RescheduleApi.as_view(),
         name="appointment-reschedule",
     ),
     path(
         "appointments/<uuid:appointment_id>/cancel",
-        apis.CancelApi.as_view(),
+        bookings.CancelApi.as_view(),
         name="appointment-cancel",
     ),
     path(
         "appointments/<uuid:appointment_id>/check-in",
-        apis.CheckInApi.as_view(),
+        bookings.CheckInApi.as_view(),
         name="appointment-check-in",
     ),
     path(
         "appointments/<uuid:appointment_id>/start",
-        apis.StartApi.as_view(),
+        bookings.StartApi.as_view(),
         name="appointment-start",
     ),
     path(
         "appointments/<uuid:appointment_id>/complete",
-        apis.CompleteApi.as_view(),
+        bookings.CompleteApi.as_view(),
         name="appointment-complete",
     ),
     path(
         "appointments/<uuid:appointment_id>/no-show",
-        apis.NoShowApi.as_view(),
+        bookings.NoShowApi.as_view(),
         name="appointment-no-show",
     ),
     path(
         "appointments/<uuid:appointment_id>/calendar.ics",
-        apis.AppointmentIcsApi.as_view(),
+        bookings.AppointmentIcsApi.as_view(),
         name="appointment-ics",
     ),
-    path("waitlist", apis.WaitlistApi.as_view(), name="waitlist"),
-    path("waitlist/<uuid:entry_id>", apis.WaitlistEntryApi.as_view(), name="waitlist-entry"),
+    path("waitlist", waitlist.WaitlistApi.as_view(), name="waitlist"),
+    path("waitlist/<uuid:entry_id>", waitlist.WaitlistEntryApi.as_view(), name="waitlist-entry"),
     path(
         "waitlist/offers/<uuid:appointment_id>/accept",
-        apis.WaitlistAcceptApi.as_view(),
+        waitlist.WaitlistAcceptApi.as_view(),
         name="waitlist-accept",
     ),
     path(
         "waitlist/offers/<uuid:appointment_id>/decline",
-        apis.WaitlistDeclineApi.as_view(),
+        waitlist.WaitlistDeclineApi.as_view(),
         name="waitlist-decline",
     ),
-    path("calendar-feed", apis.CalendarFeedApi.as_view(), name="calendar-feed"),
+    path("calendar-feed", calendar.CalendarFeedApi.as_view(), name="calendar-feed"),
     path(
         "practitioners/<uuid:practitioner_id>/working-hours",
-        apis.WorkingHoursApi.as_view(),
+        schedules.WorkingHoursApi.as_view(),
         name="working-hours",
     ),
     path(
         "practitioners/<uuid:practitioner_id>/working-hours/<int:rule_id>",
-        apis.WorkingHoursDetailApi.as_view(),
+        schedules.WorkingHoursDetailApi.as_view(),
         name="working-hours-detail",
     ),
     path(
         "practitioners/<uuid:practitioner_id>/exceptions",
-        apis.ExceptionApi.as_view(),
+        schedules.ExceptionApi.as_view(),
         name="exceptions",
     ),
     path(
         "practitioners/<uuid:practitioner_id>/exceptions/<int:exception_id>",
-        apis.ExceptionDetailApi.as_view(),
+        schedules.ExceptionDetailApi.as_view(),
         name="exception-detail",
     ),
 ]

@@ -1,97 +1,36 @@
-"""API shapes of the appointments app."""
+"""Appointments: the list's filter, booking, moving, cancelling, and the appointment itself."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.utils import timezone
 from rest_framework import serializers
 
-from appointments.models import (
-    Appointment,
-    AppointmentType,
-    AvailabilityException,
-    Practitioner,
-    WaitlistEntry,
-    WorkingHours,
-)
-from appointments.selectors.slots import Slot
+from accounts.models import User
+from accounts.selectors.users import patients_active
+from appointments import permissions
+from appointments.models import Appointment
+from appointments.selectors.schedules import appointment_types_active, practitioners_for
+from appointments.serializers.fields import AwareDateTimeField, PublicIdField
+from appointments.serializers.slots import PractitionerSummary
 
 
-class AwareDateTimeField(serializers.DateTimeField):
-    """ISO 8601 with an explicit offset: a booking time without a time zone is ambiguous."""
-
-    def to_internal_value(self, value: Any) -> Any:
-        if (
-            isinstance(value, str)
-            and value
-            and not (value.endswith("Z") or "+" in value[10:] or "-" in value[10:])
-        ):
-            raise serializers.ValidationError(
-                "Include the time zone, e.g. 2026-03-02T09:00:00+00:00 or ...Z."
-            )
-        parsed = super().to_internal_value(value)
-        if timezone.is_naive(parsed):
-            raise serializers.ValidationError("Include the time zone.")
-        return parsed
-
-
-class PractitionerSummary(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="public_id")
-    name = serializers.CharField(source="display_name")
-    department = serializers.CharField(source="department.name")
-
-    class Meta:
-        model = Practitioner
-        fields = ("id", "name", "department", "time_zone")
-
-
-class AppointmentTypeOutput(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="public_id")
-    department = serializers.UUIDField(source="department.public_id")
-
-    class Meta:
-        model = AppointmentType
-        fields = (
-            "id",
-            "name",
-            "department",
-            "duration_minutes",
-            "buffer_after_minutes",
-            "patient_bookable",
-            "lead_time_minutes",
-            "booking_horizon_days",
-        )
-
-
-class SlotQuery(serializers.Serializer):
-    appointment_type = serializers.UUIDField()
-    department = serializers.UUIDField(required=False)
-    practitioner = serializers.UUIDField(required=False)
-    date_from = serializers.DateField()
-    date_to = serializers.DateField()
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs["date_to"] < attrs["date_from"]:
-            raise serializers.ValidationError({"date_to": "Must not be before date_from."})
-        if (attrs["date_to"] - attrs["date_from"]).days > 30:
-            raise serializers.ValidationError({"date_to": "Search at most 31 days at a time."})
-        return attrs
-
-
-class SlotOutput(serializers.Serializer):
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
-    local_start = serializers.SerializerMethodField(
-        help_text="Wall-clock start in the practitioner's time zone."
+class AppointmentFilter(serializers.Serializer[None]):
+    when = serializers.ChoiceField(
+        choices=["upcoming", "past"],
+        required=False,
+        allow_blank=True,
+        error_messages={"invalid_choice": "Use 'upcoming' or 'past'."},
     )
-    practitioner = PractitionerSummary()
+    status = serializers.ChoiceField(
+        choices=Appointment.Status.values,
+        required=False,
+        allow_blank=True,
+        error_messages={"invalid_choice": f"One of {', '.join(Appointment.Status.values)}."},
+    )
 
-    def get_local_start(self, slot: Slot) -> str:
-        return slot.start.astimezone(slot.practitioner.zone).isoformat()
 
-
-class AppointmentOutput(serializers.ModelSerializer):
+class AppointmentOutput(serializers.ModelSerializer[Appointment]):
     id = serializers.UUIDField(source="public_id")
     patient = serializers.SerializerMethodField()
     practitioner = PractitionerSummary()
@@ -118,13 +57,10 @@ class AppointmentOutput(serializers.ModelSerializer):
         )
 
     def to_representation(self, instance: Appointment) -> dict[str, Any]:
-        data = super().to_representation(instance)
+        data: dict[str, Any] = super().to_representation(instance)
         viewer = self.context.get("viewer")
-        # Minimum necessary: the reason for the visit is for the patient and the care team.
-        if (
-            viewer is not None
-            and viewer.role in ("receptionist", "admin")
-            and viewer.pk != instance.patient_id
+        if isinstance(viewer, User) and not permissions.can_see_visit_reason(
+            user=viewer, appointment=instance
         ):
             data["reason"] = ""
         return data
@@ -136,24 +72,32 @@ class AppointmentOutput(serializers.ModelSerializer):
         }
 
 
-class BookInput(serializers.Serializer):
-    appointment_type = serializers.UUIDField()
-    practitioner = serializers.UUIDField()
+class BookInput(serializers.Serializer[None]):
+    appointment_type = PublicIdField(
+        queryset=appointment_types_active(), not_found="No such appointment type."
+    )
+    practitioner = PublicIdField(queryset=practitioners_for(), not_found="No such practitioner.")
     start = AwareDateTimeField()
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-    patient = serializers.UUIDField(
-        required=False, help_text="Staff only: the patient to book for."
+    patient = PublicIdField(
+        queryset=patients_active(),
+        not_found="No such patient.",
+        required=False,
+        help_text="Staff only: the patient to book for.",
     )
 
 
-class RescheduleInput(serializers.Serializer):
+class RescheduleInput(serializers.Serializer[None]):
     start = AwareDateTimeField()
-    practitioner = serializers.UUIDField(
-        required=False, help_text="Another practitioner offering the same type."
+    practitioner = PublicIdField(
+        queryset=practitioners_for(),
+        not_found="No such practitioner.",
+        required=False,
+        help_text="Another practitioner offering the same type.",
     )
 
 
-class CancelInput(serializers.Serializer):
+class CancelInput(serializers.Serializer[None]):
     reason = serializers.CharField(
         max_length=500,
         required=False,
@@ -161,56 +105,3 @@ class CancelInput(serializers.Serializer):
         default="",
         help_text="Required for staff.",
     )
-
-
-class WaitlistInput(serializers.Serializer):
-    appointment_type = serializers.UUIDField()
-    practitioner = serializers.UUIDField(required=False)
-    date_from = serializers.DateField()
-    date_to = serializers.DateField()
-    patient = serializers.UUIDField(required=False, help_text="Staff only.")
-
-
-class WaitlistOutput(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="public_id")
-    appointment_type = serializers.CharField(source="appointment_type.name")
-    practitioner = serializers.SerializerMethodField()
-    offered_appointment = serializers.SerializerMethodField()
-
-    class Meta:
-        model = WaitlistEntry
-        fields = (
-            "id",
-            "appointment_type",
-            "practitioner",
-            "date_from",
-            "date_to",
-            "status",
-            "offered_appointment",
-            "created_at",
-        )
-
-    def get_practitioner(self, entry: WaitlistEntry) -> str | None:
-        return str(entry.practitioner.public_id) if entry.practitioner else None
-
-    def get_offered_appointment(self, entry: WaitlistEntry) -> str | None:
-        return str(entry.offered_appointment.public_id) if entry.offered_appointment else None
-
-
-class WorkingHoursSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = WorkingHours
-        fields = ("id", "weekday", "start_time", "end_time", "valid_from", "valid_until")
-
-
-class ExceptionSerializer(serializers.ModelSerializer):
-    start = AwareDateTimeField()
-    end = AwareDateTimeField()
-
-    class Meta:
-        model = AvailabilityException
-        fields = ("id", "kind", "start", "end", "reason")
-
-
-class FeedOutput(serializers.Serializer):
-    url = serializers.URLField()

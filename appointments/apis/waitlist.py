@@ -1,0 +1,97 @@
+"""The waitlist: a patient's entries, joining and leaving, and answering an offered time."""
+
+from __future__ import annotations
+
+import uuid
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.authentication import signed_in_user
+from appointments.apis.idempotency import IDEMPOTENCY_KEY, idempotent
+from appointments.errors import AppointmentNotFound
+from appointments.selectors.waitlist import waitlist_of
+from appointments.serializers.bookings import AppointmentOutput
+from appointments.serializers.waitlist import WaitlistInput, WaitlistOutput
+from appointments.services import waitlist
+from core.api import PROBLEM, django_request
+
+
+class WaitlistApi(APIView):
+    @extend_schema(
+        tags=["waitlist"],
+        summary="Your waitlist entries",
+        responses={200: WaitlistOutput(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(WaitlistOutput(waitlist_of(user=signed_in_user(request)), many=True).data)
+
+    @extend_schema(
+        tags=["waitlist"],
+        summary="Join the waitlist",
+        request=WaitlistInput,
+        responses={201: WaitlistOutput, 400: PROBLEM, 403: PROBLEM},
+    )
+    def post(self, request: Request) -> Response:
+        data = WaitlistInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = signed_in_user(request)
+        entry = waitlist.waitlist_join(
+            actor=user,
+            patient=data.validated_data.get("patient") or user,
+            appointment_type=data.validated_data["appointment_type"],
+            practitioner=data.validated_data.get("practitioner"),
+            date_from=data.validated_data["date_from"],
+            date_to=data.validated_data["date_to"],
+            request=django_request(request),
+        )
+        return Response(WaitlistOutput(entry).data, status=status.HTTP_201_CREATED)
+
+
+class WaitlistEntryApi(APIView):
+    @extend_schema(
+        tags=["waitlist"], summary="Leave the waitlist", responses={204: None, 404: PROBLEM}
+    )
+    def delete(self, request: Request, entry_id: uuid.UUID) -> Response:
+        user = signed_in_user(request)
+        entry = waitlist_of(user=user).filter(public_id=entry_id).first()
+        if entry is None:
+            raise AppointmentNotFound("No such waitlist entry.")
+        waitlist.waitlist_leave(actor=user, entry=entry, request=django_request(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WaitlistAcceptApi(APIView):
+    @extend_schema(
+        tags=["waitlist"],
+        summary="Accept an offered time",
+        request=None,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={200: AppointmentOutput, 409: PROBLEM},
+    )
+    @idempotent(scope="waitlist.accept:{appointment_id}", body=False)
+    def post(self, request: Request, appointment_id: uuid.UUID) -> Response:
+        user = signed_in_user(request)
+        booked = waitlist.waitlist_accept(
+            actor=user, hold_public_id=appointment_id, request=django_request(request)
+        )
+        return Response(AppointmentOutput(booked, context={"viewer": user}).data)
+
+
+class WaitlistDeclineApi(APIView):
+    @extend_schema(
+        tags=["waitlist"],
+        summary="Decline an offered time (you keep waiting)",
+        request=None,
+        responses={204: None, 409: PROBLEM},
+    )
+    def post(self, request: Request, appointment_id: uuid.UUID) -> Response:
+        waitlist.waitlist_decline(
+            actor=signed_in_user(request),
+            hold_public_id=appointment_id,
+            request=django_request(request),
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,23 @@
+"""Schedule management: weekly working hours, and leave and blocked time."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from appointments.models import AvailabilityException, WorkingHours
+from appointments.serializers.fields import AwareDateTimeField
+
+
+class WorkingHoursSerializer(serializers.ModelSerializer[WorkingHours]):
+    class Meta:
+        model = WorkingHours
+        fields = ("id", "weekday", "start_time", "end_time", "valid_from", "valid_until")
+
+
+class ExceptionSerializer(serializers.ModelSerializer[AvailabilityException]):
+    start = AwareDateTimeField()
+    end = AwareDateTimeField()
+
+    class Meta:
+        model = AvailabilityException
+        fields = ("id", "kind", "start", "end", "reason")

@@ -1,0 +1,110 @@
+"""Finding a time: appointment types, practitioners, free slots."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rest_framework import serializers
+
+from accounts.selectors.directory import departments_all
+from appointments.models import AppointmentType, Practitioner
+from appointments.selectors.schedules import (
+    appointment_types_active,
+    appointment_types_all,
+    practitioners_for,
+)
+from appointments.selectors.slots import Slot
+from appointments.serializers.fields import PublicIdField
+
+
+def _department_filter() -> PublicIdField[Any]:
+    # An empty parameter (?department=) means no filter, as it always has.
+    return PublicIdField(
+        queryset=departments_all(), not_found="No such department.", required=False, allow_null=True
+    )
+
+
+class PractitionerSummary(serializers.ModelSerializer[Practitioner]):
+    id = serializers.UUIDField(source="public_id")
+    name = serializers.CharField(source="display_name")
+    department = serializers.CharField(source="department.name")
+
+    class Meta:
+        model = Practitioner
+        fields = ("id", "name", "department", "time_zone")
+
+
+class AppointmentTypeFilter(serializers.Serializer[None]):
+    department = _department_filter()
+
+
+class AppointmentTypeOutput(serializers.ModelSerializer[AppointmentType]):
+    id = serializers.UUIDField(source="public_id")
+    department = serializers.UUIDField(source="department.public_id")
+
+    class Meta:
+        model = AppointmentType
+        fields = (
+            "id",
+            "name",
+            "department",
+            "duration_minutes",
+            "buffer_after_minutes",
+            "patient_bookable",
+            "lead_time_minutes",
+            "booking_horizon_days",
+        )
+
+
+class PractitionerFilter(serializers.Serializer[None]):
+    department = _department_filter()
+    appointment_type = PublicIdField(
+        queryset=appointment_types_all(),
+        not_found="No such appointment type.",
+        required=False,
+        allow_null=True,
+    )
+
+
+class SlotQuery(serializers.Serializer[None]):
+    appointment_type = PublicIdField(
+        queryset=appointment_types_active(), not_found="No such appointment type."
+    )
+    department = PublicIdField(
+        queryset=departments_all(), not_found="No such department.", required=False
+    )
+    # Resolved in validate(): only a practitioner offering the type will do.
+    practitioner = serializers.UUIDField(required=False)
+    date_from = serializers.DateField()
+    date_to = serializers.DateField()
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["date_to"] < attrs["date_from"]:
+            raise serializers.ValidationError({"date_to": "Must not be before date_from."})
+        if (attrs["date_to"] - attrs["date_from"]).days > 30:
+            raise serializers.ValidationError({"date_to": "Search at most 31 days at a time."})
+        if attrs.get("practitioner"):
+            attrs["practitioner"] = (
+                practitioners_for(appointment_type=attrs["appointment_type"])
+                .filter(public_id=attrs["practitioner"])
+                .first()
+            )
+            if attrs["practitioner"] is None:
+                raise serializers.ValidationError(
+                    {"practitioner": "No such practitioner offering this appointment type."}
+                )
+        return attrs
+
+
+# The instance is a slot, or a list of them (many=True), as ModelSerializer's typing allows.
+class SlotOutput(serializers.Serializer[Slot | Sequence[Slot]]):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    local_start = serializers.SerializerMethodField(
+        help_text="Wall-clock start in the practitioner's time zone."
+    )
+    practitioner = PractitionerSummary()
+
+    def get_local_start(self, slot: Slot) -> str:
+        return slot.start.astimezone(slot.practitioner.zone).isoformat()
