@@ -1,4 +1,5 @@
-"""Forms of the appointments pages."""
+"""Forms of the appointments pages. Rows are chosen by public id among the querysets of
+selectors; who sees which field is the caller's predicate."""
 
 from __future__ import annotations
 
@@ -6,12 +7,44 @@ import datetime
 from typing import Any
 
 from django import forms
+from django.db.models import Model, QuerySet
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
-from accounts.models import PatientProfile, User
-from accounts.roles import Role
+from accounts.models import PatientProfile
+from accounts.selectors.profiles import patient_profile_by_record_number
+from accounts.selectors.users import patients_active
 from appointments.models import AppointmentType, AvailabilityException, Practitioner, WorkingHours
+from appointments.selectors.schedules import (
+    appointment_types_active,
+    practitioner_offers,
+    practitioners_for,
+)
 from core.widgets import DateInput
+
+
+def _offer(form: forms.Form, name: str, queryset: QuerySet[Any]) -> None:
+    """Limit a choice field to the rows this user may choose."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 - declared below
+    field.queryset = queryset
+
+
+def _patient_field() -> forms.ModelChoiceField[Model]:
+    return forms.ModelChoiceField(
+        queryset=patients_active().select_related("patient_profile"),
+        to_field_name="public_id",
+        required=False,
+        widget=forms.HiddenInput,
+    )
+
+
+def _ask_for_patient(form: forms.Form, *, choose_patient: bool) -> None:
+    """Staff say whom they book for; for a patient the field does not exist."""
+    if choose_patient:
+        form.fields["patient"].required = True
+    else:
+        del form.fields["patient"]
 
 
 class FindSlotForm(forms.Form):
@@ -27,23 +60,20 @@ class FindSlotForm(forms.Form):
         empty_label="Any available",
     )
     date_from = forms.DateField(widget=DateInput, label="From")
-    patient = forms.ModelChoiceField(
-        queryset=User.objects.filter(role=Role.PATIENT, is_active=True),
-        to_field_name="public_id",
-        required=False,
-        widget=forms.HiddenInput,
-    )
+    patient = _patient_field()
 
     def __init__(
-        self, *args: Any, types: Any, practitioners: Any, staff: bool, **kwargs: Any
+        self,
+        *args: Any,
+        types: QuerySet[AppointmentType],
+        practitioners: QuerySet[Practitioner],
+        choose_patient: bool,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["appointment_type"].queryset = types  # type: ignore[attr-defined]
-        self.fields["practitioner"].queryset = practitioners  # type: ignore[attr-defined]
-        if not staff:
-            del self.fields["patient"]
-        else:
-            self.fields["patient"].required = True
+        _offer(self, "appointment_type", types)
+        _offer(self, "practitioner", practitioners)
+        _ask_for_patient(self, choose_patient=choose_patient)
 
     def clean_date_from(self) -> datetime.date:
         value: datetime.date = self.cleaned_data["date_from"]
@@ -57,7 +87,9 @@ class FindSlotForm(forms.Form):
         if (
             appointment_type
             and practitioner
-            and not practitioner.appointment_types.filter(pk=appointment_type.pk).exists()
+            and not practitioner_offers(
+                practitioner=practitioner, appointment_type=appointment_type
+            )
         ):
             self.add_error(
                 "practitioner",
@@ -66,17 +98,38 @@ class FindSlotForm(forms.Form):
         return data
 
 
+class ChosenSlotForm(forms.Form):
+    """The time chosen among the free ones, carried in the confirm page's URL."""
+
+    appointment_type = forms.ModelChoiceField(
+        queryset=appointment_types_active(), to_field_name="public_id"
+    )
+    practitioner = forms.ModelChoiceField(queryset=practitioners_for(), to_field_name="public_id")
+    start = forms.CharField()
+    patient = _patient_field()
+
+    def __init__(self, *args: Any, choose_patient: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _ask_for_patient(self, choose_patient=choose_patient)
+
+    def clean_start(self) -> datetime.datetime:
+        try:
+            start = parse_datetime(self.cleaned_data["start"])
+        except ValueError:
+            start = None
+        if start is None or timezone.is_naive(start):
+            raise forms.ValidationError("Choose one of the times shown.")
+        return start
+
+
 class PatientByRecordNumberForm(forms.Form):
     """Reception: who the appointment is for. Posted, so the number never goes into a URL."""
 
     medical_record_number = forms.CharField(max_length=12, label="Patient's medical record number")
 
     def clean_medical_record_number(self) -> PatientProfile:
-        number = self.cleaned_data["medical_record_number"].strip().upper()
-        profile = (
-            PatientProfile.objects.select_related("user")
-            .filter(medical_record_number=number, user__is_active=True)
-            .first()
+        profile = patient_profile_by_record_number(
+            number=self.cleaned_data["medical_record_number"]
         )
         if profile is None:
             raise forms.ValidationError("No patient has this medical record number.")
@@ -116,13 +169,19 @@ class WaitlistForm(forms.Form):
     date_from = forms.DateField(widget=DateInput, label="Earliest day")
     date_to = forms.DateField(widget=DateInput, label="Latest day")
 
-    def __init__(self, *args: Any, types: Any, practitioners: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        types: QuerySet[AppointmentType],
+        practitioners: QuerySet[Practitioner],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["appointment_type"].queryset = types  # type: ignore[attr-defined]
-        self.fields["practitioner"].queryset = practitioners  # type: ignore[attr-defined]
+        _offer(self, "appointment_type", types)
+        _offer(self, "practitioner", practitioners)
 
 
-class WorkingHoursForm(forms.ModelForm):
+class WorkingHoursForm(forms.ModelForm[WorkingHours]):
     class Meta:
         model = WorkingHours
         fields = ("weekday", "start_time", "end_time", "valid_from", "valid_until")
@@ -134,7 +193,7 @@ class WorkingHoursForm(forms.ModelForm):
         }
 
 
-class ExceptionForm(forms.ModelForm):
+class ExceptionForm(forms.ModelForm[AvailabilityException]):
     class Meta:
         model = AvailabilityException
         fields = ("kind", "start", "end", "reason")

@@ -211,9 +211,8 @@ def test_an_administrator_manages_hours_and_leave(client, practitioner):
     page = f"/appointments/manage/{practitioner.public_id}/"
 
     added = client.post(
-        page,
+        f"{page}hours/",
         {
-            "action": "add_hours",
             "weekday": 2,
             "start_time": "13:00",
             "end_time": "17:00",
@@ -221,9 +220,8 @@ def test_an_administrator_manages_hours_and_leave(client, practitioner):
         },
     )
     clash = client.post(
-        page,
+        f"{page}hours/",
         {
-            "action": "add_hours",
             "weekday": 2,
             "start_time": "16:00",
             "end_time": "18:00",
@@ -231,9 +229,8 @@ def test_an_administrator_manages_hours_and_leave(client, practitioner):
         },
     )
     leave = client.post(
-        page,
+        f"{page}exceptions/",
         {
-            "action": "add_exception",
             "kind": "leave",
             "start": "2026-03-02T00:00",
             "end": "2026-03-03T00:00",

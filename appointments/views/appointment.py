@@ -1,0 +1,170 @@
+"""One appointment: its page, moving and cancelling it, the visit's steps, its calendar file."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.authentication import signed_in_user
+from accounts.models import User
+from appointments import ical, lifecycle, permissions
+from appointments.forms import CancelForm
+from appointments.models import Appointment
+from appointments.selectors.appointments import appointment_get
+from appointments.selectors.slots import free_slots
+from appointments.services import booking
+from appointments.services.status import appointment_set_status
+from appointments.views.booking import WEEK, slots_by_local_day
+from appointments.views.notices import refusal_notice
+from core.errors import DomainError
+
+Status = Appointment.Status
+# The buttons of the visit's steps (which ones a user sees: permissions.visit_steps_for).
+_STEP_BUTTONS: dict[str, str] = {
+    Status.CHECKED_IN: "Check in",
+    Status.IN_PROGRESS: "Start visit",
+    Status.COMPLETED: "Complete visit",
+}
+
+
+def visit_step_buttons(*, user: User, appointment: Appointment) -> list[tuple[str, str]]:
+    """(status, button label) of each step of the visit the user may record now."""
+    return [
+        (step, _STEP_BUTTONS[step])
+        for step in permissions.visit_steps_for(user=user, appointment=appointment)
+    ]
+
+
+def _appointment_or_404(request: HttpRequest, appointment_id: uuid.UUID) -> Appointment:
+    appointment = appointment_get(user=signed_in_user(request), public_id=appointment_id)
+    if appointment is None:
+        raise Http404
+    return appointment
+
+
+@require_GET
+def detail(request: HttpRequest, appointment_id: uuid.UUID) -> HttpResponse:
+    appointment = _appointment_or_404(request, appointment_id)
+    user, now = signed_in_user(request), timezone.now()
+    context = {
+        "appointment": appointment,
+        "local_start": appointment.start.astimezone(appointment.practitioner.zone),
+        "local_end": appointment.end.astimezone(appointment.practitioner.zone),
+        "can_change": permissions.can_change_booking_now(
+            user=user, appointment=appointment, now=now
+        ),
+        "too_late_online": permissions.must_call_to_change(
+            user=user, appointment=appointment, now=now
+        ),
+        "steps": visit_step_buttons(user=user, appointment=appointment),
+        "show_reason": permissions.can_see_visit_reason(user=user, appointment=appointment),
+    }
+    return render(request, "appointments/detail.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def reschedule(request: HttpRequest, appointment_id: uuid.UUID) -> HttpResponse:
+    appointment = _appointment_or_404(request, appointment_id)
+    user = signed_in_user(request)
+    if request.method == "POST":
+        new_start = parse_datetime(request.POST.get("start", "") or "")
+        if new_start is None or timezone.is_naive(new_start):
+            messages.error(request, "Choose one of the times shown.")
+            return redirect("appointments:reschedule", appointment_id=appointment_id)
+        try:
+            booking.appointment_reschedule(
+                actor=user, appointment=appointment, new_start=new_start, request=request
+            )
+        except DomainError as error:
+            refusal_notice(request, error)
+            return redirect("appointments:reschedule", appointment_id=appointment_id)
+        messages.success(request, "The appointment was moved.")
+        return redirect("appointments:detail", appointment_id=appointment_id)
+    try:
+        date_from = datetime.date.fromisoformat(request.GET.get("date_from", ""))
+    except ValueError:
+        date_from = timezone.localdate() + datetime.timedelta(days=1)
+    slots = free_slots(
+        appointment_type=appointment.appointment_type,
+        practitioners=[appointment.practitioner],
+        date_from=date_from,
+        date_to=date_from + WEEK,
+        now=timezone.now(),
+        ignore_appointment_id=appointment.pk,
+        respect_lead_time=permissions.lead_time_applies(user=user),
+    )
+    return render(
+        request,
+        "appointments/reschedule.html",
+        {
+            "appointment": appointment,
+            "slots_by_day": slots_by_local_day(slots),
+            "next_week": date_from + WEEK + datetime.timedelta(days=1),
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def cancel(request: HttpRequest, appointment_id: uuid.UUID) -> HttpResponse:
+    appointment = _appointment_or_404(request, appointment_id)
+    user = signed_in_user(request)
+    form = CancelForm(
+        request.POST or None, reason_required=permissions.cancel_needs_reason(user=user)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            booking.appointment_cancel(
+                actor=user,
+                appointment=appointment,
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        except (DomainError, ValidationError) as error:
+            refusal_notice(request, error)
+            return redirect("appointments:detail", appointment_id=appointment_id)
+        messages.success(request, "The appointment was cancelled.")
+        return redirect("appointments:mine")
+    return render(
+        request,
+        "appointments/cancel.html",
+        {"appointment": appointment, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+def set_status(request: HttpRequest, appointment_id: uuid.UUID, to_status: str) -> HttpResponse:
+    appointment = _appointment_or_404(request, appointment_id)
+    if to_status not in lifecycle.SET_BY_HAND:
+        raise Http404
+    try:
+        appointment_set_status(
+            actor=signed_in_user(request),
+            appointment=appointment,
+            to_status=to_status,
+            request=request,
+        )
+    except DomainError as error:
+        refusal_notice(request, error)
+    else:
+        messages.success(request, f"Marked as {Status(to_status).label.lower()}.")
+    return redirect(
+        request.POST.get("next") or reverse("appointments:detail", args=[appointment_id])
+    )
+
+
+@require_GET
+def appointment_ics(request: HttpRequest, appointment_id: uuid.UUID) -> HttpResponse:
+    return ical.appointment_file(_appointment_or_404(request, appointment_id))

@@ -1,0 +1,132 @@
+"""The patient's own pages: my appointments, the waitlist, the calendar feed (and the feed
+itself, which calendar apps fetch without signing in)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.authentication import signed_in_user
+from accounts.models import User
+from appointments import ical, permissions
+from appointments.errors import AppointmentNotFound
+from appointments.forms import WaitlistForm
+from appointments.selectors.appointments import appointments_in_feed_of, patient_appointments
+from appointments.selectors.calendar import calendar_feed_exists, calendar_feed_user
+from appointments.selectors.schedules import appointment_types_bookable_by, practitioners_for
+from appointments.selectors.waitlist import waitlist_of
+from appointments.services import calendar, waitlist
+from appointments.views.notices import refusal_notice
+from core.errors import DomainError
+
+
+@require_GET
+def my_appointments(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    if permissions.works_from_schedules(user=user):
+        return redirect("appointments:schedule")
+    mine = patient_appointments(user=user, now=timezone.now())
+    return render(
+        request,
+        "appointments/my_appointments.html",
+        {**mine._asdict(), "cutoff_hours": settings.APPOINTMENT_PATIENT_CHANGE_CUTOFF_HOURS},
+    )
+
+
+def _answer_offer_or_leave(request: HttpRequest, user: User) -> HttpResponse | None:
+    """The buttons of an entry: accept or decline an offered time, leave the waitlist."""
+    action, target = request.POST.get("action"), request.POST.get("target", "")
+    if action == "accept":
+        booked = waitlist.waitlist_accept(actor=user, hold_public_id=target, request=request)
+        messages.success(request, "The offered time is now booked for you.")
+        return redirect("appointments:detail", appointment_id=booked.public_id)
+    if action == "decline":
+        waitlist.waitlist_decline(actor=user, hold_public_id=target, request=request)
+        messages.info(request, "Offer declined. You stay on the waitlist.")
+        return redirect("appointments:waitlist")
+    if action == "leave":
+        entry = waitlist_of(user=user).filter(public_id=target).first()
+        if entry is None:
+            raise AppointmentNotFound("No such waitlist entry.")
+        waitlist.waitlist_leave(actor=user, entry=entry, request=request)
+        messages.info(request, "You left the waitlist.")
+        return redirect("appointments:waitlist")
+    return None
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def waitlist_page(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    form = WaitlistForm(
+        request.POST if "join" in request.POST else None,
+        types=appointment_types_bookable_by(user=user),
+        practitioners=practitioners_for(),
+    )
+    if request.method == "POST":
+        try:
+            if "join" in request.POST and form.is_valid():
+                waitlist.waitlist_join(
+                    actor=user, patient=user, request=request, **form.cleaned_data
+                )
+                messages.success(
+                    request, "You are on the waitlist. We will offer you a time if one frees up."
+                )
+                return redirect("appointments:waitlist")
+            answered = _answer_offer_or_leave(request, user)
+            if answered is not None:
+                return answered
+        except (DomainError, ValidationError) as error:
+            if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                refusal_notice(request, error)
+    entries = waitlist_of(user=user).exclude(status="cancelled")
+    return render(
+        request,
+        "appointments/waitlist.html",
+        {"form": form, "entries": entries},
+        status=400 if form.errors else 200,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def calendar_feed_page(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    new_url = None
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            calendar.calendar_feed_revoke(user=user, request=request)
+            messages.info(request, "The old calendar link no longer works.")
+            return redirect("appointments:calendar_feed_page")
+        token = calendar.calendar_feed_create(user=user, request=request)
+        new_url = request.build_absolute_uri(reverse("appointments:calendar_feed", args=[token]))
+    return render(
+        request,
+        "appointments/calendar_feed.html",
+        {"new_url": new_url, "has_feed": bool(new_url) or calendar_feed_exists(user=user)},
+    )
+
+
+@never_cache
+@login_not_required
+@require_GET
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """A user's private feed: the secret token in the URL is the credential (revocable)."""
+    user = calendar_feed_user(token=token)
+    if user is None:
+        raise Http404
+    return ical.calendar_response(
+        appointments_in_feed_of(user=user, now=timezone.now()),
+        name=f"{user.get_short_name()}'s appointments",
+    )
