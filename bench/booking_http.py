@@ -74,13 +74,13 @@ def run() -> dict[str, object]:
 
     from accounts.models import User
     from accounts.services import sessions
-    from appointments import selectors
     from appointments.models import AppointmentType
+    from appointments.selectors.schedules import practitioners_for
     from appointments.selectors.slots import free_slots
 
     appointment_type = AppointmentType.objects.get(name="Consultation", department__code="bench")
     practitioners = list(
-        selectors.practitioners_for(
+        practitioners_for(
             department_id=appointment_type.department_id, appointment_type=appointment_type
         )
     )

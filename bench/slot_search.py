@@ -12,8 +12,8 @@ def run(iterations: int = 200, warm_up: int = 10) -> dict[str, Any]:
     from django.db import connection, reset_queries
     from django.utils import timezone
 
-    from appointments import selectors
     from appointments.models import AppointmentType
+    from appointments.selectors.schedules import practitioners_for
     from appointments.selectors.slots import free_slots
     from hospital.runtime import tune_garbage_collector
 
@@ -26,7 +26,7 @@ def run(iterations: int = 200, warm_up: int = 10) -> dict[str, Any]:
         day = today + datetime.timedelta(days=iteration % 3)  # a few windows, like real traffic
         started = time.perf_counter()
         practitioners = list(
-            selectors.practitioners_for(
+            practitioners_for(
                 department_id=appointment_type.department_id, appointment_type=appointment_type
             )
         )
