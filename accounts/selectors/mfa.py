@@ -29,7 +29,7 @@ class Method:
     PASSKEY = "passkey"
 
 
-_DEVICE_METHOD = {
+_DEVICE_METHOD: dict[type[Device], str] = {
     TOTPDevice: Method.TOTP,
     SmsDevice: Method.SMS,
     RecoveryCodeDevice: Method.RECOVERY,
@@ -65,17 +65,16 @@ def device_summaries(*, user: User) -> list[DeviceSummary]:
     """The user's confirmed devices as the security page and the API list them."""
     summaries = []
     for device in devices_of(user=user):
-        method = method_of(device=device)
-        if method == Method.SMS:
+        if isinstance(device, SmsDevice):
             detail = f"Phone {device.masked_number}"
-        elif method == Method.RECOVERY:
+        elif isinstance(device, RecoveryCodeDevice):
             detail = f"{device.remaining} of {settings.MFA_RECOVERY_CODE_COUNT} codes left"
         else:
             detail = ""
         summaries.append(
             DeviceSummary(
                 id=device.persistent_id,
-                method=method,
+                method=method_of(device=device),
                 name=device.name,
                 created_at=getattr(device, "created_at", None),
                 last_used_at=getattr(device, "last_used_at", None),

@@ -8,7 +8,7 @@ a factor to log in with day to day.
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import transaction
@@ -35,22 +35,24 @@ from core.errors import NotFoundError
 
 # --- Enrolment --------------------------------------------------------------------------
 
+_SetUpDevice = TypeVar("_SetUpDevice", bound=Device)
 
-def _pending_device_new(model: type[Device], *, user: User, **fields: Any) -> Device:
+
+def _pending_device_new(model: type[_SetUpDevice], *, user: User, **fields: Any) -> _SetUpDevice:
     """A device to set up, unconfirmed, replacing any unfinished set-up of the same kind."""
     model.objects.filter(user=user, confirmed=False).delete()
     return model.objects.create(user=user, confirmed=False, **fields)
 
 
 def _pending_device_confirm(
-    model: type[Device],
+    model: type[_SetUpDevice],
     *,
     user: User,
     code: str,
     missing: str,
     mismatch: str,
     request: HttpRequest | None,
-) -> Device:
+) -> _SetUpDevice:
     """Confirm the newest device of this kind being set up with a code it produced: it
     replaces the user's confirmed one of that kind (one app, one phone). Audited."""
     device = (
@@ -215,11 +217,12 @@ def otp_verify(*, user: User, method: str, code: str, request: HttpRequest | Non
         user_id=user.pk,
         recovery=method == Method.RECOVERY,
     )
-    model = {
+    models: dict[str, type[Device]] = {
         Method.TOTP: TOTPDevice,
         Method.SMS: SmsDevice,
         Method.RECOVERY: RecoveryCodeDevice,
-    }.get(method)
+    }
+    model = models.get(method)
     code = (code or "").strip()
     if model is None or not code or len(code) > 32:
         raise InvalidOtp()
