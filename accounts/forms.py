@@ -4,7 +4,7 @@ API (which reuses these forms) apply the same rules through the same services.""
 from __future__ import annotations
 
 import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from allauth.account.forms import (
     ChangePasswordForm,
@@ -18,7 +18,7 @@ from allauth.core import context
 from django import forms
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 
 from accounts import ratelimits
 from accounts.errors import ChallengeRequired, InvalidCredentials, ReauthenticationRequired
@@ -68,9 +68,11 @@ class HospitalLoginForm(LoginForm):
         self.challenge: dict[str, Any] | None = None
 
     def _clean_with_password(self, credentials: dict[str, Any]) -> dict[str, Any]:
+        request = self.request
+        assert request is not None  # noqa: S101 - allauth's login view passes the request
         try:
             user = login_check_password(
-                request=self.request,
+                request=request,
                 email=credentials.get("email", ""),
                 password=credentials.get("password", ""),
                 challenge_token=self.cleaned_data.get("challenge_token", ""),
@@ -79,8 +81,8 @@ class HospitalLoginForm(LoginForm):
         except ChallengeRequired as error:
             self.challenge = error.challenge
             # Re-rendered with the new challenge; static/js/challenge.js solves it.
-            data: Any = self.data.copy()  # type: ignore[has-type]
-            data["challenge_token"] = error.challenge["token"]
+            data = cast("QueryDict", self.data).copy()  # the posted form
+            data["challenge_token"] = str(error.challenge["token"])
             data["challenge_nonce"] = ""
             self.data = data
             self.fields["challenge_token"].widget.attrs["data-difficulty-bits"] = error.challenge[
@@ -102,7 +104,7 @@ class PatientSignupForm(SignupForm):
     )
     date_of_birth = forms.DateField(widget=DateInput, label="Date of birth")
 
-    field_order: ClassVar = ["email", "legal_name", "date_of_birth", "password1"]
+    field_order = ["email", "legal_name", "date_of_birth", "password1"]
 
     def clean_date_of_birth(self) -> datetime.date:
         value: datetime.date = self.cleaned_data["date_of_birth"]
@@ -117,15 +119,16 @@ class PatientSignupForm(SignupForm):
         ratelimits.signup_attempt(ip=client_ip(request) if request else None)
         return super().clean()
 
-    def save(self, request: HttpRequest) -> User | None:
+    def save(self, request: HttpRequest) -> User:
+        # allauth's try_save calls this only for a new address (a taken one gets an email
+        # to its owner instead, and no account).
         user = super().save(request)
-        if user is not None:  # None: the address is taken; allauth mails its owner instead
-            patient_signup_complete(
-                user=user,
-                legal_name=self.cleaned_data["legal_name"],
-                date_of_birth=self.cleaned_data["date_of_birth"],
-                request=request,
-            )
+        patient_signup_complete(
+            user=user,
+            legal_name=self.cleaned_data["legal_name"],
+            date_of_birth=self.cleaned_data["date_of_birth"],
+            request=request,
+        )
         return user
 
 

@@ -82,10 +82,13 @@ class PasskeyLoginCompleteView(_StageUserMixin, CompleteCredentialAuthentication
             request=self.request,
             details={"method": Method.PASSKEY},
         )
-        self.finished = self.stage.exit()
+        stage = self.stage
+        assert stage is not None  # noqa: S101 - get_user found the user waiting in it
+        self.finished = stage.exit()
 
     def get_success_data(self, device: Any) -> dict[str, Any]:
-        return {"id": device.pk, "redirect_url": self.finished.url}
+        # The login's next step is a redirect: where the page's script goes next.
+        return {"id": device.pk, "redirect_url": self.finished["Location"]}
 
 
 # Adding a factor needs a recent password, like on the other setup pages.
