@@ -14,7 +14,7 @@ from accounts.services.users import user_set_role
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):  # unparametrized: the stubs want an AbstractUser
+class UserAdmin(DjangoUserAdmin[Any]):  # Any: the stubs bind it to AbstractUser, ours is not
     form = UserAdminChangeForm
     add_form = UserAdminCreationForm
     ordering = ("email",)

@@ -51,11 +51,12 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         return f'{self.keyword} realm="api"'
 
 
-class VerifiedSessionAuthentication(authentication.SessionAuthentication):
+class BrowserSessionAuthentication(authentication.SessionAuthentication):
     """Browser session (with CSRF) for the site's own pages calling the API."""
 
 
-class BearerTokenScheme(OpenApiAuthenticationExtension):
+# drf-spectacular's extension base registers subclasses in an untyped __init_subclass__.
+class BearerTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
     target_class = "accounts.authentication.BearerTokenAuthentication"
     name = "bearerAuth"
 
@@ -67,8 +68,8 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
         }
 
 
-class SessionScheme(OpenApiAuthenticationExtension):
-    target_class = "accounts.authentication.VerifiedSessionAuthentication"
+class SessionScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+    target_class = "accounts.authentication.BrowserSessionAuthentication"
     name = "cookieAuth"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:

@@ -1,6 +1,6 @@
 """Roles: who a user is in the hospital. Each role is a Django group with permissions.
 
-The user's ``role`` field is the source of truth; ``accounts.services.user_set_role``
+The user's ``role`` field is the source of truth; ``accounts.services.users.user_set_role``
 keeps the group membership in step with it. Permissions are declared in code, by the app
 that owns them (``<app>/roles.py``: ``ROLE_GRANTS``), and synced into the groups after
 every ``migrate`` (and by the data migrations that call :func:`sync_role_groups`).

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from rest_framework import serializers
 
 from accounts.models import AuthSession, Department, PatientProfile, StaffProfile, User
-from accounts.selectors.mfa import Method
+from accounts.selectors.mfa import DeviceSummary, Method
 from accounts.services.profiles import PATIENT_EDITABLE_FIELDS
 
 
-class LoginInput(serializers.Serializer):
+class LoginInput(serializers.Serializer[None]):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(
         max_length=256, trim_whitespace=False, style={"input_type": "password"}
@@ -20,7 +21,7 @@ class LoginInput(serializers.Serializer):
     challenge_nonce = serializers.CharField(max_length=32, required=False, allow_blank=True)
 
 
-class TokenPairOutput(serializers.Serializer):
+class TokenPairOutput(serializers.Serializer[dict[str, Any]]):
     token_type = serializers.CharField()
     access_token = serializers.CharField()
     access_expires_at = serializers.DateTimeField()
@@ -30,7 +31,7 @@ class TokenPairOutput(serializers.Serializer):
     session_id = serializers.UUIDField()
 
 
-class LoginOutput(serializers.Serializer):
+class LoginOutput(serializers.Serializer[dict[str, Any]]):
     status = serializers.ChoiceField(choices=["authenticated", "mfa_required"])
     tokens = TokenPairOutput(required=False, help_text="When status is authenticated.")
     mfa_enrolment_required = serializers.BooleanField(
@@ -43,21 +44,21 @@ class LoginOutput(serializers.Serializer):
     expires_in = serializers.IntegerField(required=False)
 
 
-class MfaInput(serializers.Serializer):
+class MfaInput(serializers.Serializer[None]):
     mfa_token = serializers.CharField(max_length=1024)
     method = serializers.ChoiceField(choices=[Method.TOTP, Method.SMS, Method.RECOVERY])
     code = serializers.CharField(max_length=32)
 
 
-class MfaSmsInput(serializers.Serializer):
+class MfaSmsInput(serializers.Serializer[None]):
     mfa_token = serializers.CharField(max_length=1024)
 
 
-class RefreshInput(serializers.Serializer):
+class RefreshInput(serializers.Serializer[None]):
     refresh_token = serializers.CharField(max_length=128)
 
 
-class SignupInput(serializers.Serializer):
+class SignupInput(serializers.Serializer[None]):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(
         max_length=256, trim_whitespace=False, style={"input_type": "password"}
@@ -66,46 +67,46 @@ class SignupInput(serializers.Serializer):
     date_of_birth = serializers.DateField()
 
 
-class EmailInput(serializers.Serializer):
+class EmailInput(serializers.Serializer[None]):
     email = serializers.EmailField(max_length=254)
 
 
-class KeyInput(serializers.Serializer):
+class KeyInput(serializers.Serializer[None]):
     key = serializers.CharField(max_length=256, help_text="The key from the link in the email.")
 
 
-class PasswordResetConfirmInput(serializers.Serializer):
+class PasswordResetConfirmInput(serializers.Serializer[None]):
     key = serializers.CharField(
         max_length=256, help_text="The part of the reset link after /key/, e.g. 2-cx6a8m-1d2f..."
     )
     password = serializers.CharField(max_length=256, trim_whitespace=False)
 
 
-class PasswordChangeInput(serializers.Serializer):
+class PasswordChangeInput(serializers.Serializer[None]):
     current_password = serializers.CharField(max_length=256, trim_whitespace=False)
     new_password = serializers.CharField(max_length=256, trim_whitespace=False)
 
 
-class PasswordConfirmInput(serializers.Serializer):
+class PasswordConfirmInput(serializers.Serializer[None]):
     password = serializers.CharField(
         max_length=256, trim_whitespace=False, help_text="Your current password."
     )
 
 
-class EmailChangeInput(serializers.Serializer):
+class EmailChangeInput(serializers.Serializer[None]):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(
         max_length=256, trim_whitespace=False, help_text="Your current password."
     )
 
 
-class DetailOutput(serializers.Serializer):
+class DetailOutput(serializers.Serializer[dict[str, Any]]):
     detail = serializers.CharField()
 
 
 # Renders an AccountOverview (accounts.selectors.users), not a User: the model only gives
 # the schema its field types. (A docstring here would become the schema's description.)
-class MeOutput(serializers.ModelSerializer):
+class MeOutput(serializers.ModelSerializer[Any]):
     role_display = serializers.CharField()
     mfa_enabled = serializers.BooleanField()
     email_verified = serializers.BooleanField()
@@ -172,7 +173,9 @@ class SessionOutput(serializers.ModelSerializer[AuthSession]):
         return session.pk == self.context.get("current_pk")
 
 
-class DeviceOutput(serializers.Serializer):  # renders DeviceSummary rows (many=True)
+class DeviceOutput(
+    serializers.Serializer[DeviceSummary | Sequence[DeviceSummary]]
+):  # renders DeviceSummary rows (many=True)
     id = serializers.CharField(help_text="Pass it to /account/mfa/remove.")
     method = serializers.ChoiceField(
         choices=[Method.TOTP, Method.SMS, Method.RECOVERY, Method.PASSKEY]
@@ -183,16 +186,16 @@ class DeviceOutput(serializers.Serializer):  # renders DeviceSummary rows (many=
     last_used_at = serializers.DateTimeField(allow_null=True)
 
 
-class TotpSetupOutput(serializers.Serializer):
+class TotpSetupOutput(serializers.Serializer[dict[str, Any]]):
     secret = serializers.CharField(help_text="Base32 key to type into an authenticator app.")
     otpauth_url = serializers.CharField(help_text="otpauth:// URI for a QR code.")
 
 
-class CodeInput(serializers.Serializer):
+class CodeInput(serializers.Serializer[None]):
     code = serializers.CharField(max_length=16)
 
 
-class PhoneInput(serializers.Serializer):
+class PhoneInput(serializers.Serializer[None]):
     phone = serializers.CharField(
         max_length=32, help_text="E.164 or international format, e.g. +44 7911 123456."
     )
@@ -201,14 +204,14 @@ class PhoneInput(serializers.Serializer):
     )
 
 
-class RecoveryCodesOutput(serializers.Serializer):
+class RecoveryCodesOutput(serializers.Serializer[dict[str, Any]]):
     recovery_codes = serializers.ListField(child=serializers.CharField())
 
 
-class DeviceRemoveInput(serializers.Serializer):
+class DeviceRemoveInput(serializers.Serializer[None]):
     device_id = serializers.CharField(max_length=128)
     password = serializers.CharField(max_length=256, trim_whitespace=False)
 
 
-class EndedOutput(serializers.Serializer):
+class EndedOutput(serializers.Serializer[dict[str, Any]]):
     ended = serializers.IntegerField()

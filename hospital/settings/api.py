@@ -3,7 +3,7 @@
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.BearerTokenAuthentication",
-        "accounts.authentication.VerifiedSessionAuthentication",
+        "accounts.authentication.BrowserSessionAuthentication",
     ],
     # Deny by default: an endpoint opens only by declaring its own permission.
     "DEFAULT_PERMISSION_CLASSES": [
