@@ -54,3 +54,13 @@ class WaitlistEntry(models.Model):
 
     def __str__(self) -> str:
         return f"Waitlist entry {self.public_id}"
+
+    @property
+    def is_open(self) -> bool:
+        """Still waiting or holding an offer: the patient may leave."""
+        return self.status in (self.Status.WAITING, self.Status.OFFERED)
+
+    @property
+    def offer(self) -> Appointment | None:
+        """The held time the patient may accept or decline, if one is offered."""
+        return self.offered_appointment if self.status == self.Status.OFFERED else None

@@ -350,3 +350,36 @@ def test_reception_books_for_a_patient_without_the_record_number_in_any_url(
     appointment = Appointment.objects.get(patient=patient)
     assert appointment.channel == "reception"
     assert appointment.booked_by.role == "receptionist"
+
+
+def test_the_waitlist_page_offers_accept_and_decline_only_for_a_held_time(
+    client, patient, practitioner, consultation, django_capture_on_commit_callbacks
+):
+    from appointments.services import waitlist
+
+    waiting = PatientProfileFactory.create().user
+    for person in (waiting, patient):
+        waitlist.waitlist_join(
+            actor=person,
+            patient=person,
+            appointment_type=consultation,
+            date_from=MONDAY,
+            date_to=MONDAY,
+        )
+    booked = _book(UserFactory.create(role="patient"), practitioner, consultation, at(MONDAY, 9))
+    with django_capture_on_commit_callbacks(execute=True):
+        booking.appointment_cancel(actor=booked.patient, appointment=booked, now=NOW)
+    hold = WaitlistEntry.objects.get(patient=waiting).offered_appointment
+
+    web_login(client, waiting.email)
+    offered_page = client.get("/appointments/waitlist/").content.decode()
+    client.logout()
+    web_login(client, patient.email)
+    waiting_page = client.get("/appointments/waitlist/").content.decode()
+
+    assert hold is not None
+    assert f'name="target" value="{hold.public_id}"' in offered_page
+    assert offered_page.count('value="accept"') == offered_page.count('value="decline"') == 1
+    assert offered_page.count('value="leave"') == 1
+    assert 'value="accept"' not in waiting_page
+    assert waiting_page.count('value="leave"') == 1
