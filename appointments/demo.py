@@ -7,7 +7,9 @@ import datetime
 
 from django.utils import timezone
 
-from accounts.models import Department, User
+from accounts.models import User
+from accounts.selectors.directory import department_get_by_code
+from accounts.selectors.users import user_get_by_email
 from appointments.errors import PatientBusy, PatientHasOverlap, SlotTaken, SlotUnavailable
 from appointments.models import Appointment, AppointmentType, Practitioner, WorkingHours
 from appointments.selectors.slots import free_slots
@@ -32,7 +34,7 @@ HOURS = [(datetime.time(9), datetime.time(12, 30)), (datetime.time(13, 30), date
 def seed() -> list[DemoLogin]:
     today = timezone.localdate()
     for code, types in TYPES.items():
-        department = Department.objects.get(code=code)
+        department = department_get_by_code(code=code)
         for name, minutes, buffer, bookable in types:
             if not AppointmentType.objects.filter(department=department, name=name).exists():
                 availability.appointment_type_create(
@@ -46,10 +48,11 @@ def seed() -> list[DemoLogin]:
                     booking_horizon_days=60,
                 )
     for email, code in PRACTITIONERS.items():
-        user = User.objects.get(email=email)
+        user = user_get_by_email(email=email)
+        assert user is not None  # noqa: S101 - accounts' demo data creates the staff first
         practitioner = Practitioner.objects.filter(user=user).first()
         if practitioner is None:
-            department = Department.objects.get(code=code)
+            department = department_get_by_code(code=code)
             practitioner = availability.practitioner_create(
                 user=user,
                 department=department,
@@ -83,18 +86,19 @@ def seed() -> list[DemoLogin]:
 
 
 def _book_demo_appointments(today: datetime.date) -> None:
-    patients = list(
-        User.objects.filter(
-            email__in=[
-                "ada.patient@hospital.example",
-                "grace.patient@hospital.example",
-                "alan.patient@hospital.example",
-            ]
-        ).order_by("email")
-    )
+    patients: list[User] = []
+    for email in (  # in email order, as before: the seed must book the same times
+        "ada.patient@hospital.example",
+        "alan.patient@hospital.example",
+        "grace.patient@hospital.example",
+    ):
+        patient = user_get_by_email(email=email)
+        assert patient is not None  # noqa: S101 - accounts' demo data creates them
+        patients.append(patient)
     if Appointment.objects.filter(patient__in=patients).exists():
         return  # seeded before: leave the schedule as it is now
-    receptionist = User.objects.get(email="reception@hospital.example")
+    receptionist = user_get_by_email(email="reception@hospital.example")
+    assert receptionist is not None  # noqa: S101 - accounts' demo data creates it
     now = timezone.now()
     for index, practitioner in enumerate(
         Practitioner.objects.select_related("user").order_by("pk")
