@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiExample
 
+# Examples are published with the schema: never a working sign-in (no demo address, no demo
+# password). ".invalid" is reserved (RFC 2606) and can hold no account.
 LOGIN_REQUEST = OpenApiExample(
     "Request",
     value={
-        "email": "ada.patient@hospital.example",
-        "password": "demo-hospital-passphrase-2026",
+        "email": "your.name@example.invalid",
+        "password": "your own passphrase",
     },
     request_only=True,
 )
