@@ -61,3 +61,11 @@ class LastFactorRemoval(ConflictError):
 class ReauthenticationRequired(PermissionDeniedError):
     code = "REAUTHENTICATION_REQUIRED"
     default_message = "Confirm your password again to make this change."
+
+
+class MfaRequired(PermissionDeniedError):
+    code = "MFA_REQUIRED"
+    default_message = (
+        "This account already has a second factor, and this session has not passed it. "
+        "Sign in again with your second factor, then make this change."
+    )

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.models import Device
 from django_otp_webauthn.views import (
     BeginCredentialAuthenticationView,
     BeginCredentialRegistrationView,
@@ -27,6 +28,7 @@ from django_otp_webauthn.views import (
 from accounts import ratelimits
 from accounts.models import User
 from accounts.selectors.mfa import Method, user_has_mfa
+from accounts.selectors.sessions import web_session_of
 from accounts.services import mfa, sessions
 from accounts.stages import OtpStage
 from audit.services import record
@@ -112,8 +114,13 @@ class PasskeyRegisterCompleteView(CompleteCredentialRegistrationView):
                 details={"method": Method.PASSKEY},
             )
             device_id = self.request.session.get(DEVICE_ID_SESSION_KEY, "")
-            if device_id:
-                sessions.web_session_mark_verified(request=self.request, device_id=device_id)
+            device = Device.from_persistent_id(device_id, for_verify=False) if device_id else None
+            if device is not None:
+                sessions.session_mark_verified(
+                    session=web_session_of(request=self.request),
+                    device=device,
+                    request=self.request,
+                )
             if not had_mfa:
                 # First factor: recovery codes come with it; shown on the security page.
                 self.request.session["new_recovery_codes"] = mfa.recovery_codes_generate(

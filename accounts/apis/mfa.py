@@ -4,6 +4,7 @@ recovery codes, removal."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django_otp.models import Device
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.request import Request
@@ -12,7 +13,7 @@ from rest_framework.views import APIView
 
 from accounts.authentication import signed_in_user
 from accounts.selectors.mfa import device_summaries, totp_secret
-from accounts.selectors.sessions import current_session
+from accounts.selectors.sessions import current_session, session_mfa_verified
 from accounts.serializers import (
     CodeInput,
     DetailOutput,
@@ -25,22 +26,29 @@ from accounts.serializers import (
 )
 from accounts.services import mfa
 from accounts.services.reauthentication import reauthenticate
-from accounts.services.sessions import api_session_mark_verified
+from accounts.services.sessions import session_mark_verified
 from core.api import PROBLEM, django_request
 
 
 class MfaEnrolmentApi(APIView):
-    """Open to staff who have not enrolled yet (StaffMfaVerified is not applied)."""
+    """Open to staff who have not enrolled yet (StaffMfaVerified is not applied). A session
+    that has not passed a second factor may add one only while the account has none
+    (``MFA_REQUIRED``, 403, otherwise)."""
 
     permission_classes = (permissions.IsAuthenticated,)
 
 
-def _verified_with(request: Request, *, device_id: str) -> None:
+def _verified_with(request: Request, *, device: Device) -> None:
     """The code that confirmed a new device also verifies the API session it came from."""
-    api_session_mark_verified(
+    session_mark_verified(
         session=current_session(request=django_request(request), auth=request.auth),
-        device_id=device_id,
+        device=device,
+        request=django_request(request),
     )
+
+
+def _session_verified(request: Request) -> bool:
+    return session_mfa_verified(request=django_request(request), auth=request.auth)
 
 
 class DeviceListApi(MfaEnrolmentApi):
@@ -65,7 +73,9 @@ class TotpSetupApi(MfaEnrolmentApi):
         data.is_valid(raise_exception=True)
         user = signed_in_user(request)
         reauthenticate(user=user, password=data.validated_data["password"])
-        device = mfa.totp_enrolment_start(user=user)
+        device = mfa.totp_enrolment_start(
+            user=user, session_verified=_session_verified(request), request=django_request(request)
+        )
         return Response({"secret": totp_secret(device=device), "otpauth_url": device.config_url})
 
 
@@ -74,7 +84,7 @@ class TotpConfirmApi(MfaEnrolmentApi):
         tags=["mfa"],
         summary="Confirm the authenticator app with a code",
         request=CodeInput,
-        responses={200: RecoveryCodesOutput, 400: PROBLEM},
+        responses={200: RecoveryCodesOutput, 400: PROBLEM, 403: PROBLEM},
     )
     def post(self, request: Request) -> Response:
         data = CodeInput(data=request.data)
@@ -82,9 +92,10 @@ class TotpConfirmApi(MfaEnrolmentApi):
         device, codes = mfa.totp_enrolment_confirm(
             user=signed_in_user(request),
             code=data.validated_data["code"],
+            session_verified=_session_verified(request),
             request=django_request(request),
         )
-        _verified_with(request, device_id=device.persistent_id)
+        _verified_with(request, device=device)
         return Response({"recovery_codes": codes})
 
 
@@ -93,7 +104,7 @@ class SmsSetupApi(MfaEnrolmentApi):
         tags=["mfa"],
         summary="Add a phone: texts it a code",
         request=PhoneInput,
-        responses={202: DetailOutput, 400: PROBLEM, 429: PROBLEM},
+        responses={202: DetailOutput, 400: PROBLEM, 403: PROBLEM, 429: PROBLEM},
     )
     def post(self, request: Request) -> Response:
         data = PhoneInput(data=request.data)
@@ -102,7 +113,10 @@ class SmsSetupApi(MfaEnrolmentApi):
         reauthenticate(user=user, password=data.validated_data["password"])
         try:
             mfa.sms_enrolment_start(
-                user=user, phone=data.validated_data["phone"], request=django_request(request)
+                user=user,
+                phone=data.validated_data["phone"],
+                session_verified=_session_verified(request),
+                request=django_request(request),
             )
         except ValidationError as error:  # the number: reported against the field sent
             raise serializers.ValidationError({"phone": error.messages}) from None
@@ -114,7 +128,7 @@ class SmsConfirmApi(MfaEnrolmentApi):
         tags=["mfa"],
         summary="Confirm the phone with the code it received",
         request=CodeInput,
-        responses={200: DetailOutput, 400: PROBLEM},
+        responses={200: DetailOutput, 400: PROBLEM, 403: PROBLEM},
     )
     def post(self, request: Request) -> Response:
         data = CodeInput(data=request.data)
@@ -122,9 +136,10 @@ class SmsConfirmApi(MfaEnrolmentApi):
         device = mfa.sms_enrolment_confirm(
             user=signed_in_user(request),
             code=data.validated_data["code"],
+            session_verified=_session_verified(request),
             request=django_request(request),
         )
-        _verified_with(request, device_id=device.persistent_id)
+        _verified_with(request, device=device)
         return Response({"detail": "Your phone can now receive sign-in codes."})
 
 
@@ -140,7 +155,9 @@ class RecoveryCodesApi(APIView):
         data.is_valid(raise_exception=True)
         user = signed_in_user(request)
         reauthenticate(user=user, password=data.validated_data["password"])
-        codes = mfa.recovery_codes_regenerate(user=user, request=django_request(request))
+        codes = mfa.recovery_codes_regenerate(
+            user=user, session_verified=_session_verified(request), request=django_request(request)
+        )
         return Response({"recovery_codes": codes})
 
 
@@ -157,6 +174,9 @@ class DeviceRemoveApi(APIView):
         user = signed_in_user(request)
         reauthenticate(user=user, password=data.validated_data["password"])
         mfa.device_remove(
-            user=user, device_id=data.validated_data["device_id"], request=django_request(request)
+            user=user,
+            device_id=data.validated_data["device_id"],
+            session_verified=_session_verified(request),
+            request=django_request(request),
         )
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -47,6 +47,14 @@ def current_session(*, request: HttpRequest, auth: object = None) -> AuthSession
     return web_session_of(request=request)
 
 
+def session_mfa_verified(*, request: HttpRequest, auth: object = None) -> bool:
+    """Whether the request's session passed a second factor: the token family's device on
+    the API, django-otp's ``is_verified()`` (set by OTPMiddleware) in the browser."""
+    if isinstance(auth, AuthSession):
+        return auth.is_mfa_verified
+    return bool(getattr(request.user, "is_verified", lambda: False)())
+
+
 def sessions_active_for(*, user: User) -> QuerySet[AuthSession]:
     """The user's sessions that have neither ended nor expired."""
     return AuthSession.objects.filter(

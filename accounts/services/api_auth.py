@@ -20,7 +20,7 @@ from accounts.errors import EmailNotVerified, InvalidToken
 from accounts.models import User
 from accounts.selectors.mfa import Method, methods_available, user_has_mfa
 from accounts.selectors.users import user_email_verified
-from accounts.services import mfa, sessions
+from accounts.services import mfa_verification, sessions
 from accounts.services.auth import login_check_password, login_succeeded
 from accounts.services.registration import email_confirmation_send
 from audit.services import record
@@ -116,7 +116,7 @@ def _spent_key(mfa_token: str) -> str:
 def api_login_mfa(*, request: HttpRequest, mfa_token: str, method: str, code: str) -> LoginOutcome:
     """Second step: a valid code turns the pending login into a verified API session."""
     user = mfa_pending_user(mfa_token=mfa_token)
-    device = mfa.otp_verify(user=user, method=method, code=code, request=request)
+    device = mfa_verification.otp_verify(user=user, method=method, code=code, request=request)
     if not cache.add(_spent_key(mfa_token), 1, settings.API_MFA_PENDING_LIFETIME + 60):
         raise InvalidToken("This sign-in step was already completed.")
     tokens = sessions.api_session_start(user=user, request=request, mfa_device=device.persistent_id)
@@ -127,4 +127,4 @@ def api_login_mfa(*, request: HttpRequest, mfa_token: str, method: str, code: st
 def api_login_sms(*, mfa_token: str) -> None:
     """Text a sign-in code to the pending login's phone, if the account has one."""
     user = mfa_pending_user(mfa_token=mfa_token)
-    mfa.sms_challenge_send(user=user)
+    mfa_verification.sms_challenge_send(user=user)

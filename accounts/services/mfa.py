@@ -1,5 +1,6 @@
-"""Writes on second factors: setting them up, recovery codes, removal, checking a code
-at login. The kinds of factor and the reads are in accounts.selectors.mfa.
+"""Writes on second factors: setting them up, recovery codes, removal. The kinds of factor
+and the reads are in accounts.selectors.mfa; checking one at sign-in is in
+accounts.services.mfa_verification.
 
 Staff must keep one primary factor (TOTP, passkey or SMS); recovery codes alone are not
 a factor to log in with day to day.
@@ -17,7 +18,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import ratelimits
-from accounts.errors import DeviceNotFound, InvalidOtp, LastFactorRemoval
+from accounts.errors import DeviceNotFound, InvalidOtp, LastFactorRemoval, MfaRequired
 from accounts.models import RecoveryCode, RecoveryCodeDevice, SmsDevice, User
 from accounts.models.mfa import recovery_code_digest
 from accounts.selectors.mfa import (
@@ -30,8 +31,30 @@ from accounts.selectors.mfa import (
 )
 from accounts.validators import normalize_phone
 from audit.services import Outcome, record
-from core.caller import client_ip
 from core.errors import NotFoundError
+
+# --- Who may change factors ------------------------------------------------------------
+
+
+def factor_change_allowed(
+    *, user: User, session_verified: bool, change: str, method: str, request: HttpRequest | None
+) -> None:
+    """Factors change only from a session that passed a second factor, unless the account has
+    none yet (its first factor, e.g. staff enrolling). Otherwise a password alone could add a
+    factor and turn its session into a verified one. A refusal is audited (and kept: called
+    before the change's transaction)."""
+    if session_verified or not user_has_mfa(user=user):
+        return
+    record(
+        action="accounts.mfa_change_refused",
+        outcome=Outcome.DENIED,
+        actor=user,
+        target=user,
+        request=request,
+        details={"change": change, "method": method, "reason": "session_not_verified"},
+    )
+    raise MfaRequired()
+
 
 # --- Enrolment --------------------------------------------------------------------------
 
@@ -75,18 +98,32 @@ def _pending_device_confirm(
     return device
 
 
-@transaction.atomic
-def totp_enrolment_start(*, user: User) -> TOTPDevice:
+def totp_enrolment_start(
+    *, user: User, session_verified: bool, request: HttpRequest | None = None
+) -> TOTPDevice:
     """An unconfirmed TOTP device whose secret is shown (QR code) until it is confirmed."""
-    return _pending_device_new(TOTPDevice, user=user, name="Authenticator app", tolerance=1)
+    factor_change_allowed(
+        user=user, session_verified=session_verified, change="enrol", method="totp", request=request
+    )
+    with transaction.atomic():
+        return _pending_device_new(TOTPDevice, user=user, name="Authenticator app", tolerance=1)
 
 
-@transaction.atomic
 def totp_enrolment_confirm(
-    *, user: User, code: str, request: HttpRequest | None = None
+    *, user: User, code: str, session_verified: bool, request: HttpRequest | None = None
 ) -> tuple[TOTPDevice, list[str]]:
     """Confirm the pending TOTP device with a code from the app. Returns the device and,
     the first time the user gets a factor, freshly generated recovery codes."""
+    factor_change_allowed(
+        user=user, session_verified=session_verified, change="enrol", method="totp", request=request
+    )
+    return _totp_confirm(user=user, code=code, request=request)
+
+
+@transaction.atomic
+def _totp_confirm(
+    *, user: User, code: str, request: HttpRequest | None
+) -> tuple[TOTPDevice, list[str]]:
     had_mfa = user_has_mfa(user=user)
     device = _pending_device_confirm(
         TOTPDevice,
@@ -104,22 +141,34 @@ def totp_enrolment_confirm(
     return device, codes
 
 
-@transaction.atomic
-def sms_enrolment_start(*, user: User, phone: str, request: HttpRequest | None = None) -> SmsDevice:
+def sms_enrolment_start(
+    *, user: User, phone: str, session_verified: bool, request: HttpRequest | None = None
+) -> SmsDevice:
     """Register a phone (unconfirmed) and text it a code to prove it is the user's."""
+    factor_change_allowed(
+        user=user, session_verified=session_verified, change="enrol", method="sms", request=request
+    )
     number = normalize_phone(phone)
     ratelimits.sms_send_attempt(user_id=user.pk)
-    device = _pending_device_new(SmsDevice, user=user, name="Phone", number=number)
-    transaction.on_commit(device.generate_challenge)
+    with transaction.atomic():
+        device = _pending_device_new(SmsDevice, user=user, name="Phone", number=number)
+        transaction.on_commit(device.generate_challenge)
     return device
 
 
-@transaction.atomic
 def sms_enrolment_confirm(
-    *, user: User, code: str, request: HttpRequest | None = None
+    *, user: User, code: str, session_verified: bool, request: HttpRequest | None = None
 ) -> SmsDevice:
     """Confirm the phone being added with the code texted to it. The first factor of an
     account comes with recovery codes (shown on the security page)."""
+    factor_change_allowed(
+        user=user, session_verified=session_verified, change="enrol", method="sms", request=request
+    )
+    return _sms_confirm(user=user, code=code, request=request)
+
+
+@transaction.atomic
+def _sms_confirm(*, user: User, code: str, request: HttpRequest | None) -> SmsDevice:
     device = _pending_device_confirm(
         SmsDevice,
         user=user,
@@ -159,17 +208,35 @@ def recovery_codes_generate(*, user: User, request: HttpRequest | None = None) -
     return codes
 
 
-def recovery_codes_regenerate(*, user: User, request: HttpRequest | None = None) -> list[str]:
+def recovery_codes_regenerate(
+    *, user: User, session_verified: bool, request: HttpRequest | None = None
+) -> list[str]:
     """New recovery codes at the person's request; only an account with a factor to sign
     in with has any use for them."""
     if not user_has_mfa(user=user):
         raise NotFoundError("Set up an authenticator app or a phone first.")
+    factor_change_allowed(
+        user=user,
+        session_verified=session_verified,
+        change="recovery_codes",
+        method=Method.RECOVERY,
+        request=request,
+    )
     return recovery_codes_generate(user=user, request=request)
 
 
-@transaction.atomic
-def device_remove(*, user: User, device_id: str, request: HttpRequest | None = None) -> None:
+def device_remove(
+    *, user: User, device_id: str, session_verified: bool, request: HttpRequest | None = None
+) -> None:
     """Remove one of the user's factors. Staff keep at least one primary factor."""
+    factor_change_allowed(
+        user=user, session_verified=session_verified, change="remove", method="", request=request
+    )
+    _device_remove(user=user, device_id=device_id, request=request)
+
+
+@transaction.atomic
+def _device_remove(*, user: User, device_id: str, request: HttpRequest | None) -> None:
     device = next((d for d in devices_of(user=user) if d.persistent_id == device_id), None)
     if device is None:
         raise DeviceNotFound()
@@ -191,65 +258,3 @@ def device_remove(*, user: User, device_id: str, request: HttpRequest | None = N
         request=request,
         details={"method": method},
     )
-
-
-# --- Verification -----------------------------------------------------------------------
-
-
-def sms_challenge_send(*, user: User) -> bool:
-    """Text a login code to the user's confirmed phone, if they have one."""
-    device = SmsDevice.objects.filter(user=user, confirmed=True).first()
-    if device is None:
-        return False
-    ratelimits.sms_send_attempt(user_id=user.pk)
-    device.generate_challenge()
-    return True
-
-
-def otp_verify(*, user: User, method: str, code: str, request: HttpRequest | None = None) -> Device:
-    """Check a second-factor code for a login; return the device that verified it.
-
-    Rate limited per IP and per account; a TOTP code is accepted once (replay refused);
-    a recovery code is spent. The outcome is audited either way.
-    """
-    ratelimits.otp_attempt(
-        ip=client_ip(request) if request else None,
-        user_id=user.pk,
-        recovery=method == Method.RECOVERY,
-    )
-    models: dict[str, type[Device]] = {
-        Method.TOTP: TOTPDevice,
-        Method.SMS: SmsDevice,
-        Method.RECOVERY: RecoveryCodeDevice,
-    }
-    model = models.get(method)
-    code = (code or "").strip()
-    if model is None or not code or len(code) > 32:
-        raise InvalidOtp()
-    with transaction.atomic():
-        device = model.objects.select_for_update().filter(user=user, confirmed=True).first()
-        verified = device is not None and device.verify_token(
-            code.replace(" ", "") if method != Method.RECOVERY else code
-        )
-        if verified:
-            record(
-                action="accounts.recovery_code_used"
-                if method == Method.RECOVERY
-                else "accounts.mfa_verified",
-                actor=user,
-                target=user,
-                request=request,
-                details={"method": method},
-            )
-    if not verified:
-        record(
-            action="accounts.mfa_failed",
-            outcome=Outcome.FAILURE,
-            actor=user,
-            target=user,
-            request=request,
-            details={"method": method},
-        )
-        raise InvalidOtp()
-    assert device is not None  # noqa: S101 - verified implies a device
-    return device

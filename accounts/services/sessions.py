@@ -18,10 +18,12 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django_otp.models import Device
 
 from accounts.errors import InvalidToken, SessionNotFound
 from accounts.models import ApiToken, AuthSession, User
 from accounts.models.sessions import token_digest
+from accounts.selectors.mfa import method_of
 from accounts.selectors.sessions import WEB_SESSION_ID_KEY, absolute_lifetime, idle_timeout
 from audit.services import Outcome, record
 from core.caller import client_ip, user_agent
@@ -65,19 +67,29 @@ def web_session_start(*, request: HttpRequest, user: User, mfa_device: str = "")
     return session
 
 
-def web_session_mark_verified(*, request: HttpRequest, device_id: str) -> None:
-    """The session passed a second factor (e.g. right after a staff member enrolled)."""
-    public_id: str | None = request.session.get(WEB_SESSION_ID_KEY)
-    if public_id:
-        AuthSession.objects.filter(public_id=public_id).update(mfa_device=device_id)
-
-
-def api_session_mark_verified(*, session: AuthSession | None, device_id: str) -> None:
-    """An API session passed a second factor: the code that confirmed a newly set-up device.
-    Browser sessions are marked by :func:`web_session_mark_verified`; a session that is
-    already verified keeps the device it was verified with."""
-    if session is not None and session.kind == AuthSession.Kind.API and not session.mfa_device:
-        AuthSession.objects.filter(pk=session.pk).update(mfa_device=device_id)
+@transaction.atomic
+def session_mark_verified(
+    *, session: AuthSession | None, device: Device, request: HttpRequest | None
+) -> bool:
+    """The session passed a second factor: the code (or passkey) that confirmed a newly set-up
+    device. The one way a browser session or an API token family becomes MFA-verified after
+    sign-in; audited. A session already verified keeps the device it was verified with.
+    Returns whether the session changed."""
+    if session is None:
+        return False
+    marked = AuthSession.objects.filter(pk=session.pk, mfa_device="").update(
+        mfa_device=device.persistent_id
+    )
+    if marked:
+        session.mfa_device = device.persistent_id
+        record(
+            action="accounts.session_verified",
+            actor=session.user,
+            target=session,
+            request=request,
+            details={"method": method_of(device=device), "kind": session.kind},
+        )
+    return bool(marked)
 
 
 def session_touch(*, session: AuthSession) -> None:

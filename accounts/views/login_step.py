@@ -15,7 +15,7 @@ from accounts.errors import InvalidOtp
 from accounts.forms import OtpVerifyForm
 from accounts.passkeys import passkey_configuration
 from accounts.selectors.mfa import Method, methods_available
-from accounts.services import mfa
+from accounts.services import mfa_verification
 from accounts.stages import OtpStage
 from core.ratelimit import RateLimited
 from core.sms import SmsDeliveryError
@@ -44,7 +44,7 @@ def otp_verify(request: HttpRequest) -> HttpResponseBase:
     sms_sent = False
     if request.method == "POST" and "send_sms" in request.POST:
         try:
-            sms_sent = mfa.sms_challenge_send(user=user)
+            sms_sent = mfa_verification.sms_challenge_send(user=user)
         except (RateLimited, SmsDeliveryError) as error:
             messages.error(
                 request, getattr(error, "message", "The SMS could not be sent. Use another method.")
@@ -53,7 +53,7 @@ def otp_verify(request: HttpRequest) -> HttpResponseBase:
         method = Method.SMS
     elif request.method == "POST" and form.is_valid():
         try:
-            device = mfa.otp_verify(
+            device = mfa_verification.otp_verify(
                 user=user,
                 method=form.cleaned_data["method"],
                 code=form.cleaned_data["code"],

@@ -15,8 +15,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.models import Device
 
 from accounts.authentication import signed_in_user
+from accounts.errors import MfaRequired
 from accounts.forms import SmsConfirmForm, SmsStartForm, TotpConfirmForm
 from accounts.passkeys import passkey_configuration
 from accounts.selectors.mfa import (
@@ -26,8 +28,9 @@ from accounts.selectors.mfa import (
     totp_secret,
     user_has_mfa,
 )
+from accounts.selectors.sessions import session_mfa_verified, web_session_of
 from accounts.services import mfa
-from accounts.services.sessions import web_session_mark_verified
+from accounts.services.sessions import session_mark_verified
 from core.errors import DomainError, NotFoundError
 from core.ratelimit import RateLimited
 from core.sms import SmsDeliveryError
@@ -75,11 +78,19 @@ def passkey_setup(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _after_first_factor(request: HttpRequest, device_id: str) -> None:
-    """A new factor verified with a code: this session counts as verified (and rotates)."""
-    request.session[DEVICE_ID_SESSION_KEY] = device_id
+def _after_new_factor(request: HttpRequest, device: Device) -> None:
+    """A new factor verified with a code: a session that was not verified yet counts as
+    verified from now on (and its id rotates, as at any privilege change)."""
+    if session_mfa_verified(request=request):
+        return
+    request.session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     request.session.cycle_key()
-    web_session_mark_verified(request=request, device_id=device_id)
+    session_mark_verified(session=web_session_of(request=request), device=device, request=request)
+
+
+def _refused(request: HttpRequest, error: DomainError) -> HttpResponse:
+    messages.error(request, error.message)
+    return redirect("accounts:security")
 
 
 @never_cache
@@ -87,19 +98,28 @@ def _after_first_factor(request: HttpRequest, device_id: str) -> None:
 @require_http_methods(["GET", "POST"])
 def totp_setup(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
+    verified = session_mfa_verified(request=request)
     device = pending_totp_device(user=user)
     if device is None or request.method == "GET":
-        device = mfa.totp_enrolment_start(user=user)
+        try:
+            device = mfa.totp_enrolment_start(user=user, session_verified=verified, request=request)
+        except MfaRequired as error:
+            return _refused(request, error)
     form = TotpConfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             confirmed, codes = mfa.totp_enrolment_confirm(
-                user=user, code=form.cleaned_data["code"], request=request
+                user=user,
+                code=form.cleaned_data["code"],
+                session_verified=verified,
+                request=request,
             )
+        except MfaRequired as error:
+            return _refused(request, error)
         except DomainError as error:
             form.add_error("code", error.message)
         else:
-            _after_first_factor(request, confirmed.persistent_id)
+            _after_new_factor(request, confirmed)
             messages.success(request, "Your authenticator app is set up.")
             if codes:
                 return render(
@@ -121,10 +141,13 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
 @require_POST
 def recovery_codes_regenerate(request: HttpRequest) -> HttpResponse:
     try:
-        codes = mfa.recovery_codes_regenerate(user=signed_in_user(request), request=request)
-    except NotFoundError as error:  # no factor to sign in with yet
-        messages.error(request, error.message)
-        return redirect("accounts:security")
+        codes = mfa.recovery_codes_regenerate(
+            user=signed_in_user(request),
+            session_verified=session_mfa_verified(request=request),
+            request=request,
+        )
+    except (NotFoundError, MfaRequired) as error:  # no factor yet, or this session never passed it
+        return _refused(request, error)
     return render(request, "accounts/recovery_codes.html", {"codes": codes, "first_time": False})
 
 
@@ -133,14 +156,20 @@ def recovery_codes_regenerate(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def sms_setup(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
+    verified = session_mfa_verified(request=request)
     start_form = SmsStartForm(request.POST if "phone" in request.POST else None)
     confirm_form = SmsConfirmForm(request.POST if "code" in request.POST else None)
     step = "start"
     if request.method == "POST" and "phone" in request.POST and start_form.is_valid():
         try:
             mfa.sms_enrolment_start(
-                user=user, phone=start_form.cleaned_data["phone"], request=request
+                user=user,
+                phone=start_form.cleaned_data["phone"],
+                session_verified=verified,
+                request=request,
             )
+        except MfaRequired as error:
+            return _refused(request, error)
         except ValidationError as error:
             start_form.add_error("phone", error.messages)
         except (RateLimited, SmsDeliveryError) as error:
@@ -154,12 +183,17 @@ def sms_setup(request: HttpRequest) -> HttpResponse:
         if confirm_form.is_valid():
             try:
                 device = mfa.sms_enrolment_confirm(
-                    user=user, code=confirm_form.cleaned_data["code"], request=request
+                    user=user,
+                    code=confirm_form.cleaned_data["code"],
+                    session_verified=verified,
+                    request=request,
                 )
+            except MfaRequired as error:
+                return _refused(request, error)
             except DomainError as error:
                 confirm_form.add_error("code", error.message)
             else:
-                _after_first_factor(request, device.persistent_id)
+                _after_new_factor(request, device)
                 messages.success(request, "Your phone can now receive sign-in codes.")
                 return redirect("accounts:security")
     has_errors = bool(start_form.errors or confirm_form.errors)
@@ -179,6 +213,7 @@ def device_remove(request: HttpRequest) -> HttpResponse:
         mfa.device_remove(
             user=signed_in_user(request),
             device_id=request.POST.get("device_id", ""),
+            session_verified=session_mfa_verified(request=request),
             request=request,
         )
     except DomainError as error:
