@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from core.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 
 
@@ -68,4 +70,57 @@ class MfaRequired(PermissionDeniedError):
     default_message = (
         "This account already has a second factor, and this session has not passed it. "
         "Sign in again with your second factor, then make this change."
+    )
+
+
+class PrivilegeChangeRefused(PermissionDeniedError):
+    """Who may grant what: ``accounts.permissions.privilege_change_refusals``."""
+
+    code = "PRIVILEGE_CHANGE_REFUSED"
+    default_message = "You may not change these privileges."
+
+    def __init__(self, refusals: Mapping[str, str]) -> None:
+        super().__init__(" ".join(sorted(set(refusals.values()))))
+        self.refusals = dict(refusals)
+        self.extra = {"errors": {field: [reason] for field, reason in self.refusals.items()}}
+
+
+class AccountChangeRefused(PermissionDeniedError):
+    code = "ACCOUNT_CHANGE_REFUSED"
+    default_message = "You may not change this account."
+
+
+class IdentityChangeNeedsRequest(DomainError):
+    """A profile change that touches identity fields (legal name, date of birth, sex)."""
+
+    code = "IDENTITY_CHANGE_NEEDS_REQUEST"
+    status = 400
+    default_message = (
+        "Your legal name, date of birth and sex change only through an identity change "
+        "request, which the reception checks. Nothing was changed."
+    )
+
+    def __init__(self, fields: Sequence[str], *, endpoint: str) -> None:
+        super().__init__()
+        message = f"Ask for this change with POST {endpoint}."
+        self.extra = {
+            "errors": {field: [message] for field in fields},
+            "identity_change_requests": endpoint,
+        }
+
+
+class IdentityChangeRequestNotFound(NotFoundError):
+    code = "IDENTITY_CHANGE_REQUEST_NOT_FOUND"
+    default_message = "No such identity change request."
+
+
+class IdentityChangeAlreadyDecided(ConflictError):
+    code = "IDENTITY_CHANGE_ALREADY_DECIDED"
+    default_message = "This request was already decided or replaced by a newer one."
+
+
+class IdentityDecisionRefused(PermissionDeniedError):
+    code = "IDENTITY_DECISION_REFUSED"
+    default_message = (
+        "Only the reception and administrators decide identity changes, and never their own."
     )
