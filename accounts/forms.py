@@ -9,6 +9,7 @@ from typing import Any, ClassVar, cast
 from allauth.account.forms import (
     ChangePasswordForm,
     LoginForm,
+    ReauthenticateForm,
     ResetPasswordForm,
     ResetPasswordKeyForm,
     SignupForm,
@@ -133,7 +134,13 @@ class PatientSignupForm(SignupForm):
 
 
 class HospitalChangePasswordForm(ChangePasswordForm):
-    """Changing the password ends every other session and API token of the account."""
+    """Changing the password ends every other session and API token of the account. The
+    current password is checked like any other re-authentication (limit, audit)."""
+
+    def clean_oldpassword(self) -> str:
+        password: str = self.cleaned_data.get("oldpassword", "")
+        _reauthenticated(self.user, password)
+        return password
 
     def save(self) -> None:
         request = context.request  # allauth's middleware keeps the current request here
@@ -241,8 +248,24 @@ class ConfirmPasswordForm(forms.Form):
 
     def clean_password(self) -> str:
         password: str = self.cleaned_data["password"]
-        try:
-            reauthenticate(user=self.user, password=password)
-        except ReauthenticationRequired as error:
-            raise ValidationError(error.message) from None
+        _reauthenticated(self.user, password)
+        return password
+
+
+def _reauthenticated(user: Any, password: str) -> None:
+    """The password asked again, through the one service (limit and audit); a wrong one is
+    a field error, too many failures a 429 page (RateLimitMiddleware)."""
+    assert isinstance(user, User)  # noqa: S101 - forms for a signed-in user
+    try:
+        reauthenticate(user=user, password=password, request=context.request)
+    except ReauthenticationRequired as error:
+        raise ValidationError(error.message, code="incorrect_password") from None
+
+
+class HospitalReauthenticateForm(ReauthenticateForm):
+    """allauth's "confirm your password" page (before email changes, passkeys, factor set-up)."""
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data["password"]
+        _reauthenticated(self.user, password)
         return password

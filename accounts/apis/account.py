@@ -99,7 +99,7 @@ class PasswordChangeApi(APIView):
         tags=["account"],
         summary="Change your password (ends every other session)",
         request=PasswordChangeInput,
-        responses={200: DetailOutput, 400: PROBLEM},
+        responses={200: DetailOutput, 400: PROBLEM, 429: PROBLEM},
     )
     def post(self, request: Request) -> Response:
         data = PasswordChangeInput(data=request.data)
@@ -127,13 +127,15 @@ class EmailChangeApi(APIView):
         tags=["account"],
         summary="Change your email address (the new one must be confirmed)",
         request=EmailChangeInput,
-        responses={202: DetailOutput, 400: PROBLEM},
+        responses={202: DetailOutput, 400: PROBLEM, 403: PROBLEM, 429: PROBLEM},
     )
     def post(self, request: Request) -> Response:
         data = EmailChangeInput(data=request.data)
         data.is_valid(raise_exception=True)
         user = signed_in_user(request)
-        reauthenticate(user=user, password=data.validated_data["password"])
+        reauthenticate(
+            user=user, password=data.validated_data["password"], request=django_request(request)
+        )
         form = AddEmailForm(user=user, data={"email": data.validated_data["email"]})
         if not form.is_valid():
             raise form_errors(form)
@@ -151,13 +153,15 @@ class DeactivateApi(APIView):
         tags=["account"],
         summary="Deactivate your account",
         request=PasswordConfirmInput,
-        responses={204: None, 403: PROBLEM},
+        responses={204: None, 403: PROBLEM, 429: PROBLEM},
     )
     def post(self, request: Request) -> Response:
         data = PasswordConfirmInput(data=request.data)
         data.is_valid(raise_exception=True)
         user = signed_in_user(request)
-        reauthenticate(user=user, password=data.validated_data["password"])
+        reauthenticate(
+            user=user, password=data.validated_data["password"], request=django_request(request)
+        )
         user_deactivate(user=user, deactivated_by=user, request=django_request(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -66,13 +66,15 @@ class TotpSetupApi(MfaEnrolmentApi):
         tags=["mfa"],
         summary="Start setting up an authenticator app",
         request=PasswordConfirmInput,
-        responses={200: TotpSetupOutput, 403: PROBLEM},
+        responses={200: TotpSetupOutput, 403: PROBLEM, 429: PROBLEM},
     )
     def post(self, request: Request) -> Response:
         data = PasswordConfirmInput(data=request.data)
         data.is_valid(raise_exception=True)
         user = signed_in_user(request)
-        reauthenticate(user=user, password=data.validated_data["password"])
+        reauthenticate(
+            user=user, password=data.validated_data["password"], request=django_request(request)
+        )
         device = mfa.totp_enrolment_start(
             user=user, session_verified=_session_verified(request), request=django_request(request)
         )
@@ -110,7 +112,9 @@ class SmsSetupApi(MfaEnrolmentApi):
         data = PhoneInput(data=request.data)
         data.is_valid(raise_exception=True)
         user = signed_in_user(request)
-        reauthenticate(user=user, password=data.validated_data["password"])
+        reauthenticate(
+            user=user, password=data.validated_data["password"], request=django_request(request)
+        )
         try:
             mfa.sms_enrolment_start(
                 user=user,
@@ -148,13 +152,15 @@ class RecoveryCodesApi(APIView):
         tags=["mfa"],
         summary="Replace your recovery codes",
         request=PasswordConfirmInput,
-        responses={200: RecoveryCodesOutput, 403: PROBLEM, 409: PROBLEM},
+        responses={200: RecoveryCodesOutput, 403: PROBLEM, 409: PROBLEM, 429: PROBLEM},
     )
     def post(self, request: Request) -> Response:
         data = PasswordConfirmInput(data=request.data)
         data.is_valid(raise_exception=True)
         user = signed_in_user(request)
-        reauthenticate(user=user, password=data.validated_data["password"])
+        reauthenticate(
+            user=user, password=data.validated_data["password"], request=django_request(request)
+        )
         codes = mfa.recovery_codes_regenerate(
             user=user, session_verified=_session_verified(request), request=django_request(request)
         )
@@ -166,13 +172,15 @@ class DeviceRemoveApi(APIView):
         tags=["mfa"],
         summary="Remove a sign-in method",
         request=DeviceRemoveInput,
-        responses={204: None, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM},
+        responses={204: None, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM, 429: PROBLEM},
     )
     def post(self, request: Request) -> Response:
         data = DeviceRemoveInput(data=request.data)
         data.is_valid(raise_exception=True)
         user = signed_in_user(request)
-        reauthenticate(user=user, password=data.validated_data["password"])
+        reauthenticate(
+            user=user, password=data.validated_data["password"], request=django_request(request)
+        )
         mfa.device_remove(
             user=user,
             device_id=data.validated_data["device_id"],

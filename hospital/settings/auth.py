@@ -45,6 +45,7 @@ ACCOUNT_FORMS = {
     "change_password": "accounts.forms.HospitalChangePasswordForm",
     "reset_password": "accounts.forms.HospitalResetPasswordForm",
     "reset_password_from_key": "accounts.forms.HospitalResetPasswordKeyForm",
+    "reauthenticate": "accounts.forms.HospitalReauthenticateForm",
 }
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
@@ -64,8 +65,9 @@ ACCOUNT_LOGIN_BY_CODE_ENABLED = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if IS_PRODUCTION else "http"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 # allauth's limits are off: our limiter (accounts.ratelimits) counts sign-in, sign-up, password
-# reset, second-factor codes and SMS sends, on the pages and the API alike (429 + Retry-After).
-# Re-entering the password to confirm a change is not limited yet.
+# reset, second-factor codes, SMS sends and re-entering the password to confirm a change
+# (accounts.services.reauthentication, also behind allauth's reauthentication page through
+# ACCOUNT_FORMS["reauthenticate"]), on the pages and the API alike (429 + Retry-After).
 ACCOUNT_RATE_LIMITS = False
 
 # --- django-otp: the one store of MFA devices -----------------------------------------

@@ -85,6 +85,13 @@ class ResetPasswordKeyForm(PasswordVerificationMixin, forms.Form):
     ) -> None: ...
     def save(self) -> None: ...
 
+class ReauthenticateForm(forms.Form):
+    # Fields: password.
+    user: _User
+    # ``user`` is a required keyword (popped from kwargs).
+    def __init__(self, *args: Any, **kwargs: Any) -> None: ...
+    def clean_password(self) -> str: ...
+
 class UserTokenForm(forms.Form):
     # Fields: uidb36, key.
     # The user of a valid uidb36 + key; set by clean().
