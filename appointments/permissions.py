@@ -35,6 +35,13 @@ def chooses_the_patient(*, user: User) -> bool:
     return user.is_staff_member
 
 
+def can_open_booking(*, user: User) -> bool:
+    """The booking pages: patients for themselves, the front desk for a patient it names.
+    Clinicians and the compliance officer book nothing, so the pages (and their
+    record-number lookup) are not theirs: a 404."""
+    return user.is_patient or _is_front_desk(user)
+
+
 def may_book_for(*, user: User, patient: User) -> bool:
     """Patients book (and join the waitlist) for themselves only."""
     return chooses_the_patient(user=user) or user.pk == patient.pk
@@ -115,10 +122,16 @@ def cancel_needs_reason(*, user: User) -> bool:
     return user.is_staff_member
 
 
-def can_see_visit_reason(*, user: User, appointment: Appointment) -> bool:
-    """Minimum necessary: the reason for the visit is for the patient and the care team, not
-    the front desk."""
-    return user.role not in FRONT_DESK or user.pk == appointment.patient_id
+def can_see_reason(*, user: User, appointment: Appointment) -> bool:
+    """Minimum necessary: the reason for the visit is for the patient and the practitioner
+    they see. Not for colleagues (who may see the appointment during a care relationship),
+    the front desk, administrators or the compliance officer; calendars never carry it.
+    Every surface asks this: the API's output, the pages and the admin."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_patient:
+        return appointment.patient_id == user.pk
+    return user.role in CLINICAL_ROLES and appointment.practitioner.user_id == user.pk
 
 
 # --- The visit ------------------------------------------------------------------------------------

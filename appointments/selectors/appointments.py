@@ -7,20 +7,48 @@ import uuid
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from django.db.models import Q, QuerySet
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import CLINICAL_ROLES
+from appointments import permissions
 from appointments.models import Appointment, Practitioner
 from appointments.permissions import FRONT_DESK
 
 Status = Appointment.Status
 # How far back a calendar feed reaches: calendar apps keep what they have already seen.
 FEED_HISTORY = datetime.timedelta(days=90)
+# Appointments that make a clinician part of the patient's care: the patient agreed to see
+# them. Not a cancelled one, nor a waitlist offer the patient has not accepted.
+CARE_STATUSES = (
+    Status.BOOKED,
+    Status.CHECKED_IN,
+    Status.IN_PROGRESS,
+    Status.COMPLETED,
+    Status.NO_SHOW,
+)
 
 
-def appointments_visible_to(*, user: User) -> QuerySet[Appointment]:
-    """Deny by default: each role sees only what its work needs."""
+def care_relationships_of(*, user: User, now: datetime.datetime) -> QuerySet[Appointment]:
+    """The clinician's appointments that make them part of a patient's care now: upcoming,
+    or ended at most APPOINTMENT_CARE_RELATIONSHIP_DAYS ago, and not cancelled."""
+    since = now - datetime.timedelta(days=settings.APPOINTMENT_CARE_RELATIONSHIP_DAYS)
+    return Appointment.objects.filter(
+        practitioner__user=user, status__in=CARE_STATUSES, end__gte=since
+    )
+
+
+def appointments_visible_to(
+    *, user: User, now: datetime.datetime | None = None
+) -> QuerySet[Appointment]:
+    """Deny by default: each role sees only what its work needs.
+
+    Patients: their own. Reception and administrators: all. Doctors and nurses: their own
+    appointments (their schedule and its history), and a patient's other appointments only
+    while they care for the patient (``care_relationships_of``). Anyone else: none. Whether
+    the reason for the visit shows is ``permissions.can_see_reason``."""
     base = Appointment.objects.select_related(
         "patient",
         "practitioner__user__staff_profile",
@@ -34,12 +62,8 @@ def appointments_visible_to(*, user: User) -> QuerySet[Appointment]:
     if user.role in FRONT_DESK or user.is_superuser:
         return base.all()
     if user.role in CLINICAL_ROLES:
-        # Their own schedule, and the appointments of patients they see.
-        own = Q(practitioner__user=user)
-        their_patients = Q(
-            patient__in=Appointment.objects.filter(practitioner__user=user).values("patient")
-        )
-        return base.filter(own | their_patients)
+        in_care = care_relationships_of(user=user, now=now or timezone.now()).values("patient")
+        return base.filter(Q(practitioner__user=user) | Q(patient__in=in_care))
     return base.none()
 
 
@@ -87,21 +111,49 @@ def patient_appointments(*, user: User, now: datetime.datetime) -> PatientAppoin
     )
 
 
-def schedule_for(
+class ScheduleEntry(NamedTuple):
+    """A row of a schedule: the appointment, or only the time it takes (``appointment`` is
+    None) when the viewer may not see whose appointment it is."""
+
+    start: datetime.datetime
+    end: datetime.datetime
+    practitioner: Practitioner
+    appointment: Appointment | None
+
+
+def schedule_visible_to(
     *,
+    user: User,
     practitioners: QuerySet[Practitioner] | Sequence[Practitioner],
     start: datetime.datetime,
     end: datetime.datetime,
-) -> QuerySet[Appointment]:
-    """Appointments (not cancelled) of these practitioners between two instants, for schedules."""
-    return (
+    now: datetime.datetime | None = None,
+) -> list[ScheduleEntry]:
+    """The schedules of these practitioners between two instants (not cancelled), as this
+    user may see them: the appointments ``appointments_visible_to`` lets them see, and busy
+    blocks for the rest (a doctor planning around a colleague learns when, not who or why).
+    Nothing for those without schedules (``permissions.can_view_schedules``). One query."""
+    if not permissions.can_view_schedules(user=user):
+        return []
+    visible = appointments_visible_to(user=user, now=now).filter(pk=OuterRef("pk"))
+    booked = (
         Appointment.objects.filter(practitioner__in=practitioners, start__lt=end, end__gt=start)
         .exclude(status=Status.CANCELLED)
         .select_related(
             "patient__patient_profile", "appointment_type", "practitioner__user__staff_profile"
         )
+        .annotate(shown=Exists(visible))
         .order_by("start")
     )
+    return [
+        ScheduleEntry(
+            start=appointment.start,
+            end=appointment.end,
+            practitioner=appointment.practitioner,
+            appointment=appointment if appointment.shown else None,
+        )
+        for appointment in booked
+    ]
 
 
 def appointments_in_feed_of(*, user: User, now: datetime.datetime) -> QuerySet[Appointment]:

@@ -55,12 +55,20 @@ class AppointmentOutput(serializers.ModelSerializer[Appointment]):
             "created_at",
             "updated_at",
         )
+        extra_kwargs = {
+            "reason": {
+                "help_text": "The reason for the visit: only for the patient and the visit's "
+                "practitioner; empty for everyone else."
+            }
+        }
 
     def to_representation(self, instance: Appointment) -> dict[str, Any]:
         data: dict[str, Any] = super().to_representation(instance)
         viewer = self.context.get("viewer")
-        if isinstance(viewer, User) and not permissions.can_see_visit_reason(
-            user=viewer, appointment=instance
+        # Deny by default: without a viewer to ask about, nobody is shown the reason.
+        if not (
+            isinstance(viewer, User)
+            and permissions.can_see_reason(user=viewer, appointment=instance)
         ):
             data["reason"] = ""
         return data

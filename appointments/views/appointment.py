@@ -67,7 +67,7 @@ def detail(request: HttpRequest, appointment_id: uuid.UUID) -> HttpResponse:
             user=user, appointment=appointment, now=now
         ),
         "steps": visit_step_buttons(user=user, appointment=appointment),
-        "show_reason": permissions.can_see_visit_reason(user=user, appointment=appointment),
+        "show_reason": permissions.can_see_reason(user=user, appointment=appointment),
     }
     return render(request, "appointments/detail.html", context)
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.authentication import signed_in_user
 from appointments import permissions
-from appointments.selectors.appointments import schedule_for
+from appointments.selectors.appointments import schedule_visible_to
 from appointments.selectors.schedules import practitioner_of, practitioners_for
 from appointments.views.appointment import visit_step_buttons
 
@@ -45,11 +45,13 @@ def schedule(request: HttpRequest) -> HttpResponse:
     zone = showing[0].zone if showing else datetime.UTC
     start = datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
     end = start + datetime.timedelta(days=days)
-    appointments = (
-        list(schedule_for(practitioners=showing, start=start, end=end)) if showing else []
+    entries = (
+        schedule_visible_to(user=user, practitioners=showing, start=start, end=end)
+        if showing
+        else []
     )
     by_day = [
-        (d, [a for a in appointments if a.start.astimezone(zone).date() == d])
+        (d, [e for e in entries if e.start.astimezone(zone).date() == d])
         for d in (day + datetime.timedelta(days=n) for n in range(days))
     ]
     context = {
@@ -78,12 +80,16 @@ def reception(request: HttpRequest) -> HttpResponse:
     start = datetime.datetime.combine(
         today, datetime.time.min, tzinfo=timezone.get_current_timezone()
     )
-    appointments = schedule_for(
-        practitioners=practitioners_for(), start=start, end=start + datetime.timedelta(days=1)
+    entries = schedule_visible_to(
+        user=user,
+        practitioners=practitioners_for(),
+        start=start,
+        end=start + datetime.timedelta(days=1),
     )
     rows = [
-        (appointment, visit_step_buttons(user=user, appointment=appointment))
-        for appointment in appointments
+        (entry.appointment, visit_step_buttons(user=user, appointment=entry.appointment))
+        for entry in entries
+        if entry.appointment is not None
     ]
     return render(
         request,

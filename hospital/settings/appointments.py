@@ -10,6 +10,10 @@ APPOINTMENT_PATIENT_CHANGE_CUTOFF_HOURS = env.get_int("APPOINTMENT_PATIENT_CHANG
 APPOINTMENT_NO_SHOW_GRACE_MINUTES = env.get_int("APPOINTMENT_NO_SHOW_GRACE_MINUTES", 30, minimum=1)
 # How long a patient offered a freed time from the waitlist has to accept it.
 WAITLIST_HOLD_MINUTES = env.get_int("WAITLIST_HOLD_MINUTES", 120, minimum=5)
+# A doctor or nurse cares for a patient, and so sees the patient's appointments with
+# colleagues, from booking an appointment with them until this many days after its end
+# (the usual follow-up: results, letters, a next visit). Cancelled appointments do not count.
+APPOINTMENT_CARE_RELATIONSHIP_DAYS = env.get_int("APPOINTMENT_CARE_RELATIONSHIP_DAYS", 30)
 
 CELERY_BEAT_SCHEDULE = {
     "appointments-mark-no-shows": {

@@ -47,3 +47,57 @@ def at(
     day: datetime.date, hour: int, minute: int = 0, tz: datetime.tzinfo = UTC
 ) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=tz).astimezone(UTC)
+
+
+def api_as(user):
+    """An API client with a bearer token of the user (staff: a session that passed a second
+    factor). Tokens live minutes: make the client after any time travel."""
+    from rest_framework.test import APIClient
+
+    from accounts.services import sessions
+
+    pair = sessions.api_session_start(
+        user=user, request=None, mfa_device="test" if user.is_staff_member else ""
+    )
+    return APIClient(HTTP_AUTHORIZATION=f"Bearer {pair.access_token}")
+
+
+def book(patient, practitioner, appointment_type, start, *, reason=""):
+    """The patient books the time themselves, at the tests' frozen now."""
+    from appointments.services import booking
+
+    return booking.appointment_book(
+        actor=patient,
+        patient=patient,
+        practitioner=practitioner,
+        appointment_type=appointment_type,
+        start=start,
+        reason=reason,
+        channel="web",
+        now=NOW,
+    )
+
+
+@pytest.fixture
+def cardiology(db):
+    return DepartmentFactory.create(code="cardiology", name="Cardiology")
+
+
+@pytest.fixture
+def echo(cardiology):
+    return AppointmentTypeFactory.create(
+        department=cardiology, name="Echocardiogram", duration_minutes=30
+    )
+
+
+@pytest.fixture
+def cardiologist(cardiology, echo):
+    """A practitioner of another department, who also works Monday mornings."""
+    practitioner = PractitionerFactory.create(department=cardiology, offers=[echo])
+    WorkingHoursFactory.create(
+        practitioner=practitioner,
+        weekday=0,
+        start_time=datetime.time(9),
+        end_time=datetime.time(12),
+    )
+    return practitioner
