@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -160,9 +161,19 @@ def set_status(request: HttpRequest, appointment_id: uuid.UUID, to_status: str) 
         refusal_notice(request, error)
     else:
         messages.success(request, f"Marked as {Status(to_status).label.lower()}.")
-    return redirect(
-        request.POST.get("next") or reverse("appointments:detail", args=[appointment_id])
-    )
+    return redirect(_posted_next(request) or reverse("appointments:detail", args=[appointment_id]))
+
+
+def _posted_next(request: HttpRequest) -> str:
+    """The page a form asked to go back to (e.g. reception's list), only if it is on this
+    site: a posted ``next`` must not send a signed-in user to another site (open redirect).
+    Other hosts, scheme-relative and backslash URLs, javascript: and the like give ""."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
 
 
 @require_GET
