@@ -11,8 +11,6 @@ from django.db.models import Model, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from accounts.models import PatientProfile
-from accounts.selectors.profiles import patient_profile_by_record_number
 from accounts.selectors.users import patients_active
 from appointments.models import AppointmentType, AvailabilityException, Practitioner, WorkingHours
 from appointments.selectors.schedules import (
@@ -123,17 +121,10 @@ class ChosenSlotForm(forms.Form):
 
 
 class PatientByRecordNumberForm(forms.Form):
-    """Reception: who the appointment is for. Posted, so the number never goes into a URL."""
+    """Reception: who the appointment is for. Posted, so the number never goes into a URL;
+    the lookup itself (who may, the audit row) is ``accounts.services.lookup``."""
 
     medical_record_number = forms.CharField(max_length=12, label="Patient's medical record number")
-
-    def clean_medical_record_number(self) -> PatientProfile:
-        profile = patient_profile_by_record_number(
-            number=self.cleaned_data["medical_record_number"]
-        )
-        if profile is None:
-            raise forms.ValidationError("No patient has this medical record number.")
-        return profile
 
 
 class ConfirmBookingForm(forms.Form):

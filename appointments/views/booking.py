@@ -15,7 +15,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts.authentication import signed_in_user
+from accounts.models import User
 from accounts.selectors.users import patient_get
+from accounts.services import lookup
 from appointments import permissions
 from appointments.forms import (
     ChosenSlotForm,
@@ -46,13 +48,26 @@ def slots_by_local_day(slots: Sequence[Slot]) -> list[tuple[datetime.date, list[
     ]
 
 
-def _patient_by_record_number(request: HttpRequest) -> HttpResponse:
+def _patient_by_record_number(request: HttpRequest, user: User) -> HttpResponse:
     """Reception names the patient by record number (posted); the search page's URL carries
-    only the patient's random public id."""
+    only the patient's random public id. Anyone else who posts a number gets a 404, and the
+    attempt is audited by the lookup."""
     who = PatientByRecordNumberForm(request.POST)
     if who.is_valid():
-        patient = who.cleaned_data["medical_record_number"].user
-        return redirect(f"{reverse('appointments:book')}?patient={patient.public_id}")
+        try:
+            profile = lookup.patient_look_up(
+                actor=user,
+                medical_record_number=who.cleaned_data["medical_record_number"],
+                request=request,
+            )
+        except lookup.PatientLookupNotAllowed:
+            raise Http404 from None
+        except lookup.PatientNotFound as error:
+            who.add_error("medical_record_number", error.message)
+        else:
+            return redirect(f"{reverse('appointments:book')}?patient={profile.user.public_id}")
+    elif not lookup.may_look_up_patients(user=user):
+        raise Http404
     return render(request, "appointments/book.html", {"who_form": who}, status=400)
 
 
@@ -62,11 +77,11 @@ def book(request: HttpRequest) -> HttpResponse:
     """Step 1: what and from when (reception first says for whom). Step 2 (same page, with
     the query): the free times."""
     user = signed_in_user(request)
-    for_a_patient = permissions.chooses_the_patient(user=user)
     if request.method == "POST":
-        if not for_a_patient:
-            raise Http404
-        return _patient_by_record_number(request)
+        return _patient_by_record_number(request, user)
+    if not permissions.can_open_booking(user=user):
+        raise Http404
+    for_a_patient = permissions.chooses_the_patient(user=user)
     if for_a_patient and not request.GET.get("patient"):
         return render(request, "appointments/book.html", {"who_form": PatientByRecordNumberForm()})
     booking_for = None
@@ -121,6 +136,8 @@ def book(request: HttpRequest) -> HttpResponse:
 def book_confirm(request: HttpRequest) -> HttpResponse:
     """Step 3: confirm the chosen time (and say why)."""
     user = signed_in_user(request)
+    if not permissions.can_open_booking(user=user):
+        raise Http404
     for_a_patient = permissions.chooses_the_patient(user=user)
     chosen = ChosenSlotForm(request.GET, choose_patient=for_a_patient)
     if not chosen.is_valid():

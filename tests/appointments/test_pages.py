@@ -343,7 +343,7 @@ def test_reception_books_for_a_patient_without_the_record_number_in_any_url(
     assert ask.status_code == 200
     assert "medical record number" in ask.content.decode()
     assert unknown.status_code == 400
-    assert "No patient has this medical record number" in unknown.content.decode()
+    assert "No patient you can book for has this medical record number" in unknown.content.decode()
     assert chosen["Location"] == f"/appointments/book/?patient={patient.public_id}"
     assert f"Booking for <strong>{patient.get_full_name()}</strong>" in html
     assert mrn not in chosen["Location"] + confirm_url + booked["Location"]
