@@ -6,6 +6,11 @@ urlpatterns = [
     path("auth/login", auth.LoginApi.as_view(), name="auth-login"),
     path("auth/mfa", auth.LoginMfaApi.as_view(), name="auth-mfa"),
     path("auth/mfa/sms", auth.LoginMfaSmsApi.as_view(), name="auth-mfa-sms"),
+    path(
+        "auth/mfa/passkey/begin",
+        auth.LoginMfaPasskeyBeginApi.as_view(),
+        name="auth-mfa-passkey-begin",
+    ),
     path("auth/refresh", auth.RefreshApi.as_view(), name="auth-refresh"),
     path("auth/logout", auth.LogoutApi.as_view(), name="auth-logout"),
     path("auth/signup", registration.SignupApi.as_view(), name="auth-signup"),

@@ -124,3 +124,11 @@ class IdentityDecisionRefused(PermissionDeniedError):
     default_message = (
         "Only the reception and administrators decide identity changes, and never their own."
     )
+
+
+class InvalidPasskey(DomainError):
+    code = "INVALID_PASSKEY"
+    status = 400
+    default_message = (
+        "That passkey could not be verified. Start the passkey step again, or use another method."
+    )

@@ -46,8 +46,42 @@ class LoginOutput(serializers.Serializer[dict[str, Any]]):
 
 class MfaInput(serializers.Serializer[None]):
     mfa_token = serializers.CharField(max_length=1024)
-    method = serializers.ChoiceField(choices=[Method.TOTP, Method.SMS, Method.RECOVERY])
-    code = serializers.CharField(max_length=32)
+    method = serializers.ChoiceField(
+        choices=[Method.TOTP, Method.SMS, Method.RECOVERY, Method.PASSKEY]
+    )
+    code = serializers.CharField(
+        max_length=32, required=False, help_text="The code: for totp, sms and recovery."
+    )
+    credential = serializers.JSONField(
+        required=False,
+        help_text=(
+            "For passkey: the PublicKeyCredential (JSON form, as PublicKeyCredential.toJSON() "
+            "or a platform passkey API returns it) answering the options of "
+            "/auth/mfa/passkey/begin."
+        ),
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["method"] == Method.PASSKEY:
+            if not isinstance(attrs.get("credential"), dict):
+                raise serializers.ValidationError(
+                    {"credential": "Send the passkey's answer (a JSON object)."}
+                )
+        elif not attrs.get("code"):
+            raise serializers.ValidationError({"code": "This field is required."})
+        return attrs
+
+
+class PasskeyOptionsOutput(serializers.Serializer[dict[str, Any]]):
+    # PublicKeyCredentialRequestOptions in their JSON form (WebAuthn Level 3), ready for
+    # PublicKeyCredential.parseRequestOptionsFromJSON() or a platform passkey API.
+    challenge = serializers.CharField(help_text="base64url")
+    timeout = serializers.IntegerField(help_text="Milliseconds.")
+    rpId = serializers.CharField()
+    allowCredentials = serializers.ListField(
+        child=serializers.DictField(), help_text="The account's passkeys: id, type, transports."
+    )
+    userVerification = serializers.CharField()
 
 
 class MfaSmsInput(serializers.Serializer[None]):

@@ -18,6 +18,7 @@ from accounts.serializers import (
     LoginOutput,
     MfaInput,
     MfaSmsInput,
+    PasskeyOptionsOutput,
     RefreshInput,
     TokenPairOutput,
 )
@@ -51,15 +52,46 @@ class LoginMfaApi(PublicApi):
     @extend_schema(
         tags=["auth"],
         summary="Finish sign-in with a second factor",
+        description=(
+            "One of the `methods` the login step offered: a `code` for `totp`, `sms` or "
+            "`recovery`; for `passkey`, the `credential` a passkey returned for the options of "
+            "/auth/mfa/passkey/begin (`INVALID_PASSKEY` if it does not verify or the options "
+            "were used already). The step can be finished once."
+        ),
         request=MfaInput,
         responses={200: LoginOutput, 400: PROBLEM, 401: PROBLEM, 429: PROBLEM},
-        examples=[examples.LOGIN_MFA_TOTP_REQUEST],
+        examples=[examples.LOGIN_MFA_TOTP_REQUEST, examples.LOGIN_MFA_PASSKEY_REQUEST],
     )
     def post(self, request: Request) -> Response:
         data = MfaInput(data=request.data)
         data.is_valid(raise_exception=True)
         outcome = api_auth.api_login_mfa(request=django_request(request), **data.validated_data)
         return Response(outcome.as_dict())
+
+
+class LoginMfaPasskeyBeginApi(PublicApi):
+    @extend_schema(
+        tags=["auth"],
+        summary="Start the passkey step: WebAuthn options for the pending sign-in",
+        description=(
+            "PublicKeyCredentialRequestOptions (JSON form) for the account's passkeys. Hand "
+            "them to the platform's passkey API (Android Credential Manager, iOS "
+            "ASAuthorizationPlatformPublicKeyCredentialProvider, or a browser's "
+            "navigator.credentials.get()) and send its answer to /auth/mfa with method "
+            "`passkey`. The options are bound to this `mfa_token`, answer once, and expire "
+            "with it. The app's origin must be one of WEBAUTHN_ALLOWED_ORIGINS."
+        ),
+        request=MfaSmsInput,
+        responses={200: PasskeyOptionsOutput, 401: PROBLEM, 429: PROBLEM},
+        examples=[examples.PASSKEY_OPTIONS],
+    )
+    def post(self, request: Request) -> Response:
+        data = MfaSmsInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        options = api_auth.api_login_passkey_begin(
+            request=django_request(request), mfa_token=data.validated_data["mfa_token"]
+        )
+        return Response(options)
 
 
 class LoginMfaSmsApi(PublicApi):

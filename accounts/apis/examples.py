@@ -19,7 +19,7 @@ LOGIN_SECOND_FACTOR_NEEDED = OpenApiExample(
     value={
         "status": "mfa_required",
         "mfa_token": "eyJ1Ijo...",
-        "methods": ["totp", "recovery"],
+        "methods": ["passkey", "totp", "recovery"],
         "expires_in": 300,
     },
     response_only=True,
@@ -28,6 +28,39 @@ LOGIN_MFA_TOTP_REQUEST = OpenApiExample(
     "TOTP",
     value={"mfa_token": "eyJ1Ijo...", "method": "totp", "code": "123456"},
     request_only=True,
+)
+LOGIN_MFA_PASSKEY_REQUEST = OpenApiExample(
+    "Passkey",
+    value={
+        "mfa_token": "eyJ1Ijo...",
+        "method": "passkey",
+        "credential": {
+            "id": "hVtXJ8ki0Q3f...",
+            "rawId": "hVtXJ8ki0Q3f...",
+            "type": "public-key",
+            "response": {
+                "clientDataJSON": "eyJ0eXBlIjoid2ViYXV0aG4uZ2V0Ii...",
+                "authenticatorData": "SZYN5YgOjGh0NBcPZHZgW4_krrmihjLHmVzzuoMdl2MFAAAAAQ",
+                "signature": "MEUCIQDk...",
+                "userHandle": None,
+            },
+            "clientExtensionResults": {},
+        },
+    },
+    request_only=True,
+)
+PASSKEY_OPTIONS = OpenApiExample(
+    "Options",
+    value={
+        "challenge": "q8sVf5V4a1aGqkq2...",
+        "timeout": 60000,
+        "rpId": "hospital.example",
+        "allowCredentials": [
+            {"id": "hVtXJ8ki0Q3f...", "type": "public-key", "transports": ["internal"]}
+        ],
+        "userVerification": "discouraged",
+    },
+    response_only=True,
 )
 SIGNUP_REQUEST = OpenApiExample(
     "Request",

@@ -1,7 +1,9 @@
 """The API's login: password, then (if the account has MFA) a second factor, then tokens.
 
-A password alone never yields a full-access token for an account with MFA: the first
-step returns a short-lived, single-use ``mfa_token`` that only /auth/mfa accepts.
+A password alone never yields a token for an account with a factor (passkeys included):
+the first step returns a short-lived, single-use ``mfa_token`` that only /auth/mfa accepts.
+A passkey answers options from /auth/mfa/passkey/begin, kept server-side for that
+``mfa_token`` only, used once.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass, field
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -80,8 +83,8 @@ def api_login(
         challenge_nonce=challenge_nonce,
     )
     _require_verified_email(request, user)
-    methods = [m for m in methods_available(user=user) if m != Method.PASSKEY]
-    if user_has_mfa(user=user) and methods:
+    if user_has_mfa(user=user):
+        methods = methods_available(user=user)
         token = signing.dumps({"u": str(user.public_id), "n": secrets.token_hex(8)}, salt=_MFA_SALT)
         record(action="accounts.login_mfa_pending", actor=user, target=user, request=request)
         return LoginOutcome(status="mfa_required", mfa_token=token, methods=methods)
@@ -113,10 +116,47 @@ def _spent_key(mfa_token: str) -> str:
     return f"mfa-pending-spent:{hashlib.sha256(mfa_token.encode()).hexdigest()}"
 
 
-def api_login_mfa(*, request: HttpRequest, mfa_token: str, method: str, code: str) -> LoginOutcome:
-    """Second step: a valid code turns the pending login into a verified API session."""
+def _passkey_state_key(mfa_token: str) -> str:
+    return f"mfa-pending-passkey:{hashlib.sha256(mfa_token.encode()).hexdigest()}"
+
+
+def api_login_passkey_begin(*, request: HttpRequest, mfa_token: str) -> dict[str, Any]:
+    """PublicKeyCredentialRequestOptions for the pending login's passkeys. The state to check
+    the answer is kept server-side for this ``mfa_token``, for one answer, until the step
+    expires; asking again replaces it."""
     user = mfa_pending_user(mfa_token=mfa_token)
-    device = mfa_verification.otp_verify(user=user, method=method, code=code, request=request)
+    options, state = mfa_verification.passkey_options(user=user, request=request)
+    cache.set(_passkey_state_key(mfa_token), state, settings.API_MFA_PENDING_LIFETIME)
+    return options
+
+
+def _passkey_state_take(mfa_token: str) -> dict[str, Any] | None:
+    """The options' state, removed as it is read: an assertion is checked once."""
+    key = _passkey_state_key(mfa_token)
+    state: dict[str, Any] | None = cache.get(key)
+    return state if state is not None and cache.delete(key) else None
+
+
+def api_login_mfa(
+    *,
+    request: HttpRequest,
+    mfa_token: str,
+    method: str,
+    code: str = "",
+    credential: dict[str, Any] | None = None,
+) -> LoginOutcome:
+    """Second step: a valid code, or a passkey assertion answering the options from
+    :func:`api_login_passkey_begin`, turns the pending login into a verified API session."""
+    user = mfa_pending_user(mfa_token=mfa_token)
+    if method == Method.PASSKEY:
+        device = mfa_verification.passkey_verify(
+            user=user,
+            state=_passkey_state_take(mfa_token),
+            credential=credential or {},
+            request=request,
+        )
+    else:
+        device = mfa_verification.otp_verify(user=user, method=method, code=code, request=request)
     if not cache.add(_spent_key(mfa_token), 1, settings.API_MFA_PENDING_LIFETIME + 60):
         raise InvalidToken("This sign-in step was already completed.")
     tokens = sessions.api_session_start(user=user, request=request, mfa_device=device.persistent_id)

@@ -3,17 +3,25 @@ recovery code) or a passkey assertion. Setting factors up is in accounts.service
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from django.db import transaction
 from django.http import HttpRequest
 from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.exceptions import OTPWebAuthnApiError
+from django_otp_webauthn.models import WebAuthnCredential
+from django_otp_webauthn.utils import rewrite_exceptions
 
 from accounts import ratelimits
-from accounts.errors import InvalidOtp
+from accounts.errors import InvalidOtp, InvalidPasskey
 from accounts.models import RecoveryCodeDevice, SmsDevice, User
 from accounts.selectors.mfa import Method
 from audit.services import Outcome, record
 from core.caller import client_ip
+
+logger = logging.getLogger(__name__)
 
 
 def sms_challenge_send(*, user: User) -> bool:
@@ -72,4 +80,55 @@ def otp_verify(*, user: User, method: str, code: str, request: HttpRequest | Non
         )
         raise InvalidOtp()
     assert device is not None  # noqa: S101 - verified implies a device
+    return device
+
+
+# --- Passkeys -----------------------------------------------------------------------------
+# The assertion a browser's navigator.credentials.get() or a phone's passkey API returns is
+# checked by django-otp-webauthn's helper (py_webauthn): challenge, origin, RP id, signature,
+# sign count, and that the credential is one of this user's.
+
+
+def passkey_options(*, user: User, request: HttpRequest) -> tuple[dict[str, Any], dict[str, Any]]:
+    """PublicKeyCredentialRequestOptions (JSON form) listing the user's passkeys, and the
+    state that must come back to :func:`passkey_verify` (kept server-side by the caller)."""
+    ratelimits.otp_attempt(ip=client_ip(request), user_id=user.pk)
+    helper = WebAuthnCredential.get_webauthn_helper(request=request)
+    # A second factor after the password: user presence is enough, as on the web step.
+    options, state = helper.authenticate_begin(user=user, require_user_verification=False)
+    return dict(options), dict(state)
+
+
+def passkey_verify(
+    *, user: User, state: dict[str, Any] | None, credential: dict[str, Any], request: HttpRequest
+) -> Device:
+    """Check a passkey assertion against the options issued with ``state`` (None: none were,
+    or they were used already). Returns the credential; audited either way."""
+    device: WebAuthnCredential | None = None
+    if state is not None:
+        helper = WebAuthnCredential.get_webauthn_helper(request=request)
+        try:
+            with rewrite_exceptions():
+                device = helper.authenticate_complete(user=user, state=state, data=credential)
+        except (OTPWebAuthnApiError, ValueError, TypeError, KeyError) as error:
+            # The reason helps an app developer; the audit row records the failure.
+            logger.warning("Passkey assertion refused: %s", getattr(error, "code", type(error)))
+            device = None
+    if device is None or not device.confirmed or device.user_id != user.pk:
+        record(
+            action="accounts.mfa_failed",
+            outcome=Outcome.FAILURE,
+            actor=user,
+            target=user,
+            request=request,
+            details={"method": Method.PASSKEY},
+        )
+        raise InvalidPasskey()
+    record(
+        action="accounts.mfa_verified",
+        actor=user,
+        target=user,
+        request=request,
+        details={"method": Method.PASSKEY},
+    )
     return device
