@@ -26,7 +26,9 @@ class SoftPasskey:
     rp_id: str = "localhost"
     origin: str = "http://localhost:8000"
     credential_id: bytes = field(default_factory=lambda: os.urandom(16))
-    key: ec.EllipticCurvePrivateKey = field(default_factory=lambda: ec.generate_private_key(ec.SECP256R1()))
+    key: ec.EllipticCurvePrivateKey = field(
+        default_factory=lambda: ec.generate_private_key(ec.SECP256R1())
+    )
     sign_count: int = 0
 
     def cose_public_key(self) -> bytes:

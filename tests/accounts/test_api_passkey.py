@@ -83,9 +83,7 @@ def test_a_passkey_assertion_finishes_the_api_sign_in(patient, passkey):
 
     assert begun.status_code == 200
     assert options["rpId"] == "hospital.example"
-    assert [c["id"] for c in options["allowCredentials"]] == [
-        passkey.assertion(options)["id"]
-    ]
+    assert [c["id"] for c in options["allowCredentials"]] == [passkey.assertion(options)["id"]]
     assert finished.status_code == 200
     tokens = finished.json()["tokens"]
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}")
@@ -111,7 +109,9 @@ def test_a_wrong_or_replayed_passkey_assertion_is_refused_and_audited(patient, p
     wrong = _finish(api, mfa_token, stale)
     no_challenge = _finish(api, mfa_token, passkey.assertion(options))  # the challenge was used
     options = _begin(api, mfa_token).json()
-    other_origin = _finish(api, mfa_token, passkey.assertion(options, origin="https://evil.example"))
+    other_origin = _finish(
+        api, mfa_token, passkey.assertion(options, origin="https://evil.example")
+    )
 
     assert (wrong.status_code, wrong.json()["code"]) == (400, "INVALID_PASSKEY")
     assert (no_challenge.status_code, no_challenge.json()["code"]) == (400, "INVALID_PASSKEY")
