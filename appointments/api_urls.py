@@ -68,7 +68,7 @@ urlpatterns = [
         name="working-hours",
     ),
     path(
-        "practitioners/<uuid:practitioner_id>/working-hours/<int:rule_id>",
+        "practitioners/<uuid:practitioner_id>/working-hours/<uuid:rule_id>",
         schedules.WorkingHoursDetailApi.as_view(),
         name="working-hours-detail",
     ),
@@ -78,7 +78,7 @@ urlpatterns = [
         name="exceptions",
     ),
     path(
-        "practitioners/<uuid:practitioner_id>/exceptions/<int:exception_id>",
+        "practitioners/<uuid:practitioner_id>/exceptions/<uuid:exception_id>",
         schedules.ExceptionDetailApi.as_view(),
         name="exception-detail",
     ),

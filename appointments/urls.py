@@ -19,7 +19,7 @@ urlpatterns = [
     path("manage/<uuid:practitioner_id>/", manage.manage_practitioner, name="manage_practitioner"),
     path("manage/<uuid:practitioner_id>/hours/", manage.add_hours, name="manage_add_hours"),
     path(
-        "manage/<uuid:practitioner_id>/hours/<int:rule_id>/remove/",
+        "manage/<uuid:practitioner_id>/hours/<uuid:rule_id>/remove/",
         manage.remove_hours,
         name="manage_remove_hours",
     ),
@@ -29,7 +29,7 @@ urlpatterns = [
         name="manage_add_exception",
     ),
     path(
-        "manage/<uuid:practitioner_id>/exceptions/<int:exception_id>/remove/",
+        "manage/<uuid:practitioner_id>/exceptions/<uuid:exception_id>/remove/",
         manage.remove_exception,
         name="manage_remove_exception",
     ),

@@ -80,9 +80,11 @@ class _ScheduleEntriesApi(APIView, _ScheduleEntries[_Entry]):
 
 # One entry: remove it (each subclass names the URL's id in its own ``delete``).
 class _ScheduleEntryApi(APIView, _ScheduleEntries[_Entry]):
-    def remove_entry(self, request: Request, practitioner_id: uuid.UUID, entry_id: int) -> Response:
+    def remove_entry(
+        self, request: Request, practitioner_id: uuid.UUID, entry_id: uuid.UUID
+    ) -> Response:
         practitioner = _managed_practitioner(request, practitioner_id)
-        entry = self.entries(practitioner).filter(pk=entry_id).first()
+        entry = self.entries(practitioner).filter(public_id=entry_id).first()
         if entry is None:
             raise AppointmentNotFound(self.not_found)
         self.remove(actor=signed_in_user(request), entry=entry, request=django_request(request))
@@ -156,7 +158,7 @@ class WorkingHoursApi(_WorkingHours, _ScheduleEntriesApi[WorkingHours]):
 
 class WorkingHoursDetailApi(_WorkingHours, _ScheduleEntryApi[WorkingHours]):
     @extend_schema(tags=["schedules"], summary="Remove weekly working hours", responses=_REMOVED)
-    def delete(self, request: Request, practitioner_id: uuid.UUID, rule_id: int) -> Response:
+    def delete(self, request: Request, practitioner_id: uuid.UUID, rule_id: uuid.UUID) -> Response:
         return self.remove_entry(request, practitioner_id, rule_id)
 
 
@@ -171,5 +173,7 @@ class ExceptionApi(_Exceptions, _ScheduleEntriesApi[AvailabilityException]):
 
 class ExceptionDetailApi(_Exceptions, _ScheduleEntryApi[AvailabilityException]):
     @extend_schema(tags=["schedules"], summary="Give time back to a schedule", responses=_REMOVED)
-    def delete(self, request: Request, practitioner_id: uuid.UUID, exception_id: int) -> Response:
+    def delete(
+        self, request: Request, practitioner_id: uuid.UUID, exception_id: uuid.UUID
+    ) -> Response:
         return self.remove_entry(request, practitioner_id, exception_id)

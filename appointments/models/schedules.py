@@ -118,6 +118,7 @@ class WorkingHours(models.Model):
         SATURDAY = 5, "Saturday"
         SUNDAY = 6, "Sunday"
 
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     practitioner = models.ForeignKey(
         Practitioner, on_delete=models.CASCADE, related_name="working_hours"
     )
@@ -158,6 +159,7 @@ class AvailabilityException(models.Model):
         HOLIDAY = "holiday", "Public holiday"
         BLOCKED = "blocked", "Blocked time"
 
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     practitioner = models.ForeignKey(
         Practitioner, on_delete=models.CASCADE, related_name="exceptions"
     )

@@ -9,12 +9,15 @@ from appointments.serializers.fields import AwareDateTimeField
 
 
 class WorkingHoursSerializer(serializers.ModelSerializer[WorkingHours]):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+
     class Meta:
         model = WorkingHours
         fields = ("id", "weekday", "start_time", "end_time", "valid_from", "valid_until")
 
 
 class ExceptionSerializer(serializers.ModelSerializer[AvailabilityException]):
+    id = serializers.UUIDField(source="public_id", read_only=True)
     start = AwareDateTimeField()
     end = AwareDateTimeField()
 

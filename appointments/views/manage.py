@@ -126,9 +126,11 @@ def add_hours(request: HttpRequest, practitioner_id: uuid.UUID) -> HttpResponse:
 
 
 @require_POST
-def remove_hours(request: HttpRequest, practitioner_id: uuid.UUID, rule_id: int) -> HttpResponse:
+def remove_hours(
+    request: HttpRequest, practitioner_id: uuid.UUID, rule_id: uuid.UUID
+) -> HttpResponse:
     practitioner = _managed_practitioner(request, practitioner_id)
-    rule = working_hours_of(practitioner=practitioner).filter(pk=rule_id).first()
+    rule = working_hours_of(practitioner=practitioner).filter(public_id=rule_id).first()
     if rule is not None:
         availability.working_hours_remove(actor=signed_in_user(request), rule=rule, request=request)
         messages.success(request, "Working hours removed.")
@@ -149,10 +151,10 @@ def add_exception(request: HttpRequest, practitioner_id: uuid.UUID) -> HttpRespo
 
 @require_POST
 def remove_exception(
-    request: HttpRequest, practitioner_id: uuid.UUID, exception_id: int
+    request: HttpRequest, practitioner_id: uuid.UUID, exception_id: uuid.UUID
 ) -> HttpResponse:
     practitioner = _managed_practitioner(request, practitioner_id)
-    exception = exceptions_of(practitioner=practitioner).filter(pk=exception_id).first()
+    exception = exceptions_of(practitioner=practitioner).filter(public_id=exception_id).first()
     if exception is not None:
         availability.exception_remove(
             actor=signed_in_user(request), exception=exception, request=request
