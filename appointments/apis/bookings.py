@@ -72,7 +72,11 @@ class AppointmentListApi(APIView):
     @extend_schema(
         tags=["appointments"],
         summary="Appointments you may see",
-        description="Patients: their own. Doctors and nurses: their schedule and their patients'. Reception: all.",
+        description="Patients: their own. Doctors and nurses: their own appointments, and the "
+        "other appointments of patients they care for (an upcoming appointment with them, or "
+        "one that ended in the last APPOINTMENT_CARE_RELATIONSHIP_DAYS days; cancelled ones do "
+        "not count). Reception and administrators: all. `reason` is filled only for the patient "
+        "and the visit's practitioner.",
         parameters=[
             OpenApiParameter("when", OpenApiTypes.STR, enum=["upcoming", "past"]),
             OpenApiParameter("status", OpenApiTypes.STR),

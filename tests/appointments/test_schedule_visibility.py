@@ -5,9 +5,12 @@ reason for the visit on a schedule."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 import time_machine
 
+from appointments.selectors.appointments import schedule_visible_to
 from tests.appointments.conftest import MONDAY, NOW, at, book
 from tests.conftest import login_verified, web_login
 from tests.factories import (
@@ -120,8 +123,6 @@ def test_patients_and_the_compliance_officer_have_no_schedule(client, patient, c
 def test_the_selector_marks_what_the_viewer_may_not_see(
     practitioner, cardiologist, cardiology_visit
 ):
-    from appointments.selectors.appointments import schedule_visible_to
-
     start = at(MONDAY, 0)
     entries = schedule_visible_to(
         user=practitioner.user,
@@ -138,3 +139,25 @@ def test_the_selector_marks_what_the_viewer_may_not_see(
 
     assert [(e.start, e.appointment) for e in entries] == [(cardiology_visit.start, None)]
     assert nobody == []
+
+
+@pytest.mark.parametrize("rows", [1, 20])
+def test_the_schedule_is_one_query_whatever_its_size(
+    rows, practitioner, consultation, cardiologist, django_assert_num_queries
+):
+    for hour in range(rows):
+        book(
+            PatientProfileFactory.create().user,
+            practitioner,
+            consultation,
+            at(MONDAY, 9) + datetime.timedelta(days=7 * (hour // 6), minutes=30 * (hour % 6)),
+        )
+    end = at(MONDAY, 0) + datetime.timedelta(days=28)
+
+    with django_assert_num_queries(1):
+        entries = schedule_visible_to(
+            user=cardiologist.user, practitioners=[practitioner], start=at(MONDAY, 0), end=end
+        )
+
+    assert len(entries) == rows
+    assert {e.appointment for e in entries} == {None}
