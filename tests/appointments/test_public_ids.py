@@ -97,7 +97,8 @@ def test_the_manage_page_removes_by_public_id(client, practitioner, leave):
 def _components_of(schema, operations):
     """The schemas these operations name, and those they name in turn."""
     components = schema["components"]["schemas"]
-    wanted, seen = set(_REF.findall(json.dumps(operations))), set()
+    wanted: set[str] = set(_REF.findall(json.dumps(operations)))
+    seen: set[str] = set()
     while wanted - seen:
         name = (wanted - seen).pop()
         seen.add(name)
