@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts.apis import account, auth, directory, mfa, registration
+from accounts.apis import account, auth, directory, identity, mfa, registration
 
 urlpatterns = [
     path("auth/login", auth.LoginApi.as_view(), name="auth-login"),
@@ -30,6 +30,11 @@ urlpatterns = [
     ),
     path("account/me", account.MeApi.as_view(), name="account-me"),
     path("account/profile", account.PatientProfileApi.as_view(), name="account-profile"),
+    path(
+        "account/profile/identity-requests",
+        identity.IdentityChangeRequestListApi.as_view(),
+        name="account-identity-requests",
+    ),
     path("account/staff-profile", account.StaffProfileApi.as_view(), name="account-staff-profile"),
     path("account/password", account.PasswordChangeApi.as_view(), name="account-password"),
     path("account/email", account.EmailChangeApi.as_view(), name="account-email"),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from accounts.models import AuthSession, User
+from accounts.roles import ADMIN_SITE_ROLES, Role
 
 
 def mfa_satisfied(*, user: User, auth: Any) -> bool:
@@ -29,3 +31,67 @@ class StaffMfaVerified(BasePermission):
         if not isinstance(user, User) or not user.is_authenticated:
             return True  # IsAuthenticated decides
         return mfa_satisfied(user=user, auth=request.auth)
+
+
+# --- Administering accounts (the admin and any other door) -----------------------------------
+
+_SELF = "Nobody changes their own privileges: ask another administrator."
+_NOT_AN_ADMINISTRATOR = "Only administrators change accounts."
+_SUPERUSER_FLAG = "Only a superuser grants or removes superuser status."
+_ADMIN_SITE_ROLE = (
+    "Only a superuser grants administration-site roles (administrator, compliance officer)."
+)
+_PRIVILEGED_ACCOUNT = (
+    "Only a superuser changes the accounts of administrators, compliance officers and superusers."
+)
+
+
+def holds_admin_site_privileges(*, user: User) -> bool:
+    """Superusers and the roles that open the Django admin ("staff privileges")."""
+    return user.is_superuser or user.role in ADMIN_SITE_ROLES
+
+
+def account_administration_refusal(*, actor: User, user: User) -> str | None:
+    """Why ``actor`` may not change ``user``'s account details (email address, name, a
+    password reset) as an administrator, or None if they may. One's own account is changed
+    on one's own account pages, with re-authentication."""
+    if actor.pk == user.pk:
+        return "Change your own account on your account pages, not here."
+    if not (actor.is_superuser or actor.role == Role.ADMIN):
+        return _NOT_AN_ADMINISTRATOR
+    if holds_admin_site_privileges(user=user) and not actor.is_superuser:
+        return _PRIVILEGED_ACCOUNT
+    return None
+
+
+def privilege_change_refusals(
+    *, actor: User | None, user: User | None, changes: Mapping[str, object]
+) -> dict[str, str]:
+    """Why each privilege change (``role``, ``is_superuser``, ``is_active``) is refused; empty
+    when all are allowed. ``user`` None: a new account; ``actor`` None: an operator's command.
+
+    Only superusers grant superuser or admin-site privileges or touch accounts that hold them;
+    nobody changes their own privileges.
+    """
+    if actor is None:
+        return {}
+    refusals: dict[str, str] = {}
+    for field, value in changes.items():
+        if user is not None and actor.pk == user.pk:
+            refusals[field] = _SELF
+        elif not (actor.is_superuser or actor.role == Role.ADMIN):
+            refusals[field] = _NOT_AN_ADMINISTRATOR
+        elif actor.is_superuser:
+            continue
+        elif user is not None and holds_admin_site_privileges(user=user):
+            refusals[field] = _PRIVILEGED_ACCOUNT
+        elif field == "is_superuser":
+            refusals[field] = _SUPERUSER_FLAG
+        elif field == "role" and value in ADMIN_SITE_ROLES:
+            refusals[field] = _ADMIN_SITE_ROLE
+    return refusals
+
+
+def can_decide_identity_changes(*, user: User) -> bool:
+    """The reception and administrators approve or reject patients' identity changes."""
+    return user.is_active and (user.is_superuser or user.role in (Role.RECEPTIONIST, Role.ADMIN))

@@ -3,13 +3,24 @@ from django.urls import path
 from django.views.i18n import JavaScriptCatalog
 
 from accounts import passkeys
-from accounts.views import account, login_step, security, sessions
+from accounts.views import account, identity, login_step, security, sessions
 
 app_name = "accounts"
 
 urlpatterns = [
     path("", account.dashboard, name="dashboard"),
     path("profile/", account.profile_edit, name="profile_edit"),
+    path(
+        "profile/identity/",
+        identity.identity_change_request_create,
+        name="identity_change_request",
+    ),
+    path("identity-requests/", identity.identity_requests, name="identity_requests"),
+    path(
+        "identity-requests/<uuid:request_id>/",
+        identity.identity_request_decide,
+        name="identity_request_decide",
+    ),
     path("security/", security.security, name="security"),
     path("security/totp/", security.totp_setup, name="totp_setup"),
     path("security/sms/", security.sms_setup, name="sms_setup"),

@@ -1,12 +1,25 @@
-"""Admin for schedules: departments (accounts), appointment types, practitioners with their
-working hours and exceptions. Appointments are read-only here: booking goes through the
-services (no double booking, audit, events)."""
+"""Admin for schedules: appointment types, practitioners with their working hours and
+exceptions. A front door like the API: saves go through the availability services (the
+overlap check, the audit row), so the admin writes nothing the services would refuse.
+Appointments and the waitlist are read-only here: booking goes through its services."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
+from accounts.admin_forms import (
+    MAIN_FORM,
+    SavesThroughServices,
+    ServiceInlineFormSet,
+    ServiceRefusal,
+    adopt,
+)
+from accounts.authentication import signed_in_user
 from appointments.models import (
     Appointment,
     AppointmentType,
@@ -15,20 +28,36 @@ from appointments.models import (
     WaitlistEntry,
     WorkingHours,
 )
+from appointments.services import availability
+from audit.services import record
+from core.errors import DomainError
 
 
-class WorkingHoursInline(admin.TabularInline[WorkingHours, Practitioner]):
+class _ScheduleInline(admin.TabularInline[Any, Practitioner]):
+    """Rows are added or removed, never edited in place (there is no audited "change" of a
+    rule): to move hours, remove the row and add the new one in the same save."""
+
+    formset = ServiceInlineFormSet
+    extra = 0
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class WorkingHoursInline(_ScheduleInline):
     model = WorkingHours
-    extra = 0
 
 
-class ExceptionInline(admin.TabularInline[AvailabilityException, Practitioner]):
+class ExceptionInline(_ScheduleInline):
     model = AvailabilityException
-    extra = 0
+
+
+def _changed_fields(form: Any) -> list[str]:
+    return sorted(form.changed_data)
 
 
 @admin.register(Practitioner)
-class PractitionerAdmin(admin.ModelAdmin[Practitioner]):
+class PractitionerAdmin(SavesThroughServices):
     list_display = ("display_name", "department", "time_zone", "is_active")
     list_filter = ("department", "is_active")
     search_fields = ("user__full_name", "user__email")
@@ -37,9 +66,107 @@ class PractitionerAdmin(admin.ModelAdmin[Practitioner]):
     list_select_related = ("user__staff_profile", "department")
     autocomplete_fields = ("user",)
 
+    def get_exclude(self, request: HttpRequest, obj: Practitioner | None = None) -> Any:
+        return ("is_active",) if obj is None else ()  # a new practitioner is active
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Practitioner | None = None) -> Any:
+        return ("user",) if obj is not None else ()
+
+    def save_model(self, request: HttpRequest, obj: Practitioner, form: Any, change: bool) -> None:
+        actor = signed_in_user(request)
+        data = form.cleaned_data
+        if not change:
+            try:
+                created = availability.practitioner_create(
+                    user=data["user"],
+                    department=data["department"],
+                    time_zone=data["time_zone"],
+                    actor=actor,
+                    appointment_types=list(data.get("appointment_types") or []),
+                    request=request,
+                )
+            except (ValidationError, DomainError) as error:
+                raise ServiceRefusal.of(MAIN_FORM, error) from None
+            adopt(obj, created)
+            return
+        # No availability service changes a practitioner yet: saved here, audited by field name.
+        obj.save()
+        if form.changed_data:
+            record(
+                action="appointments.practitioner_changed",
+                actor=actor,
+                target=obj,
+                request=request,
+                details={"fields": _changed_fields(form)},
+            )
+
+    def save_formset(
+        self,
+        request: HttpRequest,
+        form: Any,
+        formset: BaseInlineFormSet[Any, Any, Any],
+        change: bool,
+    ) -> None:
+        actor = signed_in_user(request)
+        practitioner = form.instance
+        new_objects: list[Any] = []
+        deleted_objects: list[Any] = []
+        # Removals first: hours moved by "remove and add" must not overlap their old row.
+        for row in formset.deleted_forms:
+            if row.instance.pk is None:
+                continue
+            try:
+                if isinstance(row.instance, WorkingHours):
+                    availability.working_hours_remove(
+                        actor=actor, rule=row.instance, request=request
+                    )
+                else:
+                    availability.exception_remove(
+                        actor=actor, exception=row.instance, request=request
+                    )
+            except (ValidationError, DomainError) as error:
+                raise ServiceRefusal.of(row.prefix, error) from None
+            deleted_objects.append(row.instance)
+        for row in formset.extra_forms:
+            if not row.has_changed() or row.cleaned_data.get("DELETE"):
+                continue
+            values = row.cleaned_data
+            try:
+                if formset.model is WorkingHours:
+                    added: Any = availability.working_hours_add(
+                        actor=actor,
+                        practitioner=practitioner,
+                        weekday=values["weekday"],
+                        start_time=values["start_time"],
+                        end_time=values["end_time"],
+                        valid_from=values["valid_from"],
+                        valid_until=values.get("valid_until"),
+                        request=request,
+                    )
+                else:
+                    added = availability.exception_add(
+                        actor=actor,
+                        practitioner=practitioner,
+                        start=values["start"],
+                        end=values["end"],
+                        kind=values["kind"],
+                        reason=values.get("reason", ""),
+                        request=request,
+                    )
+            except (ValidationError, DomainError) as error:
+                raise ServiceRefusal.of(row.prefix, error) from None
+            new_objects.append(added)
+        # What Django's change message and log entry read from a saved formset.
+        formset.new_objects = new_objects
+        formset.changed_objects = []
+        formset.deleted_objects = deleted_objects
+
+    def has_delete_permission(self, request: HttpRequest, obj: Practitioner | None = None) -> bool:
+        return False  # make them inactive: appointments and audit rows point at them
+
 
 @admin.register(AppointmentType)
-class AppointmentTypeAdmin(admin.ModelAdmin[AppointmentType]):
+class AppointmentTypeAdmin(SavesThroughServices):
     list_display = (
         "name",
         "department",
@@ -51,6 +178,47 @@ class AppointmentTypeAdmin(admin.ModelAdmin[AppointmentType]):
     list_filter = ("department", "patient_bookable", "is_active")
     search_fields = ("name",)
 
+    def get_exclude(self, request: HttpRequest, obj: AppointmentType | None = None) -> Any:
+        return ("is_active",) if obj is None else ()  # a new type is active
+
+    def save_model(
+        self, request: HttpRequest, obj: AppointmentType, form: Any, change: bool
+    ) -> None:
+        actor = signed_in_user(request)
+        data = form.cleaned_data
+        if not change:
+            try:
+                created = availability.appointment_type_create(
+                    actor=actor,
+                    department=data["department"],
+                    name=data["name"],
+                    duration_minutes=data["duration_minutes"],
+                    buffer_after_minutes=data["buffer_after_minutes"],
+                    patient_bookable=data["patient_bookable"],
+                    lead_time_minutes=data["lead_time_minutes"],
+                    booking_horizon_days=data["booking_horizon_days"],
+                    request=request,
+                )
+            except (ValidationError, DomainError) as error:
+                raise ServiceRefusal.of(MAIN_FORM, error) from None
+            adopt(obj, created)
+            return
+        # No availability service changes a type yet: saved here, audited by field name.
+        obj.save()
+        if form.changed_data:
+            record(
+                action="appointments.type_changed",
+                actor=actor,
+                target=obj,
+                request=request,
+                details={"fields": _changed_fields(form)},
+            )
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: AppointmentType | None = None
+    ) -> bool:
+        return False  # retire it instead (is_active): appointments point at it
+
 
 @admin.register(Appointment)
 class AppointmentAdmin(admin.ModelAdmin[Appointment]):
@@ -58,8 +226,10 @@ class AppointmentAdmin(admin.ModelAdmin[Appointment]):
     list_filter = ("status", "channel", "practitioner__department")
     date_hierarchy = "start"
     list_select_related = ("practitioner__user__staff_profile", "appointment_type")
-    readonly_fields = [field.name for field in Appointment._meta.fields]
-    exclude = ("reason",)  # minimum necessary: the reason is for the care team
+    # Never the reason for the visit: permissions.can_see_reason allows only the patient and
+    # the visit's practitioner, and neither reads it here (minimum necessary).
+    readonly_fields = [field.name for field in Appointment._meta.fields if field.name != "reason"]
+    exclude = ("reason",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -84,4 +254,10 @@ class WaitlistEntryAdmin(admin.ModelAdmin[WaitlistEntry]):
     list_filter = ("status",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: WaitlistEntry | None = None) -> bool:
+        return False  # offers, holds and answers go through the waitlist services
+
+    def has_delete_permission(self, request: HttpRequest, obj: WaitlistEntry | None = None) -> bool:
         return False

@@ -3,6 +3,8 @@ deactivation, and where I am signed in."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from allauth.account.forms import AddEmailForm
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -12,10 +14,16 @@ from rest_framework.views import APIView
 
 from accounts.apis import examples
 from accounts.apis.base import form_errors
+from accounts.apis.identity import (
+    IDENTITY_REFUSED_EXAMPLE,
+    identity_requests_path,
+    own_patient_profile,
+    patient_profile_data,
+)
 from accounts.authentication import signed_in_user
+from accounts.errors import IdentityChangeNeedsRequest
 from accounts.forms import HospitalChangePasswordForm
-from accounts.models import PatientProfile, User
-from accounts.selectors.profiles import patient_profile_of, staff_profile_of
+from accounts.selectors.profiles import staff_profile_of
 from accounts.selectors.sessions import current_session, sessions_active_for
 from accounts.selectors.users import account_overview_of
 from accounts.serializers import (
@@ -25,12 +33,13 @@ from accounts.serializers import (
     MeOutput,
     PasswordChangeInput,
     PasswordConfirmInput,
+    PatientProfileOutput,
     PatientProfileSerializer,
     SessionOutput,
     StaffProfileOutput,
 )
 from accounts.services import sessions
-from accounts.services.profiles import patient_profile_update
+from accounts.services.profiles import PATIENT_IDENTITY_FIELDS, patient_profile_update
 from accounts.services.reauthentication import reauthenticate
 from accounts.services.users import user_deactivate
 from core.api import PROBLEM, django_request
@@ -43,33 +52,33 @@ class MeApi(APIView):
         return Response(MeOutput(account_overview_of(user=signed_in_user(request))).data)
 
 
-def _own_patient_profile(user: User) -> PatientProfile:
-    profile = patient_profile_of(user=user)
-    if profile is None:
-        raise NotFoundError("This account has no patient profile.")
-    return profile
-
-
 class PatientProfileApi(APIView):
     @extend_schema(
         tags=["account"],
         summary="Your patient profile",
-        responses={200: PatientProfileSerializer, 404: PROBLEM},
+        responses={200: PatientProfileOutput, 404: PROBLEM},
     )
     def get(self, request: Request) -> Response:
-        profile = _own_patient_profile(signed_in_user(request))
-        return Response(PatientProfileSerializer(profile).data)
+        profile = own_patient_profile(signed_in_user(request))
+        return Response(patient_profile_data(profile))
 
     @extend_schema(
         tags=["account"],
-        summary="Change your patient profile",
+        summary="Change your contact details",
+        description="Legal name, date of birth and sex are refused here (400, "
+        "IDENTITY_CHANGE_NEEDS_REQUEST, nothing changed): ask for them with POST "
+        "/api/v1/account/profile/identity-requests.",
         request=PatientProfileSerializer,
-        responses={200: PatientProfileSerializer, 400: PROBLEM, 404: PROBLEM},
-        examples=[examples.PROFILE_CHANGE_PHONE],
+        responses={200: PatientProfileOutput, 400: PROBLEM, 404: PROBLEM},
+        examples=[examples.PROFILE_CHANGE_PHONE, IDENTITY_REFUSED_EXAMPLE],
     )
     def patch(self, request: Request) -> Response:
         user = signed_in_user(request)
-        profile = _own_patient_profile(user)
+        profile = own_patient_profile(user)
+        posted = request.data if isinstance(request.data, Mapping) else {}
+        identity = sorted(set(posted) & set(PATIENT_IDENTITY_FIELDS))
+        if identity:  # read-only in the serializer: refused loudly, not silently ignored
+            raise IdentityChangeNeedsRequest(identity, endpoint=identity_requests_path())
         data = PatientProfileSerializer(profile, data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         updated = patient_profile_update(
@@ -78,7 +87,7 @@ class PatientProfileApi(APIView):
             request=django_request(request),
             **data.validated_data,
         )
-        return Response(PatientProfileSerializer(updated).data)
+        return Response(patient_profile_data(updated))
 
 
 class StaffProfileApi(APIView):

@@ -1,6 +1,7 @@
 """Models of the accounts app."""
 
 from accounts.models.directory import Department, StaffProfile
+from accounts.models.identity import IdentityChangeRequest
 from accounts.models.mfa import RecoveryCode, RecoveryCodeDevice, SmsDevice
 from accounts.models.patients import PatientProfile
 from accounts.models.sessions import ApiToken, AuthSession
@@ -10,6 +11,7 @@ __all__ = [
     "ApiToken",
     "AuthSession",
     "Department",
+    "IdentityChangeRequest",
     "PatientProfile",
     "RecoveryCode",
     "RecoveryCodeDevice",

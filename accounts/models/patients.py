@@ -1,13 +1,29 @@
-"""The patient profile. Holds identifying data: never log its values."""
+"""The patient profile. Holds identifying data: never log its values.
+
+Legal name, date of birth and sex are the patient's identity: they change only through an
+approved ``IdentityChangeRequest`` (accounts.services.identity)."""
 
 from __future__ import annotations
 
+import datetime
 from typing import ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from accounts.validators import PHONE_HELP, validate_e164
+
+EARLIEST_DATE_OF_BIRTH = datetime.date(1900, 1, 1)
+
+
+def validate_date_of_birth(value: datetime.date) -> None:
+    """The sign-up rule, on every path that writes a date of birth: not before 1900, not in
+    the future (UTC)."""
+    if value > datetime.datetime.now(tz=datetime.UTC).date():
+        raise ValidationError("The date of birth cannot be in the future.", code="future")
+    if value < EARLIEST_DATE_OF_BIRTH:
+        raise ValidationError("Enter a date of birth after 1900.", code="too_early")
 
 
 class PatientProfile(models.Model):
@@ -22,7 +38,7 @@ class PatientProfile(models.Model):
     )
     medical_record_number = models.CharField(max_length=12, unique=True, editable=False)
     legal_name = models.CharField(max_length=150)
-    date_of_birth = models.DateField()
+    date_of_birth = models.DateField(validators=[validate_date_of_birth])
     sex = models.CharField(max_length=16, choices=Sex.choices, default=Sex.UNKNOWN)
     phone = models.CharField(
         max_length=16, blank=True, validators=[validate_e164], help_text=PHONE_HELP

@@ -1,8 +1,13 @@
-"""Patient and staff profiles."""
+"""Patient and staff profiles, and the requests to change a patient's identity."""
 
 from __future__ import annotations
 
-from accounts.models import PatientProfile, StaffProfile, User
+import uuid
+
+from django.db.models import QuerySet
+
+from accounts.models import IdentityChangeRequest, PatientProfile, StaffProfile, User
+from accounts.permissions import can_decide_identity_changes
 
 
 def patient_profile_of(*, user: User) -> PatientProfile | None:
@@ -20,3 +25,37 @@ def patient_profile_by_record_number(*, number: str) -> PatientProfile | None:
         .filter(medical_record_number=number.strip().upper(), user__is_active=True)
         .first()
     )
+
+
+def identity_change_requests_of(*, user: User) -> QuerySet[IdentityChangeRequest]:
+    """The patient's own identity change requests, newest first."""
+    return IdentityChangeRequest.objects.filter(patient=user).order_by("-requested_at", "-id")
+
+
+def identity_changes_pending_of(*, user: User) -> QuerySet[IdentityChangeRequest]:
+    """What the patient asked to change and staff have not decided yet."""
+    return IdentityChangeRequest.objects.filter(
+        patient=user, status=IdentityChangeRequest.Status.PENDING
+    ).order_by("requested_at", "id")
+
+
+def identity_changes_to_decide(*, user: User) -> QuerySet[IdentityChangeRequest]:
+    """Pending requests for the reception and administrators to decide; none for anyone
+    else (deny by default)."""
+    if not can_decide_identity_changes(user=user):
+        return IdentityChangeRequest.objects.none()
+    return (
+        IdentityChangeRequest.objects.filter(status=IdentityChangeRequest.Status.PENDING)
+        .exclude(patient=user)
+        .select_related("patient__patient_profile")
+        .order_by("requested_at", "id")
+    )
+
+
+def identity_change_request_get(*, public_id: uuid.UUID | str) -> IdentityChangeRequest | None:
+    """Any identity change request by public id (the decision services check who decides)."""
+    try:
+        wanted = uuid.UUID(str(public_id))
+    except ValueError:
+        return None
+    return IdentityChangeRequest.objects.select_related("patient").filter(public_id=wanted).first()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 
@@ -25,4 +28,35 @@ def department_create(
     record(
         action="accounts.department_created", actor=created_by, target=department, request=request
     )
+    return department
+
+
+DEPARTMENT_FIELDS = ("code", "name", "description", "is_active")
+
+
+@transaction.atomic
+def department_update(
+    *,
+    department: Department,
+    changed_by: User | None,
+    request: HttpRequest | None = None,
+    **changes: Any,
+) -> Department:
+    """Rename, describe, close or reopen a department; audited by field name."""
+    unknown = set(changes) - set(DEPARTMENT_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed here."))
+    changed = sorted(name for name, value in changes.items() if getattr(department, name) != value)
+    for name, value in changes.items():
+        setattr(department, name, value)
+    department.full_clean()
+    if changed:
+        department.save()
+        record(
+            action="accounts.department_updated",
+            actor=changed_by,
+            target=department,
+            request=request,
+            details={"fields": changed},
+        )
     return department

@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
-from accounts.models import PatientProfile, User
-from accounts.roles import Role
+from accounts.models import Department, PatientProfile, StaffProfile, User
+from accounts.roles import CLINICAL_ROLES, STAFF_ROLES, Role
 from accounts.validators import new_medical_record_number, normalize_phone
 from audit.services import record
 
@@ -64,11 +64,16 @@ def patient_profile_create(
     return profile
 
 
+# The patient's identity: changed only through an approved identity change request
+# (accounts.services.identity), never by editing the profile.
+PATIENT_IDENTITY_FIELDS = ("legal_name", "date_of_birth", "sex")
+IDENTITY_CHANGE_NEEDS_REQUEST = (
+    "This is part of your identity: ask for the change with an identity change request, "
+    "which the reception checks."
+)
+
 # What a patient may change of their own profile (pages and API alike).
 PATIENT_EDITABLE_FIELDS = (
-    "legal_name",
-    "date_of_birth",
-    "sex",
     "phone",
     "address_line1",
     "address_line2",
@@ -87,6 +92,9 @@ def patient_profile_update(
     *, profile: PatientProfile, changed_by: User, request: HttpRequest | None = None, **changes: Any
 ) -> PatientProfile:
     """Update a patient profile; validates everything before writing anything."""
+    identity = set(changes) & set(PATIENT_IDENTITY_FIELDS)
+    if identity:
+        raise ValidationError(dict.fromkeys(sorted(identity), IDENTITY_CHANGE_NEEDS_REQUEST))
     unknown = set(changes) - set(PATIENT_EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed here."))
@@ -102,8 +110,6 @@ def patient_profile_update(
     for name, value in changes.items():
         setattr(profile, name, value)
     profile.full_clean(exclude=["user"])
-    if date_of_birth_in_future(date_of_birth=profile.date_of_birth):
-        raise ValidationError({"date_of_birth": "The date of birth cannot be in the future."})
     if changed:
         profile.save()
         record(
@@ -118,5 +124,68 @@ def patient_profile_update(
 
 
 def date_of_birth_in_future(*, date_of_birth: datetime.date) -> bool:
-    """The rule sign-up and profile changes share: nobody is born after today (UTC)."""
+    """Part of the sign-up rule (all of it: ``models.patients.validate_date_of_birth``, which
+    every profile write applies): nobody is born after today (UTC)."""
     return date_of_birth > datetime.datetime.now(tz=datetime.UTC).date()
+
+
+# --- Staff profiles --------------------------------------------------------------------------
+
+STAFF_PROFILE_FIELDS = ("department", "title", "specialty", "licence_number")
+
+
+def _staff_profile_check(profile: StaffProfile) -> None:
+    if profile.user.role not in STAFF_ROLES:
+        raise ValidationError({"user": "Only staff accounts have a staff profile."})
+    if profile.user.role in CLINICAL_ROLES and profile.department is None:
+        raise ValidationError({"department": "Doctors and nurses belong to a department."})
+    profile.full_clean()
+
+
+@transaction.atomic
+def staff_profile_create(
+    *,
+    user: User,
+    department: Department | None = None,
+    title: str = "",
+    specialty: str = "",
+    licence_number: str = "",
+    created_by: User | None = None,
+    request: HttpRequest | None = None,
+) -> StaffProfile:
+    """Give a staff account its profile (department, title, licence); audited."""
+    profile = StaffProfile(
+        user=user,
+        department=department,
+        title=title,
+        specialty=specialty,
+        licence_number=licence_number,
+    )
+    _staff_profile_check(profile)
+    profile.save()
+    record(action="accounts.staff_profile_created", actor=created_by, target=user, request=request)
+    return profile
+
+
+@transaction.atomic
+def staff_profile_update(
+    *, profile: StaffProfile, changed_by: User, request: HttpRequest | None = None, **changes: Any
+) -> StaffProfile:
+    """Change a staff profile; validates everything before writing, audits the field names."""
+    unknown = set(changes) - set(STAFF_PROFILE_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed here."))
+    changed = sorted(name for name, value in changes.items() if getattr(profile, name) != value)
+    for name, value in changes.items():
+        setattr(profile, name, value)
+    _staff_profile_check(profile)
+    if changed:
+        profile.save()
+        record(
+            action="accounts.staff_profile_updated",
+            actor=changed_by,
+            target=profile.user,
+            request=request,
+            details={"fields": changed},
+        )
+    return profile

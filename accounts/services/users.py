@@ -5,20 +5,23 @@ from __future__ import annotations
 import datetime
 
 from allauth.account.models import EmailAddress
-from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 
-from accounts.models import Department, PatientProfile, StaffProfile, User
-from accounts.roles import ADMIN_SITE_ROLES, GROUP_NAMES, STAFF_ROLES, Role
-from accounts.services.profiles import patient_profile_create
+from accounts.models import Department, PatientProfile, User
+from accounts.roles import ADMIN_SITE_ROLES, STAFF_ROLES, Role
+from accounts.services.privileges import (
+    privileges_change_check,
+    role_groups_sync,
+    user_privileges_change,
+)
+from accounts.services.profiles import patient_profile_create, staff_profile_create
 from accounts.services.sessions import EndReason, sessions_end_others
 from audit.services import record
 
 
-@transaction.atomic
 def user_create(
     *,
     email: str,
@@ -34,8 +37,42 @@ def user_create(
     """Create an account (validated, case-insensitively unique email) with its role, and audit it.
 
     Accounts made by staff or operators have a verified address (they vouch for it);
-    self-service sign-up goes through allauth, which verifies the address by email.
+    self-service sign-up goes through allauth, which verifies the address by email. Only a
+    superuser creates superusers or admin-site roles (``created_by`` None: an operator).
     """
+    granted: dict[str, object] = {"role": role}
+    if is_superuser:
+        granted["is_superuser"] = True
+    privileges_change_check(user=None, changed_by=created_by, changes=granted, request=request)
+    return _user_create(
+        email=email,
+        password=password,
+        full_name=full_name,
+        role=role,
+        is_superuser=is_superuser,
+        created_by=created_by,
+        request=request,
+        source=source,
+        email_verified=email_verified,
+    )
+
+
+_sync_groups = role_groups_sync  # the name tests and older callers use
+
+
+@transaction.atomic
+def _user_create(
+    *,
+    email: str,
+    password: str | None,
+    full_name: str,
+    role: str,
+    is_superuser: bool,
+    created_by: User | None,
+    request: HttpRequest | None,
+    source: str,
+    email_verified: bool,
+) -> User:
     manager = User.objects
     create = manager.create_superuser if is_superuser else manager.create_user
     user = create(
@@ -59,35 +96,31 @@ def user_create(
     return user
 
 
-def _sync_groups(user: User) -> None:
-    """The user is in the group of their role and in no other role's group."""
-    role_groups = Group.objects.filter(name__in=GROUP_NAMES.values())
-    user.groups.remove(*role_groups.exclude(name=GROUP_NAMES[user.role]))
-    user.groups.add(*role_groups.filter(name=GROUP_NAMES[user.role]))
-
-
-@transaction.atomic
 def user_set_role(
     *, user: User, role: str, changed_by: User | None, request: HttpRequest | None = None
 ) -> User:
-    """Change a user's role; groups and admin-site access follow, and every session of the
-    user ends (a privilege change: they sign in again)."""
-    if role not in Role.values:
-        raise ValidationError({"role": f"Unknown role {role!r}."})
-    previous = user.role
-    user.role = role
-    user.is_staff = user.is_superuser or role in ADMIN_SITE_ROLES
-    user.save(update_fields=["role", "is_staff"])
-    _sync_groups(user)
+    """Change a user's role (see ``privileges.user_privileges_change``: the same rules, the
+    same audit row; every session of the user ends)."""
+    return user_privileges_change(user=user, changed_by=changed_by, role=role, request=request)
+
+
+@transaction.atomic
+def user_details_change(
+    *, user: User, changed_by: User, full_name: str, request: HttpRequest | None = None
+) -> User:
+    """Change the name an account is shown by (not a privilege; audited by field name)."""
+    if user.full_name == full_name:
+        return user
+    user.full_name = full_name
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["full_name"])
     record(
-        action="accounts.role_changed",
+        action="accounts.user_details_changed",
         actor=changed_by,
         target=user,
         request=request,
-        details={"from": previous, "to": role},
+        details={"fields": ["full_name"]},
     )
-    # A privilege change: the user signs in again, which gives every session a new id.
-    sessions_end_others(user=user, keep=None, reason=EndReason.ROLE_CHANGED, request=request)
     return user
 
 
@@ -142,15 +175,15 @@ def staff_create(
         request=request,
         source=source,
     )
-    profile = StaffProfile(
+    staff_profile_create(
         user=user,
         department=department,
         title=title,
         specialty=specialty,
         licence_number=licence_number,
+        created_by=created_by,
+        request=request,
     )
-    profile.full_clean()
-    profile.save()
     return user
 
 

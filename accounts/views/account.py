@@ -14,10 +14,13 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.authentication import signed_in_user
 from accounts.forms import ConfirmPasswordForm, PatientProfileForm
+from accounts.identity_forms import IdentityChangeRequestForm
+from accounts.permissions import can_decide_identity_changes
 from accounts.selectors.mfa import mfa_status_of
 from accounts.selectors.profiles import patient_profile_of, staff_profile_of
 from accounts.services.profiles import PATIENT_EDITABLE_FIELDS, patient_profile_update
 from accounts.services.users import user_deactivate
+from accounts.views.identity import profile_page
 
 
 @require_http_methods(["GET"])
@@ -32,6 +35,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "staff_profile": staff_profile_of(user=user),
             "has_mfa": mfa_status.has_mfa,
             "must_enrol": mfa_status.enrolment_required,
+            "decides_identity_changes": can_decide_identity_changes(user=user),
         },
     )
 
@@ -63,11 +67,11 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Your details were saved.")
             return redirect("accounts:dashboard")
-    return render(
+    return profile_page(
         request,
-        "accounts/profile_edit.html",
-        {"form": form, "profile": profile},
-        status=400 if form.errors else 200,
+        profile=before_edit,
+        form=form,
+        identity_form=IdentityChangeRequestForm(profile=before_edit),
     )
 
 

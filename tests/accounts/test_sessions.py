@@ -137,7 +137,8 @@ def test_a_role_change_ends_the_users_sessions(client, patient, admin_user):
     assert client.get("/accounts/").status_code == 302
     assert list(patient.groups.values_list("name", flat=True)) == ["Receptionists"]
     assert AuditEvent.objects.filter(
-        action="accounts.role_changed", details={"from": "patient", "to": "receptionist"}
+        action="accounts.privileges_changed",
+        details={"fields": ["role"], "role_before": "patient", "role_after": "receptionist"},
     ).exists()
 
 

@@ -1,0 +1,65 @@
+"""Requests to change a patient's identity (legal name, date of birth, sex): the patient
+asks, the reception or an administrator decides. Holds identifying data: never log values."""
+
+from __future__ import annotations
+
+import uuid
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+
+
+class IdentityChangeRequest(models.Model):
+    class Field(models.TextChoices):
+        LEGAL_NAME = "legal_name", "Legal name"
+        DATE_OF_BIRTH = "date_of_birth", "Date of birth"
+        SEX = "sex", "Sex"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        WITHDRAWN = "withdrawn", "Replaced by a newer request"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="identity_change_requests",
+    )
+    field = models.CharField(max_length=16, choices=Field.choices)
+    # As text: a date in ISO 8601, a sex as its stored choice value.
+    old_value = models.CharField(max_length=150, blank=True)
+    new_value = models.CharField(max_length=150)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(
+        max_length=300, blank=True, help_text="Shown to the patient, e.g. what proof to bring."
+    )
+
+    class Meta:
+        ordering: ClassVar = ["requested_at", "id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["patient", "field"],
+                condition=models.Q(status="pending"),
+                name="accounts_identity_one_pending_per_field",
+                violation_error_message="A change of this field is already waiting for a decision.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_field_display()} change ({self.get_status_display()})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
