@@ -3,6 +3,6 @@ through the services, fields the person at the keyboard may not change are read-
 them, and nobody sets another person's password here. See ``accounts.admin_forms`` for how
 an admin page saves through the services."""
 
-from accounts.admin import directory, identity, users
+from accounts.admin import directory, identity, third_party, users
 
-__all__ = ["directory", "identity", "users"]
+__all__ = ["directory", "identity", "third_party", "users"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -163,8 +163,7 @@ class UserAdmin(SavesThroughServices):
     def send_password_reset_view(self, request: HttpRequest, user_id: int) -> HttpResponse:
         user = get_object_or_404(User, pk=user_id)
         if not self.has_change_permission(request, user):
-            password_set_refused(user=user, attempted_by=signed_in_user(request), request=request)
-            return HttpResponse(status=403)
+            raise PermissionDenied
         self._send_resets(request, [user])
         return HttpResponseRedirect(reverse("admin:accounts_user_change", args=[user.pk]))
 

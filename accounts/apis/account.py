@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from accounts.apis import examples
 from accounts.apis.base import form_errors
 from accounts.apis.identity import (
-    IDENTITY_REFUSED_EXAMPLE,
+    IDENTITY_REFUSED,
     identity_requests_path,
     own_patient_profile,
     patient_profile_data,
@@ -69,8 +69,8 @@ class PatientProfileApi(APIView):
         "IDENTITY_CHANGE_NEEDS_REQUEST, nothing changed): ask for them with POST "
         "/api/v1/account/profile/identity-requests.",
         request=PatientProfileSerializer,
-        responses={200: PatientProfileOutput, 400: PROBLEM, 404: PROBLEM},
-        examples=[examples.PROFILE_CHANGE_PHONE, IDENTITY_REFUSED_EXAMPLE],
+        responses={200: PatientProfileOutput, 400: IDENTITY_REFUSED, 404: PROBLEM},
+        examples=[examples.PROFILE_CHANGE_PHONE],
     )
     def patch(self, request: Request) -> Response:
         user = signed_in_user(request)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -53,6 +54,12 @@ IDENTITY_REFUSED_EXAMPLE = OpenApiExample(
     },
     response_only=True,
     status_codes=["400"],
+)
+IDENTITY_REFUSED = OpenApiResponse(
+    response=OpenApiTypes.OBJECT,
+    description="Problem details (RFC 9457). Identity fields in a profile change: code "
+    "IDENTITY_CHANGE_NEEDS_REQUEST, nothing changed; other bad fields: VALIDATION_ERROR.",
+    examples=[IDENTITY_REFUSED_EXAMPLE],
 )
 
 

@@ -443,3 +443,79 @@ def test_nothing_that_audit_history_points_at_is_deleted_in_the_admin(superuser_
 
     assert user_delete.status_code == 403
     assert department_delete.status_code == 403
+
+
+# --- Third-party models: no back door around the services -------------------------------------
+
+
+@pytest.mark.asvs("6.4.6", "8.2.3", "8.3.1")
+def test_email_addresses_second_factors_and_role_groups_are_read_only_in_the_admin(
+    superuser_client,
+):
+    from django.contrib.auth.models import Group
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    patient = PatientProfileFactory.create().user
+    address = EmailAddress.objects.get(user=patient)
+    device = TOTPDevice.objects.create(user=patient, name="Phone", confirmed=True)
+    group = Group.objects.get(name="Administrators")
+
+    address_page = superuser_client.get(f"/admin/account/emailaddress/{address.pk}/change/")
+    address_post = superuser_client.post(
+        f"/admin/account/emailaddress/{address.pk}/change/",
+        {"user": patient.pk, "email": "attacker@example.org", "verified": "on", "primary": "on"},
+    )
+    add_address = superuser_client.get("/admin/account/emailaddress/add/")
+    device_page = superuser_client.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/")
+    device_list = superuser_client.get("/admin/otp_totp/totpdevice/")
+    add_device = superuser_client.get("/admin/otp_totp/totpdevice/add/")
+    group_post = superuser_client.post(
+        f"/admin/auth/group/{group.pk}/change/", {"name": "Administrators", "permissions": []}
+    )
+
+    address.refresh_from_db()
+    assert address_page.status_code == 200
+    assert 'name="email"' not in address_page.content.decode()
+    assert address_post.status_code == 403
+    assert address.email == patient.email
+    assert add_address.status_code == 403
+    assert device.key not in device_page.content.decode()  # the secret never shows
+    assert "qrcode" not in device_list.content.decode().lower()
+    assert add_device.status_code == 403
+    assert group_post.status_code == 403
+    assert group.permissions.exists()
+
+
+@pytest.mark.asvs("8.2.3", "16.3.2")
+def test_an_administrator_cannot_send_a_superuser_a_password_reset(
+    admin_client, django_capture_on_commit_callbacks
+):
+    superuser = UserFactory.create(role="admin", is_superuser=True)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            "/admin/accounts/user/",
+            {"action": "send_password_reset", "_selected_action": [str(superuser.pk)]},
+        )
+
+    assert response.status_code == 302
+    assert mail.outbox == []
+    refused = AuditEvent.objects.get(action="accounts.password_reset_refused")
+    assert refused.outcome == DENIED
+    assert refused.actor == admin_client.admin
+    assert not AuditEvent.objects.filter(action="accounts.password_reset_sent").exists()
+
+
+@pytest.mark.asvs("8.2.1")
+def test_the_compliance_officer_reads_accounts_but_sends_no_password_reset(client):
+    officer = StaffProfileFactory.create(user__role="compliance_officer", department=None).user
+    login_verified(client, officer)
+    patient = PatientProfileFactory.create().user
+
+    page = client.get(f"/admin/accounts/user/{patient.pk}/change/")
+    button = client.post(f"/admin/accounts/user/{patient.pk}/send-password-reset/")
+
+    assert page.status_code == 200
+    assert "send-password-reset" not in page.content.decode()
+    assert button.status_code == 403
+    assert mail.outbox == []

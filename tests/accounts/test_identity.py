@@ -406,3 +406,18 @@ def test_the_sign_up_api_refuses_a_date_of_birth_before_1900():
 
     assert response.status_code == 400
     assert "date_of_birth" in response.json()["errors"]
+
+
+def test_the_openapi_schema_documents_identity_requests(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+
+    requests = schema["paths"]["/api/v1/account/profile/identity-requests"]
+    patch = schema["paths"]["/api/v1/account/profile"]["patch"]
+    profile = schema["components"]["schemas"]["PatientProfileOutput"]["properties"]
+
+    assert set(requests) == {"get", "post"}
+    assert requests["post"]["requestBody"]["content"]["application/json"]["examples"]
+    assert "201" in requests["post"]["responses"]
+    assert "IDENTITY_CHANGE_NEEDS_REQUEST" in str(patch["responses"]["400"])
+    assert profile["legal_name"]["readOnly"] is True
+    assert "pending_identity_changes" in profile

@@ -1,0 +1,62 @@
+"""Libraries' models in our admin, read-only: their writes would skip our services.
+
+- Email addresses (allauth): changed through the user's page (``emails.user_email_change_by_
+  staff``: audited, confirmed, the old address told) or by their owner; never marked verified
+  by hand.
+- Authenticator apps (django-otp): their secret and QR code never show (anyone who saw them
+  could pass the account's second factor); devices are set up and removed by their owner.
+- Groups: each role's permissions are declared in code (``<app>/roles.py``) and synced on
+  every migrate, so an edit here would be an unaudited privilege change that the next deploy
+  silently reverts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.http import HttpRequest
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class EmailAddressAdmin(ReadOnlyAdmin):
+    list_display = ("email", "user", "primary", "verified")
+    list_filter = ("primary", "verified")
+    search_fields = ("email", "user__email")
+    list_select_related = ("user",)
+
+
+class TOTPDeviceAdmin(ReadOnlyAdmin):
+    list_display = ("user", "name", "confirmed", "created_at", "last_used_at")
+    list_filter = ("confirmed",)
+    search_fields = ("user__email", "name")
+    list_select_related = ("user",)
+    fields = ("user", "name", "confirmed", "created_at", "last_used_at")
+
+
+class RoleGroupAdmin(ReadOnlyAdmin):
+    list_display = ("name",)
+    fields = ("name", "permissions")
+
+
+for model, model_admin in (
+    (EmailAddress, EmailAddressAdmin),
+    (TOTPDevice, TOTPDeviceAdmin),
+    (Group, RoleGroupAdmin),
+):
+    if admin.site.is_registered(model):  # by the library's own admin module
+        admin.site.unregister(model)
+    admin.site.register(model, model_admin)
