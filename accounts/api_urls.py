@@ -11,6 +11,7 @@ urlpatterns = [
         auth.LoginMfaPasskeyBeginApi.as_view(),
         name="auth-mfa-passkey-begin",
     ),
+    path("auth/unlock", auth.UnlockApi.as_view(), name="auth-unlock"),
     path("auth/refresh", auth.RefreshApi.as_view(), name="auth-refresh"),
     path("auth/logout", auth.LogoutApi.as_view(), name="auth-logout"),
     path("auth/signup", registration.SignupApi.as_view(), name="auth-signup"),

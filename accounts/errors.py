@@ -27,6 +27,16 @@ class ChallengeRequired(DomainError):
         self.extra = {"challenge": challenge}
 
 
+class AccountLocked(DomainError):
+    code = "ACCOUNT_LOCKED"
+    status = 403
+    # The same words whether or not the email has an account (no enumeration).
+    default_message = (
+        "Sign-in to this account is locked after too many failed attempts. Its owner can "
+        "unlock it with the link we emailed them, or by resetting the password."
+    )
+
+
 class EmailNotVerified(DomainError):
     code = "EMAIL_NOT_VERIFIED"
     status = 403

@@ -22,7 +22,12 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, QueryDict
 
 from accounts import ratelimits
-from accounts.errors import ChallengeRequired, InvalidCredentials, ReauthenticationRequired
+from accounts.errors import (
+    AccountLocked,
+    ChallengeRequired,
+    InvalidCredentials,
+    ReauthenticationRequired,
+)
 from accounts.models import AuthSession, PatientProfile, User
 from accounts.selectors.sessions import web_session_of
 from accounts.services.auth import login_check_password
@@ -90,7 +95,7 @@ class HospitalLoginForm(LoginForm):
                 "difficulty_bits"
             ]
             raise ValidationError(error.message, code=error.code) from None
-        except InvalidCredentials as error:
+        except (InvalidCredentials, AccountLocked) as error:
             raise ValidationError(error.message, code=error.code) from None
         self._login = Login(user=user, email=credentials.get("email"))
         self.user = user
@@ -199,6 +204,8 @@ class PatientProfileForm(forms.ModelForm[PatientProfile]):
 
 class OtpVerifyForm(forms.Form):
     method = forms.ChoiceField(choices=(), widget=forms.HiddenInput)
+    challenge_token = forms.CharField(required=False, widget=forms.HiddenInput, max_length=512)
+    challenge_nonce = forms.CharField(required=False, widget=forms.HiddenInput, max_length=32)
     code = forms.CharField(
         max_length=32,
         label="Code",
@@ -212,6 +219,19 @@ class OtpVerifyForm(forms.Form):
         method_field = self.fields["method"]
         assert isinstance(method_field, forms.ChoiceField)  # noqa: S101
         method_field.choices = [(m, m) for m in methods]
+        self.challenge: dict[str, Any] | None = None
+
+    def ask_for_challenge(self, error: ChallengeRequired) -> None:
+        """Show the form again with a new challenge for static/js/challenge.js to solve."""
+        self.challenge = error.challenge
+        data = cast("QueryDict", self.data).copy()
+        data["challenge_token"] = str(error.challenge["token"])
+        data["challenge_nonce"] = ""
+        self.data = data
+        self.fields["challenge_token"].widget.attrs["data-difficulty-bits"] = error.challenge[
+            "difficulty_bits"
+        ]
+        self.add_error("code", error.message)
 
 
 class TotpConfirmForm(forms.Form):

@@ -1,33 +1,45 @@
-"""The rates that protect accounts, per IP and per account. Counted in the shared cache."""
+"""The rates that protect accounts, counted in the shared cache.
+
+Sign-in and second-factor attempts are limited per address and per account *and* address,
+never per account alone: an attacker who knows an email cannot use up its owner's
+attempts. Failures on an account from anywhere are counted apart (consecutive failures,
+below) and lead to the proof-of-work challenge, then to a lock the owner can lift
+(accounts.services.lockout).
+"""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import math
 import time
 
 from django.conf import settings
+from django.core.cache import cache
 
 from core import ratelimit
 from core.ratelimit import Rate, RateLimited
 
 LOGIN_PER_IP = Rate.parse("30/m")
-LOGIN_PER_ACCOUNT = Rate.parse("10/5m")
-LOGIN_FAILURES_PER_ACCOUNT = Rate.parse("1000/h")  # counted only, to decide on the challenge
+LOGIN_PER_ACCOUNT_AND_IP = Rate.parse("10/5m")
 SIGNUP_PER_IP = Rate.parse("10/h")
 PASSWORD_RESET_PER_IP = Rate.parse("20/h")
 PASSWORD_RESET_PER_ACCOUNT = Rate.parse("5/h")
 OTP_PER_IP = Rate.parse("30/5m")
-OTP_PER_ACCOUNT = Rate.parse("10/5m")
-RECOVERY_CODE_PER_ACCOUNT = Rate.parse("5/15m")
+OTP_PER_ACCOUNT_AND_IP = Rate.parse("10/5m")
+RECOVERY_CODE_PER_ACCOUNT_AND_IP = Rate.parse("5/15m")
 SMS_SEND_PER_ACCOUNT = Rate.parse("5/h")
 VERIFICATION_RESEND_PER_ACCOUNT = Rate.parse("1/3m")
 REAUTHENTICATION_FAILURES_PER_ACCOUNT = Rate.parse("5/15m")
 
 
+def _account_and_ip(account: str, ip: str | None) -> str:
+    return f"{account.strip().lower()}|{ratelimit.ip_key(ip)}"
+
+
 def login_attempt(*, ip: str | None, email: str) -> None:
     ratelimit.hit("login:ip", ratelimit.ip_key(ip), LOGIN_PER_IP)
-    ratelimit.hit("login:account", email.strip().lower(), LOGIN_PER_ACCOUNT)
+    ratelimit.hit("login:account-ip", _account_and_ip(email, ip), LOGIN_PER_ACCOUNT_AND_IP)
 
 
 def signup_attempt(*, ip: str | None) -> None:
@@ -41,9 +53,13 @@ def password_reset_attempt(*, ip: str | None, email: str) -> None:
 
 def otp_attempt(*, ip: str | None, user_id: int, recovery: bool = False) -> None:
     ratelimit.hit("otp:ip", ratelimit.ip_key(ip), OTP_PER_IP)
-    ratelimit.hit("otp:account", str(user_id), OTP_PER_ACCOUNT)
+    ratelimit.hit("otp:account-ip", _account_and_ip(str(user_id), ip), OTP_PER_ACCOUNT_AND_IP)
     if recovery:
-        ratelimit.hit("recovery:account", str(user_id), RECOVERY_CODE_PER_ACCOUNT)
+        ratelimit.hit(
+            "recovery:account-ip",
+            _account_and_ip(str(user_id), ip),
+            RECOVERY_CODE_PER_ACCOUNT_AND_IP,
+        )
 
 
 def sms_send_attempt(*, user_id: int) -> None:
@@ -54,16 +70,36 @@ def verification_resend_attempt(*, user_id: int) -> None:
     ratelimit.hit("verify-resend", str(user_id), VERIFICATION_RESEND_PER_ACCOUNT)
 
 
-def login_failure(*, email: str) -> None:
-    ratelimit.hit("login:failures", email.strip().lower(), LOGIN_FAILURES_PER_ACCOUNT)
+# --- Consecutive failures on one account ----------------------------------------------------
+# Not a window: the run of failures since the account's last success, kept (in the shared
+# cache) for LOGIN_FAILURE_MEMORY after the latest failure. ``account`` names the account
+# (accounts.services.lockout); keys hold a digest, never an email.
 
 
-def login_failures(*, email: str) -> int:
-    return ratelimit.count("login:failures", email.strip().lower(), LOGIN_FAILURES_PER_ACCOUNT)
+def _failures_key(factor: str, account: str) -> str:
+    return f"failures:{factor}:{hashlib.sha256(account.encode()).hexdigest()[:32]}"
 
 
-def login_failures_reset(*, email: str) -> None:
-    ratelimit.reset("login:failures", email.strip().lower(), LOGIN_FAILURES_PER_ACCOUNT)
+def consecutive_failures(*, factor: str, account: str) -> int:
+    """Failures of this factor on the account since its last success."""
+    return int(cache.get(_failures_key(factor, account), 0))
+
+
+def consecutive_failure_add(*, factor: str, account: str) -> int:
+    """Count one more failure; returns the new count."""
+    key, memory = _failures_key(factor, account), settings.LOGIN_FAILURE_MEMORY
+    cache.add(key, 0, timeout=memory)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=memory)
+        count = 1
+    cache.touch(key, timeout=memory)
+    return int(count)
+
+
+def consecutive_failures_clear(*, factor: str, account: str) -> None:
+    cache.delete(_failures_key(factor, account))
 
 
 def _refuse_when_reached(scope: str, subject: str, rate: Rate) -> None:

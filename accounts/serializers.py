@@ -68,6 +68,8 @@ class MfaInput(serializers.Serializer[None]):
             "/auth/mfa/passkey/begin."
         ),
     )
+    challenge_token = serializers.CharField(max_length=512, required=False, allow_blank=True)
+    challenge_nonce = serializers.CharField(max_length=32, required=False, allow_blank=True)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["method"] == Method.PASSKEY:

@@ -3,7 +3,7 @@ from django.urls import path
 from django.views.i18n import JavaScriptCatalog
 
 from accounts import passkeys
-from accounts.views import account, identity, login_step, security, sessions
+from accounts.views import account, identity, login_step, security, sessions, unlock
 
 app_name = "accounts"
 
@@ -30,6 +30,7 @@ urlpatterns = [
     path("sessions/revoke/", sessions.session_revoke, name="session_revoke"),
     path("deactivate/", account.deactivate, name="deactivate"),
     path("2fa/verify/", login_step.otp_verify, name="otp_verify"),
+    path("unlock/<str:key>/", unlock.unlock, name="unlock"),
     path(
         "2fa/passkey/begin/", passkeys.PasskeyLoginBeginView.as_view(), name="passkey_login_begin"
     ),

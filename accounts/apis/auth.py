@@ -14,6 +14,7 @@ from accounts.authentication import signed_in_user
 from accounts.selectors.sessions import current_session
 from accounts.serializers import (
     DetailOutput,
+    KeyInput,
     LoginInput,
     LoginOutput,
     MfaInput,
@@ -22,7 +23,7 @@ from accounts.serializers import (
     RefreshInput,
     TokenPairOutput,
 )
-from accounts.services import api_auth, sessions
+from accounts.services import api_auth, lockout, sessions
 from core.api import PROBLEM, django_request
 
 
@@ -32,10 +33,14 @@ class LoginApi(PublicApi):
         summary="Sign in with email and password",
         description=(
             "Returns tokens, or `mfa_required` with an `mfa_token` for /auth/mfa when the account "
-            "has two-factor authentication. After repeated failures on an account the answer is "
-            "`CHALLENGE_REQUIRED` with a proof-of-work `challenge`: find a nonce such that "
-            "SHA-256(`token:nonce`) starts with `difficulty_bits` zero bits and send both back. "
-            "Unknown emails and wrong passwords get the same answer."
+            "has any second factor (passkeys included). After repeated failures on an account "
+            "(from any address) the answer is `CHALLENGE_REQUIRED` with a proof-of-work "
+            "`challenge`: find a nonce such that SHA-256(`token:nonce`) starts with "
+            "`difficulty_bits` zero bits and send both back. One address trying one account too "
+            "often gets 429 (Retry-After); other addresses are not affected. After 100 "
+            "consecutive failures the account is locked (403 `ACCOUNT_LOCKED`) until its owner "
+            "opens the link emailed to them (/auth/unlock) or resets the password. Unknown "
+            "emails and wrong passwords get the same answers."
         ),
         request=LoginInput,
         responses={200: LoginOutput, 400: PROBLEM, 403: PROBLEM, 429: PROBLEM},
@@ -56,10 +61,13 @@ class LoginMfaApi(PublicApi):
             "One of the `methods` the login step offered: a `code` for `totp`, `sms` or "
             "`recovery`; for `passkey`, the `credential` a passkey returned for the options of "
             "/auth/mfa/passkey/begin (`INVALID_PASSKEY` if it does not verify or the options "
-            "were used already). The step can be finished once."
+            "were used already). The step can be finished once. After repeated wrong codes on "
+            "the account the answer is `CHALLENGE_REQUIRED` (solve it as for /auth/login and "
+            "send `challenge_token` and `challenge_nonce`); after 100 the account is locked "
+            "(403 `ACCOUNT_LOCKED`)."
         ),
         request=MfaInput,
-        responses={200: LoginOutput, 400: PROBLEM, 401: PROBLEM, 429: PROBLEM},
+        responses={200: LoginOutput, 400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 429: PROBLEM},
         examples=[examples.LOGIN_MFA_TOTP_REQUEST, examples.LOGIN_MFA_PASSKEY_REQUEST],
     )
     def post(self, request: Request) -> Response:
@@ -82,7 +90,7 @@ class LoginMfaPasskeyBeginApi(PublicApi):
             "with it. The app's origin must be one of WEBAUTHN_ALLOWED_ORIGINS."
         ),
         request=MfaSmsInput,
-        responses={200: PasskeyOptionsOutput, 401: PROBLEM, 429: PROBLEM},
+        responses={200: PasskeyOptionsOutput, 401: PROBLEM, 403: PROBLEM, 429: PROBLEM},
         examples=[examples.PASSKEY_OPTIONS],
     )
     def post(self, request: Request) -> Response:
@@ -109,6 +117,24 @@ class LoginMfaSmsApi(PublicApi):
             {"detail": "If the account has a phone, a code was sent to it."},
             status=status.HTTP_202_ACCEPTED,
         )
+
+
+class UnlockApi(PublicApi):
+    @extend_schema(
+        tags=["auth"],
+        summary="Unlock a locked account with the key from the emailed link",
+        description=(
+            "The link in the email sent when an account locks ends in /accounts/unlock/<key>/. "
+            "A key works once, for the lock it was sent for, within its lifetime."
+        ),
+        request=KeyInput,
+        responses={200: DetailOutput, 400: PROBLEM},
+    )
+    def post(self, request: Request) -> Response:
+        data = KeyInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        lockout.account_unlock(key=data.validated_data["key"], request=django_request(request))
+        return Response({"detail": "Your account is unlocked. You can sign in again."})
 
 
 class RefreshApi(PublicApi):

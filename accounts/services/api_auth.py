@@ -144,6 +144,8 @@ def api_login_mfa(
     method: str,
     code: str = "",
     credential: dict[str, Any] | None = None,
+    challenge_token: str = "",
+    challenge_nonce: str = "",
 ) -> LoginOutcome:
     """Second step: a valid code, or a passkey assertion answering the options from
     :func:`api_login_passkey_begin`, turns the pending login into a verified API session."""
@@ -156,7 +158,14 @@ def api_login_mfa(
             request=request,
         )
     else:
-        device = mfa_verification.otp_verify(user=user, method=method, code=code, request=request)
+        device = mfa_verification.otp_verify(
+            user=user,
+            method=method,
+            code=code,
+            request=request,
+            challenge_token=challenge_token,
+            challenge_nonce=challenge_nonce,
+        )
     if not cache.add(_spent_key(mfa_token), 1, settings.API_MFA_PENDING_LIFETIME + 60):
         raise InvalidToken("This sign-in step was already completed.")
     tokens = sessions.api_session_start(user=user, request=request, mfa_device=device.persistent_id)

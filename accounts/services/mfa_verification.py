@@ -18,6 +18,7 @@ from accounts import ratelimits
 from accounts.errors import InvalidOtp, InvalidPasskey
 from accounts.models import RecoveryCodeDevice, SmsDevice, User
 from accounts.selectors.mfa import Method
+from accounts.services import lockout
 from audit.services import Outcome, record
 from core.caller import client_ip
 
@@ -34,16 +35,34 @@ def sms_challenge_send(*, user: User) -> bool:
     return True
 
 
-def otp_verify(*, user: User, method: str, code: str, request: HttpRequest | None = None) -> Device:
+def otp_verify(
+    *,
+    user: User,
+    method: str,
+    code: str,
+    request: HttpRequest | None = None,
+    challenge_token: str = "",
+    challenge_nonce: str = "",
+) -> Device:
     """Check a second-factor code for a login; return the device that verified it.
 
-    Rate limited per IP and per account; a TOTP code is accepted once (replay refused);
-    a recovery code is spent. The outcome is audited either way.
+    Rate limited per address and per account+address; after a few failures on the account
+    a solved challenge is required, after LOGIN_LOCK_AFTER_FAILURES the account locks
+    (accounts.services.lockout). A TOTP code is accepted once (replay refused); a recovery
+    code is spent. The outcome is audited either way.
     """
     ratelimits.otp_attempt(
         ip=client_ip(request) if request else None,
         user_id=user.pk,
         recovery=method == Method.RECOVERY,
+    )
+    who = lockout.signing_in_user(user=user)
+    lockout.attempt_allowed(
+        who=who,
+        factor=lockout.Factor.OTP,
+        request=request,
+        challenge_token=challenge_token,
+        challenge_nonce=challenge_nonce,
     )
     models: dict[str, type[Device]] = {
         Method.TOTP: TOTPDevice,
@@ -78,7 +97,9 @@ def otp_verify(*, user: User, method: str, code: str, request: HttpRequest | Non
             request=request,
             details={"method": method},
         )
+        lockout.attempt_failed(who=who, factor=lockout.Factor.OTP, request=request)
         raise InvalidOtp()
+    lockout.attempt_succeeded(who=who, factor=lockout.Factor.OTP)
     assert device is not None  # noqa: S101 - verified implies a device
     return device
 
@@ -93,6 +114,9 @@ def passkey_options(*, user: User, request: HttpRequest) -> tuple[dict[str, Any]
     """PublicKeyCredentialRequestOptions (JSON form) listing the user's passkeys, and the
     state that must come back to :func:`passkey_verify` (kept server-side by the caller)."""
     ratelimits.otp_attempt(ip=client_ip(request), user_id=user.pk)
+    lockout.refuse_if_locked(
+        who=lockout.signing_in_user(user=user), factor=Method.PASSKEY, request=request
+    )
     helper = WebAuthnCredential.get_webauthn_helper(request=request)
     # A second factor after the password: user presence is enough, as on the web step.
     options, state = helper.authenticate_begin(user=user, require_user_verification=False)
@@ -104,6 +128,9 @@ def passkey_verify(
 ) -> Device:
     """Check a passkey assertion against the options issued with ``state`` (None: none were,
     or they were used already). Returns the credential; audited either way."""
+    lockout.refuse_if_locked(
+        who=lockout.signing_in_user(user=user), factor=Method.PASSKEY, request=request
+    )
     device: WebAuthnCredential | None = None
     if state is not None:
         helper = WebAuthnCredential.get_webauthn_helper(request=request)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from accounts.models import AuthSession, User
+from accounts.services.lockout import account_unlock_after_reset
 from accounts.services.sessions import EndReason, sessions_end_others
 from audit.services import record
 
@@ -22,7 +23,9 @@ def password_changed(
 
 
 def password_reset_completed(*, user: User, request: HttpRequest | None) -> None:
-    """A new password was set from a reset link: audited, and every session of the
-    account ends (whoever knew the old password is signed out)."""
+    """A new password was set from a reset link: audited, every session of the account
+    ends (whoever knew the old password is signed out), and a sign-in lock is lifted (the
+    owner proved the mailbox is theirs)."""
     record(action="accounts.password_reset", actor=user, target=user, request=request)
     sessions_end_others(user=user, keep=None, reason=EndReason.PASSWORD_CHANGED, request=request)
+    account_unlock_after_reset(user=user, request=request)

@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp import DEVICE_ID_SESSION_KEY
 
-from accounts.errors import InvalidOtp
+from accounts.errors import AccountLocked, ChallengeRequired, InvalidOtp
 from accounts.forms import OtpVerifyForm
 from accounts.passkeys import passkey_configuration
 from accounts.selectors.mfa import Method, methods_available
@@ -58,8 +58,12 @@ def otp_verify(request: HttpRequest) -> HttpResponseBase:
                 method=form.cleaned_data["method"],
                 code=form.cleaned_data["code"],
                 request=request,
+                challenge_token=form.cleaned_data["challenge_token"],
+                challenge_nonce=form.cleaned_data["challenge_nonce"],
             )
-        except InvalidOtp as error:
+        except ChallengeRequired as error:
+            form.ask_for_challenge(error)
+        except (InvalidOtp, AccountLocked) as error:
             form.add_error("code", error.message)
         else:
             # Kept through Django's login (it rotates the id but keeps the data); OTPMiddleware

@@ -98,9 +98,20 @@ API_MFA_PENDING_LIFETIME = 5 * 60
 
 # --- Abuse resistance -----------------------------------------------------------------
 RATE_LIMITS_ENABLED = env.get_bool("RATE_LIMITS_ENABLED", default=True)
-# Failed logins on one account before a proof-of-work challenge is required.
+# Sign-in attempts are limited per address and per account+address (accounts.ratelimits);
+# failures on one account from anywhere never refuse its owner, they ask for more
+# (accounts.services.lockout):
+# consecutive failures of one account's password (or of its second factor) before every
+# further attempt must carry a solved proof-of-work challenge (core.challenge);
 LOGIN_CHALLENGE_AFTER_FAILURES = env.get_int("LOGIN_CHALLENGE_AFTER_FAILURES", 3, minimum=1)
 LOGIN_CHALLENGE_DIFFICULTY_BITS = env.get_int("LOGIN_CHALLENGE_DIFFICULTY_BITS", 18, minimum=1)
+# consecutive failures before the account locks until its owner opens the link emailed to
+# them or resets the password (NIST SP 800-63B 5.2.2: no more than 100);
+LOGIN_LOCK_AFTER_FAILURES = env.get_int("LOGIN_LOCK_AFTER_FAILURES", 100, minimum=10)
+# how long a run of failures is remembered after the latest one (seconds);
+LOGIN_FAILURE_MEMORY = env.get_int("LOGIN_FAILURE_MEMORY", 30 * 24 * 60 * 60, minimum=3600)
+# how long the emailed unlock link works (seconds).
+LOGIN_UNLOCK_LINK_MAX_AGE = env.get_int("LOGIN_UNLOCK_LINK_MAX_AGE", 7 * 24 * 60 * 60, minimum=3600)
 
 # --- Outgoing messages ------------------------------------------------------------------
 EMAIL_BACKEND = {

@@ -1,4 +1,6 @@
-from allauth.account.models import EmailAddress
+from typing import Any
+
+from allauth.account.models import EmailAddress, EmailConfirmation
 from django.contrib.auth.models import _User
 from django.http import HttpRequest
 
@@ -12,3 +14,11 @@ class DefaultAccountAdapter:
     def confirm_email(self, request: HttpRequest, email_address: EmailAddress) -> bool: ...
     # Dotted paths of LoginStage subclasses, run in order.
     def get_login_stages(self) -> list[str]: ...
+    # Renders account/email/<template_prefix>_subject.txt and _message.txt (and .html).
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None: ...
+    def send_account_already_exists_mail(self, email: str) -> None: ...
+    def send_confirmation_mail(
+        self, request: HttpRequest | None, emailconfirmation: EmailConfirmation, signup: bool
+    ) -> None: ...
+
+def get_adapter(request: HttpRequest | None = None) -> DefaultAccountAdapter: ...
