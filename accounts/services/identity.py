@@ -146,7 +146,9 @@ def identity_change_approve(
         profile = PatientProfile.objects.select_for_update().get(user_id=locked.patient_id)
         field = locked.field
         setattr(profile, field, _from_text(field, locked.new_value))
-        profile.full_clean(exclude=["user"])
+        # The field's own rules (the date-of-birth rule again); not the others, which this
+        # decision does not touch.
+        profile.full_clean(exclude=[f.name for f in PatientProfile._meta.fields if f.name != field])
         profile.save(update_fields=[field, "updated_at"])
         patient = profile.user
         if field == IdentityChangeRequest.Field.LEGAL_NAME and patient.full_name in (

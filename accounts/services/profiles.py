@@ -109,7 +109,9 @@ def patient_profile_update(
     changed = sorted(name for name, value in changes.items() if getattr(profile, name) != value)
     for name, value in changes.items():
         setattr(profile, name, value)
-    profile.full_clean(exclude=["user"])
+    # Identity fields are not changed here; a record imported with a date that breaks today's
+    # rule must not block its contact details.
+    profile.full_clean(exclude=["user", *PATIENT_IDENTITY_FIELDS])
     if changed:
         profile.save()
         record(

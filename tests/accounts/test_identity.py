@@ -421,3 +421,16 @@ def test_the_openapi_schema_documents_identity_requests(client):
     assert "IDENTITY_CHANGE_NEEDS_REQUEST" in str(patch["responses"]["400"])
     assert profile["legal_name"]["readOnly"] is True
     assert "pending_identity_changes" in profile
+
+
+def test_contact_details_stay_editable_on_a_record_whose_identity_breaks_todays_rule():
+    from accounts.services.profiles import patient_profile_update
+
+    # e.g. imported from the replaced system with a placeholder date of birth
+    legacy = PatientProfileFactory.create(date_of_birth=datetime.date(1850, 1, 1))
+
+    patient_profile_update(profile=legacy, changed_by=legacy.user, city="Leeds")
+
+    legacy.refresh_from_db()
+    assert legacy.city == "Leeds"
+    assert legacy.date_of_birth == datetime.date(1850, 1, 1)
