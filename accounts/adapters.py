@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailConfirmation, EmailConfirmationHMAC
 from django.http import HttpRequest
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
@@ -12,7 +13,7 @@ from django_otp.models import Device
 from accounts.models import User
 from accounts.selectors.mfa import method_of
 from accounts.selectors.sessions import web_session_of
-from accounts.services import sessions
+from accounts.services import registration, sessions
 from accounts.services.auth import login_succeeded
 from audit.services import record
 
@@ -50,6 +51,24 @@ class AccountAdapter(DefaultAccountAdapter):
                 details={"primary": bool(email_address.primary)},
             )
         return confirmed
+
+    def send_account_already_exists_mail(self, email: str) -> None:
+        """Sign-up with a taken address: the owner is told by a Celery task after the commit,
+        so the answer takes as long as a new account's (accounts.services.registration)."""
+        registration.account_exists_notice_queue(email=email)
+
+    def send_confirmation_mail(
+        self,
+        request: HttpRequest | None,
+        emailconfirmation: EmailConfirmation | EmailConfirmationHMAC,
+        signup: bool,
+    ) -> None:
+        """A new account's confirmation link leaves after the commit, like the notice to a
+        taken address; other confirmations (an added address, a login) are sent at once."""
+        if signup:
+            registration.signup_confirmation_queue(address=emailconfirmation.email_address)
+        else:
+            super().send_confirmation_mail(request, emailconfirmation, signup)
 
     def logout(self, request: HttpRequest) -> None:
         user = request.user

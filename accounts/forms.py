@@ -20,6 +20,7 @@ from django import forms
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, QueryDict
+from django.http.response import HttpResponseBase
 
 from accounts import ratelimits
 from accounts.errors import (
@@ -34,6 +35,7 @@ from accounts.services.auth import login_check_password
 from accounts.services.passwords import password_changed, password_reset_completed
 from accounts.services.profiles import PATIENT_EDITABLE_FIELDS, date_of_birth_in_future
 from accounts.services.reauthentication import reauthenticate
+from accounts.services.registration import signup_with_taken_address
 from accounts.services.users import patient_signup_complete
 from accounts.validators import normalize_phone
 from core.caller import client_ip
@@ -124,6 +126,13 @@ class PatientSignupForm(SignupForm):
         request = context.request
         ratelimits.signup_attempt(ip=client_ip(request) if request else None)
         return super().clean()
+
+    def try_save(self, request: HttpRequest) -> tuple[User | None, HttpResponseBase | None]:
+        if self.account_already_exists:  # the same work as a new account (no timing tell)
+            signup_with_taken_address(password=self.cleaned_data["password1"])
+        user, response = super().try_save(request)
+        assert user is None or isinstance(user, User)  # noqa: S101 - AUTH_USER_MODEL
+        return user, response
 
     def save(self, request: HttpRequest) -> User:
         # allauth's try_save calls this only for a new address (a taken one gets an email

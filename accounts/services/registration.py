@@ -2,17 +2,71 @@
 
 Sign-up itself is allauth's form (accounts.forms.PatientSignupForm), which completes the
 account through accounts.services.users.patient_signup_complete.
+
+Sign-up must not tell, by its answer or by how long it takes, whether an address already
+has an account (ASVS 6.3.8): a taken address costs the same password hash as a new
+account, and both emails (the new account's confirmation link, the "you already have an
+account" notice) leave through Celery after the commit, never inside the request.
 """
 
 from __future__ import annotations
 
+from allauth.account.adapter import DefaultAccountAdapter, get_adapter
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from accounts import ratelimits
 from accounts.models import User
+from accounts.selectors.users import user_get_by_email
+from accounts.services.notices import notice_after_commit
 from core.ratelimit import RateLimited
+
+
+def signup_with_taken_address(*, password: str) -> None:
+    """A sign-up with an address that already has an account creates nothing, but costs
+    what creating one costs: the password is hashed (and thrown away), as the new account's
+    would be. The owner is told by :func:`account_exists_notice_queue`."""
+    make_password(password)
+
+
+def account_exists_notice_queue(*, email: str) -> None:
+    """Tell the owner of ``email`` that someone tried to sign up with it, after the commit."""
+    from accounts import tasks  # tasks call services: imported here, not at load
+
+    address = EmailAddress.objects.filter(email__iexact=email.strip()).first()
+    if address is None:  # an account whose address has no allauth row yet
+        user = user_get_by_email(email=email)
+        address = EmailAddress.objects.get_primary(user) if user is not None else None
+    if address is not None:
+        notice_after_commit(tasks.send_account_exists_notice, address.pk)
+
+
+def account_exists_notice_deliver(*, address_id: int) -> None:
+    """Send the "you already have an account" email (Celery task)."""
+    address = EmailAddress.objects.filter(pk=address_id).first()
+    if address is not None:
+        # allauth's own email and links; our adapter's override only queues this task.
+        DefaultAccountAdapter.send_account_already_exists_mail(get_adapter(), address.email)
+
+
+def signup_confirmation_queue(*, address: EmailAddress) -> None:
+    """Send a new account's confirmation link after the commit (never inside the request:
+    a taken address's answer does not wait for a mail server either)."""
+    from accounts import tasks
+
+    notice_after_commit(tasks.send_signup_confirmation, address.pk)
+
+
+def signup_confirmation_deliver(*, address_id: int) -> None:
+    """Send the confirmation link of a new account's address (Celery task), unless it was
+    confirmed meanwhile."""
+    address = EmailAddress.objects.filter(pk=address_id, verified=False).first()
+    if address is not None:
+        DefaultAccountAdapter.send_confirmation_mail(
+            get_adapter(), None, EmailConfirmationHMAC(address), True
+        )
 
 
 def signup_confirmation_send(*, user: User | None, request: HttpRequest) -> None:

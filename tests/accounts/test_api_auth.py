@@ -248,17 +248,18 @@ def test_password_change_refuses_a_weak_password_with_a_field_error(api, patient
     assert patient.check_password(TEST_PASSWORD)
 
 
-def test_api_signup_then_verify_then_login(api, mailoutbox):
-    signup = api.post(
-        "/api/v1/auth/signup",
-        {
-            "email": "mary@example.org",
-            "password": NEW_PASSWORD,
-            "legal_name": "Mary Seacole",
-            "date_of_birth": "1985-11-23",
-        },
-        format="json",
-    )
+def test_api_signup_then_verify_then_login(api, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # the link leaves after commit
+        signup = api.post(
+            "/api/v1/auth/signup",
+            {
+                "email": "mary@example.org",
+                "password": NEW_PASSWORD,
+                "legal_name": "Mary Seacole",
+                "date_of_birth": "1985-11-23",
+            },
+            format="json",
+        )
     key = re.search(r"/accounts/confirm-email/([^\s/]+)/", mailoutbox[0].body).group(1)
     before = _login(api, "mary@example.org", NEW_PASSWORD)
     verified = api.post("/api/v1/auth/email/verify", {"key": key}, format="json")
@@ -273,17 +274,20 @@ def test_api_signup_then_verify_then_login(api, mailoutbox):
     assert profile.json()["medical_record_number"].startswith("MRN")
 
 
-def test_api_signup_answers_the_same_for_a_taken_email(api, patient, mailoutbox):
+def test_api_signup_answers_the_same_for_a_taken_email(
+    api, patient, mailoutbox, django_capture_on_commit_callbacks
+):
     payload = {
         "password": NEW_PASSWORD,
         "legal_name": "Someone Else",
         "date_of_birth": "1990-01-01",
     }
 
-    fresh = api.post(
-        "/api/v1/auth/signup", {**payload, "email": "fresh@example.org"}, format="json"
-    )
-    taken = api.post("/api/v1/auth/signup", {**payload, "email": patient.email}, format="json")
+    with django_capture_on_commit_callbacks(execute=True):  # both emails leave after commit
+        fresh = api.post(
+            "/api/v1/auth/signup", {**payload, "email": "fresh@example.org"}, format="json"
+        )
+        taken = api.post("/api/v1/auth/signup", {**payload, "email": patient.email}, format="json")
 
     assert fresh.status_code == taken.status_code == 202
     assert fresh.json()["detail"] == taken.json()["detail"]

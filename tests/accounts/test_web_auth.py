@@ -37,8 +37,11 @@ def _signup(client, email="mary.seacole@example.org", **overrides):
     return client.post("/accounts/signup/", data)
 
 
-def test_sign_up_creates_an_unverified_patient_with_a_profile_and_mrn(client, mailoutbox):
-    response = _signup(client)
+def test_sign_up_creates_an_unverified_patient_with_a_profile_and_mrn(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # the link leaves after commit
+        response = _signup(client)
 
     user = User.objects.get(email="mary.seacole@example.org")
     profile = PatientProfile.objects.get(user=user)
@@ -100,11 +103,14 @@ def test_sign_up_refuses_bad_input_clearly_and_creates_nothing(
     assert mailoutbox == []
 
 
-def test_sign_up_with_a_taken_email_looks_the_same_and_warns_the_owner(client, mailoutbox):
+def test_sign_up_with_a_taken_email_looks_the_same_and_warns_the_owner(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
     UserFactory.create(email="taken@example.org")
 
-    fresh = _signup(client, email="fresh@example.org")
-    taken = _signup(client, email="Taken@Example.org")
+    with django_capture_on_commit_callbacks(execute=True):  # both emails leave after commit
+        fresh = _signup(client, email="fresh@example.org")
+        taken = _signup(client, email="Taken@Example.org")
 
     assert (fresh.status_code, fresh["Location"]) == (taken.status_code, taken["Location"])
     assert User.objects.filter(email__iexact="taken@example.org").count() == 1

@@ -1,6 +1,6 @@
 from typing import Any
 
-from allauth.account.models import EmailAddress, EmailConfirmation
+from allauth.account.models import EmailAddress, EmailConfirmation, EmailConfirmationHMAC
 from django.contrib.auth.models import _User
 from django.http import HttpRequest
 
@@ -18,7 +18,10 @@ class DefaultAccountAdapter:
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None: ...
     def send_account_already_exists_mail(self, email: str) -> None: ...
     def send_confirmation_mail(
-        self, request: HttpRequest | None, emailconfirmation: EmailConfirmation, signup: bool
+        self,
+        request: HttpRequest | None,
+        emailconfirmation: EmailConfirmation | EmailConfirmationHMAC,
+        signup: bool,
     ) -> None: ...
 
 def get_adapter(request: HttpRequest | None = None) -> DefaultAccountAdapter: ...
