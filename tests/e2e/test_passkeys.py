@@ -144,6 +144,10 @@ def test_patient_adds_a_passkey_signs_out_and_signs_in_with_it(
     assert AuditEvent.objects.filter(
         action="accounts.mfa_enrolled", actor=patient, details__method="passkey"
     ).exists()
+    # The first factor verifies the session it was set up in, through the audited service.
+    assert AuditEvent.objects.filter(
+        action="accounts.session_verified", actor=patient, details__method="passkey"
+    ).exists()
     assert not csp_violations(passkey_browser.console_errors), passkey_browser.console_errors
 
     # The first factor's recovery codes wait in the session for the security page.
