@@ -31,6 +31,7 @@ from accounts.selectors.mfa import (
 )
 from accounts.validators import normalize_phone
 from audit.services import Outcome, record
+from core.caller import client_ip
 from core.errors import NotFoundError
 
 # --- Who may change factors ------------------------------------------------------------
@@ -57,6 +58,13 @@ def factor_change_allowed(
 
 
 # --- Enrolment --------------------------------------------------------------------------
+
+
+def _confirmation_attempt(*, user: User, request: HttpRequest | None) -> None:
+    """A code confirming a new device is limited like a sign-in code (django-otp's own
+    per-device throttle is off, see hospital/settings/auth.py)."""
+    ratelimits.otp_attempt(ip=client_ip(request) if request else None, user_id=user.pk)
+
 
 _SetUpDevice = TypeVar("_SetUpDevice", bound=Device)
 
@@ -117,6 +125,7 @@ def totp_enrolment_confirm(
     factor_change_allowed(
         user=user, session_verified=session_verified, change="enrol", method="totp", request=request
     )
+    _confirmation_attempt(user=user, request=request)
     return _totp_confirm(user=user, code=code, request=request)
 
 
@@ -164,6 +173,7 @@ def sms_enrolment_confirm(
     factor_change_allowed(
         user=user, session_verified=session_verified, change="enrol", method="sms", request=request
     )
+    _confirmation_attempt(user=user, request=request)
     return _sms_confirm(user=user, code=code, request=request)
 
 

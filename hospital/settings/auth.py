@@ -72,10 +72,14 @@ ACCOUNT_RATE_LIMITS = False
 
 # --- django-otp: the one store of MFA devices -----------------------------------------
 OTP_TOTP_ISSUER = SITE_NAME
-OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_SMS_TOKEN_VALIDITY = 300
-OTP_SMS_THROTTLE_FACTOR = 1
-OTP_RECOVERY_THROTTLE_FACTOR = 1
+# django-otp's own throttle (an exponential delay per device after each wrong code: days after
+# twenty) is off. It counted per account only, so whoever had the password could keep the
+# owner out of the second step. Codes are limited like passwords instead: per address and
+# per account+address, the challenge after a few failures, the lock at 100 (see below).
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_SMS_THROTTLE_FACTOR = 0
+OTP_RECOVERY_THROTTLE_FACTOR = 0
 MFA_RECOVERY_CODE_COUNT = 10
 # Key for the recovery-code digests. Defaults to one derived from SECRET_KEY; set its own
 # value so that rotating SECRET_KEY does not invalidate everyone's recovery codes.

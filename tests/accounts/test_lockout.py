@@ -230,7 +230,6 @@ def test_fifty_wrong_codes_from_one_address_do_not_keep_the_owner_out(patient):
     attacker_token = _mfa_token(patient.email, ATTACKER)  # this attacker has the password
 
     attempts = [_code_step(ATTACKER, attacker_token, f"{n:06d}").status_code for n in range(50)]
-    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0)
     owner_token = _mfa_token(patient.email, OWNER)
 
     def send(**extra):
@@ -247,7 +246,7 @@ def test_fifty_wrong_codes_from_one_address_do_not_keep_the_owner_out(patient):
 def test_a_hundred_wrong_codes_lock_the_account(
     patient, mailoutbox, django_capture_on_commit_callbacks
 ):
-    device = TOTPDevice.objects.create(user=patient, name="App", confirmed=True)
+    TOTPDevice.objects.create(user=patient, name="App", confirmed=True)
     mfa_token = _mfa_token(patient.email, OWNER)  # someone with the password, many addresses
     with django_capture_on_commit_callbacks(execute=True):
         for n in range(100):
@@ -257,7 +256,6 @@ def test_a_hundred_wrong_codes_lock_the_account(
                 return _code_step(ip, mfa_token, f"{(n * 7919) % 10**6:06d}", **extra)
 
             _with_challenge(send, send())
-            TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0)
 
     locked = _owner_login(patient.email)
 
@@ -275,7 +273,6 @@ def test_the_code_page_asks_for_the_challenge_after_failures(client, patient):
     client.post("/accounts/login/", {"login": patient.email, "password": TEST_PASSWORD})
     for n in range(3):
         client.post("/accounts/2fa/verify/", {"method": "totp", "code": f"{n:06d}"})
-        TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0)
 
     asked = client.post("/accounts/2fa/verify/", {"method": "totp", "code": totp_code(device)})
     token = asked.context["form"].challenge["token"]
@@ -319,3 +316,28 @@ def test_the_api_unlocks_with_the_key_from_the_emailed_link(
     assert reused.status_code == 400
     assert _owner_login(patient.email).json()["status"] == "authenticated"
     assert AuditEvent.objects.filter(action="accounts.login_unlocked").count() == 1
+
+
+@pytest.mark.asvs("6.6.3")
+def test_confirming_a_new_phone_is_limited_like_a_sign_in_code(
+    patient, django_capture_on_commit_callbacks
+):
+    from accounts import ratelimits
+
+    api = APIClient()
+    tokens = _login(api, patient.email, TEST_PASSWORD).json()["tokens"]
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}")
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post(
+            "/api/v1/account/mfa/sms",
+            {"phone": "+44 7911 123456", "password": TEST_PASSWORD},
+            format="json",
+        )
+
+    statuses = [
+        api.post("/api/v1/account/mfa/sms/confirm", {"code": f"{n:06d}"}, format="json").status_code
+        for n in range(ratelimits.OTP_PER_ACCOUNT_AND_IP.limit + 1)
+    ]
+
+    assert set(statuses[:-1]) == {400}
+    assert statuses[-1] == 429
