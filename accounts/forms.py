@@ -17,7 +17,6 @@ from allauth.account.forms import (
 from allauth.account.models import Login
 from allauth.core import context
 from django import forms
-from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, QueryDict
 from django.http.response import HttpResponseBase
@@ -40,27 +39,6 @@ from accounts.services.users import patient_signup_complete
 from accounts.validators import normalize_phone
 from core.caller import client_ip
 from core.widgets import DateInput
-
-# --- Admin ---------------------------------------------------------------------------------
-
-
-class UserAdminCreationForm(AdminUserCreationForm):
-    class Meta:
-        model = User
-        fields: ClassVar = ("email", "full_name", "role")
-
-    def clean_username(self) -> str:
-        # No username field: email uniqueness (case-insensitive) is the model's constraint.
-        return ""
-
-
-class UserAdminChangeForm(UserChangeForm[User]):
-    email = forms.EmailField(max_length=254)
-
-    class Meta:
-        model = User
-        fields: ClassVar = ("email", "full_name", "role", "is_active", "is_superuser")
-
 
 # --- allauth flows -----------------------------------------------------------------------
 

@@ -13,11 +13,13 @@ from accounts.admin_forms import MAIN_FORM, SavesThroughServices, ServiceRefusal
 from accounts.authentication import signed_in_user
 from accounts.models import AuthSession, Department, PatientProfile, StaffProfile
 from accounts.services.directory import DEPARTMENT_FIELDS, department_create, department_update
+from accounts.services.lookup import LOOKED_UP
 from accounts.services.profiles import (
     STAFF_PROFILE_FIELDS,
     staff_profile_create,
     staff_profile_update,
 )
+from audit.services import record
 from core.errors import DomainError
 
 
@@ -102,6 +104,21 @@ class PatientProfileAdmin(admin.ModelAdmin[PatientProfile]):
     list_display = ("medical_record_number", "legal_name", "date_of_birth")
     search_fields = ("medical_record_number", "legal_name", "user__email")
     list_select_related = ("user",)
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: Any, search_term: str
+    ) -> tuple[Any, bool]:
+        """A search here is a lookup by record number, name or email: audited like the
+        reception's lookup (accounts.services.lookup), never with what was searched for."""
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term.strip():
+            record(
+                action=LOOKED_UP,
+                actor=signed_in_user(request),
+                request=request,
+                details={"surface": "admin", "matches": results.count()},
+            )
+        return results, may_have_duplicates
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -26,18 +26,17 @@ from accounts.forms import HospitalChangePasswordForm
 from accounts.selectors.profiles import staff_profile_of
 from accounts.selectors.sessions import current_session, sessions_active_for
 from accounts.selectors.users import account_overview_of
-from accounts.serializers import (
-    DetailOutput,
+from accounts.serializers.account import (
     EmailChangeInput,
     EndedOutput,
     MeOutput,
     PasswordChangeInput,
     PasswordConfirmInput,
-    PatientProfileOutput,
-    PatientProfileSerializer,
     SessionOutput,
     StaffProfileOutput,
 )
+from accounts.serializers.common import DetailOutput
+from accounts.serializers.profiles import PatientProfileOutput, PatientProfileSerializer
 from accounts.services import sessions
 from accounts.services.profiles import PATIENT_IDENTITY_FIELDS, patient_profile_update
 from accounts.services.reauthentication import reauthenticate

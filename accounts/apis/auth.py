@@ -12,8 +12,7 @@ from accounts.apis import examples
 from accounts.apis.base import PublicApi
 from accounts.authentication import signed_in_user
 from accounts.selectors.sessions import current_session
-from accounts.serializers import (
-    DetailOutput,
+from accounts.serializers.auth import (
     KeyInput,
     LoginInput,
     LoginOutput,
@@ -23,6 +22,7 @@ from accounts.serializers import (
     RefreshInput,
     TokenPairOutput,
 )
+from accounts.serializers.common import DetailOutput
 from accounts.services import api_auth, lockout, sessions
 from core.api import PROBLEM, django_request
 

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors.directory import departments_active
-from accounts.serializers import DepartmentSerializer
+from accounts.serializers.account import DepartmentSerializer
 
 
 class DepartmentListApi(APIView):

@@ -21,7 +21,7 @@ from accounts.selectors.profiles import (
     identity_changes_pending_of,
     patient_profile_of,
 )
-from accounts.serializers import (
+from accounts.serializers.profiles import (
     IdentityChangeRequestInput,
     IdentityChangeRequestOutput,
     PatientProfileOutput,

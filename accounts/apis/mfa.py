@@ -14,12 +14,12 @@ from rest_framework.views import APIView
 from accounts.authentication import signed_in_user
 from accounts.selectors.mfa import device_summaries, totp_secret
 from accounts.selectors.sessions import current_session, session_mfa_verified
-from accounts.serializers import (
+from accounts.serializers.account import PasswordConfirmInput
+from accounts.serializers.common import DetailOutput
+from accounts.serializers.mfa import (
     CodeInput,
-    DetailOutput,
     DeviceOutput,
     DeviceRemoveInput,
-    PasswordConfirmInput,
     PhoneInput,
     RecoveryCodesOutput,
     TotpSetupOutput,

@@ -16,13 +16,9 @@ from accounts.forms import (
     HospitalResetPasswordKeyForm,
     PatientSignupForm,
 )
-from accounts.serializers import (
-    DetailOutput,
-    EmailInput,
-    KeyInput,
-    PasswordResetConfirmInput,
-    SignupInput,
-)
+from accounts.serializers.auth import KeyInput
+from accounts.serializers.common import DetailOutput
+from accounts.serializers.registration import EmailInput, PasswordResetConfirmInput, SignupInput
 from accounts.services import registration
 from core.api import PROBLEM, django_request
 

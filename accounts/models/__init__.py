@@ -2,6 +2,7 @@
 
 from accounts.models.directory import Department, StaffProfile
 from accounts.models.identity import IdentityChangeRequest
+from accounts.models.lockout import SignInLock
 from accounts.models.mfa import RecoveryCode, RecoveryCodeDevice, SmsDevice
 from accounts.models.patients import PatientProfile
 from accounts.models.sessions import ApiToken, AuthSession
@@ -15,6 +16,7 @@ __all__ = [
     "PatientProfile",
     "RecoveryCode",
     "RecoveryCodeDevice",
+    "SignInLock",
     "SmsDevice",
     "StaffProfile",
     "User",

@@ -11,7 +11,9 @@ Nobody who knows only an email can keep its owner out (issue 8; ASVS 6.1.1, 6.3.
    right password with a solved challenge always gets in, and a success resets the count.
 3. At LOGIN_LOCK_AFTER_FAILURES (100, NIST SP 800-63B 5.2.2) consecutive failures the
    account locks: no password or code is checked until its owner opens the link emailed to
-   them (single use) or resets the password. Locking and unlocking are audited.
+   them (single use) or resets the password. Locking and unlocking are audited. An account's
+   lock is a row (SignInLock), so a cache flush cannot lift it; the failure counts live in
+   the cache (a flush restarts them from zero, which costs an attacker the challenge again).
 
 An email without an account is counted and locked the same way (it just has no owner to
 email), so the answers never tell whether an account exists.
@@ -29,12 +31,13 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
 
 from accounts import ratelimits
 from accounts.errors import AccountLocked, ChallengeRequired
-from accounts.models import User
+from accounts.models import SignInLock, User
 from accounts.selectors.users import user_get_by_email
 from accounts.services.notices import notice_after_commit
 from audit.services import AuditTarget, Outcome, record
@@ -81,6 +84,38 @@ def _lock_key(who: SigningIn) -> str:
     return f"signin-lock:{hashlib.sha256(who.key.encode()).hexdigest()[:32]}"
 
 
+def _lock_nonce(who: SigningIn) -> str | None:
+    """The lock's nonce if the account is locked. Accounts: a row; emails without an
+    account: the cache (there is no row to keep, and nobody to unlock it)."""
+    if who.user is None:
+        nonce: str | None = cache.get(_lock_key(who))
+        return nonce
+    return SignInLock.objects.filter(user=who.user).values_list("nonce", flat=True).first()
+
+
+def _lock(who: SigningIn, *, factor: str) -> bool:
+    """Lock now; False if it was locked already (a concurrent attempt got there first)."""
+    nonce = secrets.token_hex(16)
+    if who.user is None:
+        return bool(cache.add(_lock_key(who), nonce, timeout=None))
+    with transaction.atomic():
+        _, created = SignInLock.objects.get_or_create(
+            user=who.user, defaults={"nonce": nonce, "factor": factor}
+        )
+    return created
+
+
+def _unlock(who: SigningIn, *, nonce: str | None = None) -> bool:
+    """Lift the lock (only the one with ``nonce``, if given); False if there was none."""
+    if who.user is None:
+        return bool(cache.delete(_lock_key(who)))
+    locks = SignInLock.objects.filter(user=who.user)
+    if nonce is not None:
+        locks = locks.filter(nonce=nonce)
+    deleted, _ = locks.delete()
+    return deleted > 0
+
+
 def attempt_allowed(
     *,
     who: SigningIn,
@@ -117,7 +152,7 @@ def attempt_allowed(
 
 def refuse_if_locked(*, who: SigningIn, factor: str, request: HttpRequest | None) -> None:
     """ACCOUNT_LOCKED (audited) while the account is locked."""
-    if cache.get(_lock_key(who)) is None:
+    if _lock_nonce(who) is None:
         return
     record(
         action="accounts.login_refused",
@@ -135,7 +170,7 @@ def attempt_failed(*, who: SigningIn, factor: str, request: HttpRequest | None) 
     failures = ratelimits.consecutive_failure_add(factor=factor, account=who.key)
     if failures < settings.LOGIN_LOCK_AFTER_FAILURES:
         return
-    if not cache.add(_lock_key(who), secrets.token_hex(16), timeout=None):
+    if not _lock(who, factor=factor):
         return  # locked already (a concurrent attempt got there first)
     record(
         action="accounts.login_locked",
@@ -165,7 +200,7 @@ def unlock_link_send(*, user_id: int) -> bool:
     """Email a locked account's owner the link that unlocks it (Celery task). False if the
     account is not locked (any more) or not active."""
     user = User.objects.filter(pk=user_id, is_active=True).first()
-    nonce = cache.get(_lock_key(signing_in_user(user=user))) if user is not None else None
+    nonce = _lock_nonce(signing_in_user(user=user)) if user is not None else None
     if user is None or nonce is None:
         return False
     key = signing.dumps({"u": str(user.public_id), "n": nonce}, salt=_UNLOCK_SALT)
@@ -190,12 +225,8 @@ def account_unlock(*, key: str, request: HttpRequest | None) -> User:
         raise ValidationError({"key": _INVALID_LINK}) from None
     user = User.objects.filter(public_id=payload.get("u"), is_active=True).first()
     who = signing_in_user(user=user) if user is not None else None
-    if (
-        user is None
-        or who is None
-        or cache.get(_lock_key(who)) != payload.get("n")
-        or not cache.delete(_lock_key(who))
-    ):
+    nonce = payload.get("n")
+    if user is None or who is None or not isinstance(nonce, str) or not _unlock(who, nonce=nonce):
         raise ValidationError({"key": _INVALID_LINK})
     _unlocked(who=who, user=user, via="email_link", request=request)
     return user
@@ -204,7 +235,7 @@ def account_unlock(*, key: str, request: HttpRequest | None) -> User:
 def account_unlock_after_reset(*, user: User, request: HttpRequest | None) -> None:
     """A password reset (the owner proved the mailbox is theirs) also lifts a lock."""
     who = signing_in_user(user=user)
-    if cache.delete(_lock_key(who)):
+    if _unlock(who):
         _unlocked(who=who, user=user, via="password_reset", request=request)
 
 

@@ -1,4 +1,4 @@
-// Solves the sign-in proof-of-work challenge (hospital/challenge.py): find a nonce such
+// Solves the sign-in proof-of-work challenge (core/challenge.py): find a nonce such
 // that SHA-256("<token>:<nonce>") starts with N zero bits, then fill the hidden field.
 (function () {
   "use strict";
@@ -30,7 +30,7 @@
       }
     }
     if (submit) { submit.disabled = false; }
-    if (status) { status.textContent = "Check complete. Enter your password and sign in."; }
+    if (status) { status.textContent = status.getAttribute("data-done") || "Check complete."; }
   }
   solve();
 })();

@@ -519,3 +519,20 @@ def test_the_compliance_officer_reads_accounts_but_sends_no_password_reset(clien
     assert "send-password-reset" not in page.content.decode()
     assert button.status_code == 403
     assert mail.outbox == []
+
+
+@pytest.mark.asvs("16.3.2", "8.2.2")
+def test_searching_patient_profiles_in_the_admin_is_an_audited_lookup(admin_client, patient):
+    number = patient.patient_profile.medical_record_number
+
+    listed = admin_client.get("/admin/accounts/patientprofile/")
+    searched = admin_client.get("/admin/accounts/patientprofile/", {"q": number})
+
+    assert listed.status_code == searched.status_code == 200
+    assert number in searched.content.decode()
+    rows = AuditEvent.objects.filter(action="accounts.patient_looked_up")
+    assert rows.count() == 1  # the search, not the plain list
+    row = rows.get()
+    assert row.actor == admin_client.admin
+    assert row.details == {"surface": "admin", "matches": 1}
+    assert number not in str(row.details) and number not in row.target_id

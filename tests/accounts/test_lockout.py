@@ -341,3 +341,24 @@ def test_confirming_a_new_phone_is_limited_like_a_sign_in_code(
 
     assert set(statuses[:-1]) == {400}
     assert statuses[-1] == 429
+
+
+@pytest.mark.asvs("6.3.1")
+def test_a_lock_survives_a_flushed_cache(patient, settings, django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+
+    from accounts.services import lockout
+
+    who = lockout.signing_in_user(user=patient)
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(settings.LOGIN_LOCK_AFTER_FAILURES):
+            lockout.attempt_failed(who=who, factor=lockout.Factor.PASSWORD, request=None)
+    cache.clear()  # Redis restarted without persistence, or flushed by an operator
+
+    refused = _owner_login(patient.email)
+
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "ACCOUNT_LOCKED"
+    assert AuditEvent.objects.filter(
+        action="accounts.login_refused", details__reason="locked"
+    ).exists()

@@ -1,0 +1,30 @@
+"""A locked sign-in: kept in the database, so that flushing the cache cannot lift it."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class SignInLock(models.Model):
+    """An account that reached LOGIN_LOCK_AFTER_FAILURES consecutive failed attempts. No
+    password or code is checked until its owner opens the emailed link (whose signed payload
+    carries ``nonce``, so an older link cannot lift a newer lock) or resets the password."""
+
+    class Factor(models.TextChoices):
+        PASSWORD = "password", "Password"
+        OTP = "otp", "Second-factor code"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="sign_in_lock",
+    )
+    nonce = models.CharField(max_length=32)
+    factor = models.CharField(max_length=16, choices=Factor.choices)
+    locked_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Sign-in lock since {self.locked_at:%Y-%m-%d %H:%M} UTC"

@@ -1,0 +1,94 @@
+"""The signed-in account: who it is, its sessions, password, email, deactivation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from accounts.models import (
+    AuthSession,
+    Department,
+    StaffProfile,
+    User,
+)
+
+
+class PasswordChangeInput(serializers.Serializer[None]):
+    current_password = serializers.CharField(max_length=256, trim_whitespace=False)
+    new_password = serializers.CharField(max_length=256, trim_whitespace=False)
+
+
+class PasswordConfirmInput(serializers.Serializer[None]):
+    password = serializers.CharField(
+        max_length=256, trim_whitespace=False, help_text="Your current password."
+    )
+
+
+class EmailChangeInput(serializers.Serializer[None]):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(
+        max_length=256, trim_whitespace=False, help_text="Your current password."
+    )
+
+
+# Renders an AccountOverview (accounts.selectors.users), not a User: the model only gives
+# the schema its field types. (A docstring here would become the schema's description.)
+class MeOutput(serializers.ModelSerializer[Any]):
+    role_display = serializers.CharField()
+    mfa_enabled = serializers.BooleanField()
+    email_verified = serializers.BooleanField()
+
+    class Meta:
+        model = User
+        fields = (
+            "public_id",
+            "email",
+            "full_name",
+            "role",
+            "role_display",
+            "mfa_enabled",
+            "email_verified",
+            "date_joined",
+        )
+
+
+class DepartmentSerializer(serializers.ModelSerializer[Department]):
+    class Meta:
+        model = Department
+        fields = ("public_id", "code", "name", "description")
+
+
+class StaffProfileOutput(serializers.ModelSerializer[StaffProfile]):
+    department = DepartmentSerializer(allow_null=True)
+
+    class Meta:
+        model = StaffProfile
+        fields = ("title", "specialty", "licence_number", "department")
+
+
+class SessionOutput(serializers.ModelSerializer[AuthSession]):
+    id = serializers.UUIDField(source="public_id")
+    current = serializers.SerializerMethodField()
+    mfa_verified = serializers.BooleanField(source="is_mfa_verified")
+
+    class Meta:
+        model = AuthSession
+        fields = (
+            "id",
+            "kind",
+            "ip_address",
+            "user_agent",
+            "created_at",
+            "last_seen_at",
+            "expires_at",
+            "mfa_verified",
+            "current",
+        )
+
+    def get_current(self, session: AuthSession) -> bool:
+        return session.pk == self.context.get("current_pk")
+
+
+class EndedOutput(serializers.Serializer[dict[str, Any]]):
+    ended = serializers.IntegerField()
