@@ -187,7 +187,7 @@ def test_an_unknown_email_locks_alike_and_nobody_is_emailed(
     assert mailoutbox == []
 
 
-@pytest.mark.asvs("6.4.3", "6.3.1")
+@pytest.mark.asvs("6.3.1")
 def test_a_password_reset_also_unlocks_the_account(
     patient, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -362,3 +362,24 @@ def test_a_lock_survives_a_flushed_cache(patient, settings, django_capture_on_co
     assert AuditEvent.objects.filter(
         action="accounts.login_refused", details__reason="locked"
     ).exists()
+
+
+@pytest.mark.asvs("6.4.3")
+def test_a_password_reset_does_not_skip_the_second_factor(
+    patient, mailoutbox, django_capture_on_commit_callbacks
+):
+    TOTPDevice.objects.create(user=patient, name="Authenticator app", confirmed=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        _fail_from_many_addresses(patient.email, 100)
+    api = APIClient()
+    api.post("/api/v1/auth/password/reset", {"email": patient.email}, format="json")
+    key = re.search(r"/accounts/password/reset/key/([^\s/]+)/", mailoutbox[-1].body).group(1)
+    new_password = "a quiet lighthouse keeps watch over winter seas"
+    api.post(
+        "/api/v1/auth/password/reset/confirm", {"key": key, "password": new_password}, format="json"
+    )
+
+    after = _login(_client(OWNER), patient.email, new_password).json()
+
+    assert after["status"] == "mfa_required"
+    assert "tokens" not in after

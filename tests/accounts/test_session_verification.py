@@ -38,7 +38,7 @@ def _passkey(user) -> WebAuthnCredential:
     )
 
 
-@pytest.mark.asvs("16.3.1", "7.2.4")
+@pytest.mark.asvs("16.3.1")
 def test_the_api_marks_its_session_verified_through_the_audited_service(doctor):
     api = _api_signed_in(doctor)
     api.post("/api/v1/account/mfa/totp", {"password": TEST_PASSWORD}, format="json")
@@ -66,10 +66,13 @@ def test_the_web_marks_its_session_verified_through_the_same_service(client, doc
     client.post("/accounts/reauthenticate/", {"password": TEST_PASSWORD})
     client.get("/accounts/security/totp/")
     device = TOTPDevice.objects.get(user=doctor, confirmed=False)
+    key_before = client.session.session_key
 
     client.post("/accounts/security/totp/", {"code": totp_code(device)})
 
     session = AuthSession.objects.get(user=doctor)
+    assert client.session.session_key != key_before  # a new session id for the stronger session
+    assert session.session_key == client.session.session_key
     assert session.mfa_device == device.persistent_id
     row = AuditEvent.objects.get(action="accounts.session_verified")
     assert row.target_id == str(session.public_id)
