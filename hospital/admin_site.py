@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp.admin import OTPAdminSite
 
 
@@ -31,5 +32,9 @@ class HospitalAdminSite(OTPAdminSite):
         if request.user.is_authenticated and not self.has_permission(request):
             # Signed in, but not an admin or not verified: refuse rather than loop.
             raise PermissionDenied
-        target = request.GET.get("next") or reverse("admin:index", current_app=self.name)
+        target = request.GET.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            target = reverse("admin:index", current_app=self.name)
         return redirect(f"{reverse('account_login')}?{urlencode({'next': target})}")

@@ -60,3 +60,13 @@ def test_a_path_of_this_site_is_followed(target, client, checked_in):
     )
 
     assert response["Location"] == (target or f"/appointments/{checked_in.public_id}/")
+
+
+@pytest.mark.asvs("3.7.2")
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example"])
+def test_the_admin_sign_in_passes_on_only_a_next_of_this_site(client, target):
+    response = client.get("/admin/login/", {"next": target})
+
+    assert response.status_code == 302
+    assert "evil.example" not in response["Location"]
+    assert "next=%2Fadmin%2F" in response["Location"]
