@@ -12,7 +12,7 @@ from typing import Any
 from allauth.account.decorators import reauthentication_required
 from allauth.account.stages import LoginStageController
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest
+from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
@@ -27,7 +27,7 @@ from django_otp_webauthn.views import (
 
 from accounts import ratelimits
 from accounts.models import User
-from accounts.selectors.mfa import Method, user_has_mfa
+from accounts.selectors.mfa import Method, device_public_id, user_has_mfa
 from accounts.selectors.sessions import web_session_of
 from accounts.services import mfa, sessions
 from accounts.stages import OtpStage
@@ -90,7 +90,8 @@ class PasskeyLoginCompleteView(_StageUserMixin, CompleteCredentialAuthentication
 
     def get_success_data(self, device: Any) -> dict[str, Any]:
         # The login's next step is a redirect: where the page's script goes next.
-        return {"id": device.pk, "redirect_url": self.finished["Location"]}
+        # The page's script only checks that an id came back: never the database key.
+        return {"id": device_public_id(device=device), "redirect_url": self.finished["Location"]}
 
 
 # Adding a factor needs a recent password, like on the other setup pages.
@@ -126,4 +127,7 @@ class PasskeyRegisterCompleteView(CompleteCredentialRegistrationView):
                 self.request.session["new_recovery_codes"] = mfa.recovery_codes_generate(
                     user=user, request=self.request
                 )
+            if device is not None and response.status_code == 200:
+                # The library answers {"id": <database key>}: name the device publicly.
+                return JsonResponse({"id": device_public_id(device=device)})
         return response

@@ -12,6 +12,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.crypto import salted_hmac
 from django_otp import devices_for_user
 from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -51,6 +52,17 @@ class DeviceSummary:
     detail: str
 
 
+def device_public_id(*, device: Device) -> str:
+    """How a device is named outside the database: a keyed digest of django-otp's
+    persistent id ("otp_totp.totpdevice/12"), so no integer key or device count leaves it."""
+    return salted_hmac("accounts.device", device.persistent_id).hexdigest()[:32]
+
+
+def device_of(*, user: User, public_id: str) -> Device | None:
+    """One of the user's confirmed devices by its public id, or None."""
+    return next((d for d in devices_of(user=user) if device_public_id(device=d) == public_id), None)
+
+
 def method_of(*, device: Device) -> str:
     """The kind of factor a device is (one of :class:`Method`)."""
     return _DEVICE_METHOD[type(device)]
@@ -73,7 +85,7 @@ def device_summaries(*, user: User) -> list[DeviceSummary]:
             detail = ""
         summaries.append(
             DeviceSummary(
-                id=device.persistent_id,
+                id=device_public_id(device=device),
                 method=method_of(device=device),
                 name=device.name,
                 created_at=getattr(device, "created_at", None),

@@ -24,6 +24,7 @@ from accounts.models.mfa import recovery_code_digest
 from accounts.selectors.mfa import (
     PRIMARY_METHODS,
     Method,
+    device_of,
     devices_of,
     method_of,
     recovery_device_of,
@@ -247,14 +248,14 @@ def device_remove(
 
 @transaction.atomic
 def _device_remove(*, user: User, device_id: str, request: HttpRequest | None) -> None:
-    device = next((d for d in devices_of(user=user) if d.persistent_id == device_id), None)
+    device = device_of(user=user, public_id=device_id)
     if device is None:
         raise DeviceNotFound()
     method = method_of(device=device)
     remaining_primary = [
         d
         for d in devices_of(user=user)
-        if d.persistent_id != device_id and method_of(device=d) in PRIMARY_METHODS
+        if d.persistent_id != device.persistent_id and method_of(device=d) in PRIMARY_METHODS
     ]
     if user.is_staff_member and method in PRIMARY_METHODS and not remaining_primary:
         raise LastFactorRemoval()

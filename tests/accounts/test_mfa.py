@@ -8,10 +8,12 @@ import re
 import pytest
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.test import APIClient
 
 from accounts.errors import InvalidOtp
 from accounts.models import AuthSession, RecoveryCode, RecoveryCodeDevice, SmsDevice
-from accounts.services import mfa, mfa_verification
+from accounts.selectors.mfa import device_public_id
+from accounts.services import mfa, mfa_verification, sessions
 from audit.models import AuditEvent
 from tests.conftest import login_verified, totp_code, web_login
 from tests.factories import TEST_PASSWORD
@@ -213,7 +215,7 @@ def test_staff_cannot_remove_their_last_factor(client, doctor):
     _reauthenticate(client)
 
     response = client.post(
-        "/accounts/security/remove/", {"device_id": device.persistent_id}, follow=True
+        "/accounts/security/remove/", {"device_id": device_public_id(device=device)}, follow=True
     )
 
     assert "must keep at least one" in response.content.decode()
@@ -225,7 +227,7 @@ def test_a_patient_can_remove_a_factor_and_its_recovery_codes_go_with_it(client,
     login_verified(client, patient)
     _reauthenticate(client)
 
-    client.post("/accounts/security/remove/", {"device_id": device.persistent_id})
+    client.post("/accounts/security/remove/", {"device_id": device_public_id(device=device)})
 
     assert not TOTPDevice.objects.filter(user=patient).exists()
     assert not RecoveryCodeDevice.objects.filter(user=patient).exists()
@@ -272,3 +274,17 @@ def test_the_passkey_login_step_refuses_without_a_pending_login(client):
 
     assert response.status_code in (400, 403)
     assert "allowCredentials" not in response.content.decode()
+
+
+@pytest.mark.asvs("8.2.2", "14.2.1")
+def test_devices_are_named_without_database_keys(client, patient_with_totp):
+    patient, device, _ = patient_with_totp
+    login_verified(client, patient)
+    page = client.get("/accounts/security/").content.decode()
+    pair = sessions.api_session_start(user=patient, request=None, mfa_device=device.persistent_id)
+    listed = APIClient(HTTP_AUTHORIZATION=f"Bearer {pair.access_token}").get("/api/v1/account/mfa")
+
+    ids = [row["id"] for row in listed.json()]
+    assert device_public_id(device=device) in ids
+    assert all(re.fullmatch(r"[0-9a-f]{32}", value) for value in ids)
+    assert device.persistent_id not in page and f"/{device.pk}" not in listed.content.decode()
