@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import dj_database_url
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -76,44 +78,60 @@ class Environment:
         return value
 
 
+_POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql"}
+
+
 def parse_database_url(variable: str, url: str) -> dict[str, Any]:
-    """Turn ``postgres://user:pass@host:port/name`` or ``sqlite:///path`` into a DATABASES entry."""
+    """Turn ``postgres://user:pass@host:port/name?opt=value`` or ``sqlite:///path`` into a
+    DATABASES entry.
+
+    Parsing is dj-database-url's; every query option (``sslmode``, ``sslrootcert``,
+    ``connect_timeout``, ``options``, ``target_session_attrs``, ``application_name`` ...) is
+    kept in ``OPTIONS`` and reaches libpq. The checks before it give one clear line naming the
+    variable instead of the library's generic errors.
+    """
     parts = urlsplit(url)
-    if parts.scheme in {"postgres", "postgresql", "pgsql"}:
-        name = unquote(parts.path.lstrip("/"))
-        if not parts.hostname and not parse_qs(parts.query).get("host"):
+    if parts.scheme in _POSTGRES_SCHEMES:
+        query = parse_qs(parts.query)
+        if not parts.hostname and not query.get("host"):
             raise ConfigurationError(
                 variable,
                 "a PostgreSQL URL needs a host, e.g. postgres://user@127.0.0.1:5432/hospital",
             )
-        if not name:
+        if not unquote(parts.path.lstrip("/")):
             raise ConfigurationError(
                 variable, "a PostgreSQL URL needs a database name after the host"
             )
-        try:
-            port = parts.port
-        except ValueError:
-            raise ConfigurationError(variable, "the port is not a number") from None
-        return {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": name,
-            "USER": unquote(parts.username or ""),
-            "PASSWORD": unquote(parts.password or ""),
-            "HOST": parts.hostname or parse_qs(parts.query)["host"][0],
-            "PORT": str(port or ""),
-        }
-    if parts.scheme == "sqlite":
-        # sqlite:///relative/path or sqlite:////absolute/path, as in dj-database-url.
-        path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
-        if not path:
+    elif parts.scheme == "sqlite":
+        # sqlite:///relative/path or sqlite:////absolute/path; never an in-memory database.
+        if not parts.path.lstrip("/"):
             raise ConfigurationError(
                 variable, "a SQLite URL needs a file path, e.g. sqlite:///var/db.sqlite3"
             )
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
-    raise ConfigurationError(
-        variable,
-        f"unsupported or malformed URL {_redact(url)!r}; expected postgres://... or sqlite:///...",
-    )
+    else:
+        raise ConfigurationError(
+            variable,
+            f"unsupported or malformed URL {_redact(url)!r}; expected postgres://... or sqlite:///...",
+        )
+    try:
+        parts.port  # noqa: B018 - property raises on a non-numeric port
+        parsed: dict[str, Any] = dict(dj_database_url.parse(url))
+    except ValueError:
+        raise ConfigurationError(
+            variable, f"malformed URL {_redact(url)!r} (is the port a number, the password quoted?)"
+        ) from None
+    options: dict[str, Any] = parsed.pop("OPTIONS", {})
+    if parts.scheme in _POSTGRES_SCHEMES:
+        # ?host=/var/run/postgresql (a socket directory) is the host when the URL names none.
+        if not parsed["HOST"] and "host" in options:
+            parsed["HOST"] = str(options.pop("host"))
+        parsed["PORT"] = str(parsed["PORT"] or "")
+    # The keys the rest of the settings own (pool, CONN_MAX_AGE, health checks) are set there.
+    database = {key: parsed[key] for key in ("ENGINE", "NAME", "USER", "PASSWORD", "HOST", "PORT")}
+    if parts.scheme == "sqlite":
+        database = {"ENGINE": parsed["ENGINE"], "NAME": parsed["NAME"]}
+    database["OPTIONS"] = options
+    return database
 
 
 def parse_service_url(variable: str, url: str, schemes: tuple[str, ...]) -> str:

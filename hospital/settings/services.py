@@ -21,16 +21,37 @@ else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     _database = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(VAR_DIR / "db.sqlite3")}
 
+_url_options: dict[str, Any] = _database.pop("OPTIONS", {})
 if _database["ENGINE"] == "django.db.backends.postgresql":
     # Django's psycopg pool: persistent connections under threaded or async servers
     # exhausted PostgreSQL's slots in our measurements, the pool did not. CONN_MAX_AGE
     # must stay 0 with a pool. (Not yet tried behind PgBouncer.)
     _database["CONN_MAX_AGE"] = 0
+    # With a pool this is psycopg_pool's `check` (ConnectionPool.check_connection: an empty
+    # query before a pooled connection is handed out), so connections PostgreSQL ended
+    # (restart, pg_terminate_backend, failover) are replaced instead of failing the next
+    # request. Django 5.2 passes `check` itself, so it cannot go in the pool dict below.
+    _database["CONN_HEALTH_CHECKS"] = True
     _database["OPTIONS"] = {
+        # A host that does not answer fails a connection attempt after this long instead of
+        # the kernel's minutes; a peer that vanishes mid-query is noticed by TCP keepalives.
+        # The URL's own query options (sslmode, connect_timeout, options ...) win over these.
+        "connect_timeout": env.get_int("DATABASE_CONNECT_TIMEOUT", 5, minimum=1),
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
+        **_url_options,
         "pool": {
             "min_size": env.get_int("DATABASE_POOL_MIN_SIZE", 1),
             "max_size": env.get_int("DATABASE_POOL_MAX_SIZE", 10, minimum=1),
-            "timeout": env.get_int("DATABASE_POOL_TIMEOUT", 10, minimum=1),
+            # How long a request waits for a connection before it answers 503.
+            "timeout": env.get_int("DATABASE_POOL_TIMEOUT", 5, minimum=1),
+            # psycopg_pool retries a failed connection with exponential backoff until this
+            # many seconds have passed (5 minutes by default, so after a long outage the next
+            # attempt could be minutes away); a short window keeps the gaps short, and a
+            # waiting request starts a new attempt as soon as one gives up.
+            "reconnect_timeout": env.get_int("DATABASE_POOL_RECONNECT_TIMEOUT", 10, minimum=1),
         },
     }
 else:
@@ -40,6 +61,7 @@ else:
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        **_url_options,
     }
 _database["ATOMIC_REQUESTS"] = False
 DATABASES = {"default": _database}

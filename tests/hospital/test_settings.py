@@ -19,6 +19,7 @@ PRINT_SETTINGS = (
     "'engine': s.DATABASES['default']['ENGINE'],"
     "'options': s.DATABASES['default'].get('OPTIONS', {}),"
     "'conn_max_age': s.DATABASES['default'].get('CONN_MAX_AGE'),"
+    "'health_checks': s.DATABASES['default'].get('CONN_HEALTH_CHECKS'),"
     "'cache': s.CACHES['default']['BACKEND'],"
     "'sessions': s.SESSION_ENGINE,"
     "'channels': s.CHANNEL_LAYERS['default']['BACKEND'],"
@@ -75,6 +76,10 @@ def test_service_urls_select_postgres_pool_redis_and_the_broker(tmp_path):
         (
             {"DATABASE_URL": "postgres://u@127.0.0.1/db", "DATABASE_POOL_MAX_SIZE": "ten"},
             "DATABASE_POOL_MAX_SIZE",
+        ),
+        (
+            {"DATABASE_URL": "postgres://u@127.0.0.1/db", "DATABASE_CONNECT_TIMEOUT": "0"},
+            "DATABASE_CONNECT_TIMEOUT",
         ),
         ({"DJANGO_ENV": "staging"}, "DJANGO_ENV"),
     ],
@@ -170,8 +175,80 @@ def test_database_urls_are_parsed(url, expected):
     assert {key: parsed[key] for key in expected} == expected
 
 
+def test_query_options_of_a_database_url_reach_the_connection():
+    """TLS to PostgreSQL can be required: every libpq option in the URL survives parsing."""
+    parsed = parse_database_url(
+        "DATABASE_URL",
+        "postgres://app:s%3Acret@db.internal:5432/hospital?sslmode=verify-full"
+        "&sslrootcert=/etc/ssl/db-ca.pem&connect_timeout=3"
+        "&options=-c%20statement_timeout%3D5000&target_session_attrs=read-write"
+        "&application_name=hospital-web",
+    )
+
+    assert parsed["HOST"] == "db.internal"
+    assert parsed["PASSWORD"] == "s:cret"
+    assert parsed["OPTIONS"] == {
+        "sslmode": "verify-full",
+        "sslrootcert": "/etc/ssl/db-ca.pem",
+        "connect_timeout": 3,
+        "options": "-c statement_timeout=5000",
+        "target_session_attrs": "read-write",
+        "application_name": "hospital-web",
+    }
+
+
+def test_a_socket_directory_in_the_query_is_the_host():
+    parsed = parse_database_url("DATABASE_URL", "postgres://app@/hospital?host=/var/run/postgresql")
+
+    assert parsed["HOST"] == "/var/run/postgresql"
+    assert parsed["OPTIONS"] == {}
+
+
+def test_url_options_are_merged_with_the_pool_and_connection_defaults(tmp_path):
+    chosen = _settings_with(
+        {
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres"
+            "?sslmode=verify-full&connect_timeout=2&target_session_attrs=read-write"
+            "&options=-c%20statement_timeout%3D5000",
+            "DATABASE_POOL_MAX_SIZE": "4",
+        },
+        tmp_path,
+    )
+
+    options = chosen["options"]
+    assert options["sslmode"] == "verify-full"
+    assert options["connect_timeout"] == 2  # the URL wins over the default of 5 s
+    assert options["target_session_attrs"] == "read-write"
+    assert options["options"] == "-c statement_timeout=5000"
+    assert options["keepalives"] == 1
+    assert options["pool"]["max_size"] == 4
+    assert options["pool"]["timeout"] == 5
+    assert chosen["health_checks"] is True  # psycopg_pool checks a connection before handing it out
+
+
+def test_a_connect_timeout_applies_when_the_url_names_none(tmp_path):
+    chosen = _settings_with(
+        {
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
+            "DATABASE_CONNECT_TIMEOUT": "7",
+        },
+        tmp_path,
+    )
+
+    assert chosen["options"]["connect_timeout"] == 7
+
+
 @pytest.mark.parametrize(
-    "url", ["foo", "mysql://x@y/z", "postgres:///nohost", "postgres://h", "sqlite://"]
+    "url",
+    [
+        "foo",
+        "mysql://x@y/z",
+        "postgres:///nohost",
+        "postgres://h",
+        "sqlite://",
+        "postgres://u@h:99999/db",
+        "postgres://u@h:5432/?sslmode=require",
+    ],
 )
 def test_bad_database_urls_are_refused(url):
     with pytest.raises(ConfigurationError, match=r"^DATABASE_URL: "):
