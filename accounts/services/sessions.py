@@ -25,6 +25,7 @@ from accounts.models import ApiToken, AuthSession, User
 from accounts.models.sessions import token_digest
 from accounts.selectors.mfa import method_of
 from accounts.selectors.sessions import WEB_SESSION_ID_KEY, absolute_lifetime, idle_timeout
+from accounts.services import refresh_grace
 from audit.services import Outcome, record
 from core.caller import client_ip, user_agent
 
@@ -226,9 +227,13 @@ def api_session_start(
 
 def api_tokens_refresh(*, refresh_token: str, request: HttpRequest | None = None) -> TokenPair:
     """Exchange a refresh token for a new pair (rotation). Presenting a refresh token that was
-    already exchanged means it was stolen or replayed: the whole family is revoked."""
+    already exchanged means it was stolen or replayed: the whole family is revoked, except
+    within the grace window (``API_REFRESH_GRACE_SECONDS``, refresh_grace.py), where the same
+    token gets the same new pair again as long as that pair has not been refreshed itself: an
+    app that refreshes from two requests at once stays signed in."""
     # The revocation must commit even though the caller gets an error: decide inside the
-    # transaction, raise after it.
+    # transaction, raise after it. A concurrent twin waits on the row lock until the first
+    # rotation commits, and by then its pair is kept for the grace window.
     with transaction.atomic():
         token = (
             ApiToken.objects.select_for_update()
@@ -239,18 +244,31 @@ def api_tokens_refresh(*, refresh_token: str, request: HttpRequest | None = None
         if token is None:
             pair = None
         elif token.rotated_at is not None:
-            _end(AuthSession.objects.filter(pk=token.session_id), EndReason.REFRESH_REUSE)
-            record(
-                action="accounts.refresh_token_reused",
-                outcome=Outcome.DENIED,
-                actor=token.session.user,
-                target=token.session,
-                request=request,
-                details={"family_revoked": True},
-            )
-            pair = None
+            pair = _grace_replay(token, refresh_token, request=request)
+            if pair is None:
+                _end(AuthSession.objects.filter(pk=token.session_id), EndReason.REFRESH_REUSE)
+                refresh_grace.grace_pair_forget(old_refresh_token=refresh_token)
+                record(
+                    action="accounts.refresh_token_reused",
+                    outcome=Outcome.DENIED,
+                    actor=token.session.user,
+                    target=token.session,
+                    request=request,
+                    details={"family_revoked": True},
+                )
         else:
             pair = _rotate(token)
+            if pair is not None:
+                refresh_grace.grace_pair_keep(
+                    old_refresh_token=refresh_token,
+                    pair=refresh_grace.GracePair(
+                        session_id=pair.session.pk,
+                        access_token=pair.access_token,
+                        refresh_token=pair.refresh_token,
+                        access_expires_at=pair.access_expires_at,
+                        refresh_expires_at=pair.refresh_expires_at,
+                    ),
+                )
     if pair is None and token is not None and token.rotated_at is not None:
         raise InvalidToken(
             "This refresh token was already used. For your safety, the session was ended: sign in again."
@@ -258,6 +276,49 @@ def api_tokens_refresh(*, refresh_token: str, request: HttpRequest | None = None
     if pair is None:
         raise InvalidToken()
     return pair
+
+
+def _grace_replay(
+    token: ApiToken, refresh_token: str, *, request: HttpRequest | None
+) -> TokenPair | None:
+    """The pair already issued for ``token``, if it was rotated within the grace window, its
+    session is live and that pair is still the family's current one (not refreshed since)."""
+    assert token.rotated_at is not None  # noqa: S101 - called for rotated tokens only
+    now = timezone.now()
+    if now - token.rotated_at > datetime.timedelta(seconds=refresh_grace.grace_seconds()):
+        return None
+    kept = refresh_grace.grace_pair_of(old_refresh_token=refresh_token)
+    session = token.session
+    if (
+        kept is None
+        or kept.session_id != session.pk
+        or session.ended_at is not None
+        or session.expires_at <= now
+        or not session.user.is_active
+    ):
+        return None
+    current = ApiToken.objects.filter(
+        session=session,
+        digest__in=[token_digest(kept.access_token), token_digest(kept.refresh_token)],
+        rotated_at__isnull=True,
+        expires_at__gt=now,
+    ).count()
+    if current != 2:  # the new pair was refreshed (or expired) since: this is reuse
+        return None
+    record(
+        action="accounts.refresh_token_replayed",
+        actor=session.user,
+        target=session,
+        request=request,
+        details={"grace_seconds": refresh_grace.grace_seconds()},
+    )
+    return TokenPair(
+        kept.access_token,
+        kept.refresh_token,
+        kept.access_expires_at,
+        kept.refresh_expires_at,
+        session,
+    )
 
 
 def _rotate(token: ApiToken) -> TokenPair | None:

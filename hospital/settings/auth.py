@@ -98,6 +98,9 @@ SESSION_ABSOLUTE_LIFETIME = env.get_int("SESSION_ABSOLUTE_LIFETIME", 12 * 60 * 6
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 API_ACCESS_TOKEN_LIFETIME = env.get_int("API_ACCESS_TOKEN_LIFETIME", 5 * 60, minimum=30)
+# Seconds in which a refresh token presented again gets the same new pair (apps that refresh
+# from parallel requests); 0 turns the window off. See accounts/services/refresh_grace.py.
+API_REFRESH_GRACE_SECONDS = env.get_int("API_REFRESH_GRACE_SECONDS", 30)
 API_MFA_PENDING_LIFETIME = 5 * 60
 
 # --- Abuse resistance -----------------------------------------------------------------

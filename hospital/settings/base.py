@@ -1,5 +1,6 @@
 """Core Django settings: apps, middleware, templates, static files, locale."""
 
+import zoneinfo
 from pathlib import Path
 
 from core.security_headers import add_static_headers
@@ -67,6 +68,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "core.request_id.RequestIdMiddleware",
     "core.api.ApiCachingMiddleware",
+    "core.local_time.ApiSpeaksUtcMiddleware",
+    # Cross-origin preflights get a clear 403 before sessions and authentication.
+    "core.cors.CrossOriginRefusalMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -83,6 +87,9 @@ MIDDLEWARE = [
     "accounts.middleware.StaffMfaEnrolmentMiddleware",
     "core.ratelimit.RateLimitMiddleware",
     "core.errors.ApiErrorMiddleware",
+    # Last: refuses an oversized body before any process_view reads it, and its
+    # process_exception runs first (413, not a logged 500).
+    "core.payload.PayloadTooLargeMiddleware",
 ]
 
 ROOT_URLCONF = "hospital.urls"
@@ -101,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "hospital.context_processors.site",
                 "appointments.context_processors.navigation",
+                "accounts.context_processors.time_zone",
             ],
         },
     },
@@ -127,7 +135,13 @@ LANGUAGES = [
     ("pa", "Punjabi"),
     ("zh-hans", "Chinese (Simplified)"),
 ]
-TIME_ZONE = "UTC"
+# The hospital's time zone: pages show times in it unless they name another (a practitioner's,
+# a patient's own); "today" at reception is a day in it. Times are stored in UTC regardless.
+TIME_ZONE = env.get_str("TIME_ZONE", "Europe/London")
+if TIME_ZONE not in zoneinfo.available_timezones():
+    raise ConfigurationError(
+        "TIME_ZONE", f"expected an IANA time zone name such as Europe/London, got {TIME_ZONE!r}"
+    )
 USE_I18N = True
 USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
