@@ -17,6 +17,7 @@ from allauth.account.forms import (
 from allauth.account.models import Login
 from allauth.core import context
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, QueryDict
 from django.http.response import HttpResponseBase
@@ -38,6 +39,7 @@ from accounts.services.registration import signup_with_taken_address
 from accounts.services.users import patient_signup_complete
 from accounts.validators import normalize_phone
 from core.caller import client_ip
+from core.local_time import time_zone_names
 from core.widgets import DateInput
 
 # --- allauth flows -----------------------------------------------------------------------
@@ -169,7 +171,21 @@ class HospitalResetPasswordKeyForm(ResetPasswordKeyForm):
 # --- Profiles and MFA ------------------------------------------------------------------
 
 
+def _time_zone_choices() -> list[tuple[str, str]]:
+    return [
+        ("", f"The hospital's ({settings.TIME_ZONE})"),
+        *((name, name.replace("_", " ")) for name in sorted(time_zone_names())),
+    ]
+
+
 class PatientProfileForm(forms.ModelForm[PatientProfile]):
+    time_zone = forms.ChoiceField(
+        choices=_time_zone_choices,
+        required=False,
+        label="Your time zone",
+        help_text="Appointment times are shown in the clinic's zone and, if different, in yours.",
+    )
+
     class Meta:
         model = PatientProfile
         fields = PATIENT_EDITABLE_FIELDS

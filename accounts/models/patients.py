@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from accounts.validators import PHONE_HELP, validate_e164
+from core.local_time import validate_time_zone
 
 EARLIEST_DATE_OF_BIRTH = datetime.date(1900, 1, 1)
 
@@ -56,6 +57,15 @@ class PatientProfile(models.Model):
     )
     insurance_member_id = models.CharField(max_length=64, blank=True)
     preferred_language = models.CharField(max_length=16, choices=settings.LANGUAGES, default="en")
+    # Where the patient lives: pages and emails show times in it too, beside the clinic's.
+    # Blank: the hospital's zone (TIME_ZONE).
+    time_zone = models.CharField(
+        "your time zone",
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text="Times are also shown in this zone. Leave empty for the hospital's.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

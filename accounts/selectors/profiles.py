@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import uuid
+import zoneinfo
 
 from django.db.models import QuerySet
 
 from accounts.models import IdentityChangeRequest, PatientProfile, StaffProfile, User
 from accounts.permissions import can_decide_identity_changes
+from core.local_time import hospital_zone, zone_named
 
 
 def patient_profile_of(*, user: User) -> PatientProfile | None:
     return PatientProfile.objects.filter(user=user).first()
+
+
+def time_zone_of(*, user: User | None) -> zoneinfo.ZoneInfo:
+    """The zone a person reads times in: a patient's own (profile), else the hospital's."""
+    if user is None or not user.is_authenticated or not user.is_patient:
+        return hospital_zone()
+    name = PatientProfile.objects.filter(user=user).values_list("time_zone", flat=True).first()
+    return zone_named(name or None)
 
 
 def staff_profile_of(*, user: User) -> StaffProfile | None:

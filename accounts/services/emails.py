@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.errors import AccountChangeRefused
 from accounts.models import User
 from accounts.permissions import account_administration_refusal
+from accounts.selectors.profiles import time_zone_of
 from audit.services import Outcome, record
 
 
@@ -87,7 +88,12 @@ def user_email_change_by_staff(
 
 
 def _tell_old_address(*, old_email: str, user: User) -> None:
-    context = {"user": user, "site_name": settings.SITE_NAME, "changed_at": timezone.now()}
+    context = {
+        "user": user,
+        "site_name": settings.SITE_NAME,
+        "changed_at": timezone.now(),
+        "viewer_zone": time_zone_of(user=user),  # times in the recipient's zone
+    }
     subject = render_to_string("accounts/email/email_changed_by_staff_subject.txt", context)
     send_mail(
         subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject.strip()}",

@@ -84,6 +84,7 @@ PATIENT_EDITABLE_FIELDS = (
     "emergency_contact_phone",
     "insurance_member_id",
     "preferred_language",
+    "time_zone",
 )
 
 

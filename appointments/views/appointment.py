@@ -59,8 +59,6 @@ def detail(request: HttpRequest, appointment_id: uuid.UUID) -> HttpResponse:
     user, now = signed_in_user(request), timezone.now()
     context = {
         "appointment": appointment,
-        "local_start": appointment.start.astimezone(appointment.practitioner.zone),
-        "local_end": appointment.end.astimezone(appointment.practitioner.zone),
         "can_change": permissions.can_change_booking_now(
             user=user, appointment=appointment, now=now
         ),

@@ -173,7 +173,7 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
         "form": form,
         "appointment_type": slot["appointment_type"],
         "practitioner": slot["practitioner"],
-        "start": slot["start"].astimezone(slot["practitioner"].zone),
+        "start": slot["start"],
         "patient": patient,
     }
     return render(

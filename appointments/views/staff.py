@@ -51,14 +51,13 @@ def schedule(request: HttpRequest) -> HttpResponse:
         else []
     )
     by_day = [
-        (d, [e for e in entries if e.start.astimezone(zone).date() == d])
+        (d, [e for e in entries if e.start.astimezone(e.practitioner.zone).date() == d])
         for d in (day + datetime.timedelta(days=n) for n in range(days))
     ]
     context = {
         "by_day": by_day,
         "view": view,
         "day": day,
-        "zone": zone,
         "practitioners": everyone,
         "departments": sorted({p.department for p in everyone}, key=lambda d: d.name),
         "chosen_practitioner": chosen_practitioner,
