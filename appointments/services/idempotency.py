@@ -29,10 +29,12 @@ RETENTION = datetime.timedelta(hours=24)
 
 
 class Outcome(NamedTuple):
-    """What a request came to: an HTTP status and a JSON body."""
+    """What a request came to: an HTTP status and a JSON body; ``replayed`` when it is the
+    stored outcome of an earlier request with the same key."""
 
     status: int
     body: dict[str, Any]
+    replayed: bool = False
 
 
 def _check_key(key: str) -> None:
@@ -78,7 +80,9 @@ def run_once(
                 raise IdempotencyKeyReused() from None
             if existing.response_status is None:
                 raise IdempotencyInProgress() from None
-            return Outcome(existing.response_status, dict(existing.response_body or {}))
+            return Outcome(
+                existing.response_status, dict(existing.response_body or {}), replayed=True
+            )
         try:
             with transaction.atomic():
                 outcome = operation()
