@@ -17,10 +17,9 @@ class PatientHasOverlap(ConflictError):
     default_message = "The patient already has an appointment at that time."
 
 
-class PatientBusy(DomainError):
-    code = "PATIENT_OVERLAP"
-    status = 400
-    default_message = "The patient already has an appointment at that time."
+class PatientBusy(PatientHasOverlap):
+    """Found by the booking checks rather than by the database constraint: the same answer
+    (one code, one status: 409)."""
 
 
 class SlotUnavailable(DomainError):
@@ -64,3 +63,23 @@ class IdempotencyInProgress(ConflictError):
 class OfferExpired(ConflictError):
     code = "OFFER_EXPIRED"
     default_message = "This offer has expired or was already answered."
+
+
+class CalendarFeedNotFound(NotFoundError):
+    code = "CALENDAR_FEED_NOT_FOUND"
+    default_message = "You have no calendar link. Make one first."
+
+
+class CheckInNotOpen(ConflictError):
+    code = "CHECK_IN_NOT_OPEN"
+    default_message = "Check-in has not opened yet for this appointment."
+
+
+class VisitNotCheckedIn(ConflictError):
+    code = "VISIT_NOT_CHECKED_IN"
+    default_message = "The patient has not been checked in yet."
+
+
+class VisitNotStarted(ConflictError):
+    code = "VISIT_NOT_STARTED"
+    default_message = "The visit has not been started yet."

@@ -12,7 +12,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from accounts.selectors.users import patients_active
-from appointments.models import AppointmentType, AvailabilityException, Practitioner, WorkingHours
+from appointments.models import (
+    AppointmentType,
+    AvailabilityException,
+    CalendarFeed,
+    Practitioner,
+    WorkingHours,
+)
 from appointments.selectors.schedules import (
     appointment_types_active,
     practitioner_offers,
@@ -196,3 +202,17 @@ class ExceptionForm(forms.ModelForm[AvailabilityException]):
             "start": "In the practitioner's time zone.",
             "end": "In the practitioner's time zone.",
         }
+
+
+class CalendarFeedForm(forms.Form):
+    """How the private calendar link titles appointments."""
+
+    title_mode = forms.ChoiceField(
+        label="Titles in your calendar",
+        choices=CalendarFeed.TitleMode.choices,
+        initial=CalendarFeed.TitleMode.DETAILED,
+        required=False,  # without a choice: the old link's, or detailed
+        widget=forms.RadioSelect,
+        help_text="Calendars kept by Google, Microsoft or Apple are read by those companies: "
+        "the neutral title shows only when and where.",
+    )

@@ -41,6 +41,13 @@ def status_move(*, appointment: Appointment, to_status: str, now: datetime.datet
             f"{Status(to_status).label.lower()}."
         )
     appointment.status = to_status
+    appointment_revised(appointment=appointment)
     timestamp = _TIMESTAMP_OF.get(to_status)
     if timestamp:
         setattr(appointment, timestamp, now)
+
+
+def appointment_revised(*, appointment: Appointment) -> None:
+    """One more change of the appointment's time or status, counted for calendars (SEQUENCE).
+    Called on the row the service has locked; the caller saves ``revision``."""
+    appointment.revision += 1

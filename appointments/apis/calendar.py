@@ -1,4 +1,4 @@
-"""The private calendar feed URL: create (or replace) and revoke."""
+"""The private calendar feed URL: create (or replace), its title mode, and revoke."""
 
 from __future__ import annotations
 
@@ -10,28 +10,90 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import signed_in_user
-from appointments.serializers.calendar import FeedOutput
+from appointments.apis.idempotency import idempotent
+from appointments.errors import CalendarFeedNotFound
+from appointments.selectors.calendar import calendar_feed_of
+from appointments.serializers.calendar import (
+    FeedInput,
+    FeedOutput,
+    FeedSettingsOutput,
+    FeedTitleModeInput,
+)
 from appointments.services import calendar
-from core.api import django_request
+from core.api import django_request, problems
+from core.errors import VALIDATION_ERROR
 
 
 class CalendarFeedApi(APIView):
     @extend_schema(
         tags=["appointments"],
-        summary="Create (or replace) your private calendar feed URL",
-        description="Subscribe to it in a calendar app. Creating a new one stops the old URL working.",
-        request=None,
-        responses={201: FeedOutput},
+        summary="Your calendar feed's settings",
+        operation_id="calendar_feed_get",
+        description="The URL itself is shown only when it is made.",
+        responses={200: FeedSettingsOutput, **problems(CalendarFeedNotFound)},
     )
-    def post(self, request: Request) -> Response:
-        token = calendar.calendar_feed_create(
-            user=signed_in_user(request), request=django_request(request)
-        )
-        url = request.build_absolute_uri(reverse("appointments:calendar_feed", args=[token]))
-        return Response(FeedOutput({"url": url}).data, status=status.HTTP_201_CREATED)
+    def get(self, request: Request) -> Response:
+        feed = calendar_feed_of(user=signed_in_user(request))
+        if feed is None:
+            raise CalendarFeedNotFound()
+        return Response(FeedSettingsOutput(feed).data)
 
     @extend_schema(
-        tags=["appointments"], summary="Revoke your calendar feed URL", responses={204: None}
+        tags=["appointments"],
+        summary="Create (or replace) your private calendar feed URL",
+        operation_id="calendar_feed_create",
+        description="Subscribe to it in a calendar app. Creating a new one stops the old URL "
+        "working (it answers 410 Gone).",
+        request=FeedInput,
+        responses={201: FeedOutput, **problems(VALIDATION_ERROR)},
+    )
+    # The URL is a secret shown once: a replay shows it again, and the stored answer keeps it
+    # encrypted.
+    @idempotent(scope="calendar_feed.create", sealed=("url",))
+    def post(self, request: Request) -> Response:
+        data = FeedInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = signed_in_user(request)
+        token = calendar.calendar_feed_create(
+            user=user,
+            title_mode=data.validated_data.get("title_mode"),
+            request=django_request(request),
+        )
+        url = request.build_absolute_uri(reverse("appointments:calendar_feed", args=[token]))
+        feed = calendar_feed_of(user=user)
+        title_mode = feed.title_mode if feed else data.validated_data.get("title_mode")
+        return Response(
+            FeedOutput({"url": url, "title_mode": title_mode}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        tags=["appointments"],
+        summary="Choose how your calendar feed titles appointments",
+        operation_id="calendar_feed_update",
+        description="The URL stays the same; calendar apps show the change at their next update.",
+        request=FeedTitleModeInput,
+        responses={
+            200: FeedSettingsOutput,
+            **problems(VALIDATION_ERROR, CalendarFeedNotFound),
+        },
+    )
+    def patch(self, request: Request) -> Response:
+        data = FeedTitleModeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        feed = calendar.calendar_feed_set_title_mode(
+            user=signed_in_user(request),
+            title_mode=data.validated_data["title_mode"],
+            request=django_request(request),
+        )
+        return Response(FeedSettingsOutput(feed).data)
+
+    @extend_schema(
+        tags=["appointments"],
+        summary="Revoke your calendar feed URL",
+        operation_id="calendar_feed_revoke",
+        description="The URL answers 410 Gone from then on.",
+        responses={204: None},
     )
     def delete(self, request: Request) -> Response:
         calendar.calendar_feed_revoke(user=signed_in_user(request), request=django_request(request))

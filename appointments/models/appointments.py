@@ -62,6 +62,9 @@ class Appointment(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     channel = models.CharField(max_length=16, choices=Channel.choices)
+    # Counts the changes of time and status (the calendar's SEQUENCE): the services that make
+    # them raise it on the locked row (lifecycle.appointment_revised).
+    revision = models.PositiveIntegerField(default=0, editable=False)
     hold_expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -14,13 +15,31 @@ def feed_token_digest(token: str) -> str:
 
 
 class CalendarFeed(models.Model):
-    """A private iCalendar feed URL per user; the token is stored hashed and can be revoked."""
+    """A private iCalendar feed URL; the token is stored hashed. A user has at most one live
+    feed; revoked (or replaced) feeds are kept so that their URL answers 410 Gone."""
 
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    class TitleMode(models.TextChoices):
+        DETAILED = "detailed", "What and with whom (e.g. Consultation with Dr Weber)"
+        NEUTRAL = "neutral", "Only “Hospital appointment” (for calendars kept by other companies)"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds"
     )
     token_digest = models.CharField(max_length=64, unique=True)
+    title_mode = models.CharField(
+        max_length=16, choices=TitleMode.choices, default=TitleMode.DETAILED
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="appointments_one_live_feed_per_user",
+            )
+        ]
 
     def __str__(self) -> str:
         return "Calendar feed"

@@ -31,7 +31,7 @@ from appointments.events import (
     AppointmentRescheduled,
     appointment_facts,
 )
-from appointments.lifecycle import status_move
+from appointments.lifecycle import appointment_revised, status_move
 from appointments.models import Appointment, AppointmentType, Practitioner
 from appointments.selectors.appointments import appointment_for_update
 from appointments.selectors.schedules import practitioner_offers
@@ -205,7 +205,11 @@ def appointment_reschedule(
     request: HttpRequest | None = None,
     now: datetime.datetime | None = None,
 ) -> Appointment:
-    """Move a booking. Atomic: the old time is given up only if the new one is taken."""
+    """Move a booking. Atomic: the old time is given up only if the new one is taken.
+
+    A move to the time and practitioner it already has changes nothing: the appointment is
+    returned as it is, with no audit row, no event and no new revision (a repeated request
+    must not notify the patient again)."""
     now = now or timezone.now()
     new_start = _require_aware(new_start)
     appointment = appointment_for_update(appointment=appointment)
@@ -213,8 +217,10 @@ def appointment_reschedule(
         raise NotAllowed()
     if appointment.status != Status.BOOKED:
         raise InvalidTransition("Only a booked appointment can be moved.")
-    _check_change_deadline(actor=actor, appointment=appointment, now=now, verb="moved")
     practitioner = new_practitioner or appointment.practitioner
+    if new_start == appointment.start and practitioner.pk == appointment.practitioner_id:
+        return appointment
+    _check_change_deadline(actor=actor, appointment=appointment, now=now, verb="moved")
     end, blocked_until = _check_bookable(
         actor=actor,
         patient=appointment.patient,
@@ -231,10 +237,18 @@ def appointment_reschedule(
         end,
         blocked_until,
     )
+    appointment_revised(appointment=appointment)
     try:
         with transaction.atomic():
             appointment.save(
-                update_fields=["practitioner", "start", "end", "blocked_until", "updated_at"]
+                update_fields=[
+                    "practitioner",
+                    "start",
+                    "end",
+                    "blocked_until",
+                    "revision",
+                    "updated_at",
+                ]
             )
     except IntegrityError as error:
         _raise_conflict(error)
@@ -285,7 +299,9 @@ def appointment_cancel(
     _check_change_deadline(actor=actor, appointment=appointment, now=now, verb="cancelled")
     status_move(appointment=appointment, to_status=Status.CANCELLED, now=now)
     appointment.cancellation_reason = reason.strip()
-    appointment.save(update_fields=["status", "cancelled_at", "cancellation_reason", "updated_at"])
+    appointment.save(
+        update_fields=["status", "cancelled_at", "cancellation_reason", "revision", "updated_at"]
+    )
     by_staff = actor.is_staff_member
     record(
         action="appointments.cancelled",

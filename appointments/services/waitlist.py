@@ -18,6 +18,7 @@ from accounts.models import User
 from appointments import permissions
 from appointments.errors import NotAllowed, OfferExpired
 from appointments.events import AppointmentBooked, WaitlistSlotOffered, appointment_facts
+from appointments.lifecycle import appointment_revised
 from appointments.models import Appointment, AppointmentType, Practitioner, WaitlistEntry
 from appointments.selectors.schedules import practitioner_offers
 from appointments.selectors.slots import slot_is_free
@@ -105,7 +106,10 @@ def _release_hold(appointment_id: int, *, reason: str) -> Appointment | None:
     held.status = Status.CANCELLED
     held.cancelled_at = timezone.now()
     held.cancellation_reason = reason
-    held.save(update_fields=["status", "cancelled_at", "cancellation_reason", "updated_at"])
+    appointment_revised(appointment=held)
+    held.save(
+        update_fields=["status", "cancelled_at", "cancellation_reason", "revision", "updated_at"]
+    )
     return held
 
 
@@ -217,7 +221,8 @@ def waitlist_accept(
     hold.status = Status.BOOKED
     hold.booked_by = actor
     hold.hold_expires_at = None
-    hold.save(update_fields=["status", "booked_by", "hold_expires_at", "updated_at"])
+    appointment_revised(appointment=hold)
+    hold.save(update_fields=["status", "booked_by", "hold_expires_at", "revision", "updated_at"])
     entry.status = WaitlistEntry.Status.BOOKED
     entry.save(update_fields=["status"])
     record(

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseGone
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,9 +18,13 @@ from accounts.authentication import signed_in_user
 from accounts.models import User
 from appointments import ical, permissions
 from appointments.errors import AppointmentNotFound
-from appointments.forms import WaitlistForm
+from appointments.forms import CalendarFeedForm, WaitlistForm
 from appointments.selectors.appointments import appointments_in_feed_of, patient_appointments
-from appointments.selectors.calendar import calendar_feed_exists, calendar_feed_user
+from appointments.selectors.calendar import (
+    calendar_feed_by_token,
+    calendar_feed_is_live,
+    calendar_feed_of,
+)
 from appointments.selectors.schedules import appointment_types_bookable_by, practitioners_for
 from appointments.selectors.waitlist import waitlist_of
 from appointments.services import calendar, waitlist
@@ -102,19 +106,36 @@ def waitlist_page(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def calendar_feed_page(request: HttpRequest) -> HttpResponse:
+    """Make, replace or turn off the private link, and choose how it titles appointments."""
     user = signed_in_user(request)
     new_url = None
-    if request.method == "POST":
-        if request.POST.get("action") == "revoke":
-            calendar.calendar_feed_revoke(user=user, request=request)
-            messages.info(request, "The old calendar link no longer works.")
+    feed = calendar_feed_of(user=user)
+    form = CalendarFeedForm(
+        request.POST if request.method == "POST" else None,
+        initial={"title_mode": feed.title_mode} if feed else None,
+    )
+    action = request.POST.get("action")
+    if action == "revoke":
+        calendar.calendar_feed_revoke(user=user, request=request)
+        messages.info(request, "The old calendar link no longer works.")
+        return redirect("appointments:calendar_feed_page")
+    if request.method == "POST" and form.is_valid():
+        title_mode = form.cleaned_data["title_mode"] or None
+        if action == "title_mode":
+            if feed is not None and title_mode:
+                calendar.calendar_feed_set_title_mode(
+                    user=user, title_mode=title_mode, request=request
+                )
+                messages.info(request, "Saved. Your calendar app shows it at its next update.")
             return redirect("appointments:calendar_feed_page")
-        token = calendar.calendar_feed_create(user=user, request=request)
+        token = calendar.calendar_feed_create(user=user, title_mode=title_mode, request=request)
         new_url = request.build_absolute_uri(reverse("appointments:calendar_feed", args=[token]))
+        feed = calendar_feed_of(user=user)
     return render(
         request,
         "appointments/calendar_feed.html",
-        {"new_url": new_url, "has_feed": bool(new_url) or calendar_feed_exists(user=user)},
+        {"new_url": new_url, "feed": feed, "form": form},
+        status=400 if form.errors else 200,
     )
 
 
@@ -122,11 +143,15 @@ def calendar_feed_page(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @require_GET
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
-    """A user's private feed: the secret token in the URL is the credential (revocable)."""
-    user = calendar_feed_user(token=token)
-    if user is None:
+    """A user's private feed: the secret token in the URL is the credential (revocable). A
+    revoked or replaced link answers 410 Gone, so calendar apps stop asking."""
+    feed = calendar_feed_by_token(token=token)
+    if feed is None:
         raise Http404
-    return ical.calendar_response(
-        appointments_in_feed_of(user=user, now=timezone.now()),
-        name=f"{user.get_short_name()}'s appointments",
+    if not calendar_feed_is_live(feed=feed):
+        return HttpResponseGone(
+            "This calendar link was turned off.", content_type="text/plain; charset=utf-8"
+        )
+    return ical.feed_response(
+        appointments_in_feed_of(user=feed.user, now=timezone.now()), feed=feed
     )

@@ -17,7 +17,7 @@ from audit.models import AuditEvent
 from tests.appointments.conftest import MONDAY, NOW, at
 from tests.factories import PatientProfileFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("api_responses_match_schema")]
 
 
 @pytest.fixture(autouse=True)
@@ -57,7 +57,7 @@ def test_slots_then_book_then_see_it(patient, practitioner, consultation):
             "date_to": str(MONDAY),
         },
     )
-    first = slots.json()[0]
+    first = slots.json()["results"][0]
     booked = api.post(
         "/api/v1/appointments",
         {
@@ -83,7 +83,7 @@ def test_slots_then_book_then_see_it(patient, practitioner, consultation):
     assert booked.status_code == 201
     assert booked.json()["status"] == "booked"
     assert [a["id"] for a in listed.json()["results"]] == [booked.json()["id"]]
-    assert len(again.json()) == len(slots.json()) - 1
+    assert len(again.json()["results"]) == len(slots.json()["results"]) - 1
     assert Appointment.objects.get().channel == "api"
 
 
@@ -288,8 +288,8 @@ def test_the_ics_file_and_the_private_feed(patient, practitioner, consultation, 
     assert "\r\n" in body
     assert feed.status_code == 200
     assert feed.content.decode().count("BEGIN:VEVENT") == 1
-    assert old_feed.status_code == 404
-    assert revoked.status_code == 404
+    assert old_feed.status_code == 410  # replaced: Gone, so calendar apps stop asking
+    assert revoked.status_code == 410
 
 
 def test_waitlist_offer_hold_accept(
@@ -311,8 +311,8 @@ def test_waitlist_offer_hold_accept(
 
     with django_capture_on_commit_callbacks(execute=True):
         first_booker.post(f"/api/v1/appointments/{booked}/cancel", {}, format="json")
-    entry = waiter.get("/api/v1/waitlist").json()[0]
-    offer = entry["offered_appointment"]
+    entry = waiter.get("/api/v1/waitlist").json()["results"][0]
+    offer = entry["offered_appointment"]["id"]
     taken_meanwhile = _book(
         _api(PatientProfileFactory.create().user), practitioner, consultation, at(MONDAY, 9)
     )
@@ -507,8 +507,8 @@ def test_practitioner_and_slot_lists_use_a_fixed_number_of_queries(
             },
         )
 
-    assert len(practitioners.json()) == rows
-    assert len(slots.json()) == rows * 2
+    assert len(practitioners.json()["results"]) == rows
+    assert len(slots.json()["results"]) == rows * 2
 
 
 def test_idempotency_records_are_forgotten_after_a_day(patient, practitioner, consultation):
