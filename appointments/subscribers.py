@@ -1,24 +1,29 @@
-"""Domain-event handlers of the appointments app (registered in AppConfig.ready)."""
+"""Domain-event handlers of the appointments app (registered in AppConfig.ready).
+
+They run from the outbox (``core.events``): in a worker, inside the transaction that marks
+their outbox row handled, so a redelivered message finds the row handled and does nothing.
+"""
 
 from __future__ import annotations
 
 from appointments.events import AppointmentCancelled
 from appointments.models import Appointment
+from appointments.services import waitlist
 from core.events import subscribe
 
 
 @subscribe(AppointmentCancelled)
 def offer_cancelled_time_to_the_waitlist(event: AppointmentCancelled) -> None:
-    from appointments.tasks import offer_freed_time
-
     appointment = (
         Appointment.objects.filter(public_id=event.appointment_id)
         .values("practitioner_id", "appointment_type_id", "start")
         .first()
     )
     if appointment is not None:
-        offer_freed_time.delay(
-            appointment["practitioner_id"],
-            appointment["appointment_type_id"],
-            appointment["start"].isoformat(),
+        # Idempotent on its own too: a time already held or booked is not free, so it is
+        # not offered again.
+        waitlist.waitlist_offer_time(
+            practitioner_id=appointment["practitioner_id"],
+            appointment_type_id=appointment["appointment_type_id"],
+            start=appointment["start"],
         )

@@ -2,7 +2,8 @@ from django.apps import AppConfig
 
 
 class CoreConfig(AppConfig):
-    """An app only for its management command (sms_outbox); it has no models."""
+    """The platform primitives' app: the outbox table (``core.models``), its tasks and the
+    management commands (``relay_outbox``, ``sms_outbox``)."""
 
     name = "core"
     verbose_name = "Platform primitives"

@@ -1,8 +1,10 @@
 """Request ids: one per request, in the response header and in every log line.
 
 The id lives in a context variable so that it follows the request through sync and
-async code; audit rows written while serving the request pick it up. It does not travel
-to Celery tasks (yet): a task's log lines and audit rows carry "-".
+async code; audit rows written while serving the request pick it up. It travels to Celery
+tasks in the ``request_id`` message header (``hospital.celery`` sets it on publish and binds
+it while the task runs), and outbox rows keep the id of the request that published them, so
+a task's log lines and audit rows carry the id of the request that caused them.
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ import logging
 import re
 import uuid
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
 
 REQUEST_ID_HEADER = "X-Request-ID"
+# The Celery message header that carries it to a task.
+REQUEST_ID_TASK_HEADER = "request_id"
 # Accept a caller's id only if it is short and plain, so it is safe in logs and headers.
 _WELL_FORMED = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{7,127}$")
 _NO_REQUEST = "-"
@@ -27,6 +31,15 @@ _current_request_id: ContextVar[str] = ContextVar("request_id", default=_NO_REQU
 def current_request_id() -> str:
     """The id of the request being served, or "-" outside a request."""
     return _current_request_id.get()
+
+
+def bind_request_id(request_id: str) -> Token[str]:
+    """Make ``request_id`` current (in a task); ``unbind_request_id`` with the token ends it."""
+    return _current_request_id.set(request_id)
+
+
+def unbind_request_id(token: Token[str]) -> None:
+    _current_request_id.reset(token)
 
 
 def request_id_from_header(value: str | None) -> str:

@@ -18,6 +18,7 @@ try:
     from hospital.settings.appointments import *  # noqa: F403
     from hospital.settings.auth import *  # noqa: F403
     from hospital.settings.base import *  # noqa: F403
+    from hospital.settings.celery import *  # noqa: F403
     from hospital.settings.logging import *  # noqa: F403
     from hospital.settings.security import *  # noqa: F403
     from hospital.settings.services import *  # noqa: F403

@@ -1,0 +1,49 @@
+"""The transactional outbox: work that a change triggers, written in the change's transaction.
+
+``core.events.publish`` writes one row per subscriber of the event; after the commit the row
+is relayed to the broker (at once, and by the periodic sweep if that failed), and a worker
+runs the subscriber and marks the row handled in the subscriber's own transaction. A broker
+outage delays the work, never loses it; a redelivered message finds the row handled.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class OutboxMessage(models.Model):
+    """One subscriber's share of one published event."""
+
+    id = models.BigAutoField(primary_key=True)
+    # The event's registered name (``core.events.event_name``) and its JSON form: ids and
+    # times only, never medical values.
+    event_type = models.CharField(max_length=150)
+    handler = models.CharField(max_length=255)
+    payload = models.JSONField()
+    # The request that published it ("-" outside a request): the task's log lines and audit
+    # rows carry it too.
+    request_id = models.CharField(max_length=128, default="-")
+    created_at = models.DateTimeField(default=timezone.now)
+    # Sends to the broker so far, and when the next one is due (backoff after a failure, or
+    # a resend when a sent message was never handled).
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.TextField(blank=True, default="")
+    # Set once the broker has accepted the message; handled_at once the subscriber ran.
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The sweep reads only what is still to do.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(handled_at__isnull=True),
+                name="outbox_pending_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} -> {self.handler} #{self.pk}"

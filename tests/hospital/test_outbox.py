@@ -1,0 +1,207 @@
+"""The transactional outbox (core.events): the work an event triggers is written with the
+change, relayed after the commit, retried with backoff while the broker is away, and done once."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from dataclasses import dataclass
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+
+from core import events
+from core.models import OutboxMessage
+from core.request_id import bind_request_id, unbind_request_id
+from hospital.celery import app
+from tests.celery_worker import publishing_through
+from tests.tcp_proxy import free_port
+
+
+@dataclass(frozen=True)
+class ParcelArrived:
+    parcel_id: uuid.UUID
+    arrived_at: datetime.datetime
+    signed_by: uuid.UUID | None
+    note: str
+
+
+received: list[ParcelArrived] = []
+
+
+def note_parcel(event: ParcelArrived) -> None:
+    received.append(event)
+
+
+@pytest.fixture
+def parcel_subscriber():
+    received.clear()
+    events.subscribe(ParcelArrived)(note_parcel)
+    yield received
+    events._subscribers[ParcelArrived].remove(note_parcel)
+
+
+@pytest.fixture
+def request_id():
+    token = bind_request_id("req-outbox-0001")
+    yield "req-outbox-0001"
+    unbind_request_id(token)
+
+
+@pytest.fixture
+def broker_unreachable(settings):
+    """Tasks go to a broker (not eager), on a port where nothing listens."""
+    settings.CELERY_TASK_ALWAYS_EAGER = app.conf.task_always_eager = False
+    with publishing_through(f"amqp://guest:guest@127.0.0.1:{free_port()}//"):
+        yield
+
+
+def _parcel() -> ParcelArrived:
+    return ParcelArrived(
+        parcel_id=uuid.uuid4(),
+        arrived_at=datetime.datetime(2027, 3, 28, 9, 30, tzinfo=datetime.UTC),
+        signed_by=None,
+        note="front desk",
+    )
+
+
+@pytest.mark.django_db
+def test_publish_writes_the_work_with_the_change_and_runs_it_after_the_commit(
+    parcel_subscriber, request_id, django_capture_on_commit_callbacks
+):
+    parcel = _parcel()
+
+    with django_capture_on_commit_callbacks() as after_commit, transaction.atomic():
+        events.publish(parcel)
+    pending = OutboxMessage.objects.get()
+    received_before_commit = list(received)
+    for callback in after_commit:
+        callback()
+    pending.refresh_from_db()
+
+    assert received_before_commit == []
+    assert pending.event_type == "tests.hospital.test_outbox.ParcelArrived"
+    assert pending.handler == "tests.hospital.test_outbox.note_parcel"
+    assert pending.payload == {
+        "parcel_id": str(parcel.parcel_id),
+        "arrived_at": "2027-03-28T09:30:00+00:00",
+        "signed_by": None,
+        "note": "front desk",
+    }
+    assert pending.request_id == request_id
+    # Eager Celery (the embedded default): the subscriber ran in-process after the commit.
+    assert received == [parcel]
+    assert pending.dispatched_at is not None
+    assert pending.handled_at is not None
+    assert pending.attempts == 1
+
+
+@pytest.mark.django_db
+def test_a_rollback_writes_no_outbox_row_and_runs_nothing(
+    parcel_subscriber, django_capture_on_commit_callbacks
+):
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        events.publish(_parcel())
+        raise RuntimeError("the change fails after the event was published")
+
+    assert not OutboxMessage.objects.exists()
+    assert received == []
+
+
+@pytest.mark.django_db
+def test_an_event_without_subscribers_writes_no_row():
+    events.publish(_parcel())
+
+    assert not OutboxMessage.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_redelivered_message_does_not_run_the_subscriber_again(
+    parcel_subscriber, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        events.publish(_parcel())
+    message = OutboxMessage.objects.get()
+
+    again = events.handle(message.pk)
+
+    assert again is False
+    assert len(received) == 1
+
+
+def test_events_must_be_frozen_dataclasses_of_ids_and_times():
+    @dataclass
+    class Mutable:
+        thing_id: uuid.UUID
+
+    @dataclass(frozen=True)
+    class WithAnObject:
+        thing: object
+
+    with pytest.raises(TypeError, match="frozen dataclass"):
+        events.subscribe(Mutable)
+    with pytest.raises(TypeError, match="ids and times only"):
+        events.event_payload(WithAnObject(thing=object()))
+
+
+def test_an_event_survives_its_json_form():
+    parcel = ParcelArrived(
+        parcel_id=uuid.uuid4(),
+        arrived_at=datetime.datetime(2027, 10, 31, 1, 30, tzinfo=datetime.UTC),
+        signed_by=uuid.uuid4(),
+        note="",
+    )
+
+    assert events.event_from_payload(ParcelArrived, events.event_payload(parcel)) == parcel
+
+
+@pytest.mark.django_db
+def test_a_relay_that_fails_leaves_the_row_pending_with_attempts_and_backoff(
+    parcel_subscriber, broker_unreachable, settings, django_capture_on_commit_callbacks
+):
+    settings.OUTBOX_RETRY_BASE_SECONDS = 10
+    started = timezone.now()
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        events.publish(_parcel())  # the send right after the commit fails
+    first = OutboxMessage.objects.get()
+    swept_too_early = events.relay()  # not due yet: the backoff holds it back
+    call_command("relay_outbox", "--now")  # an operator's sweep, after the first backoff
+    second = OutboxMessage.objects.get()
+
+    assert received == []
+    assert first.dispatched_at is None
+    assert first.handled_at is None
+    assert first.attempts == 1
+    assert "OperationalError" in first.last_error
+    assert first.next_attempt_at >= started + datetime.timedelta(seconds=10)
+    assert swept_too_early == 0
+    assert second.attempts == 2
+    assert second.dispatched_at is None
+    # Exponential: the second wait is at least twice the base.
+    assert second.next_attempt_at >= started + datetime.timedelta(seconds=20)
+
+
+def test_the_retry_delay_grows_exponentially_up_to_its_ceiling(settings):
+    settings.OUTBOX_RETRY_BASE_SECONDS = 10
+    settings.OUTBOX_RETRY_MAX_SECONDS = 900
+
+    delays = [events.retry_delay(attempts).total_seconds() for attempts in (1, 2, 3, 4, 12)]
+
+    assert [10 <= delays[0] <= 12, 20 <= delays[1] <= 24, 40 <= delays[2] <= 48] == [True] * 3
+    assert 80 <= delays[3] <= 96
+    assert 900 <= delays[4] <= 1080
+
+
+def test_the_sweep_runs_in_celery_beat_every_30_seconds(settings):
+    sweep = settings.CELERY_BEAT_SCHEDULE["core-relay-outbox"]
+
+    assert sweep["task"] == "core.tasks.relay_outbox"
+    assert sweep["schedule"] == datetime.timedelta(seconds=30)
+    assert "core.tasks.relay_outbox" in app.tasks
