@@ -16,6 +16,12 @@ def patient_profile_of(*, user: User) -> PatientProfile | None:
     return PatientProfile.objects.filter(user=user).first()
 
 
+def patient_profile_for_update(*, profile: PatientProfile) -> PatientProfile:
+    """The profile again, its row locked until the caller's transaction ends (a conditional
+    update compares and changes it without a gap)."""
+    return PatientProfile.objects.select_for_update().select_related("user").get(pk=profile.pk)
+
+
 def time_zone_of(*, user: User | None) -> zoneinfo.ZoneInfo:
     """The zone a person reads times in: a patient's own (profile), else the hospital's."""
     if user is None or not user.is_authenticated or not user.is_patient:
