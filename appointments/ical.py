@@ -19,7 +19,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.http import HttpResponse
-from icalendar import Alarm, Calendar, Event
+from icalendar import Alarm, Calendar, Event, vDuration, vText
 
 from appointments.models import Appointment, CalendarFeed
 
@@ -101,10 +101,11 @@ def render_calendar(
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", _text(name))
+    # Non-standard properties are not typed by the library: say they are TEXT and DURATION.
+    calendar.add("x-wr-calname", vText(_text(name)))
     if refresh is not None:
         calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
-        calendar.add("x-published-ttl", refresh)
+        calendar.add("x-published-ttl", vDuration(refresh))
     for appointment in appointments:
         calendar.add_component(_event(appointment, stamp=stamp, title_mode=title_mode))
     document: bytes = calendar.to_ical()
