@@ -4,6 +4,12 @@
 Apps declare their own rates; this module only counts and refuses. Over the limit,
 :class:`RateLimited` becomes a 429 with Retry-After: problem details on the API,
 a readable page on the web.
+
+Every response of a request that counted against a limit tells the client where it stands,
+in the fields of the IETF draft "RateLimit header fields for HTTP"
+(draft-ietf-httpapi-ratelimit-headers-09): ``RateLimit-Policy: "login:ip";q=20;w=300`` (quota
+``q`` per window of ``w`` seconds) and ``RateLimit: "login:ip";r=19;t=120`` (``r`` left,
+window resets in ``t`` seconds), one list member per limit the request counted against.
 """
 
 from __future__ import annotations
@@ -12,11 +18,12 @@ import hashlib
 import ipaddress
 import math
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 
 from core.errors import DomainError, problem_response, wants_json
@@ -50,6 +57,43 @@ class RateLimited(DomainError):
         super().__init__(message or f"Too many attempts. Please try again in {wait}.")
 
 
+@dataclass(frozen=True)
+class Standing:
+    """Where the current request stands against one limit (for the RateLimit fields)."""
+
+    scope: str
+    rate: Rate
+    remaining: int
+    reset: int
+
+
+# The limits the request being served counted against; None outside RateLimitMiddleware.
+_standings: ContextVar[dict[str, Standing] | None] = ContextVar("ratelimit_standings", default=None)
+
+
+def _note(scope: str, rate: Rate, remaining: int, reset: int) -> None:
+    standings = _standings.get()
+    if standings is not None:
+        standings[scope] = Standing(scope, rate, max(0, remaining), max(1, reset))
+
+
+def _sf_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def add_ratelimit_fields(response: HttpResponseBase, standings: dict[str, Standing]) -> None:
+    """``RateLimit-Policy`` and ``RateLimit`` (IETF draft -09) for the limits counted."""
+    if not standings:
+        return
+    members = list(standings.values())
+    response["RateLimit-Policy"] = ", ".join(
+        f"{_sf_string(m.scope)};q={m.rate.limit};w={m.rate.period}" for m in members
+    )
+    response["RateLimit"] = ", ".join(
+        f"{_sf_string(m.scope)};r={m.remaining};t={m.reset}" for m in members
+    )
+
+
 def ip_key(ip: str | None) -> str:
     """IPv6 clients are grouped by /64: one host usually owns the whole block."""
     if not ip:
@@ -78,8 +122,10 @@ def hit(scope: str, subject: str, rate: Rate) -> None:
     except ValueError:  # expired between add and incr
         cache.add(key, 1, timeout=rate.period + 1)
         count = 1
+    reset = math.ceil((window + 1) * rate.period - now)
+    _note(scope, rate, rate.limit - count, reset)
     if count > rate.limit:
-        raise RateLimited(retry_after=math.ceil((window + 1) * rate.period - now))
+        raise RateLimited(retry_after=reset)
 
 
 def count(scope: str, subject: str, rate: Rate) -> int:
@@ -108,13 +154,20 @@ def rate_limited_response(request: HttpRequest, error: RateLimited) -> HttpRespo
 
 
 class RateLimitMiddleware:
-    """Turns a RateLimited raised anywhere in a view into a 429 with Retry-After."""
+    """Turns a RateLimited raised anywhere in a view into a 429 with Retry-After, and adds
+    the RateLimit fields to every response of a request that counted against a limit."""
 
     def __init__(self, get_response):  # type: ignore[no-untyped-def]
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        response: HttpResponse = self.get_response(request)
+        standings: dict[str, Standing] = {}
+        token = _standings.set(standings)
+        try:
+            response: HttpResponse = self.get_response(request)
+        finally:
+            _standings.reset(token)
+        add_ratelimit_fields(response, standings)
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:

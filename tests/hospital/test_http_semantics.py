@@ -177,3 +177,44 @@ def test_options_without_a_foreign_origin_is_not_treated_as_cors(client):
 
     assert same_origin.status_code == 401  # the API's own rules: not signed in
     assert no_origin.status_code == 401
+
+
+# --- RateLimit fields (IETF draft-ietf-httpapi-ratelimit-headers-09) ------------------------
+
+
+def _members(field: str) -> dict[str, dict[str, int]]:
+    """A structured-field list like '"a";q=5;w=60, "b";q=1;w=3' as {name: {param: value}}."""
+    found: dict[str, dict[str, int]] = {}
+    for member in field.split(","):
+        name, *params = member.strip().split(";")
+        found[name.strip('"')] = {k: int(v) for k, v in (p.split("=") for p in params)}
+    return found
+
+
+def test_a_limited_request_says_where_it_stands_and_the_429_when_to_retry(client):
+    email = {"email": "nobody@example.org"}
+    answers = [
+        client.post("/api/v1/auth/password/reset", email, content_type="application/json")
+        for _ in range(6)
+    ]
+
+    first, last = answers[0], answers[-1]
+    assert first.status_code == 202
+    policy = _members(first["RateLimit-Policy"])
+    assert policy["reset:ip"] == {"q": 20, "w": 3600}
+    assert policy["reset:account"] == {"q": 5, "w": 3600}
+    standing = _members(first["RateLimit"])
+    assert standing["reset:ip"]["r"] == 19
+    assert standing["reset:account"]["r"] == 4
+    assert 0 < standing["reset:account"]["t"] <= 3600
+    assert last.status_code == 429
+    assert last.json()["code"] == "RATE_LIMITED"
+    assert _members(last["RateLimit"])["reset:account"]["r"] == 0
+    assert 0 < int(last["Retry-After"]) <= 3600
+
+
+def test_a_request_that_counts_against_no_limit_has_no_ratelimit_fields(patient):
+    response = _bearer_client(patient).get("/api/v1/account/me")
+
+    assert "RateLimit" not in response
+    assert "RateLimit-Policy" not in response
