@@ -68,10 +68,19 @@ def wait_for(condition, *, seconds: float = 60, what: str = "the condition") -> 
 
 @contextmanager
 def celery_worker(
-    tmp_path: Path, *, pool: str = "solo", concurrency: int = 1, name: str = "w"
+    tmp_path: Path,
+    *,
+    pool: str = "solo",
+    concurrency: int = 1,
+    name: str = "w",
+    purge: bool = True,
 ) -> Iterator[Worker]:
-    """Start a worker, wait until it answers a ping, stop it gracefully at the end."""
+    """Start a worker, wait until it answers a ping, stop it gracefully at the end. ``purge``
+    first drops messages an earlier test left in the queue."""
     from hospital.celery import app
+
+    if purge:
+        app.control.purge()
 
     database = connection.settings_dict
     environment = {

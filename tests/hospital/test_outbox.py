@@ -6,18 +6,32 @@ from __future__ import annotations
 import datetime
 import uuid
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
+from appointments.models import Appointment, WaitlistEntry
+from appointments.services import booking, waitlist
+from audit.models import AuditEvent
 from core import events
 from core.models import OutboxMessage
 from core.request_id import bind_request_id, unbind_request_id
+from core.tasks import handle_outbox_message
 from hospital.celery import app
-from tests.celery_worker import publishing_through
-from tests.tcp_proxy import free_port
+from tests.appointments.conftest import api_as
+from tests.celery_worker import celery_worker, publishing_through, wait_for
+from tests.conftest import require_service
+from tests.factories import (
+    AppointmentTypeFactory,
+    DepartmentFactory,
+    PatientProfileFactory,
+    PractitionerFactory,
+    WorkingHoursFactory,
+)
+from tests.tcp_proxy import TcpProxy, free_port
 
 
 @dataclass(frozen=True)
@@ -205,3 +219,109 @@ def test_the_sweep_runs_in_celery_beat_every_30_seconds(settings):
     assert sweep["task"] == "core.tasks.relay_outbox"
     assert sweep["schedule"] == datetime.timedelta(seconds=30)
     assert "core.tasks.relay_outbox" in app.tasks
+
+
+# --- With RabbitMQ and a real worker -------------------------------------------------------
+
+
+@pytest.fixture
+def broker_behind_a_proxy():
+    """The real broker, reached by this process through a proxy the test can stop."""
+    broker = urlsplit(require_service("CELERY_BROKER_URL"))
+    proxy = TcpProxy(broker.hostname or "127.0.0.1", broker.port or 5672)
+    proxy.start()
+    credentials = broker.netloc.rpartition("@")[0]
+    yield proxy, broker._replace(netloc=f"{credentials}@127.0.0.1:{proxy.port}").geturl()
+    proxy.close()
+
+
+def _a_cancellation_with_a_patient_waiting():
+    department = DepartmentFactory.create()
+    consultation = AppointmentTypeFactory.create(department=department)
+    practitioner = PractitionerFactory.create(department=department, offers=[consultation])
+    WorkingHoursFactory.create(
+        practitioner=practitioner,
+        weekday=0,
+        start_time=datetime.time(9),
+        end_time=datetime.time(12),
+    )
+    today = datetime.datetime.now(tz=datetime.UTC).date()
+    monday = today + datetime.timedelta(days=7 + (7 - today.weekday()) % 7)
+    start = datetime.datetime.combine(
+        monday, datetime.time(9), tzinfo=practitioner.zone
+    ).astimezone(datetime.UTC)
+    patient, waiting = (PatientProfileFactory.create().user for _ in range(2))
+    appointment = booking.appointment_book(
+        actor=patient,
+        patient=patient,
+        practitioner=practitioner,
+        appointment_type=consultation,
+        start=start,
+        channel="web",
+    )
+    waitlist.waitlist_join(
+        actor=waiting,
+        patient=waiting,
+        appointment_type=consultation,
+        date_from=monday,
+        date_to=monday,
+    )
+    return patient, appointment, waiting
+
+
+@pytest.mark.services("DATABASE_URL", "CELERY_BROKER_URL")
+@pytest.mark.django_db(transaction=True)
+def test_a_cancellation_while_the_broker_is_unreachable_reaches_the_waitlist_once_it_is_back(
+    tmp_path, settings, broker_behind_a_proxy
+):
+    proxy, proxied_broker = broker_behind_a_proxy
+    patient, appointment, waiting = _a_cancellation_with_a_patient_waiting()
+
+    with celery_worker(tmp_path) as worker, publishing_through(proxied_broker):
+        settings.CELERY_TASK_ALWAYS_EAGER = app.conf.task_always_eager = False
+        proxy.stop()  # the broker is unreachable for the web process
+        response = api_as(patient).post(
+            f"/api/v1/appointments/{appointment.public_id}/cancel",
+            {},
+            format="json",
+            HTTP_X_REQUEST_ID="cancel-in-outage-0001",
+        )
+        during_outage = OutboxMessage.objects.get()
+        offered_during_outage = Appointment.objects.filter(status="held").exists()
+
+        proxy.start()  # the broker is back; the sweep sends what is pending
+        call_command("relay_outbox", "--now")
+        wait_for(
+            lambda: OutboxMessage.objects.filter(handled_at__isnull=False).exists(),
+            what="the worker to handle the outbox row",
+        )
+        # The same message again (a redelivery; a second sweep): nothing more happens.
+        call_command("relay_outbox", "--now")
+        handle_outbox_message.delay(during_outage.pk)
+        wait_for(
+            lambda: "was handled already" in worker.output(),
+            what="the worker to see the redelivered message",
+        )
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "cancelled"
+    assert during_outage.dispatched_at is None
+    assert during_outage.handled_at is None
+    assert during_outage.attempts == 1
+    assert during_outage.request_id == "cancel-in-outage-0001"
+    assert not offered_during_outage
+    hold = Appointment.objects.get(status="held")
+    assert hold.patient == waiting
+    assert hold.start == appointment.start
+    assert WaitlistEntry.objects.get(patient=waiting).status == "offered"
+    offers = AuditEvent.objects.filter(action="appointments.waitlist_offered")
+    assert offers.count() == 1
+    # The request id of the cancellation reaches the worker's audit row and log line.
+    assert offers.get().request_id == "cancel-in-outage-0001"
+    assert any(
+        "[cancel-in-outage-0001]" in line and "Handled" in line
+        for line in worker.output().splitlines()
+    )
+    delivered = OutboxMessage.objects.get()
+    assert delivered.attempts == 2
+    assert delivered.dispatched_at is not None
