@@ -353,3 +353,23 @@ def test_no_calendar_output_carries_the_reason_for_the_visit(
         assert "BEGIN:VEVENT" in unfolded
         assert "chest pain" not in unfolded
         assert "Private symptoms" not in unfolded
+
+
+def test_the_feed_reads_one_appointment_or_many_in_the_same_queries(
+    patient, practitioner, consultation, cardiologist, echo
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    token = calendar.calendar_feed_create(user=patient)
+    _book(patient, practitioner, consultation, at(MONDAY, 9))
+    with CaptureQueriesContext(connection) as one:
+        first = Client().get(f"/appointments/calendar/{token}.ics")
+    _book(patient, practitioner, consultation, at(MONDAY, 10))
+    _book(patient, cardiologist, echo, at(MONDAY, 11))
+    with CaptureQueriesContext(connection) as many:
+        more = Client().get(f"/appointments/calendar/{token}.ics")
+
+    assert len(_events(first.content)) == 1
+    assert len(_events(more.content)) == 3
+    assert len(many.captured_queries) == len(one.captured_queries)
