@@ -165,13 +165,31 @@ def can_set_status(*, user: User | None, appointment: Appointment, to_status: st
     return False
 
 
-def visit_steps_for(*, user: User, appointment: Appointment) -> list[str]:
+def check_in_opens_at(*, appointment: Appointment) -> datetime.datetime:
+    """From when reception may check the patient in (APPOINTMENT_CHECK_IN_OPENS_MINUTES)."""
+    return appointment.start - datetime.timedelta(
+        minutes=settings.APPOINTMENT_CHECK_IN_OPENS_MINUTES
+    )
+
+
+def visit_step_open(*, appointment: Appointment, to_status: str, now: datetime.datetime) -> bool:
+    """The visit's steps are recorded around its time, not hours ahead: check-in from
+    ``check_in_opens_at``, start and complete not before then either (and, by the lifecycle,
+    only after the check-in). Other statuses have no window here."""
+    if to_status not in lifecycle.VISIT_STEPS:
+        return True
+    return now >= check_in_opens_at(appointment=appointment)
+
+
+def visit_steps_for(*, user: User, appointment: Appointment, now: datetime.datetime) -> list[str]:
     """The visit's next steps this user may record now (the buttons of the pages)."""
     allowed = lifecycle.TRANSITIONS[appointment.status]
     return [
         step
         for step in lifecycle.VISIT_STEPS
-        if step in allowed and can_set_status(user=user, appointment=appointment, to_status=step)
+        if step in allowed
+        and can_set_status(user=user, appointment=appointment, to_status=step)
+        and visit_step_open(appointment=appointment, to_status=step, now=now)
     ]
 
 

@@ -12,13 +12,20 @@ from django.utils import timezone
 
 from accounts.models import User
 from appointments import permissions
-from appointments.errors import InvalidTransition, NotAllowed
+from appointments.errors import (
+    CheckInNotOpen,
+    InvalidTransition,
+    NotAllowed,
+    VisitNotCheckedIn,
+    VisitNotStarted,
+)
 from appointments.events import AppointmentStatusChanged, appointment_facts
 from appointments.lifecycle import status_move
 from appointments.models import Appointment
 from appointments.selectors.appointments import appointment_for_update
 from audit.services import record
 from core.events import publish
+from core.local_time import describe
 
 Status = Appointment.Status
 
@@ -41,6 +48,7 @@ def appointment_set_status(
     appointment = appointment_for_update(appointment=appointment)
     if not permissions.can_set_status(user=actor, appointment=appointment, to_status=to_status):
         raise NotAllowed()
+    _refuse_a_step_out_of_order(appointment=appointment, to_status=to_status, now=now)
     if to_status == Status.NO_SHOW and appointment.start + _no_show_grace() > now:
         raise InvalidTransition(
             "A no-show can be recorded only after the grace period past the start."
@@ -58,6 +66,29 @@ def appointment_set_status(
         AppointmentStatusChanged(**appointment_facts(appointment, actor=actor), status=to_status)
     )
     return appointment
+
+
+def _refuse_a_step_out_of_order(
+    *, appointment: Appointment, to_status: str, now: datetime.datetime
+) -> None:
+    """The visit in its order and at its time: start after the check-in, complete after the
+    start, nothing before check-in opens (``permissions.visit_step_open``)."""
+    if to_status == Status.IN_PROGRESS and appointment.status == Status.BOOKED:
+        raise VisitNotCheckedIn("The patient has not been checked in yet: check them in first.")
+    if to_status == Status.COMPLETED and appointment.status in (Status.BOOKED, Status.CHECKED_IN):
+        raise VisitNotStarted("The visit has not been started yet: start it first.")
+    if not permissions.visit_step_open(appointment=appointment, to_status=to_status, now=now):
+        opens = describe(
+            permissions.check_in_opens_at(appointment=appointment),
+            appointment.practitioner.zone,
+            "l j F Y, H:i",
+        )
+        minutes = settings.APPOINTMENT_CHECK_IN_OPENS_MINUTES
+        raise CheckInNotOpen(
+            f"Check-in opens at {opens}, {minutes} minutes before the start."
+            if to_status == Status.CHECKED_IN
+            else f"The visit cannot be recorded before check-in opens at {opens}."
+        )
 
 
 def appointments_mark_no_shows(*, now: datetime.datetime | None = None) -> int:

@@ -38,11 +38,13 @@ _STEP_BUTTONS: dict[str, str] = {
 }
 
 
-def visit_step_buttons(*, user: User, appointment: Appointment) -> list[tuple[str, str]]:
+def visit_step_buttons(
+    *, user: User, appointment: Appointment, now: datetime.datetime
+) -> list[tuple[str, str]]:
     """(status, button label) of each step of the visit the user may record now."""
     return [
         (step, _STEP_BUTTONS[step])
-        for step in permissions.visit_steps_for(user=user, appointment=appointment)
+        for step in permissions.visit_steps_for(user=user, appointment=appointment, now=now)
     ]
 
 
@@ -65,7 +67,7 @@ def detail(request: HttpRequest, appointment_id: uuid.UUID) -> HttpResponse:
         "too_late_online": permissions.must_call_to_change(
             user=user, appointment=appointment, now=now
         ),
-        "steps": visit_step_buttons(user=user, appointment=appointment),
+        "steps": visit_step_buttons(user=user, appointment=appointment, now=now),
         "show_reason": permissions.can_see_reason(user=user, appointment=appointment),
     }
     return render(request, "appointments/detail.html", context)

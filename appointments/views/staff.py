@@ -75,7 +75,7 @@ def reception(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     if not permissions.can_open_reception(user=user):
         raise Http404
-    today = timezone.localdate()
+    today, now = timezone.localdate(), timezone.now()
     start = datetime.datetime.combine(
         today, datetime.time.min, tzinfo=timezone.get_current_timezone()
     )
@@ -86,7 +86,7 @@ def reception(request: HttpRequest) -> HttpResponse:
         end=start + datetime.timedelta(days=1),
     )
     rows = [
-        (entry.appointment, visit_step_buttons(user=user, appointment=entry.appointment))
+        (entry.appointment, visit_step_buttons(user=user, appointment=entry.appointment, now=now))
         for entry in entries
         if entry.appointment is not None
     ]

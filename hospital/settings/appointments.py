@@ -8,6 +8,9 @@ from hospital.settings.base import env
 APPOINTMENT_PATIENT_CHANGE_CUTOFF_HOURS = env.get_int("APPOINTMENT_PATIENT_CHANGE_CUTOFF_HOURS", 24)
 # A booked appointment not checked in this long after its start becomes a no-show.
 APPOINTMENT_NO_SHOW_GRACE_MINUTES = env.get_int("APPOINTMENT_NO_SHOW_GRACE_MINUTES", 30, minimum=1)
+# Reception may check a patient in from this many minutes before the start; the visit cannot
+# be started or completed before then either (nor before the check-in).
+APPOINTMENT_CHECK_IN_OPENS_MINUTES = env.get_int("APPOINTMENT_CHECK_IN_OPENS_MINUTES", 60)
 # How long a patient offered a freed time from the waitlist has to accept it.
 WAITLIST_HOLD_MINUTES = env.get_int("WAITLIST_HOLD_MINUTES", 120, minimum=5)
 # A doctor or nurse cares for a patient, and so sees the patient's appointments with

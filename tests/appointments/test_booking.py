@@ -140,10 +140,12 @@ def test_a_taken_slot_is_a_conflict_and_so_is_a_patient_overlap(
 
     with pytest.raises(errors.SlotTaken):  # the same slot: a lost race, 409
         _book(someone_else, practitioner, consultation, at(MONDAY, 9))
-    with pytest.raises(errors.PatientBusy):  # the patient is busy then: 400
+    with pytest.raises(errors.PatientBusy):  # the patient is busy then: 409, PATIENT_OVERLAP
         _book(patient, other_practitioner, consultation, at(MONDAY, 9))
     assert errors.SlotTaken.status == 409
-    assert errors.PatientBusy.status == 400
+    # One code, one status (issue 9 #14): the checks and the database constraint agree.
+    assert errors.PatientBusy.status == errors.PatientHasOverlap.status == 409
+    assert errors.PatientBusy.code == errors.PatientHasOverlap.code == "PATIENT_OVERLAP"
     assert Appointment.objects.count() == 1
 
 
@@ -290,7 +292,9 @@ def test_the_visit_moves_through_allowed_statuses_only(
     doctor = practitioner.user
     on_the_day = at(MONDAY, 8, 50)
 
-    with pytest.raises(errors.InvalidTransition):
+    with pytest.raises(
+        errors.VisitNotStarted
+    ):  # its own code since issue 9 (was INVALID_TRANSITION)
         status.appointment_set_status(
             actor=doctor, appointment=appointment, to_status="completed", now=on_the_day
         )

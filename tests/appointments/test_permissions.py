@@ -82,24 +82,34 @@ def test_appointment_permissions(
     )
     if action == "start":
         Appointment.objects.filter(pk=appointment.pk).update(status="checked_in")
-    client = _client(role, patient, practitioner, department)
-    base = f"/api/v1/appointments/{appointment.public_id}"
-    requests = {
-        "view": lambda: client.get(base),
-        "cancel": lambda: client.post(f"{base}/cancel", {"reason": "Clinic closed"}, format="json"),
-        "reschedule": lambda: client.post(
-            f"{base}/reschedule", {"start": at(MONDAY, 11).isoformat()}, format="json"
-        ),
-        "check_in": lambda: client.post(f"{base}/check-in"),
-        "start": lambda: client.post(f"{base}/start"),
-        "manage_hours": lambda: client.post(
-            f"/api/v1/practitioners/{practitioner.public_id}/working-hours",
-            {"weekday": 3, "start_time": "09:00", "end_time": "10:00", "valid_from": "2026-01-01"},
-            format="json",
-        ),
-    }
+    # The visit's steps open an hour before the start (APPOINTMENT_CHECK_IN_OPENS_MINUTES).
+    on_the_day = at(MONDAY, 8, 30) if action in ("check_in", "start") else NOW
+    with time_machine.travel(on_the_day, tick=False):
+        client = _client(role, patient, practitioner, department)
+        base = f"/api/v1/appointments/{appointment.public_id}"
+        requests = {
+            "view": lambda: client.get(base),
+            "cancel": lambda: client.post(
+                f"{base}/cancel", {"reason": "Clinic closed"}, format="json"
+            ),
+            "reschedule": lambda: client.post(
+                f"{base}/reschedule", {"start": at(MONDAY, 11).isoformat()}, format="json"
+            ),
+            "check_in": lambda: client.post(f"{base}/check-in"),
+            "start": lambda: client.post(f"{base}/start"),
+            "manage_hours": lambda: client.post(
+                f"/api/v1/practitioners/{practitioner.public_id}/working-hours",
+                {
+                    "weekday": 3,
+                    "start_time": "09:00",
+                    "end_time": "10:00",
+                    "valid_from": "2026-01-01",
+                },
+                format="json",
+            ),
+        }
 
-    response = requests[action]()
+        response = requests[action]()
 
     assert response.status_code == expected, response.content
     if expected == 404:  # nothing about the appointment leaks

@@ -435,9 +435,12 @@ def _check_reason(action: str, surface: str, role: str, response, world: World) 
 )
 def test_role_action_surface(action, surface, role, expected, world):
     _prepare(action, world)
-    caller = _caller(world, role)
-
-    response = _probe(action, surface, caller)
+    # The visit's steps open an hour before the start (APPOINTMENT_CHECK_IN_OPENS_MINUTES):
+    # they are probed on the morning of the visit.
+    on_the_day = at(MONDAY, 8, 30) if action in ("check_in", "start", "complete") else NOW
+    with time_machine.travel(on_the_day, tick=False):
+        caller = _caller(world, role)
+        response = _probe(action, surface, caller)
 
     if isinstance(expected, str):
         assert response.status_code == 200, response.content[:300]
