@@ -297,13 +297,14 @@ def _grace_replay(
         or not session.user.is_active
     ):
         return None
-    current = ApiToken.objects.filter(
+    still_current = ApiToken.objects.filter(
         session=session,
-        digest__in=[token_digest(kept.access_token), token_digest(kept.refresh_token)],
+        kind=ApiToken.Kind.REFRESH,
+        digest=token_digest(kept.refresh_token),
         rotated_at__isnull=True,
         expires_at__gt=now,
-    ).count()
-    if current != 2:  # the new pair was refreshed (or expired) since: this is reuse
+    ).exists()
+    if not still_current:  # the new pair was refreshed (or expired) since: this is reuse
         return None
     record(
         action="accounts.refresh_token_replayed",
