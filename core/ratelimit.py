@@ -174,3 +174,25 @@ class RateLimitMiddleware:
         if isinstance(exception, RateLimited):
             return rate_limited_response(request, exception)
         return None
+
+
+# The fields as OpenAPI response headers (core/schema.py adds them to limited operations).
+RATELIMIT_RESPONSE_HEADERS: dict[str, dict[str, object]] = {
+    "RateLimit-Policy": {
+        "description": "The limits this request counted against (IETF draft-ietf-httpapi-"
+        "ratelimit-headers-09): per limit, its name, `q` requests per window of `w` seconds.",
+        "schema": {"type": "string"},
+        "example": '"login:ip";q=30;w=60, "login:account-ip";q=10;w=300',
+    },
+    "RateLimit": {
+        "description": "Where this request stands against each limit: `r` requests left in "
+        "the current window, which resets in `t` seconds.",
+        "schema": {"type": "string"},
+        "example": '"login:ip";r=29;t=42, "login:account-ip";r=9;t=242',
+    },
+}
+RETRY_AFTER_RESPONSE_HEADER: dict[str, object] = {
+    "description": "Seconds to wait before trying again.",
+    "schema": {"type": "integer", "minimum": 1},
+    "example": 60,
+}
