@@ -31,6 +31,7 @@ from rest_framework.views import APIView
 
 from accounts.authentication import signed_in_user
 from appointments.services import idempotency
+from core.conditional import with_etag
 from core.errors import PROBLEM_CONTENT_TYPE, DomainError, NotFoundError, problem_body
 
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -100,14 +101,15 @@ def _refusal(error: DomainError) -> idempotency.Outcome:
 
 
 def idempotent(
-    scope: str, *, body: bool = True, sealed: tuple[str, ...] = ()
+    scope: str, *, body: bool = True, sealed: tuple[str, ...] = (), etag: bool = False
 ) -> Callable[[_Operation[_View, _Params]], _Operation[_View, _Params]]:
     """Make an API method idempotent under the Idempotency-Key header.
 
     ``scope`` names the operation; it is formatted with the URL's arguments and the view
     (``"appointments.cancel:{appointment_id}"``), so one key cannot replay another
     operation's result. ``body=False``: the request body is not part of the request (a
-    retry is recognised by key and scope alone).
+    retry is recognised by key and scope alone). ``etag=True``: a successful answer carries
+    the ETag of its body (core/conditional.py), replays included.
     """
 
     def decorate(method: _Operation[_View, _Params]) -> _Operation[_View, _Params]:
@@ -143,6 +145,8 @@ def idempotent(
                 )
             if outcome.replayed:
                 response["Idempotent-Replayed"] = "true"
+            if etag and 200 <= outcome.status < 300 and outcome.status != 204:
+                with_etag(response)
             return response
 
         # The operation documents the header it accepts and the one a replay carries.
