@@ -59,8 +59,12 @@ class SessionLifetimeMiddleware:
             ended = self._enforce_lifetime(request, user)
             if ended is not None:
                 return ended
+        key_before = request.session.session_key if hasattr(request, "session") else None
         response = self.get_response(request)
-        self._follow_rotation(request)
+        # Only a request that rotated the key (sign-in, second factor) has a record to follow:
+        # no query on every request, none after a database failure (a 503 stays one wait).
+        if hasattr(request, "session") and request.session.session_key != key_before:
+            self._follow_rotation(request)
         return response
 
     def _enforce_lifetime(self, request: HttpRequest, user: User) -> HttpResponse | None:

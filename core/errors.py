@@ -13,6 +13,7 @@ from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
@@ -26,6 +27,52 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 logger = logging.getLogger("django.request")
 
+# The registry of error codes: each code the API answers with has exactly one HTTP status,
+# so a client can rely on either. DomainError subclasses register their code when they are
+# defined (a second status for a known code is a programming error, refused at import); codes
+# answered outside a DomainError (DRF's own, middlewares') are registered by name below or
+# next to the code that answers them. tests/hospital/test_error_codes.py checks every code
+# used anywhere against this registry and the schema.
+ERROR_STATUSES: dict[str, int] = {}
+
+
+def register_error_code(code: str, status: int) -> str:
+    """Record ``code`` as answered with ``status``; returns the code. Raises if the code
+    already has another status."""
+    known = ERROR_STATUSES.setdefault(code, int(status))
+    if known != int(status):
+        raise ImproperlyConfigured(
+            f"Error code {code} is answered with {known}; it cannot also be {int(status)}."
+        )
+    return code
+
+
+def error_status(code: str) -> int:
+    """The one status of a registered code (KeyError for an unknown one)."""
+    return ERROR_STATUSES[code]
+
+
+# Codes of the contract itself and of DRF's exceptions (``code`` upper-cased).
+VALIDATION_ERROR = register_error_code("VALIDATION_ERROR", 400)
+for _code, _status in (
+    ("PARSE_ERROR", 400),
+    ("BAD_REQUEST", 400),
+    ("NOT_AUTHENTICATED", 401),
+    ("AUTHENTICATION_FAILED", 401),
+    ("PERMISSION_DENIED", 403),
+    ("CSRF_FAILED", 403),
+    ("CORS_NOT_ALLOWED", 403),
+    ("NOT_FOUND", 404),
+    ("METHOD_NOT_ALLOWED", 405),
+    ("NOT_ACCEPTABLE", 406),
+    ("PAYLOAD_TOO_LARGE", 413),
+    ("UNSUPPORTED_MEDIA_TYPE", 415),
+    ("THROTTLED", 429),
+    ("SERVER_ERROR", 500),
+    ("SERVICE_UNAVAILABLE", 503),
+):
+    register_error_code(_code, _status)
+
 
 class DomainError(Exception):
     """A business rule refused the operation. Subclass per app with its own codes."""
@@ -34,12 +81,16 @@ class DomainError(Exception):
     status: int = HTTPStatus.BAD_REQUEST
     default_message: str = "The request could not be completed."
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        register_error_code(cls.code, cls.status)
+
     def __init__(self, message: str | None = None, *, code: str | None = None) -> None:
         self.message = message or self.default_message
         # Extra members of the problem body (e.g. a challenge to solve); never secrets.
         self.extra: dict[str, Any] = {}
         if code is not None:
-            self.code = code
+            self.code = register_error_code(code, self.status)
         super().__init__(self.message)
 
 
@@ -61,6 +112,34 @@ class ConflictError(DomainError):
     default_message = "The request conflicts with the current state."
 
 
+register_error_code(DomainError.code, DomainError.status)
+
+
+def error_messages(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Field errors in the one shape of the contract: field -> list of messages.
+
+    DRF nests errors for nested serializers and lists (``{"items": [{}, {"name": [...]}]}``);
+    they are flattened to dotted names (``items.1.name``) so every value is a list of strings.
+    """
+    if isinstance(detail, dict):
+        flat: dict[str, list[str]] = {}
+        for field, value in detail.items():
+            flat.update(error_messages(value, f"{prefix}.{field}" if prefix else str(field)))
+        return flat
+    name = prefix or "non_field_errors"
+    if isinstance(detail, list | tuple):
+        if any(isinstance(item, dict | list | tuple) for item in detail):
+            flat = {}
+            for index, item in enumerate(detail):
+                if isinstance(item, dict | list | tuple):
+                    flat.update(error_messages(item, f"{name}.{index}"))
+                else:
+                    flat.setdefault(name, []).append(str(item))
+            return {key: value for key, value in flat.items() if value}
+        return {name: [str(item) for item in detail]}
+    return {name: [str(detail)]}
+
+
 def problem_body(
     *,
     status: int,
@@ -78,7 +157,7 @@ def problem_body(
         "request_id": current_request_id(),
     }
     if errors:
-        body["errors"] = errors
+        body["errors"] = error_messages(errors)
     return body
 
 
@@ -129,12 +208,11 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     response = handled
 
     if isinstance(exc, drf_exceptions.ValidationError):
-        errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         body = problem_body(
             status=response.status_code,
-            code="VALIDATION_ERROR",
+            code=VALIDATION_ERROR,
             detail="The request has invalid fields; see errors.",
-            errors=dict(errors),
+            errors=error_messages(exc.detail),
         )
     else:
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
@@ -167,6 +245,14 @@ class ApiErrorMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not request.path.startswith("/api/"):
             return None
+        # Imported here: core.unavailable builds its answer with this module.
+        from core import unavailable
+
+        if unavailable.is_database_unavailable(exception):
+            logger.warning(
+                "Database unavailable on %s %s: %s", request.method, request.path, exception
+            )
+            return unavailable.database_unavailable_problem()
         if isinstance(exception, Http404):
             return problem_response(status=404, code="NOT_FOUND", detail="Not found.")
         if isinstance(exception, DjangoPermissionDenied):

@@ -40,9 +40,16 @@ class CheckResult:
 
 
 def _check_database() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        cursor.fetchone()
+    """A query through the pool, as requests make them: a wedged or exhausted pool is not
+    ready. The connection goes back to the pool at once, whatever the server does at the end
+    of the request (threads of ASGI servers and WSGI servers alike)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    finally:
+        if not connection.in_atomic_block:  # a test's transaction keeps its connection
+            connection.close()
 
 
 def _check_cache() -> None:

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import logging
+import sys
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.models import AnonymousUser
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.functional import SimpleLazyObject, empty
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.models import User
+from core import unavailable
 from core.errors import problem_response, wants_json
 from hospital import readiness
+
+logger = logging.getLogger("django.request")
 
 
 @login_not_required
@@ -42,13 +51,72 @@ def readyz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, status=200 if ready else 503)
 
 
+def _user_loaded_so_far(request: HttpRequest) -> User | AnonymousUser:
+    """The signed-in user if the request has already loaded it, else anonymous: evaluating
+    the lazy ``request.user`` (and django-otp's wrapper around it) would query."""
+    user: object = getattr(request, "user", None)
+    while type(user) is SimpleLazyObject:
+        wrapped = user._wrapped  # type: ignore[attr-defined]  # LazyObject internals
+        if wrapped is empty:
+            return AnonymousUser()
+        user = wrapped
+    return user if isinstance(user, User) else AnonymousUser()
+
+
+def _user_failing_soft(request: HttpRequest) -> User | AnonymousUser:
+    """The signed-in user, loaded if need be; anonymous when the database cannot say."""
+    try:
+        user = getattr(request, "user", None)
+        return user if isinstance(user, User) and user.is_authenticated else AnonymousUser()
+    except DatabaseError:
+        return AnonymousUser()
+
+
 def _error_page(
-    request: HttpRequest, *, status: int, code: str, title: str, message: str
+    request: HttpRequest,
+    *,
+    status: int,
+    code: str,
+    title: str,
+    message: str,
+    database_available: bool = True,
 ) -> HttpResponse:
+    """An error page or problem that renders without the database.
+
+    The layout's navigation and the context processors read ``request.user``; it is replaced
+    by a user that needs no query (the one already loaded, or anonymous when the database is
+    the problem), so rendering the error cannot raise again and leave an empty 500.
+    """
     if wants_json(request):
         return problem_response(status=status, code=code, detail=message)
-    context = {"status": status, "title": title, "message": message}
+    request.user = (
+        _user_failing_soft(request) if database_available else _user_loaded_so_far(request)
+    )
+    context: dict[str, Any] = {"status": status, "title": title, "message": message}
+    if not database_available:
+        context["messages"] = ()  # queued messages live in the session, maybe in the database
     return render(request, "errors/error.html", context, status=status)
+
+
+def service_unavailable(request: HttpRequest, error: BaseException | None = None) -> HttpResponse:
+    """503 with Retry-After for a database that is down, restarting or out of connections."""
+    response: HttpResponse
+    if wants_json(request):
+        response = unavailable.database_unavailable_problem()
+    else:
+        response = _error_page(
+            request,
+            status=503,
+            code=unavailable.SERVICE_UNAVAILABLE,
+            title="Service unavailable",
+            message=unavailable.MESSAGE,
+            database_available=False,
+        )
+        response["Retry-After"] = str(unavailable.RETRY_AFTER_SECONDS)
+    # One line per request, not a traceback each: an outage is not a bug.
+    logger.warning("Database unavailable on %s %s: %r", request.method, request.path, error)
+    response._has_been_logged = True  # type: ignore[attr-defined]  # read by Django's log_response
+    return response
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -82,6 +150,10 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Django calls this while handling the exception; an unreachable database is not a bug.
+    error = sys.exc_info()[1]
+    if unavailable.is_database_unavailable(error):
+        return service_unavailable(request, error)
     return _error_page(
         request,
         status=500,

@@ -1,0 +1,110 @@
+"""A database that cannot be reached answers 503 with Retry-After, on pages and the API, signed
+in; error pages render without the database.
+
+Every query of the request fails here through Django's own instrumentation hook
+(``connection.execute_wrapper``), as it does when PostgreSQL is down or the pool times out;
+tests/hospital/test_database_faults.py does the same against a real server and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from django.db import OperationalError, connection
+from django.test import Client
+
+from tests.conftest import login_verified
+
+pytestmark = pytest.mark.django_db
+
+
+def _database_down(execute, sql, params, many, context):
+    raise OperationalError("connection to server failed: Connection refused")
+
+
+@pytest.fixture
+def database_down() -> Iterator[None]:
+    with connection.execute_wrapper(_database_down):
+        yield
+
+
+@pytest.fixture
+def patient_client(patient) -> Client:
+    client = Client(raise_request_exception=False)
+    client.force_login(patient)
+    client.get("/accounts/")  # the session is in use, as a browser's would be
+    return client
+
+
+@pytest.fixture
+def clinician_client(doctor) -> Client:
+    client = Client(raise_request_exception=False)
+    login_verified(client, doctor)
+    return client
+
+
+@pytest.mark.parametrize("path", ["/appointments/", "/accounts/", "/accounts/security/", "/"])
+def test_signed_in_pages_answer_a_readable_503(patient_client, database_down, path):
+    response = patient_client.get(path)
+
+    html = response.content.decode()
+    assert response.status_code == 503
+    assert int(response["Retry-After"]) > 0
+    assert response["Content-Type"].startswith("text/html")
+    assert "Service unavailable" in html
+    assert '<nav class="site-nav" aria-label="Main">' in html
+    assert response["X-Request-ID"] in html
+
+
+@pytest.mark.parametrize("path", ["/appointments/schedule/", "/accounts/"])
+def test_a_clinicians_pages_answer_a_readable_503(clinician_client, database_down, path):
+    response = clinician_client.get(path)
+
+    assert response.status_code == 503
+    assert "Service unavailable" in response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/account/me", "/api/v1/appointments"])
+def test_api_calls_answer_a_service_unavailable_problem(
+    patient_client, clinician_client, database_down, path
+):
+    for client in (patient_client, clinician_client):
+        response = client.get(path)
+
+        body = json.loads(response.content)
+        assert response.status_code == 503
+        assert response["Content-Type"] == "application/problem+json"
+        assert int(response["Retry-After"]) > 0
+        assert body["code"] == "SERVICE_UNAVAILABLE"
+        assert body["status"] == 503
+        assert body["request_id"] == response["X-Request-ID"]
+
+
+def test_readiness_names_the_database(client, database_down):
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"] == {
+        "ok": False,
+        "backend": connection.vendor,
+        "duration_ms": response.json()["checks"]["database"]["duration_ms"],
+        "error": "OperationalError",
+    }
+
+
+def test_a_404_for_a_signed_in_user_keeps_the_signed_in_navigation(patient_client):
+    response = patient_client.get("/no/such/page/")
+
+    assert response.status_code == 404
+    assert "Sign out" in response.content.decode()
+
+
+def test_the_page_works_again_when_the_database_is_back(patient_client):
+    with connection.execute_wrapper(_database_down):
+        assert patient_client.get("/accounts/").status_code == 503
+
+    response = patient_client.get("/accounts/")
+
+    assert response.status_code == 200
