@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from core.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
+from core.errors import (
+    ConflictError,
+    DomainError,
+    NotFoundError,
+    PermissionDeniedError,
+    register_error_code,
+)
+
+# Answered by the accounts middlewares (not raised as a DomainError).
+SESSION_EXPIRED = register_error_code("SESSION_EXPIRED", 401)
+MFA_ENROLMENT_REQUIRED = register_error_code("MFA_ENROLMENT_REQUIRED", 403)
 
 
 class InvalidCredentials(DomainError):
@@ -68,6 +78,11 @@ class SessionNotFound(NotFoundError):
 class LastFactorRemoval(ConflictError):
     code = "LAST_FACTOR"
     default_message = "Staff accounts must keep at least one authenticator app, passkey or phone."
+
+
+class MfaNotEnabled(ConflictError):
+    code = "MFA_NOT_ENABLED"
+    default_message = "Set up an authenticator app, a passkey or a phone first."
 
 
 class ReauthenticationRequired(PermissionDeniedError):

@@ -1,17 +1,269 @@
-"""Pieces every app's REST API shares: the documented error response, the bridge from DRF's
-request to Django's (services take Django's, for audit rows and rate limits), and the caching
-headers of every API response."""
+"""Pieces every app's REST API shares: the error contract as the schema documents it (the
+``Problem`` component and :func:`problems`), cursor pages, query parameters that refuse what
+they do not know, ``{id, name}`` references, the bridge from DRF's request to Django's (services
+take Django's, for audit rows and rate limits), and the caching headers of every API response."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import base64
+import binascii
+import json
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, ClassVar, TypeVar
 
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_vary_headers
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import serializers
+from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
+from rest_framework.response import Response
 
-PROBLEM = OpenApiResponse(description="Problem details (RFC 9457): code, detail, field errors.")
+from core.errors import ERROR_STATUSES, DomainError
+
+_M = TypeVar("_M", bound=Model)
+
+# --- The error contract in the schema ---------------------------------------------------------
+
+
+class ChallengeSerializer(serializers.Serializer[dict[str, Any]]):
+    token = serializers.CharField()
+    difficulty_bits = serializers.IntegerField()
+    algorithm = serializers.CharField()
+
+    class Meta:
+        ref_name = "ProofOfWorkChallenge"
+
+
+class ProblemSerializer(serializers.Serializer[dict[str, Any]]):
+    """Problem details (RFC 9457), the body of every error of the API
+    (``application/problem+json``)."""
+
+    type = serializers.CharField(help_text="urn:hospital:error:<the code in lower case>.")
+    code = serializers.CharField(
+        help_text="Stable machine-readable code; each code has one HTTP status. The codes an "
+        "operation answers with are listed in its response's description."
+    )
+    title = serializers.CharField(help_text="The HTTP status phrase.")
+    status = serializers.IntegerField()
+    detail = serializers.CharField(help_text="A sentence for people.")
+    request_id = serializers.CharField(help_text="Quote it to support.")
+    # The metaclass takes declared fields off the class: Serializer.errors is not shadowed.
+    errors = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Invalid fields (body or query parameters): name -> messages.",
+    )
+    challenge = ChallengeSerializer(
+        required=False,
+        help_text="With CHALLENGE_REQUIRED: find a nonce such that SHA-256(token:nonce) starts "
+        "with difficulty_bits zero bits.",
+    )
+
+    class Meta:
+        ref_name = "Problem"
+
+
+PROBLEM_CODES_INTRO = "Problem details (RFC 9457); `code` is one of: "
+
+_ErrorName = str | type[DomainError]
+
+
+def _code_of(error: _ErrorName) -> str:
+    return error if isinstance(error, str) else error.code
+
+
+def problems(*errors: _ErrorName, description: str = "") -> dict[int, OpenApiResponse]:
+    """The documented error responses of an operation: the codes it may answer with (a
+    DomainError class or a registered code), grouped under their one status.
+
+    ``responses={200: AppointmentOutput, **problems(SlotTaken, NotAllowed)}``. The schema
+    hook (core/schema.py) adds what every operation shares (401, 403 for staff without a
+    verified second factor, VALIDATION_ERROR, 413, 415) and the media type.
+    """
+    by_status: dict[int, list[str]] = {}
+    for error in errors:
+        code = _code_of(error)
+        codes = by_status.setdefault(ERROR_STATUSES[code], [])
+        if code not in codes:
+            codes.append(code)
+    return {
+        status: OpenApiResponse(
+            response=ProblemSerializer,
+            description=PROBLEM_CODES_INTRO
+            + ", ".join(f"`{code}`" for code in codes)
+            + "."
+            + (f" {description}" if description else ""),
+        )
+        for status, codes in sorted(by_status.items())
+    }
+
+
+# An error response without its codes: prefer problems(), which names them.
+PROBLEM = OpenApiResponse(response=ProblemSerializer, description="Problem details (RFC 9457).")
+
+
+# --- References and query parameters ----------------------------------------------------------
+
+
+class ReferenceSerializer(serializers.Serializer[Any]):
+    """A related object as every output names it: its public id and its name.
+
+    ``name_source`` says where the name is (``"display_name"``, ``"get_full_name"``)."""
+
+    def __init__(self, *args: Any, name_source: str = "name", **kwargs: Any) -> None:
+        self.name_source = name_source
+        kwargs.setdefault("read_only", True)
+        super().__init__(*args, **kwargs)
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        name = (
+            serializers.CharField(read_only=True)
+            if self.name_source == "name"  # DRF refuses a source equal to the field's name
+            else serializers.CharField(source=self.name_source, read_only=True)
+        )
+        return {"id": serializers.UUIDField(source="public_id", read_only=True), "name": name}
+
+    class Meta:
+        ref_name = "Reference"
+
+
+CURSOR_PARAMETER = "cursor"
+UNKNOWN_PARAMETER = "Unknown query parameter."
+
+
+class QueryParameters(serializers.Serializer[None]):
+    """The query parameters of a list: those it declares, and ``cursor`` where the list is a
+    page. Anything else is refused (400, VALIDATION_ERROR, ``errors`` naming it): a typo like
+    ``?practitioners=`` must not silently return everything."""
+
+    paginated: ClassVar[bool] = True
+
+    def to_internal_value(self, data: Any) -> Any:
+        accepted = set(self.fields) | ({CURSOR_PARAMETER} if self.paginated else set())
+        unknown = sorted(set(data) - accepted) if hasattr(data, "keys") else []
+        if unknown:
+            raise serializers.ValidationError({name: [UNKNOWN_PARAMETER] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class NoQueryParameters(QueryParameters):
+    """A paginated list without filters: only ``cursor``."""
+
+
+class NoParameters(QueryParameters):
+    """An operation that takes no query parameters at all."""
+
+    paginated = False
+
+
+def query_parameters(
+    request: Request, parameters: type[QueryParameters] = NoQueryParameters
+) -> dict[str, Any]:
+    """The validated query parameters of ``request`` (400 for unknown or invalid ones)."""
+    query = parameters(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return dict(query.validated_data)
+
+
+# --- Cursor pages -------------------------------------------------------------------------------
+
+CURSOR = OpenApiParameter(
+    CURSOR_PARAMETER,
+    OpenApiTypes.STR,
+    OpenApiParameter.QUERY,
+    required=False,
+    description="The page after (or before) this one: take `next` (or `previous`) of the "
+    "page you have; do not build it yourself.",
+)
+
+_PAGES: dict[type[serializers.BaseSerializer[Any]], type[serializers.Serializer[Any]]] = {}
+
+
+def page_of(item: type[serializers.BaseSerializer[Any]]) -> type[serializers.Serializer[Any]]:
+    """The schema of a cursor page of ``item``: ``next``, ``previous`` (URLs or null) and
+    ``results``; one component per item type (e.g. ``AppointmentPage``)."""
+    if item not in _PAGES:
+        name = item.__name__.removesuffix("Serializer").removesuffix("Output")
+        _PAGES[item] = type(
+            f"{name}Page",
+            (serializers.Serializer,),
+            {
+                "__module__": __name__,
+                "__doc__": f"A page of {name} (cursor pagination): follow `next` for more.",
+                "next": serializers.URLField(
+                    allow_null=True, help_text="The next page, or null on the last one."
+                ),
+                "previous": serializers.URLField(
+                    allow_null=True, help_text="The previous page, or null on the first one."
+                ),
+                "results": item(many=True),
+            },
+        )
+    return _PAGES[item]
+
+
+class CursorPage(CursorPagination):
+    """Cursor pagination with a bounded page size: ``ordering`` and ``page_size`` per list."""
+
+    page_size = 50
+    cursor_query_param = CURSOR_PARAMETER
+
+    def _get_position_from_instance(self, instance: Any, ordering: Sequence[str]) -> str:
+        # Orderings may follow relations ("user__full_name"): the position is read along them.
+        value: Any = instance
+        for part in ordering[0].lstrip("-").split("__"):
+            value = value[part] if isinstance(value, dict) else getattr(value, part)
+        return str(value)
+
+
+def cursor_page(
+    request: Request,
+    items: QuerySet[_M],
+    *,
+    ordering: str | tuple[str, ...],
+    render: Callable[[Sequence[_M]], Any],
+    page_size: int = 50,
+) -> Response:
+    """One page of ``items`` in ``ordering`` as ``{next, previous, results}``."""
+    paginator = CursorPage()
+    paginator.ordering = ordering
+    paginator.page_size = page_size
+    page = paginator.paginate_queryset(items, request) or []
+    return paginator.get_paginated_response(render(page))
+
+
+def keyset_page(
+    request: Request,
+    rows: Iterable[Any],
+    *,
+    key: Callable[[Any], Sequence[str]],
+    render: Callable[[Sequence[Any]], Any],
+    page_size: int,
+) -> Response:
+    """A forward-only cursor page of computed ``rows`` already sorted by ``key`` (strings that
+    sort like the rows): ``next`` carries the key of the last row; ``previous`` is null."""
+    after: list[str] | None = None
+    raw = request.query_params.get(CURSOR_PARAMETER)
+    if raw:
+        try:
+            decoded = json.loads(base64.urlsafe_b64decode(raw.encode()).decode())
+        except (binascii.Error, ValueError, UnicodeDecodeError):
+            decoded = None
+        if not (isinstance(decoded, list) and all(isinstance(part, str) for part in decoded)):
+            raise serializers.ValidationError({CURSOR_PARAMETER: ["Invalid cursor."]})
+        after = decoded
+    remaining = [row for row in rows if after is None or list(key(row)) > after]
+    page = remaining[:page_size]
+    next_url = None
+    if len(remaining) > page_size:
+        cursor = base64.urlsafe_b64encode(json.dumps(list(key(page[-1]))).encode()).decode()
+        query = request.query_params.copy()
+        query[CURSOR_PARAMETER] = cursor
+        next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+    return Response({"next": next_url, "previous": None, "results": render(page)})
 
 
 def django_request(request: Request) -> HttpRequest:

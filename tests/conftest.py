@@ -152,3 +152,28 @@ def doctor(db):
     from tests.factories import StaffProfileFactory
 
     return StaffProfileFactory.create().user
+
+
+@pytest.fixture
+def api_responses_match_schema(monkeypatch):
+    """Every response a test client receives from a documented API operation must match the
+    OpenAPI schema (tests/schema_validation.py); a mismatch fails the test at that request.
+    Opt in per module: ``pytestmark = pytest.mark.usefixtures("api_responses_match_schema")``.
+    """
+    from django.test.client import Client
+
+    from tests.schema_validation import schema_validator
+
+    validator = schema_validator()
+    send = Client.request
+
+    def request_checked(client, **request):
+        response = send(client, **request)
+        path = request.get("PATH_INFO", "")
+        if path.startswith("/api/v"):
+            problems = validator.response_errors(request["REQUEST_METHOD"], path, response)
+            assert not problems, "\n".join(problems)
+        return response
+
+    monkeypatch.setattr(Client, "request", request_checked)
+    return validator

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from allauth.account.forms import AddEmailForm
+from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -21,9 +22,9 @@ from accounts.apis.identity import (
     patient_profile_data,
 )
 from accounts.authentication import signed_in_user
-from accounts.errors import IdentityChangeNeedsRequest
+from accounts.errors import IdentityChangeNeedsRequest, ReauthenticationRequired, SessionNotFound
 from accounts.forms import HospitalChangePasswordForm
-from accounts.selectors.profiles import staff_profile_of
+from accounts.selectors.profiles import patient_profile_for_update, staff_profile_of
 from accounts.selectors.sessions import current_session, sessions_active_for
 from accounts.selectors.users import account_overview_of
 from accounts.serializers.account import (
@@ -41,39 +42,78 @@ from accounts.services import sessions
 from accounts.services.profiles import PATIENT_IDENTITY_FIELDS, patient_profile_update
 from accounts.services.reauthentication import reauthenticate
 from accounts.services.users import user_deactivate
-from core.api import PROBLEM, django_request
-from core.errors import NotFoundError
+from core.api import (
+    CURSOR,
+    cursor_page,
+    django_request,
+    page_of,
+    problems,
+    query_parameters,
+)
+from core.conditional import (
+    CONDITIONAL_READ,
+    CONDITIONAL_UPDATE,
+    NOT_MODIFIED,
+    PreconditionFailed,
+    conditional_read,
+    require_if_match,
+    with_etag,
+)
+from core.errors import VALIDATION_ERROR, NotFoundError
+from core.ratelimit import RateLimited
 
 
 class MeApi(APIView):
-    @extend_schema(tags=["account"], summary="The signed-in account", responses={200: MeOutput})
+    @extend_schema(
+        tags=["account"],
+        summary="The signed-in account",
+        operation_id="account_me",
+        description="Who you are: name, role, whether a second factor and the email address "
+        "are set up.",
+        parameters=CONDITIONAL_READ,
+        responses={200: MeOutput, 304: NOT_MODIFIED},
+    )
     def get(self, request: Request) -> Response:
-        return Response(MeOutput(account_overview_of(user=signed_in_user(request))).data)
+        return conditional_read(
+            request, MeOutput(account_overview_of(user=signed_in_user(request))).data
+        )
 
 
 class PatientProfileApi(APIView):
     @extend_schema(
         tags=["account"],
         summary="Your patient profile",
-        responses={200: PatientProfileOutput, 404: PROBLEM},
+        operation_id="account_profile_get",
+        description="Identity and contact details, with the identity changes waiting for the "
+        "reception's decision. Accounts without a patient profile (staff) get 404.",
+        parameters=CONDITIONAL_READ,
+        responses={200: PatientProfileOutput, 304: NOT_MODIFIED, **problems(NotFoundError)},
     )
     def get(self, request: Request) -> Response:
         profile = own_patient_profile(signed_in_user(request))
-        return Response(patient_profile_data(profile))
+        return conditional_read(request, patient_profile_data(profile))
 
     @extend_schema(
         tags=["account"],
         summary="Change your contact details",
+        operation_id="account_profile_update",
         description="Legal name, date of birth and sex are refused here (400, "
         "IDENTITY_CHANGE_NEEDS_REQUEST, nothing changed): ask for them with POST "
         "/api/v1/account/profile/identity-requests.",
         request=PatientProfileSerializer,
-        responses={200: PatientProfileOutput, 400: IDENTITY_REFUSED, 404: PROBLEM},
+        responses={
+            200: PatientProfileOutput,
+            **problems(VALIDATION_ERROR, NotFoundError, PreconditionFailed),
+            400: IDENTITY_REFUSED,
+        },
+        parameters=CONDITIONAL_UPDATE,
         examples=[examples.PROFILE_CHANGE_PHONE],
     )
+    @transaction.atomic  # If-Match is compared with the row locked: no change slips in between
     def patch(self, request: Request) -> Response:
         user = signed_in_user(request)
-        profile = own_patient_profile(user)
+        profile = patient_profile_for_update(profile=own_patient_profile(user))
+        require_if_match(request, patient_profile_data(profile))
         posted = request.data if isinstance(request.data, Mapping) else {}
         identity = sorted(set(posted) & set(PATIENT_IDENTITY_FIELDS))
         if identity:  # read-only in the serializer: refused loudly, not silently ignored
@@ -86,14 +126,16 @@ class PatientProfileApi(APIView):
             request=django_request(request),
             **data.validated_data,
         )
-        return Response(patient_profile_data(updated))
+        return with_etag(Response(patient_profile_data(updated)))
 
 
 class StaffProfileApi(APIView):
     @extend_schema(
         tags=["account"],
         summary="Your staff profile",
-        responses={200: StaffProfileOutput, 404: PROBLEM},
+        operation_id="account_staff_profile",
+        description="Title, specialty, licence and department; 404 for accounts without one.",
+        responses={200: StaffProfileOutput, **problems(NotFoundError)},
     )
     def get(self, request: Request) -> Response:
         profile = staff_profile_of(user=signed_in_user(request))
@@ -106,8 +148,11 @@ class PasswordChangeApi(APIView):
     @extend_schema(
         tags=["account"],
         summary="Change your password (ends every other session)",
+        operation_id="account_password_change",
+        description="With the current password; the new one must pass the password rules "
+        "(errors under `new_password`). This session stays signed in.",
         request=PasswordChangeInput,
-        responses={200: DetailOutput, 400: PROBLEM, 429: PROBLEM},
+        responses={200: DetailOutput, **problems(VALIDATION_ERROR, RateLimited)},
     )
     def post(self, request: Request) -> Response:
         data = PasswordChangeInput(data=request.data)
@@ -134,8 +179,14 @@ class EmailChangeApi(APIView):
     @extend_schema(
         tags=["account"],
         summary="Change your email address (the new one must be confirmed)",
+        operation_id="account_email_change",
+        description="With your current password. The new address replaces the old one once "
+        "the link sent to it is opened.",
         request=EmailChangeInput,
-        responses={202: DetailOutput, 400: PROBLEM, 403: PROBLEM, 429: PROBLEM},
+        responses={
+            202: DetailOutput,
+            **problems(VALIDATION_ERROR, ReauthenticationRequired, RateLimited),
+        },
     )
     def post(self, request: Request) -> Response:
         data = EmailChangeInput(data=request.data)
@@ -160,8 +211,14 @@ class DeactivateApi(APIView):
     @extend_schema(
         tags=["account"],
         summary="Deactivate your account",
+        operation_id="account_deactivate",
+        description="With your current password: every session ends and sign-in stops "
+        "working. Your records are kept.",
         request=PasswordConfirmInput,
-        responses={204: None, 403: PROBLEM, 429: PROBLEM},
+        responses={
+            204: None,
+            **problems(VALIDATION_ERROR, ReauthenticationRequired, RateLimited),
+        },
     )
     def post(self, request: Request) -> Response:
         data = PasswordConfirmInput(data=request.data)
@@ -178,15 +235,22 @@ class SessionListApi(APIView):
     @extend_schema(
         tags=["account"],
         summary="Where you are signed in",
-        responses={200: SessionOutput(many=True)},
+        operation_id="account_sessions_list",
+        description="Your active sessions (apps and browsers), most recently started first, "
+        "a cursor page of 50; `current` marks this one.",
+        parameters=[CURSOR],
+        responses={200: page_of(SessionOutput)},
     )
     def get(self, request: Request) -> Response:
+        query_parameters(request)
         current = current_session(request=django_request(request), auth=request.auth)
         rows = sessions_active_for(user=signed_in_user(request))
-        return Response(
-            SessionOutput(
-                rows, many=True, context={"current_pk": current.pk if current else None}
-            ).data
+        context = {"current_pk": current.pk if current else None}
+        return cursor_page(
+            request,
+            rows,
+            ordering=("-created_at", "-pk"),
+            render=lambda page: SessionOutput(page, many=True, context=context).data,
         )
 
 
@@ -194,8 +258,10 @@ class SessionRevokeApi(APIView):
     @extend_schema(
         tags=["account"],
         summary="Sign out one of your sessions",
+        operation_id="account_session_revoke",
+        description="Its tokens stop working at once.",
         request=None,
-        responses={204: None, 404: PROBLEM},
+        responses={204: None, **problems(SessionNotFound)},
     )
     def delete(self, request: Request, session_id: str) -> Response:
         sessions.session_revoke(
@@ -210,6 +276,8 @@ class SessionsEndOthersApi(APIView):
     @extend_schema(
         tags=["account"],
         summary="Sign out everywhere else",
+        operation_id="account_sessions_end_others",
+        description="Ends every session but this one; answers how many ended.",
         request=None,
         responses={200: EndedOutput},
     )

@@ -11,9 +11,19 @@ from rest_framework.views import APIView
 from accounts.apis import examples
 from accounts.apis.base import PublicApi
 from accounts.authentication import signed_in_user
+from accounts.errors import (
+    AccountLocked,
+    ChallengeRequired,
+    EmailNotVerified,
+    InvalidCredentials,
+    InvalidOtp,
+    InvalidPasskey,
+    InvalidToken,
+)
 from accounts.selectors.sessions import current_session
 from accounts.serializers.auth import (
     KeyInput,
+    LoginAuthenticated,
     LoginInput,
     LoginOutput,
     MfaInput,
@@ -24,13 +34,16 @@ from accounts.serializers.auth import (
 )
 from accounts.serializers.common import DetailOutput
 from accounts.services import api_auth, lockout, sessions
-from core.api import PROBLEM, django_request
+from core.api import django_request, problems
+from core.errors import VALIDATION_ERROR
+from core.ratelimit import RateLimited
 
 
 class LoginApi(PublicApi):
     @extend_schema(
         tags=["auth"],
         summary="Sign in with email and password",
+        operation_id="auth_login",
         description=(
             "Returns tokens, or `mfa_required` with an `mfa_token` for /auth/mfa when the account "
             "has any second factor (passkeys included). After repeated failures on an account "
@@ -43,7 +56,17 @@ class LoginApi(PublicApi):
             "emails and wrong passwords get the same answers."
         ),
         request=LoginInput,
-        responses={200: LoginOutput, 400: PROBLEM, 403: PROBLEM, 429: PROBLEM},
+        responses={
+            200: LoginOutput,
+            **problems(
+                VALIDATION_ERROR,
+                InvalidCredentials,
+                ChallengeRequired,
+                AccountLocked,
+                EmailNotVerified,
+                RateLimited,
+            ),
+        },
         examples=[examples.LOGIN_REQUEST, examples.LOGIN_SECOND_FACTOR_NEEDED],
     )
     def post(self, request: Request) -> Response:
@@ -57,6 +80,7 @@ class LoginMfaApi(PublicApi):
     @extend_schema(
         tags=["auth"],
         summary="Finish sign-in with a second factor",
+        operation_id="auth_login_mfa",
         description=(
             "One of the `methods` the login step offered: a `code` for `totp`, `sms` or "
             "`recovery`; for `passkey`, the `credential` a passkey returned for the options of "
@@ -67,7 +91,18 @@ class LoginMfaApi(PublicApi):
             "(403 `ACCOUNT_LOCKED`)."
         ),
         request=MfaInput,
-        responses={200: LoginOutput, 400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 429: PROBLEM},
+        responses={
+            200: LoginAuthenticated,
+            **problems(
+                VALIDATION_ERROR,
+                InvalidOtp,
+                InvalidPasskey,
+                ChallengeRequired,
+                InvalidToken,
+                AccountLocked,
+                RateLimited,
+            ),
+        },
         examples=[examples.LOGIN_MFA_TOTP_REQUEST, examples.LOGIN_MFA_PASSKEY_REQUEST],
     )
     def post(self, request: Request) -> Response:
@@ -81,6 +116,7 @@ class LoginMfaPasskeyBeginApi(PublicApi):
     @extend_schema(
         tags=["auth"],
         summary="Start the passkey step: WebAuthn options for the pending sign-in",
+        operation_id="auth_login_passkey_begin",
         description=(
             "PublicKeyCredentialRequestOptions (JSON form) for the account's passkeys. Hand "
             "them to the platform's passkey API (Android Credential Manager, iOS "
@@ -90,7 +126,10 @@ class LoginMfaPasskeyBeginApi(PublicApi):
             "with it. The app's origin must be one of WEBAUTHN_ALLOWED_ORIGINS."
         ),
         request=MfaSmsInput,
-        responses={200: PasskeyOptionsOutput, 401: PROBLEM, 403: PROBLEM, 429: PROBLEM},
+        responses={
+            200: PasskeyOptionsOutput,
+            **problems(VALIDATION_ERROR, InvalidToken, AccountLocked, RateLimited),
+        },
         examples=[examples.PASSKEY_OPTIONS],
     )
     def post(self, request: Request) -> Response:
@@ -106,8 +145,11 @@ class LoginMfaSmsApi(PublicApi):
     @extend_schema(
         tags=["auth"],
         summary="Text a sign-in code to the account's phone",
+        operation_id="auth_login_mfa_sms",
+        description="For the `sms` method of /auth/mfa: the same answer whether or not the "
+        "account has a phone.",
         request=MfaSmsInput,
-        responses={202: DetailOutput, 401: PROBLEM, 429: PROBLEM},
+        responses={202: DetailOutput, **problems(VALIDATION_ERROR, InvalidToken, RateLimited)},
     )
     def post(self, request: Request) -> Response:
         data = MfaSmsInput(data=request.data)
@@ -123,12 +165,13 @@ class UnlockApi(PublicApi):
     @extend_schema(
         tags=["auth"],
         summary="Unlock a locked account with the key from the emailed link",
+        operation_id="auth_unlock",
         description=(
             "The link in the email sent when an account locks ends in /accounts/unlock/<key>/. "
             "A key works once, for the lock it was sent for, within its lifetime."
         ),
         request=KeyInput,
-        responses={200: DetailOutput, 400: PROBLEM},
+        responses={200: DetailOutput, **problems(VALIDATION_ERROR, RateLimited)},
     )
     def post(self, request: Request) -> Response:
         data = KeyInput(data=request.data)
@@ -141,9 +184,10 @@ class RefreshApi(PublicApi):
     @extend_schema(
         tags=["auth"],
         summary="Exchange a refresh token for a new token pair",
+        operation_id="auth_refresh",
         description="Refresh tokens are single use. Presenting one that was already exchanged ends the whole session.",
         request=RefreshInput,
-        responses={200: TokenPairOutput, 401: PROBLEM},
+        responses={200: TokenPairOutput, **problems(VALIDATION_ERROR, InvalidToken, RateLimited)},
     )
     def post(self, request: Request) -> Response:
         data = RefreshInput(data=request.data)
@@ -160,6 +204,9 @@ class LogoutApi(APIView):
     @extend_schema(
         tags=["auth"],
         summary="Sign out this session (revokes its tokens)",
+        operation_id="auth_logout",
+        description="Ends the session of the token (or browser session) used: its access and "
+        "refresh tokens stop working at once.",
         request=None,
         responses={204: None},
     )

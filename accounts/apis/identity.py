@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -27,8 +26,8 @@ from accounts.serializers.profiles import (
     PatientProfileOutput,
 )
 from accounts.services.identity import identity_change_request
-from core.api import PROBLEM, django_request
-from core.errors import NotFoundError
+from core.api import PROBLEM_CODES_INTRO, ProblemSerializer, django_request, problems
+from core.errors import VALIDATION_ERROR, NotFoundError
 
 IDENTITY_REQUEST_EXAMPLE = OpenApiExample(
     "Change of name",
@@ -56,9 +55,10 @@ IDENTITY_REFUSED_EXAMPLE = OpenApiExample(
     status_codes=["400"],
 )
 IDENTITY_REFUSED = OpenApiResponse(
-    response=OpenApiTypes.OBJECT,
-    description="Problem details (RFC 9457). Identity fields in a profile change: code "
-    "IDENTITY_CHANGE_NEEDS_REQUEST, nothing changed; other bad fields: VALIDATION_ERROR.",
+    response=ProblemSerializer,
+    description=f"{PROBLEM_CODES_INTRO}`IDENTITY_CHANGE_NEEDS_REQUEST`, `{VALIDATION_ERROR}`. "
+    "Identity fields in a profile change: IDENTITY_CHANGE_NEEDS_REQUEST, nothing changed, "
+    "and `identity_change_requests` names where to ask; other bad fields: VALIDATION_ERROR.",
     examples=[IDENTITY_REFUSED_EXAMPLE],
 )
 
@@ -84,9 +84,10 @@ class IdentityChangeRequestListApi(APIView):
     @extend_schema(
         tags=["account"],
         summary="Your identity change requests",
+        operation_id="identity_requests_list",
         description="Every change of legal name, date of birth or sex you asked for, newest "
         "first, with the reception's decision and note.",
-        responses={200: IdentityChangeRequestOutput(many=True), 404: PROBLEM},
+        responses={200: IdentityChangeRequestOutput(many=True), **problems(NotFoundError)},
     )
     def get(self, request: Request) -> Response:
         user = signed_in_user(request)
@@ -97,11 +98,15 @@ class IdentityChangeRequestListApi(APIView):
     @extend_schema(
         tags=["account"],
         summary="Ask to change your legal name, date of birth or sex",
+        operation_id="identity_request_create",
         description="Nothing changes until the reception approves; the profile lists the "
         "pending changes. One request per field; a newer one replaces a pending one. A date "
         "of birth may not be before 1900 nor in the future.",
         request=IdentityChangeRequestInput,
-        responses={201: IdentityChangeRequestOutput(many=True), 400: PROBLEM, 404: PROBLEM},
+        responses={
+            201: IdentityChangeRequestOutput(many=True),
+            **problems(VALIDATION_ERROR, NotFoundError),
+        },
         examples=[IDENTITY_REQUEST_EXAMPLE],
     )
     def post(self, request: Request) -> Response:

@@ -12,6 +12,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import signed_in_user
+from accounts.errors import (
+    DeviceNotFound,
+    InvalidOtp,
+    LastFactorRemoval,
+    MfaNotEnabled,
+    MfaRequired,
+    ReauthenticationRequired,
+)
 from accounts.selectors.mfa import device_summaries, totp_secret
 from accounts.selectors.sessions import current_session, session_mfa_verified
 from accounts.serializers.account import PasswordConfirmInput
@@ -27,7 +35,9 @@ from accounts.serializers.mfa import (
 from accounts.services import mfa
 from accounts.services.reauthentication import reauthenticate
 from accounts.services.sessions import session_mark_verified
-from core.api import PROBLEM, django_request
+from core.api import NoParameters, django_request, problems, query_parameters
+from core.errors import VALIDATION_ERROR
+from core.ratelimit import RateLimited
 
 
 class MfaEnrolmentApi(APIView):
@@ -53,9 +63,15 @@ def _session_verified(request: Request) -> bool:
 
 class DeviceListApi(MfaEnrolmentApi):
     @extend_schema(
-        tags=["mfa"], summary="Your sign-in methods", responses={200: DeviceOutput(many=True)}
+        tags=["mfa"],
+        summary="Your sign-in methods",
+        operation_id="mfa_devices_list",
+        description="Your second factors (authenticator apps, phones, passkeys, recovery "
+        "codes); a short list, not paginated.",
+        responses={200: DeviceOutput(many=True), **problems(VALIDATION_ERROR)},
     )
     def get(self, request: Request) -> Response:
+        query_parameters(request, NoParameters)
         return Response(
             DeviceOutput(device_summaries(user=signed_in_user(request)), many=True).data
         )
@@ -65,8 +81,14 @@ class TotpSetupApi(MfaEnrolmentApi):
     @extend_schema(
         tags=["mfa"],
         summary="Start setting up an authenticator app",
+        operation_id="mfa_totp_setup",
+        description="With your current password: a new secret to scan; confirm it with a "
+        "code at /account/mfa/totp/confirm.",
         request=PasswordConfirmInput,
-        responses={200: TotpSetupOutput, 403: PROBLEM, 429: PROBLEM},
+        responses={
+            200: TotpSetupOutput,
+            **problems(VALIDATION_ERROR, ReauthenticationRequired, MfaRequired, RateLimited),
+        },
     )
     def post(self, request: Request) -> Response:
         data = PasswordConfirmInput(data=request.data)
@@ -85,8 +107,14 @@ class TotpConfirmApi(MfaEnrolmentApi):
     @extend_schema(
         tags=["mfa"],
         summary="Confirm the authenticator app with a code",
+        operation_id="mfa_totp_confirm",
+        description="The app's current code turns it on; the answer holds your recovery codes "
+        "(shown once).",
         request=CodeInput,
-        responses={200: RecoveryCodesOutput, 400: PROBLEM, 403: PROBLEM},
+        responses={
+            200: RecoveryCodesOutput,
+            **problems(VALIDATION_ERROR, InvalidOtp, MfaRequired, RateLimited),
+        },
     )
     def post(self, request: Request) -> Response:
         data = CodeInput(data=request.data)
@@ -105,8 +133,14 @@ class SmsSetupApi(MfaEnrolmentApi):
     @extend_schema(
         tags=["mfa"],
         summary="Add a phone: texts it a code",
+        operation_id="mfa_sms_setup",
+        description="With your current password; confirm with the code at "
+        "/account/mfa/sms/confirm.",
         request=PhoneInput,
-        responses={202: DetailOutput, 400: PROBLEM, 403: PROBLEM, 429: PROBLEM},
+        responses={
+            202: DetailOutput,
+            **problems(VALIDATION_ERROR, ReauthenticationRequired, MfaRequired, RateLimited),
+        },
     )
     def post(self, request: Request) -> Response:
         data = PhoneInput(data=request.data)
@@ -131,8 +165,13 @@ class SmsConfirmApi(MfaEnrolmentApi):
     @extend_schema(
         tags=["mfa"],
         summary="Confirm the phone with the code it received",
+        operation_id="mfa_sms_confirm",
+        description="The phone can then receive sign-in codes.",
         request=CodeInput,
-        responses={200: DetailOutput, 400: PROBLEM, 403: PROBLEM},
+        responses={
+            200: DetailOutput,
+            **problems(VALIDATION_ERROR, InvalidOtp, MfaRequired, RateLimited),
+        },
     )
     def post(self, request: Request) -> Response:
         data = CodeInput(data=request.data)
@@ -151,8 +190,16 @@ class RecoveryCodesApi(APIView):
     @extend_schema(
         tags=["mfa"],
         summary="Replace your recovery codes",
+        operation_id="mfa_recovery_codes_replace",
+        description="With your current password: new codes (shown once); the old ones stop "
+        "working. MFA_NOT_ENABLED (409) without another second factor.",
         request=PasswordConfirmInput,
-        responses={200: RecoveryCodesOutput, 403: PROBLEM, 409: PROBLEM, 429: PROBLEM},
+        responses={
+            200: RecoveryCodesOutput,
+            **problems(
+                VALIDATION_ERROR, ReauthenticationRequired, MfaRequired, MfaNotEnabled, RateLimited
+            ),
+        },
     )
     def post(self, request: Request) -> Response:
         data = PasswordConfirmInput(data=request.data)
@@ -171,8 +218,21 @@ class DeviceRemoveApi(APIView):
     @extend_schema(
         tags=["mfa"],
         summary="Remove a sign-in method",
+        operation_id="mfa_device_remove",
+        description="With your current password. Staff keep at least one primary factor "
+        "(LAST_FACTOR, 409).",
         request=DeviceRemoveInput,
-        responses={204: None, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM, 429: PROBLEM},
+        responses={
+            204: None,
+            **problems(
+                VALIDATION_ERROR,
+                ReauthenticationRequired,
+                MfaRequired,
+                DeviceNotFound,
+                LastFactorRemoval,
+                RateLimited,
+            ),
+        },
     )
     def post(self, request: Request) -> Response:
         data = DeviceRemoveInput(data=request.data)

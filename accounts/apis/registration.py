@@ -20,16 +20,19 @@ from accounts.serializers.auth import KeyInput
 from accounts.serializers.common import DetailOutput
 from accounts.serializers.registration import EmailInput, PasswordResetConfirmInput, SignupInput
 from accounts.services import registration
-from core.api import PROBLEM, django_request
+from core.api import django_request, problems
+from core.errors import VALIDATION_ERROR
+from core.ratelimit import RateLimited
 
 
 class SignupApi(PublicApi):
     @extend_schema(
         tags=["auth"],
         summary="Create a patient account",
+        operation_id="auth_signup",
         description="Always answers the same way, whether or not the address already has an account. The account works once the emailed link is opened.",
         request=SignupInput,
-        responses={202: DetailOutput, 400: PROBLEM, 429: PROBLEM},
+        responses={202: DetailOutput, **problems(VALIDATION_ERROR, RateLimited)},
         examples=[examples.SIGNUP_REQUEST],
     )
     def post(self, request: Request) -> Response:
@@ -54,8 +57,10 @@ class EmailVerifyApi(PublicApi):
     @extend_schema(
         tags=["auth"],
         summary="Confirm an email address with the key from the emailed link",
+        operation_id="auth_email_verify",
+        description="The link sent after sign-up (or an address change) ends in the key.",
         request=KeyInput,
-        responses={200: DetailOutput, 400: PROBLEM},
+        responses={200: DetailOutput, **problems(VALIDATION_ERROR)},
     )
     def post(self, request: Request) -> Response:
         data = KeyInput(data=request.data)
@@ -70,8 +75,10 @@ class EmailVerifyResendApi(PublicApi):
     @extend_schema(
         tags=["auth"],
         summary="Send the confirmation link again",
+        operation_id="auth_email_verify_resend",
+        description="Same answer for known and unknown addresses.",
         request=EmailInput,
-        responses={202: DetailOutput, 429: PROBLEM},
+        responses={202: DetailOutput, **problems(VALIDATION_ERROR, RateLimited)},
     )
     def post(self, request: Request) -> Response:
         data = EmailInput(data=request.data)
@@ -86,9 +93,10 @@ class PasswordResetApi(PublicApi):
     @extend_schema(
         tags=["auth"],
         summary="Email a password-reset link",
+        operation_id="auth_password_reset",
         description="Same answer for known and unknown addresses.",
         request=EmailInput,
-        responses={202: DetailOutput, 429: PROBLEM},
+        responses={202: DetailOutput, **problems(VALIDATION_ERROR, RateLimited)},
     )
     def post(self, request: Request) -> Response:
         data = EmailInput(data=request.data)
@@ -103,8 +111,11 @@ class PasswordResetConfirmApi(PublicApi):
     @extend_schema(
         tags=["auth"],
         summary="Set a new password with the key from the reset link",
+        operation_id="auth_password_reset_confirm",
+        description="The key is the end of the emailed link; the new password must pass the "
+        "password rules. Every session of the account ends.",
         request=PasswordResetConfirmInput,
-        responses={200: DetailOutput, 400: PROBLEM},
+        responses={200: DetailOutput, **problems(VALIDATION_ERROR)},
     )
     def post(self, request: Request) -> Response:
         data = PasswordResetConfirmInput(data=request.data)

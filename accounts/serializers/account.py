@@ -12,6 +12,7 @@ from accounts.models import (
     StaffProfile,
     User,
 )
+from core.api import ReferenceSerializer
 
 
 class PasswordChangeInput(serializers.Serializer[None]):
@@ -35,14 +36,15 @@ class EmailChangeInput(serializers.Serializer[None]):
 # Renders an AccountOverview (accounts.selectors.users), not a User: the model only gives
 # the schema its field types. (A docstring here would become the schema's description.)
 class MeOutput(serializers.ModelSerializer[Any]):
-    role_display = serializers.CharField()
-    mfa_enabled = serializers.BooleanField()
-    email_verified = serializers.BooleanField()
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    role_display = serializers.CharField(read_only=True)
+    mfa_enabled = serializers.BooleanField(read_only=True)
+    email_verified = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = User
         fields = (
-            "public_id",
+            "id",
             "email",
             "full_name",
             "role",
@@ -51,26 +53,31 @@ class MeOutput(serializers.ModelSerializer[Any]):
             "email_verified",
             "date_joined",
         )
+        read_only_fields = fields
 
 
 class DepartmentSerializer(serializers.ModelSerializer[Department]):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+
     class Meta:
         model = Department
-        fields = ("public_id", "code", "name", "description")
+        fields = ("id", "code", "name", "description")
+        read_only_fields = fields
 
 
 class StaffProfileOutput(serializers.ModelSerializer[StaffProfile]):
-    department = DepartmentSerializer(allow_null=True)
+    department = ReferenceSerializer(allow_null=True)
 
     class Meta:
         model = StaffProfile
         fields = ("title", "specialty", "licence_number", "department")
+        read_only_fields = fields
 
 
 class SessionOutput(serializers.ModelSerializer[AuthSession]):
-    id = serializers.UUIDField(source="public_id")
+    id = serializers.UUIDField(source="public_id", read_only=True)
     current = serializers.SerializerMethodField()
-    mfa_verified = serializers.BooleanField(source="is_mfa_verified")
+    mfa_verified = serializers.BooleanField(source="is_mfa_verified", read_only=True)
 
     class Meta:
         model = AuthSession
@@ -85,6 +92,7 @@ class SessionOutput(serializers.ModelSerializer[AuthSession]):
             "mfa_verified",
             "current",
         )
+        read_only_fields = fields
 
     def get_current(self, session: AuthSession) -> bool:
         return session.pk == self.context.get("current_pk")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
 from accounts.selectors.mfa import Method
@@ -28,17 +29,32 @@ class TokenPairOutput(serializers.Serializer[dict[str, Any]]):
     session_id = serializers.UUIDField()
 
 
-class LoginOutput(serializers.Serializer[dict[str, Any]]):
-    status = serializers.ChoiceField(choices=["authenticated", "mfa_required"])
-    tokens = TokenPairOutput(required=False, help_text="When status is authenticated.")
+class LoginAuthenticated(serializers.Serializer[dict[str, Any]]):
+    status = serializers.ChoiceField(choices=["authenticated"])
+    tokens = TokenPairOutput()
     mfa_enrolment_required = serializers.BooleanField(
-        required=False, help_text="Staff without a second factor: only MFA enrolment is open."
+        help_text="Staff without a second factor: only MFA enrolment is open."
     )
-    mfa_token = serializers.CharField(
-        required=False, help_text="When status is mfa_required: send it to /auth/mfa."
+
+
+class LoginMfaRequired(serializers.Serializer[dict[str, Any]]):
+    status = serializers.ChoiceField(choices=["mfa_required"])
+    mfa_token = serializers.CharField(help_text="Send it to /auth/mfa with one of the methods.")
+    methods = serializers.ListField(
+        child=serializers.ChoiceField(
+            choices=[Method.TOTP, Method.SMS, Method.RECOVERY, Method.PASSKEY]
+        )
     )
-    methods = serializers.ListField(child=serializers.CharField(), required=False)
-    expires_in = serializers.IntegerField(required=False)
+    expires_in = serializers.IntegerField(help_text="Seconds the mfa_token stays valid.")
+
+
+# The password step answers one of two shapes, told apart by ``status``.
+LoginOutput = PolymorphicProxySerializer(
+    component_name="LoginResult",
+    serializers={"authenticated": LoginAuthenticated, "mfa_required": LoginMfaRequired},
+    resource_type_field_name="status",
+    many=False,
+)
 
 
 class MfaInput(serializers.Serializer[None]):

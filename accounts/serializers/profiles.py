@@ -43,11 +43,11 @@ class IdentityChangeRequestInput(serializers.Serializer[None]):
 
 
 class IdentityChangeRequestOutput(serializers.ModelSerializer[IdentityChangeRequest]):
-    id = serializers.UUIDField(source="public_id")
+    id = serializers.UUIDField(source="public_id", read_only=True)
     current_value = serializers.CharField(
-        source="old_value", help_text="The value when the request was made."
+        source="old_value", read_only=True, help_text="The value when the request was made."
     )
-    requested_value = serializers.CharField(source="new_value")
+    requested_value = serializers.CharField(source="new_value", read_only=True)
 
     class Meta:
         model = IdentityChangeRequest
@@ -61,6 +61,7 @@ class IdentityChangeRequestOutput(serializers.ModelSerializer[IdentityChangeRequ
             "decided_at",
             "decision_note",
         )
+        read_only_fields = fields
 
 
 # The profile with the identity changes still waiting for a decision (the view passes them
@@ -70,6 +71,7 @@ class PatientProfileOutput(PatientProfileSerializer):
 
     class Meta(PatientProfileSerializer.Meta):
         fields = (*PatientProfileSerializer.Meta.fields, "pending_identity_changes")
+        read_only_fields = fields  # type: ignore[assignment]  # an answer: all always present
 
     @extend_schema_field(IdentityChangeRequestOutput(many=True))
     def get_pending_identity_changes(self, profile: PatientProfile) -> list[dict[str, Any]]:

@@ -18,7 +18,13 @@ from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import ratelimits
-from accounts.errors import DeviceNotFound, InvalidOtp, LastFactorRemoval, MfaRequired
+from accounts.errors import (
+    DeviceNotFound,
+    InvalidOtp,
+    LastFactorRemoval,
+    MfaNotEnabled,
+    MfaRequired,
+)
 from accounts.models import RecoveryCode, RecoveryCodeDevice, SmsDevice, User
 from accounts.models.mfa import recovery_code_digest
 from accounts.selectors.mfa import (
@@ -33,7 +39,6 @@ from accounts.selectors.mfa import (
 from accounts.validators import normalize_phone
 from audit.services import Outcome, record
 from core.caller import client_ip
-from core.errors import NotFoundError
 
 # --- Who may change factors ------------------------------------------------------------
 
@@ -225,7 +230,7 @@ def recovery_codes_regenerate(
     """New recovery codes at the person's request; only an account with a factor to sign
     in with has any use for them."""
     if not user_has_mfa(user=user):
-        raise NotFoundError("Set up an authenticator app or a phone first.")
+        raise MfaNotEnabled()
     factor_change_allowed(
         user=user,
         session_verified=session_verified,

@@ -18,7 +18,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
 
 from accounts.authentication import signed_in_user
-from accounts.errors import MfaRequired
+from accounts.errors import MfaNotEnabled, MfaRequired
 from accounts.forms import SmsConfirmForm, SmsStartForm, TotpConfirmForm
 from accounts.passkeys import passkey_configuration
 from accounts.selectors.mfa import (
@@ -31,7 +31,7 @@ from accounts.selectors.mfa import (
 from accounts.selectors.sessions import session_mfa_verified, web_session_of
 from accounts.services import mfa
 from accounts.services.sessions import session_mark_verified
-from core.errors import DomainError, NotFoundError
+from core.errors import DomainError
 from core.ratelimit import RateLimited
 from core.sms import SmsDeliveryError
 
@@ -146,7 +146,7 @@ def recovery_codes_regenerate(request: HttpRequest) -> HttpResponse:
             session_verified=session_mfa_verified(request=request),
             request=request,
         )
-    except (NotFoundError, MfaRequired) as error:  # no factor yet, or this session never passed it
+    except (MfaNotEnabled, MfaRequired) as error:  # no factor yet, or this session never passed it
         return _refused(request, error)
     return render(request, "accounts/recovery_codes.html", {"codes": codes, "first_time": False})
 

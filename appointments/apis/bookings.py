@@ -6,17 +6,15 @@ from __future__ import annotations
 import uuid
 from typing import Any, ClassVar
 
+from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
 from rest_framework import status
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,9 +23,26 @@ from accounts.authentication import signed_in_user
 from appointments import ical
 from appointments.apis import examples
 from appointments.apis.idempotency import IDEMPOTENCY_KEY, idempotent
-from appointments.errors import AppointmentNotFound
+from appointments.errors import (
+    AppointmentNotFound,
+    CancelTooLate,
+    CheckInNotOpen,
+    IdempotencyInProgress,
+    IdempotencyKeyReused,
+    InvalidTransition,
+    NotAllowed,
+    PatientHasOverlap,
+    SlotTaken,
+    SlotUnavailable,
+    VisitNotCheckedIn,
+    VisitNotStarted,
+)
 from appointments.models import Appointment
-from appointments.selectors.appointments import appointment_get, appointment_list
+from appointments.selectors.appointments import (
+    appointment_for_update,
+    appointment_get,
+    appointment_list,
+)
 from appointments.serializers.bookings import (
     AppointmentFilter,
     AppointmentOutput,
@@ -37,7 +52,17 @@ from appointments.serializers.bookings import (
 )
 from appointments.services import booking
 from appointments.services.status import appointment_set_status
-from core.api import PROBLEM, django_request
+from core.api import CURSOR, cursor_page, django_request, page_of, problems, query_parameters
+from core.conditional import (
+    CONDITIONAL_READ,
+    CONDITIONAL_UPDATE,
+    NOT_MODIFIED,
+    PreconditionFailed,
+    conditional_read,
+    require_if_match,
+    with_etag,
+)
+from core.errors import VALIDATION_ERROR
 
 
 def _visible_appointment(request: Request, appointment_id: uuid.UUID) -> Appointment:
@@ -55,56 +80,54 @@ def _output(request: Request, appointment: Appointment, code: int = status.HTTP_
     )
 
 
+# Refusals of the Idempotency-Key mechanism (a malformed key is a VALIDATION_ERROR).
+_IDEMPOTENCY = (IdempotencyKeyReused, IdempotencyInProgress, VALIDATION_ERROR)
+
 # What a change of one booking documents: its key header and its outcomes.
 _BOOKING_CHANGE: dict[str, Any] = {
     "tags": ["appointments"],
     "parameters": [IDEMPOTENCY_KEY],
-    "responses": {200: AppointmentOutput, 400: PROBLEM, 404: PROBLEM, 409: PROBLEM},
 }
-
-
-class ByStartPagination(CursorPagination):
-    ordering = "start"
-    page_size = 50
 
 
 class AppointmentListApi(APIView):
     @extend_schema(
         tags=["appointments"],
         summary="Appointments you may see",
+        operation_id="appointments_list",
         description="Patients: their own. Doctors and nurses: their own appointments, and the "
         "other appointments of patients they care for (an upcoming appointment with them, or "
         "one that ended in the last APPOINTMENT_CARE_RELATIONSHIP_DAYS days; cancelled ones do "
         "not count). Reception and administrators: all. `reason` is filled only for the patient "
-        "and the visit's practitioner.",
-        parameters=[
-            OpenApiParameter("when", OpenApiTypes.STR, enum=["upcoming", "past"]),
-            OpenApiParameter("status", OpenApiTypes.STR),
-        ],
-        responses={200: AppointmentOutput(many=True)},
+        "and the visit's practitioner. A cursor page (50 a page) by start time; the filters "
+        "narrow it: a clinician's day is `?practitioner=me&date_from=2026-03-02&date_to="
+        "2026-03-02`. Unknown parameters are refused (400).",
+        parameters=[AppointmentFilter, CURSOR],
+        responses={200: page_of(AppointmentOutput)},
     )
     def get(self, request: Request) -> Response:
-        filters = AppointmentFilter(data=request.query_params)
-        filters.is_valid(raise_exception=True)
+        filters = query_parameters(request, AppointmentFilter)
         user = signed_in_user(request)
-        appointments = appointment_list(user=user, now=timezone.now(), **filters.validated_data)
-        paginator = ByStartPagination()
-        page = paginator.paginate_queryset(appointments, request, view=self)
-        return paginator.get_paginated_response(
-            AppointmentOutput(page, many=True, context={"viewer": user}).data
+        appointments = appointment_list(user=user, now=timezone.now(), **filters)
+        return cursor_page(
+            request,
+            appointments,
+            ordering=("start", "pk"),
+            render=lambda page: AppointmentOutput(page, many=True, context={"viewer": user}).data,
         )
 
     @extend_schema(
         tags=["appointments"],
         summary="Book an appointment",
+        operation_id="appointment_book",
+        description="Patients book for themselves; reception and administrators for a "
+        "`patient`. Take `start` and `practitioner` from GET /slots. SLOT_TAKEN (409): someone "
+        "booked that time first; choose another. Send an `Idempotency-Key` to retry safely.",
         request=BookInput,
         parameters=[IDEMPOTENCY_KEY],
         responses={
             201: AppointmentOutput,
-            400: PROBLEM,
-            403: PROBLEM,
-            409: OpenApiResponse(description="SLOT_TAKEN or PATIENT_OVERLAP"),
-            422: PROBLEM,
+            **problems(SlotUnavailable, NotAllowed, SlotTaken, PatientHasOverlap, *_IDEMPOTENCY),
         },
         examples=examples.BOOKING,
     )
@@ -130,38 +153,70 @@ class AppointmentDetailApi(APIView):
     @extend_schema(
         tags=["appointments"],
         summary="One appointment",
-        responses={200: AppointmentOutput, 404: PROBLEM},
+        operation_id="appointment_get",
+        description="An appointment you may see; any other id is a 404 (never a 403).",
+        parameters=CONDITIONAL_READ,
+        responses={200: AppointmentOutput, 304: NOT_MODIFIED, **problems(AppointmentNotFound)},
     )
     def get(self, request: Request, appointment_id: uuid.UUID) -> Response:
-        return _output(request, _visible_appointment(request, appointment_id))
+        shown = _output(request, _visible_appointment(request, appointment_id))
+        return conditional_read(request, shown.data)
 
 
 class RescheduleApi(APIView):
     @extend_schema(
         summary="Move a booking",
+        operation_id="appointment_reschedule",
         description="Atomic: the old time is released only if the new one is taken.",
         request=RescheduleInput,
+        responses={
+            200: AppointmentOutput,
+            **problems(
+                SlotUnavailable,
+                NotAllowed,
+                AppointmentNotFound,
+                SlotTaken,
+                PatientHasOverlap,
+                InvalidTransition,
+                PreconditionFailed,
+                *_IDEMPOTENCY,
+            ),
+        },
         **_BOOKING_CHANGE,
     )
-    @idempotent(scope="appointments.reschedule:{appointment_id}")
+    @extend_schema(parameters=CONDITIONAL_UPDATE)
+    @idempotent(scope="appointments.reschedule:{appointment_id}", etag=True)
     def post(self, request: Request, appointment_id: uuid.UUID) -> Response:
         data = RescheduleInput(data=request.data)
         data.is_valid(raise_exception=True)
-        moved = booking.appointment_reschedule(
-            actor=signed_in_user(request),
-            appointment=_visible_appointment(request, appointment_id),
-            new_start=data.validated_data["start"],
-            new_practitioner=data.validated_data.get("practitioner"),
-            request=django_request(request),
-        )
-        return _output(request, moved)
+        # If-Match is compared with the row locked, so no change slips in between.
+        with transaction.atomic():
+            appointment = appointment_for_update(
+                appointment=_visible_appointment(request, appointment_id)
+            )
+            require_if_match(request, _output(request, appointment).data)
+            moved = booking.appointment_reschedule(
+                actor=signed_in_user(request),
+                appointment=appointment,
+                new_start=data.validated_data["start"],
+                new_practitioner=data.validated_data.get("practitioner"),
+                request=django_request(request),
+            )
+        return with_etag(_output(request, moved))
 
 
 class CancelApi(APIView):
     @extend_schema(
         summary="Cancel a booking",
+        operation_id="appointment_cancel",
         description="Patients: up to the cut-off before the start. Staff: any time, with a reason.",
         request=CancelInput,
+        responses={
+            200: AppointmentOutput,
+            **problems(
+                CancelTooLate, NotAllowed, AppointmentNotFound, InvalidTransition, *_IDEMPOTENCY
+            ),
+        },
         **_BOOKING_CHANGE,
     )
     @idempotent(scope="appointments.cancel:{appointment_id}")
@@ -186,7 +241,18 @@ class StatusChangeApi(APIView):
         tags=["appointments"],
         request=None,
         parameters=[IDEMPOTENCY_KEY],
-        responses={200: AppointmentOutput, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM},
+        responses={
+            200: AppointmentOutput,
+            **problems(
+                NotAllowed,
+                AppointmentNotFound,
+                InvalidTransition,
+                CheckInNotOpen,
+                VisitNotCheckedIn,
+                VisitNotStarted,
+                *_IDEMPOTENCY,
+            ),
+        },
     )
     @idempotent(scope="appointments.{view.to_status}:{appointment_id}", body=False)
     def post(self, request: Request, appointment_id: uuid.UUID) -> Response:
@@ -199,22 +265,47 @@ class StatusChangeApi(APIView):
         return _output(request, changed)
 
 
-@extend_schema_view(post=extend_schema(summary="Check the patient in (reception)"))
+@extend_schema_view(
+    post=extend_schema(
+        summary="Check the patient in (reception)",
+        operation_id="appointment_check_in",
+        description="Reception marks the patient arrived: booked -> checked_in.",
+    )
+)
 class CheckInApi(StatusChangeApi):
     to_status = Appointment.Status.CHECKED_IN
 
 
-@extend_schema_view(post=extend_schema(summary="Start the visit (its practitioner)"))
+@extend_schema_view(
+    post=extend_schema(
+        summary="Start the visit (its practitioner)",
+        operation_id="appointment_start",
+        description="The visit's practitioner starts it: checked_in -> in_progress.",
+    )
+)
 class StartApi(StatusChangeApi):
     to_status = Appointment.Status.IN_PROGRESS
 
 
-@extend_schema_view(post=extend_schema(summary="Complete the visit (its practitioner)"))
+@extend_schema_view(
+    post=extend_schema(
+        summary="Complete the visit (its practitioner)",
+        operation_id="appointment_complete",
+        description="The visit's practitioner ends it: in_progress -> completed.",
+    )
+)
 class CompleteApi(StatusChangeApi):
     to_status = Appointment.Status.COMPLETED
 
 
-@extend_schema_view(post=extend_schema(summary="Record a no-show (after the grace period)"))
+@extend_schema_view(
+    post=extend_schema(
+        summary="Record a no-show (after the grace period)",
+        operation_id="appointment_no_show",
+        description="Staff record that the patient did not come, once the grace period after "
+        "the start has passed: booked -> no_show.",
+    )
+)
 class NoShowApi(StatusChangeApi):
     to_status = Appointment.Status.NO_SHOW
 
@@ -223,7 +314,9 @@ class AppointmentIcsApi(APIView):
     @extend_schema(
         tags=["appointments"],
         summary="The appointment as an iCalendar file",
-        responses={(200, "text/calendar"): OpenApiTypes.STR, 404: PROBLEM},
+        operation_id="appointment_ics",
+        description="One VEVENT (RFC 5545) to add the appointment to a calendar app.",
+        responses={(200, "text/calendar"): OpenApiTypes.STR, **problems(AppointmentNotFound)},
     )
     def get(self, request: Request, appointment_id: uuid.UUID) -> HttpResponse:
         return ical.appointment_file(_visible_appointment(request, appointment_id))

@@ -19,12 +19,19 @@ from rest_framework.views import APIView
 from accounts.authentication import signed_in_user
 from accounts.models import User
 from appointments import permissions
+from appointments.apis.idempotency import idempotent
 from appointments.errors import AppointmentNotFound, NotAllowed
 from appointments.models import AvailabilityException, Practitioner, WorkingHours
 from appointments.selectors.schedules import exceptions_of, practitioner_get, working_hours_of
-from appointments.serializers.schedules import ExceptionSerializer, WorkingHoursSerializer
+from appointments.serializers.schedules import (
+    ScheduleExceptionOutput,
+    ScheduleExceptionSerializer,
+    WorkingHoursOutput,
+    WorkingHoursSerializer,
+)
 from appointments.services import availability
-from core.api import PROBLEM, django_request
+from core.api import NoParameters, django_request, problems, query_parameters
+from core.errors import VALIDATION_ERROR
 
 _Entry = TypeVar("_Entry", bound=Model)
 _Api = TypeVar("_Api", bound=APIView)
@@ -45,6 +52,7 @@ def _managed_practitioner(request: Request, practitioner_id: uuid.UUID) -> Pract
 # How one kind of entry is shown, read, added and removed.
 class _ScheduleEntries(Generic[_Entry]):
     serializer: ClassVar[type[serializers.ModelSerializer[Any]]]
+    output: ClassVar[type[serializers.ModelSerializer[Any]]]
     not_found: ClassVar[str]
 
     def entries(self, practitioner: Practitioner) -> QuerySet[_Entry]:
@@ -62,9 +70,11 @@ class _ScheduleEntries(Generic[_Entry]):
 # A practitioner's entries of one kind: list them, add one.
 class _ScheduleEntriesApi(APIView, _ScheduleEntries[_Entry]):
     def get(self, request: Request, practitioner_id: uuid.UUID) -> Response:
+        query_parameters(request, NoParameters)
         practitioner = _managed_practitioner(request, practitioner_id)
-        return Response(self.serializer(self.entries(practitioner), many=True).data)
+        return Response(self.output(self.entries(practitioner), many=True).data)
 
+    @idempotent(scope="schedules.{view.__class__.__name__}:{practitioner_id}")
     def post(self, request: Request, practitioner_id: uuid.UUID) -> Response:
         practitioner = _managed_practitioner(request, practitioner_id)
         data = self.serializer(data=request.data)
@@ -75,7 +85,7 @@ class _ScheduleEntriesApi(APIView, _ScheduleEntries[_Entry]):
             request=django_request(request),
             **data.validated_data,
         )
-        return Response(self.serializer(entry).data, status=status.HTTP_201_CREATED)
+        return Response(self.output(entry).data, status=status.HTTP_201_CREATED)
 
 
 # One entry: remove it (each subclass names the URL's id in its own ``delete``).
@@ -93,6 +103,7 @@ class _ScheduleEntryApi(APIView, _ScheduleEntries[_Entry]):
 
 class _WorkingHours(_ScheduleEntries[WorkingHours]):
     serializer = WorkingHoursSerializer
+    output = WorkingHoursOutput
     not_found = "No such working hours."
 
     def entries(self, practitioner: Practitioner) -> QuerySet[WorkingHours]:
@@ -110,7 +121,8 @@ class _WorkingHours(_ScheduleEntries[WorkingHours]):
 
 
 class _Exceptions(_ScheduleEntries[AvailabilityException]):
-    serializer = ExceptionSerializer
+    serializer = ScheduleExceptionSerializer
+    output = ScheduleExceptionOutput
     not_found = "No such exception."
 
     def entries(self, practitioner: Practitioner) -> QuerySet[AvailabilityException]:
@@ -127,52 +139,84 @@ class _Exceptions(_ScheduleEntries[AvailabilityException]):
         availability.exception_remove(actor=actor, exception=entry, request=request)
 
 
-_REMOVED = {204: None, 403: PROBLEM, 404: PROBLEM}
+_REFUSED = (NotAllowed, AppointmentNotFound)
+_REMOVED = {204: None, **problems(*_REFUSED)}
 
 
 def _listed_and_added(
-    serializer: type[serializers.ModelSerializer[Any]], *, listed: str, added: str
+    serializer: type[serializers.ModelSerializer[Any]],
+    output: type[serializers.ModelSerializer[Any]],
+    *,
+    listed: str,
+    added: str,
+    name: str,
+    description: str,
 ) -> Callable[[type[_Api]], type[_Api]]:
-    """The schema of one kind's list and add operations."""
+    """The schema of one kind's list and add operations (``name``: of the operation ids)."""
     return extend_schema_view(
         get=extend_schema(
-            tags=["schedules"], summary=listed, responses={200: serializer(many=True)}
+            tags=["schedules"],
+            summary=listed,
+            operation_id=f"{name}_list",
+            description=f"Administrators only. {description}",
+            responses={200: output(many=True), **problems(VALIDATION_ERROR, *_REFUSED)},
         ),
         post=extend_schema(
             tags=["schedules"],
             summary=added,
+            operation_id=f"{name}_add",
+            description=f"Administrators only. {description}",
             request=serializer,
-            responses={201: serializer, 400: PROBLEM, 403: PROBLEM},
+            responses={201: output, **problems(VALIDATION_ERROR, *_REFUSED)},
         ),
     )
 
 
 @_listed_and_added(
     WorkingHoursSerializer,
+    WorkingHoursOutput,
     listed="A practitioner's weekly working hours",
     added="Add weekly working hours",
+    name="working_hours",
+    description="Weekly blocks in the practitioner's time zone, valid between two dates; "
+    "blocks of one weekday may not overlap.",
 )
 class WorkingHoursApi(_WorkingHours, _ScheduleEntriesApi[WorkingHours]):
     pass
 
 
 class WorkingHoursDetailApi(_WorkingHours, _ScheduleEntryApi[WorkingHours]):
-    @extend_schema(tags=["schedules"], summary="Remove weekly working hours", responses=_REMOVED)
+    @extend_schema(
+        tags=["schedules"],
+        summary="Remove weekly working hours",
+        operation_id="working_hours_remove",
+        description="Administrators only. Booked appointments stay booked.",
+        responses=_REMOVED,
+    )
     def delete(self, request: Request, practitioner_id: uuid.UUID, rule_id: uuid.UUID) -> Response:
         return self.remove_entry(request, practitioner_id, rule_id)
 
 
 @_listed_and_added(
-    ExceptionSerializer,
+    ScheduleExceptionSerializer,
+    ScheduleExceptionOutput,
     listed="A practitioner's leave and blocked time",
     added="Take time out of a schedule",
+    name="schedule_exceptions",
+    description="Leave and blocked time: no slots are offered in it.",
 )
 class ExceptionApi(_Exceptions, _ScheduleEntriesApi[AvailabilityException]):
     pass
 
 
 class ExceptionDetailApi(_Exceptions, _ScheduleEntryApi[AvailabilityException]):
-    @extend_schema(tags=["schedules"], summary="Give time back to a schedule", responses=_REMOVED)
+    @extend_schema(
+        tags=["schedules"],
+        summary="Give time back to a schedule",
+        operation_id="schedule_exceptions_remove",
+        description="Administrators only. The time is offered again.",
+        responses=_REMOVED,
+    )
     def delete(
         self, request: Request, practitioner_id: uuid.UUID, exception_id: uuid.UUID
     ) -> Response:

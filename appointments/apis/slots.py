@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,7 +18,7 @@ from appointments.selectors.schedules import (
     practitioners_for,
     practitioners_offering,
 )
-from appointments.selectors.slots import free_slots
+from appointments.selectors.slots import Slot, free_slots
 from appointments.serializers.slots import (
     AppointmentTypeFilter,
     AppointmentTypeOutput,
@@ -26,25 +27,31 @@ from appointments.serializers.slots import (
     SlotOutput,
     SlotQuery,
 )
-from core.api import PROBLEM
+from core.api import CURSOR, cursor_page, keyset_page, page_of, query_parameters
+
+# A page of slots: a day of a large department fits in a few pages.
+SLOT_PAGE_SIZE = 100
+
+
+def _slot_key(slot: Slot) -> tuple[str, str]:
+    # ISO 8601 in UTC sorts like the times; the practitioner breaks ties.
+    return (slot.start.astimezone(datetime.UTC).isoformat(), str(slot.practitioner.public_id))
 
 
 class AppointmentTypeListApi(APIView):
     @extend_schema(
         tags=["appointments"],
         summary="Appointment types",
-        parameters=[
-            OpenApiParameter(
-                "department", OpenApiTypes.UUID, description="Only this department's types."
-            )
-        ],
+        operation_id="appointment_types_list",
+        description="The types you may book (patients: those booked online), by department; "
+        "a short list, not paginated. Pass a type's `id` to /practitioners and /slots.",
+        parameters=[AppointmentTypeFilter],
         responses={200: AppointmentTypeOutput(many=True)},
     )
     def get(self, request: Request) -> Response:
-        filters = AppointmentTypeFilter(data=request.query_params)
-        filters.is_valid(raise_exception=True)
+        filters = query_parameters(request, AppointmentTypeFilter)
         types = appointment_types_bookable_by(
-            user=signed_in_user(request), department=filters.validated_data.get("department")
+            user=signed_in_user(request), department=filters.get("department")
         )
         return Response(AppointmentTypeOutput(types, many=True).data)
 
@@ -53,40 +60,43 @@ class PractitionerListApi(APIView):
     @extend_schema(
         tags=["appointments"],
         summary="Practitioners",
-        parameters=[
-            OpenApiParameter("department", OpenApiTypes.UUID),
-            OpenApiParameter(
-                "appointment_type", OpenApiTypes.UUID, description="Only those offering this type."
-            ),
-        ],
-        responses={200: PractitionerSummary(many=True)},
+        operation_id="practitioners_list",
+        description="Active practitioners by name, of a department and offering a type if "
+        "given: a cursor page of 50.",
+        parameters=[PractitionerFilter, CURSOR],
+        responses={200: page_of(PractitionerSummary)},
     )
     def get(self, request: Request) -> Response:
-        filters = PractitionerFilter(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        department = filters.validated_data.get("department")
+        filters = query_parameters(request, PractitionerFilter)
+        department = filters.get("department")
         practitioners = practitioners_for(
             department_id=department.pk if department else None,
-            appointment_type=filters.validated_data.get("appointment_type"),
+            appointment_type=filters.get("appointment_type"),
         )
-        return Response(PractitionerSummary(practitioners, many=True).data)
+        return cursor_page(
+            request,
+            practitioners,
+            ordering=("user__full_name", "pk"),
+            render=lambda page: PractitionerSummary(page, many=True).data,
+        )
 
 
 class SlotListApi(APIView):
     @extend_schema(
         tags=["appointments"],
         summary="Free slots",
-        description="Free times of an appointment type, for one practitioner or a whole department, "
-        "between two dates (at most 31 days). Dates are in each practitioner's time zone; "
-        "times are returned in UTC with the local wall-clock time beside them.",
-        parameters=[SlotQuery],
-        responses={200: SlotOutput(many=True), 400: PROBLEM},
+        operation_id="slots_list",
+        description="Free times of an appointment type, for one practitioner or a whole "
+        "department, between two dates (a window of at most 31 days). Dates are in each "
+        f"practitioner's time zone; times are in UTC with the local wall-clock time beside "
+        f"them. A cursor page of at most {SLOT_PAGE_SIZE} slots by start time: follow `next` "
+        "for more (`previous` is always null: go back by starting again).",
+        parameters=[SlotQuery, CURSOR],
+        responses={200: page_of(SlotOutput)},
         examples=examples.SLOTS,
     )
     def get(self, request: Request) -> Response:
-        query = SlotQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        search = query.validated_data
+        search = query_parameters(request, SlotQuery)
         slots = free_slots(
             appointment_type=search["appointment_type"],
             practitioners=practitioners_offering(
@@ -99,4 +109,10 @@ class SlotListApi(APIView):
             now=timezone.now(),
             respect_lead_time=permissions.lead_time_applies(user=signed_in_user(request)),
         )
-        return Response(SlotOutput(slots, many=True).data)
+        return keyset_page(
+            request,
+            sorted(slots, key=_slot_key),
+            key=_slot_key,
+            render=lambda page: SlotOutput(page, many=True).data,
+            page_size=SLOT_PAGE_SIZE,
+        )

@@ -12,29 +12,57 @@ from rest_framework.views import APIView
 
 from accounts.authentication import signed_in_user
 from appointments.apis.idempotency import IDEMPOTENCY_KEY, idempotent
-from appointments.errors import AppointmentNotFound
+from appointments.errors import (
+    AppointmentNotFound,
+    IdempotencyInProgress,
+    IdempotencyKeyReused,
+    NotAllowed,
+    OfferExpired,
+)
 from appointments.selectors.waitlist import waitlist_of
 from appointments.serializers.bookings import AppointmentOutput
 from appointments.serializers.waitlist import WaitlistInput, WaitlistOutput
 from appointments.services import waitlist
-from core.api import PROBLEM, django_request
+from core.api import (
+    CURSOR,
+    cursor_page,
+    django_request,
+    page_of,
+    problems,
+    query_parameters,
+)
+from core.errors import VALIDATION_ERROR
 
 
 class WaitlistApi(APIView):
     @extend_schema(
         tags=["waitlist"],
         summary="Your waitlist entries",
-        responses={200: WaitlistOutput(many=True)},
+        operation_id="waitlist_list",
+        description="Newest first, a cursor page of 50. An entry with `offered_appointment` "
+        "has a time held for you: accept or decline it before it expires.",
+        parameters=[CURSOR],
+        responses={200: page_of(WaitlistOutput)},
     )
     def get(self, request: Request) -> Response:
-        return Response(WaitlistOutput(waitlist_of(user=signed_in_user(request)), many=True).data)
+        query_parameters(request)
+        return cursor_page(
+            request,
+            waitlist_of(user=signed_in_user(request)),
+            ordering=("-created_at", "-pk"),
+            render=lambda page: WaitlistOutput(page, many=True).data,
+        )
 
     @extend_schema(
         tags=["waitlist"],
         summary="Join the waitlist",
+        operation_id="waitlist_join",
+        description="Wait for a time of a type (with one practitioner, or any) between two "
+        "dates; when one frees up it is held for you and offered.",
         request=WaitlistInput,
-        responses={201: WaitlistOutput, 400: PROBLEM, 403: PROBLEM},
+        responses={201: WaitlistOutput, **problems(VALIDATION_ERROR, NotAllowed)},
     )
+    @idempotent(scope="waitlist.join")
     def post(self, request: Request) -> Response:
         data = WaitlistInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -53,7 +81,11 @@ class WaitlistApi(APIView):
 
 class WaitlistEntryApi(APIView):
     @extend_schema(
-        tags=["waitlist"], summary="Leave the waitlist", responses={204: None, 404: PROBLEM}
+        tags=["waitlist"],
+        summary="Leave the waitlist",
+        operation_id="waitlist_leave",
+        description="Removes one of your entries (a time held for it is released).",
+        responses={204: None, **problems(AppointmentNotFound)},
     )
     def delete(self, request: Request, entry_id: uuid.UUID) -> Response:
         user = signed_in_user(request)
@@ -68,9 +100,21 @@ class WaitlistAcceptApi(APIView):
     @extend_schema(
         tags=["waitlist"],
         summary="Accept an offered time",
+        operation_id="waitlist_offer_accept",
+        description="Books the time held for you; OFFER_EXPIRED (409) once the hold has "
+        "passed or the offer was answered.",
         request=None,
         parameters=[IDEMPOTENCY_KEY],
-        responses={200: AppointmentOutput, 409: PROBLEM},
+        responses={
+            200: AppointmentOutput,
+            **problems(
+                OfferExpired,
+                NotAllowed,
+                IdempotencyKeyReused,
+                IdempotencyInProgress,
+                VALIDATION_ERROR,
+            ),
+        },
     )
     @idempotent(scope="waitlist.accept:{appointment_id}", body=False)
     def post(self, request: Request, appointment_id: uuid.UUID) -> Response:
@@ -85,9 +129,12 @@ class WaitlistDeclineApi(APIView):
     @extend_schema(
         tags=["waitlist"],
         summary="Decline an offered time (you keep waiting)",
+        operation_id="waitlist_offer_decline",
+        description="Releases the held time to the next patient; your entry keeps waiting.",
         request=None,
-        responses={204: None, 409: PROBLEM},
+        responses={204: None, **problems(OfferExpired, NotAllowed)},
     )
+    @idempotent(scope="waitlist.decline:{appointment_id}", body=False)
     def post(self, request: Request, appointment_id: uuid.UUID) -> Response:
         waitlist.waitlist_decline(
             actor=signed_in_user(request),

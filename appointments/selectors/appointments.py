@@ -76,16 +76,53 @@ def appointment_get(*, user: User, public_id: uuid.UUID | str) -> Appointment | 
 
 
 def appointment_list(
-    *, user: User, now: datetime.datetime, when: str = "", status: str = ""
+    *,
+    user: User,
+    now: datetime.datetime,
+    when: str = "",
+    status: str = "",
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    practitioner: str | None = None,
+    patient: uuid.UUID | None = None,
+    updated_since: datetime.datetime | None = None,
 ) -> QuerySet[Appointment]:
-    """The API's list: visible appointments, upcoming or past (by their end), of one status."""
-    appointments = appointments_visible_to(user=user)
+    """The API's list: the appointments the user may see, narrowed by the filters.
+
+    ``when``: upcoming or past (by their end). ``date_from``/``date_to``: the days they start
+    on, inclusive, in the practitioner's time zone when one practitioner is asked for, else
+    the hospital's (TIME_ZONE). ``practitioner``: a practitioner's public id, or ``"me"`` (the
+    user's own schedule; nothing for someone who is not a practitioner). ``patient``: a
+    patient's public id. ``updated_since``: changed at or after that time. Filters only narrow
+    what ``appointments_visible_to`` allows."""
+    appointments = appointments_visible_to(user=user, now=now)
     if when == "upcoming":
         appointments = appointments.filter(end__gte=now)
     elif when == "past":
         appointments = appointments.filter(end__lt=now)
     if status:
         appointments = appointments.filter(status=status)
+    zone: datetime.tzinfo = timezone.get_default_timezone()
+    if practitioner == "me":
+        appointments = appointments.filter(practitioner__user=user)
+        own = Practitioner.objects.filter(user=user).only("time_zone").first()
+        zone = own.zone if own else zone
+    elif practitioner:
+        appointments = appointments.filter(practitioner__public_id=practitioner)
+        chosen = Practitioner.objects.filter(public_id=practitioner).only("time_zone").first()
+        zone = chosen.zone if chosen else zone
+    if patient:
+        appointments = appointments.filter(patient__public_id=patient)
+    if date_from:
+        start = datetime.datetime.combine(date_from, datetime.time.min, tzinfo=zone)
+        appointments = appointments.filter(start__gte=start)
+    if date_to:
+        day_after = datetime.datetime.combine(
+            date_to + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone
+        )
+        appointments = appointments.filter(start__lt=day_after)
+    if updated_since:
+        appointments = appointments.filter(updated_at__gte=updated_since)
     return appointments
 
 

@@ -11,5 +11,8 @@ from appointments.models import WaitlistEntry
 def waitlist_of(*, user: User) -> QuerySet[WaitlistEntry]:
     """The user's own entries (nobody sees another patient's)."""
     return WaitlistEntry.objects.filter(patient=user).select_related(
-        "appointment_type", "practitioner__user", "offered_appointment"
+        "appointment_type",
+        "practitioner__user__staff_profile",
+        "practitioner__department",
+        "offered_appointment",
     )

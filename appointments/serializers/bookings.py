@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from rest_framework import serializers
@@ -13,9 +14,12 @@ from appointments.models import Appointment
 from appointments.selectors.schedules import appointment_types_active, practitioners_for
 from appointments.serializers.fields import AwareDateTimeField, PublicIdField
 from appointments.serializers.slots import PractitionerSummary
+from core.api import QueryParameters, ReferenceSerializer
+
+ME = "me"
 
 
-class AppointmentFilter(serializers.Serializer[None]):
+class AppointmentFilter(QueryParameters):
     when = serializers.ChoiceField(
         choices=["upcoming", "past"],
         required=False,
@@ -28,14 +32,49 @@ class AppointmentFilter(serializers.Serializer[None]):
         allow_blank=True,
         error_messages={"invalid_choice": f"One of {', '.join(Appointment.Status.values)}."},
     )
+    date_from = serializers.DateField(
+        required=False,
+        help_text="Appointments starting on or after this day (in the practitioner's time zone "
+        "when `practitioner` is given, else the hospital's).",
+    )
+    date_to = serializers.DateField(
+        required=False, help_text="Appointments starting on or before this day (inclusive)."
+    )
+    practitioner = serializers.CharField(
+        required=False,
+        max_length=36,
+        help_text="A practitioner's id, or `me` for your own schedule (practitioners only).",
+    )
+    patient = serializers.UUIDField(required=False, help_text="A patient's id.")
+    updated_since = AwareDateTimeField(
+        required=False,
+        help_text="Only appointments changed at or after this time (for synchronising a copy).",
+    )
+
+    def validate_practitioner(self, value: str) -> str:
+        if value == ME:
+            return value
+        try:
+            return str(uuid.UUID(value))
+        except ValueError:
+            raise serializers.ValidationError("A practitioner's id, or 'me'.") from None
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if (
+            attrs.get("date_from")
+            and attrs.get("date_to")
+            and attrs["date_to"] < attrs["date_from"]
+        ):
+            raise serializers.ValidationError({"date_to": "Must not be before date_from."})
+        return attrs
 
 
 class AppointmentOutput(serializers.ModelSerializer[Appointment]):
-    id = serializers.UUIDField(source="public_id")
-    patient = serializers.SerializerMethodField()
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    patient = ReferenceSerializer(name_source="get_full_name")
     practitioner = PractitionerSummary()
-    appointment_type = serializers.CharField(source="appointment_type.name")
-    status_display = serializers.CharField(source="get_status_display")
+    appointment_type = ReferenceSerializer()
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
 
     class Meta:
         model = Appointment
@@ -55,6 +94,7 @@ class AppointmentOutput(serializers.ModelSerializer[Appointment]):
             "created_at",
             "updated_at",
         )
+        read_only_fields = fields
         extra_kwargs = {
             "reason": {
                 "help_text": "The reason for the visit: only for the patient and the visit's "
@@ -72,12 +112,6 @@ class AppointmentOutput(serializers.ModelSerializer[Appointment]):
         ):
             data["reason"] = ""
         return data
-
-    def get_patient(self, appointment: Appointment) -> dict[str, str]:
-        return {
-            "id": str(appointment.patient.public_id),
-            "name": appointment.patient.get_full_name(),
-        }
 
 
 class BookInput(serializers.Serializer[None]):

@@ -16,7 +16,7 @@ class WorkingHoursSerializer(serializers.ModelSerializer[WorkingHours]):
         fields = ("id", "weekday", "start_time", "end_time", "valid_from", "valid_until")
 
 
-class ExceptionSerializer(serializers.ModelSerializer[AvailabilityException]):
+class ScheduleExceptionSerializer(serializers.ModelSerializer[AvailabilityException]):
     id = serializers.UUIDField(source="public_id", read_only=True)
     start = AwareDateTimeField()
     end = AwareDateTimeField()
@@ -24,3 +24,14 @@ class ExceptionSerializer(serializers.ModelSerializer[AvailabilityException]):
     class Meta:
         model = AvailabilityException
         fields = ("id", "kind", "start", "end", "reason")
+
+
+# What the API answers with: every field is always present.
+class WorkingHoursOutput(WorkingHoursSerializer):
+    class Meta(WorkingHoursSerializer.Meta):
+        read_only_fields = WorkingHoursSerializer.Meta.fields
+
+
+class ScheduleExceptionOutput(ScheduleExceptionSerializer):
+    class Meta(ScheduleExceptionSerializer.Meta):
+        read_only_fields = ScheduleExceptionSerializer.Meta.fields

@@ -16,6 +16,7 @@ from appointments.selectors.schedules import (
 )
 from appointments.selectors.slots import Slot
 from appointments.serializers.fields import PublicIdField
+from core.api import QueryParameters, ReferenceSerializer
 
 
 def _department_filter() -> PublicIdField[Any]:
@@ -25,23 +26,27 @@ def _department_filter() -> PublicIdField[Any]:
     )
 
 
+# A practitioner wherever an output names one: a reference ({id, name}) with the department
+# and the time zone its times are local to.
 class PractitionerSummary(serializers.ModelSerializer[Practitioner]):
-    id = serializers.UUIDField(source="public_id")
-    name = serializers.CharField(source="display_name")
-    department = serializers.CharField(source="department.name")
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    name = serializers.CharField(source="display_name", read_only=True)
+    department = ReferenceSerializer()
 
     class Meta:
         model = Practitioner
         fields = ("id", "name", "department", "time_zone")
+        read_only_fields = fields
 
 
-class AppointmentTypeFilter(serializers.Serializer[None]):
+class AppointmentTypeFilter(QueryParameters):
+    paginated = False  # a short list: every type at once
     department = _department_filter()
 
 
 class AppointmentTypeOutput(serializers.ModelSerializer[AppointmentType]):
-    id = serializers.UUIDField(source="public_id")
-    department = serializers.UUIDField(source="department.public_id")
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    department = ReferenceSerializer()
 
     class Meta:
         model = AppointmentType
@@ -55,9 +60,10 @@ class AppointmentTypeOutput(serializers.ModelSerializer[AppointmentType]):
             "lead_time_minutes",
             "booking_horizon_days",
         )
+        read_only_fields = fields
 
 
-class PractitionerFilter(serializers.Serializer[None]):
+class PractitionerFilter(QueryParameters):
     department = _department_filter()
     appointment_type = PublicIdField(
         queryset=appointment_types_all(),
@@ -67,7 +73,7 @@ class PractitionerFilter(serializers.Serializer[None]):
     )
 
 
-class SlotQuery(serializers.Serializer[None]):
+class SlotQuery(QueryParameters):
     appointment_type = PublicIdField(
         queryset=appointment_types_active(), not_found="No such appointment type."
     )
@@ -99,12 +105,12 @@ class SlotQuery(serializers.Serializer[None]):
 
 # The instance is a slot, or a list of them (many=True), as ModelSerializer's typing allows.
 class SlotOutput(serializers.Serializer[Slot | Sequence[Slot]]):
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
+    start = serializers.DateTimeField(read_only=True)
+    end = serializers.DateTimeField(read_only=True)
     local_start = serializers.SerializerMethodField(
         help_text="Wall-clock start in the practitioner's time zone."
     )
-    practitioner = PractitionerSummary()
+    practitioner = PractitionerSummary(read_only=True)
 
     def get_local_start(self, slot: Slot) -> str:
         return slot.start.astimezone(slot.practitioner.zone).isoformat()

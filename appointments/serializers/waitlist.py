@@ -5,9 +5,11 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from accounts.selectors.users import patients_active
-from appointments.models import WaitlistEntry
+from appointments.models import Appointment, WaitlistEntry
 from appointments.selectors.schedules import appointment_types_active, practitioners_for
 from appointments.serializers.fields import PublicIdField
+from appointments.serializers.slots import PractitionerSummary
+from core.api import ReferenceSerializer
 
 
 class WaitlistInput(serializers.Serializer[None]):
@@ -27,11 +29,24 @@ class WaitlistInput(serializers.Serializer[None]):
     )
 
 
+class OfferedAppointmentSerializer(serializers.ModelSerializer[Appointment]):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+
+    class Meta:
+        model = Appointment
+        fields = ("id", "start", "end", "hold_expires_at")
+        read_only_fields = fields
+
+
 class WaitlistOutput(serializers.ModelSerializer[WaitlistEntry]):
-    id = serializers.UUIDField(source="public_id")
-    appointment_type = serializers.CharField(source="appointment_type.name")
-    practitioner = serializers.SerializerMethodField()
-    offered_appointment = serializers.SerializerMethodField()
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    appointment_type = ReferenceSerializer()
+    practitioner = PractitionerSummary(allow_null=True, help_text="Null: any practitioner.")
+    offered_appointment = OfferedAppointmentSerializer(
+        allow_null=True,
+        read_only=True,
+        help_text="The time held for you (accept it before hold_expires_at), or null.",
+    )
 
     class Meta:
         model = WaitlistEntry
@@ -45,9 +60,4 @@ class WaitlistOutput(serializers.ModelSerializer[WaitlistEntry]):
             "offered_appointment",
             "created_at",
         )
-
-    def get_practitioner(self, entry: WaitlistEntry) -> str | None:
-        return str(entry.practitioner.public_id) if entry.practitioner else None
-
-    def get_offered_appointment(self, entry: WaitlistEntry) -> str | None:
-        return str(entry.offered_appointment.public_id) if entry.offered_appointment else None
+        read_only_fields = fields

@@ -16,7 +16,7 @@ from audit.models import AuditEvent
 from tests.conftest import totp_code
 from tests.factories import TEST_PASSWORD, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("api_responses_match_schema")]
 
 NEW_PASSWORD = "a quiet lighthouse keeps watch over winter seas"
 
@@ -330,8 +330,9 @@ def test_sessions_are_listed_and_one_can_be_revoked_but_not_another_users(api, p
     revoked = api.delete(f"/api/v1/account/sessions/{other_device['session_id']}")
 
     assert listing.status_code == 200
-    assert {row["id"] for row in listing.json()} == {mine["session_id"], other_device["session_id"]}
-    assert [row["current"] for row in listing.json() if row["id"] == mine["session_id"]] == [True]
+    rows = listing.json()["results"]
+    assert {row["id"] for row in rows} == {mine["session_id"], other_device["session_id"]}
+    assert [row["current"] for row in rows if row["id"] == mine["session_id"]] == [True]
     assert foreign.status_code == 404
     assert revoked.status_code == 204
     assert (
@@ -520,3 +521,23 @@ def test_an_idle_api_session_cannot_be_refreshed(api, patient, settings):
 
     assert response.status_code == 401
     assert access.status_code == 401
+
+
+def test_recovery_codes_without_a_second_factor_are_the_documented_409(api, patient):
+    """Issue 9 #14: the schema said 409 and the server answered 404; one code, one status."""
+    _bearer(api, _login(api, patient.email).json()["tokens"])
+
+    response = api.post(
+        "/api/v1/account/mfa/recovery-codes", {"password": TEST_PASSWORD}, format="json"
+    )
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "MFA_NOT_ENABLED"
+    assert response["Content-Type"] == "application/problem+json"
+
+
+def test_the_login_reply_has_the_fields_of_its_status(api, patient):
+    body = _login(api, patient.email).json()
+
+    assert set(body) == {"status", "tokens", "mfa_enrolment_required"}
+    assert body["status"] == "authenticated"

@@ -523,3 +523,258 @@ def test_idempotency_records_are_forgotten_after_a_day(patient, practitioner, co
 
     assert (kept, purged) == (0, 1)
     assert not IdempotencyRecord.objects.exists()
+
+
+# --- The contract of the lists (issue 9 #3, #7, #8) -------------------------------------------
+
+LISTS = [
+    "/api/v1/appointments",
+    "/api/v1/appointment-types",
+    "/api/v1/practitioners",
+    "/api/v1/waitlist",
+    "/api/v1/account/sessions",
+    "/api/v1/departments",
+    "/api/v1/account/mfa",
+]
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_an_unknown_query_parameter_is_refused_not_ignored(patient, path):
+    response = _api(patient).get(path, {"practitioners": "x"})
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "VALIDATION_ERROR"
+    assert response.json()["errors"] == {"practitioners": ["Unknown query parameter."]}
+
+
+def test_unknown_slot_parameters_are_refused_too(patient, consultation):
+    response = _api(patient).get(
+        "/api/v1/slots",
+        {
+            "appointment_type": str(consultation.public_id),
+            "date_from": str(MONDAY),
+            "date_to": str(MONDAY),
+            "practitoner": "typo",
+        },
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"practitoner": ["Unknown query parameter."]}
+
+
+def test_query_and_body_errors_have_one_shape(patient, practitioner, consultation):
+    query = _api(patient).get("/api/v1/appointments", {"when": "soon", "date_from": "monday"})
+    window = _api(patient).get(
+        "/api/v1/slots",
+        {
+            "appointment_type": str(consultation.public_id),
+            "date_from": "2026-03-10",
+            "date_to": "2026-03-02",
+        },
+    )
+    body = _book(_api(patient), practitioner, consultation, at(MONDAY, 9), reason="x" * 501)
+
+    for response in (query, window, body):
+        errors = response.json()["errors"]
+        assert response.status_code == 400
+        assert errors
+        assert all(
+            isinstance(messages, list) and all(isinstance(m, str) for m in messages)
+            for messages in errors.values()
+        ), errors
+    assert set(query.json()["errors"]) == {"when", "date_from"}
+    assert set(window.json()["errors"]) == {"date_to"}
+
+
+def test_slots_come_in_cursor_pages_that_add_up_to_the_whole_window(patient, consultation):
+    from tests.factories import PractitionerFactory, WorkingHoursFactory
+
+    practitioner = PractitionerFactory.create(
+        department=consultation.department, offers=[consultation]
+    )
+    for weekday in range(5):
+        WorkingHoursFactory.create(
+            practitioner=practitioner,
+            weekday=weekday,
+            start_time=datetime.time(9),
+            end_time=datetime.time(17),
+        )
+    api = _api(patient)
+    query = {
+        "appointment_type": str(consultation.public_id),
+        "date_from": str(MONDAY),
+        "date_to": str(MONDAY + datetime.timedelta(days=13)),
+    }
+
+    pages = [api.get("/api/v1/slots", query).json()]
+    while pages[-1]["next"]:
+        pages.append(api.get(re.sub(r"^https?://[^/]+", "", pages[-1]["next"])).json())
+    starts = [slot["start"] for page in pages for slot in page["results"]]
+
+    assert len(pages) == 2
+    assert len(pages[0]["results"]) == 100
+    assert pages[0]["previous"] is None
+    assert len(starts) == 10 * 16  # ten working days of sixteen half hours
+    assert starts == sorted(starts)
+    assert len(set(starts)) == len(starts)
+
+
+def test_a_bad_slot_cursor_is_a_field_error(patient, consultation):
+    response = _api(patient).get(
+        "/api/v1/slots",
+        {
+            "appointment_type": str(consultation.public_id),
+            "date_from": str(MONDAY),
+            "date_to": str(MONDAY),
+            "cursor": "not a cursor",
+        },
+    )
+
+    assert response.status_code == 400
+    assert "cursor" in response.json()["errors"]
+
+
+def test_references_are_id_and_name(patient, practitioner, consultation):
+    booked = _book(_api(patient), practitioner, consultation, at(MONDAY, 9)).json()
+
+    assert booked["appointment_type"] == {
+        "id": str(consultation.public_id),
+        "name": "Consultation",
+    }
+    assert booked["patient"] == {"id": str(patient.public_id), "name": patient.get_full_name()}
+    assert booked["practitioner"]["department"] == {
+        "id": str(practitioner.department.public_id),
+        "name": "General Practice",
+    }
+    types = _api(patient).get("/api/v1/appointment-types").json()
+    assert types[0]["department"] == booked["practitioner"]["department"]
+
+
+def _appointment(patient, practitioner, consultation, start, minutes=30):
+    return Appointment.objects.create(
+        patient=patient,
+        practitioner=practitioner,
+        appointment_type=consultation,
+        start=start,
+        end=start + datetime.timedelta(minutes=minutes),
+        blocked_until=start + datetime.timedelta(minutes=minutes),
+        channel="web",
+    )
+
+
+def test_a_clinician_gets_their_schedule_for_a_day(patient, practitioner, consultation, department):
+    from tests.factories import PractitionerFactory
+
+    other = PractitionerFactory.create(department=department, offers=[consultation])
+    someone_else = PatientProfileFactory.create().user
+    monday_nine = _appointment(patient, practitioner, consultation, at(MONDAY, 9))
+    _appointment(
+        someone_else, practitioner, consultation, at(MONDAY + datetime.timedelta(days=1), 9)
+    )
+    _appointment(patient, other, consultation, at(MONDAY, 10))
+    doctor = _api(practitioner.user)
+    reception = _api(UserFactory.create(role="receptionist"))
+    day = {"date_from": str(MONDAY), "date_to": str(MONDAY)}
+
+    mine = doctor.get("/api/v1/appointments", {"practitioner": "me", **day})
+    theirs = reception.get("/api/v1/appointments", {"practitioner": str(other.public_id), **day})
+    of_patient = reception.get("/api/v1/appointments", {"patient": str(patient.public_id)})
+    patient_me = _api(patient).get("/api/v1/appointments", {"practitioner": "me"})
+    bad = reception.get("/api/v1/appointments", {"practitioner": "someone"})
+
+    assert [a["id"] for a in mine.json()["results"]] == [str(monday_nine.public_id)]
+    assert [a["start"] for a in theirs.json()["results"]] == ["2026-03-02T10:00:00Z"]
+    assert len(of_patient.json()["results"]) == 2
+    assert patient_me.json()["results"] == []  # not a practitioner: no schedule of their own
+    assert bad.status_code == 400
+    assert "practitioner" in bad.json()["errors"]
+
+
+def test_the_day_is_the_practitioners_local_day(patient, department, consultation):
+    from tests.factories import PractitionerFactory
+
+    tokyo = PractitionerFactory.create(
+        department=department, offers=[consultation], time_zone="Asia/Tokyo"
+    )
+    # 2026-03-02 23:30 UTC is already Tuesday 08:30 in Tokyo.
+    late = _appointment(patient, tokyo, consultation, at(MONDAY, 23, 30))
+
+    monday = _api(tokyo.user).get(
+        "/api/v1/appointments",
+        {"practitioner": "me", "date_from": str(MONDAY), "date_to": str(MONDAY)},
+    )
+    tuesday = _api(tokyo.user).get(
+        "/api/v1/appointments",
+        {
+            "practitioner": "me",
+            "date_from": str(MONDAY + datetime.timedelta(days=1)),
+            "date_to": str(MONDAY + datetime.timedelta(days=1)),
+        },
+    )
+
+    assert monday.json()["results"] == []
+    assert [a["id"] for a in tuesday.json()["results"]] == [str(late.public_id)]
+
+
+def test_updated_since_returns_only_what_changed(patient, practitioner, consultation):
+    old = _appointment(patient, practitioner, consultation, at(MONDAY, 9))
+    Appointment.objects.filter(pk=old.pk).update(updated_at=NOW - datetime.timedelta(days=2))
+    recent = _appointment(patient, practitioner, consultation, at(MONDAY, 10))
+
+    response = _api(patient).get(
+        "/api/v1/appointments",
+        {"updated_since": (NOW - datetime.timedelta(hours=1)).isoformat()},
+    )
+    naive = _api(patient).get("/api/v1/appointments", {"updated_since": "2026-02-23T07:00:00"})
+
+    assert [a["id"] for a in response.json()["results"]] == [str(recent.public_id)]
+    assert naive.status_code == 400
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+def test_a_filtered_schedule_uses_a_fixed_number_of_queries(
+    patient, practitioner, consultation, rows, django_assert_num_queries
+):
+    for index in range(rows):
+        _appointment(
+            PatientProfileFactory.create().user,
+            practitioner,
+            consultation,
+            at(MONDAY, 0) + datetime.timedelta(minutes=25 * index),
+            minutes=20,
+        )
+    doctor = _api(practitioner.user)
+
+    # The token, the practitioner's time zone, the page (with its joins).
+    with django_assert_num_queries(3):
+        response = doctor.get(
+            "/api/v1/appointments",
+            {
+                "practitioner": "me",
+                "date_from": str(MONDAY),
+                "date_to": str(MONDAY),
+                "updated_since": "2026-01-01T00:00:00Z",
+            },
+        )
+
+    assert len(response.json()["results"]) == rows
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+def test_the_waitlist_uses_a_fixed_number_of_queries(
+    patient, practitioner, consultation, rows, django_assert_num_queries
+):
+    for index in range(rows):
+        WaitlistEntry.objects.create(
+            patient=patient,
+            appointment_type=consultation,
+            practitioner=practitioner,
+            date_from=MONDAY + datetime.timedelta(days=index),
+            date_to=MONDAY + datetime.timedelta(days=index),
+        )
+    api = _api(patient)
+
+    with django_assert_num_queries(2):  # the token, the page (with its joins)
+        response = api.get("/api/v1/waitlist")
+
+    assert len(response.json()["results"]) == rows
