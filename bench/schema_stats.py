@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/schema_stats.py          # a table
     .venv/bin/python bench/schema_stats.py --json   # the figures as JSON
+    .venv/bin/python bench/schema_stats.py --file schema.json   # of a saved schema
 
 Generated in-process with drf-spectacular (no server, no database needed).
 """
@@ -59,8 +60,8 @@ def schema_stats(schema: dict[str, Any]) -> dict[str, int]:
     """The figures: operations, secured ones and their 401s, error responses and their bodies,
     examples, required response fields, explicit operation ids."""
     global_security = schema.get("security")
-    operations = secured = with_401 = errors = typed_errors = 0
-    with_description = clean_ids = 0
+    operations = secured = with_401 = errors = typed_errors = with_codes = 0
+    with_description = clean_ids = anonymous_empty_requirement = 0
     for methods in schema.get("paths", {}).values():
         for method, operation in methods.items():
             if method not in METHODS:
@@ -69,6 +70,8 @@ def schema_stats(schema: dict[str, Any]) -> dict[str, int]:
             security = operation.get("security", global_security) or []
             if security and {} not in security:
                 secured += 1
+            if {} in security:
+                anonymous_empty_requirement += 1
             if operation.get("description"):
                 with_description += 1
             if "." not in operation.get("operationId", "."):
@@ -83,6 +86,8 @@ def schema_stats(schema: dict[str, Any]) -> dict[str, int]:
                 content = _resolve(schema, response).get("content", {})
                 if any(media.get("schema") for media in content.values()):
                     typed_errors += 1
+                if _resolve(schema, response).get("x-problem-codes"):
+                    with_codes += 1
     components = schema.get("components", {}).get("schemas", {})
     fields = required = 0
     for component in components.values():
@@ -92,11 +97,13 @@ def schema_stats(schema: dict[str, Any]) -> dict[str, int]:
     return {
         "operations": operations,
         "operations_secured": secured,
+        "operations_with_security_[{}]": anonymous_empty_requirement,
         "operations_with_401": with_401,
         "operations_with_description": with_description,
         "operation_ids_without_dots": clean_ids,
         "error_responses": errors,
         "error_responses_with_body_schema": typed_errors,
+        "error_responses_listing_their_codes": with_codes,
         "examples": _count_examples(schema.get("paths", {}))
         + _count_examples(schema.get("components", {})),
         "component_schemas": len(components),
@@ -106,7 +113,12 @@ def schema_stats(schema: dict[str, Any]) -> dict[str, int]:
 
 
 def main() -> None:
-    stats = schema_stats(generate_schema())
+    if "--file" in sys.argv:
+        source = Path(sys.argv[sys.argv.index("--file") + 1])
+        schema: dict[str, Any] = json.loads(source.read_text())
+    else:
+        schema = generate_schema()
+    stats = schema_stats(schema)
     if "--json" in sys.argv:
         print(json.dumps(stats, indent=2))
         return
