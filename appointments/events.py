@@ -1,4 +1,4 @@
-"""Domain events of the appointments app, published after commit (core.events)."""
+"""Domain events of the appointments app, published through the outbox (core.events)."""
 
 from __future__ import annotations
 
@@ -46,6 +46,12 @@ class AppointmentStatusChanged(AppointmentEvent):
 @dataclass(frozen=True)
 class WaitlistSlotOffered(AppointmentEvent):
     hold_expires_at: datetime.datetime
+
+
+@dataclass(frozen=True)
+class WaitlistHoldReleased(AppointmentEvent):
+    """A time held for a waitlist patient went back (declined or expired): the next one may
+    be offered it."""
 
 
 class AppointmentFacts(TypedDict):

@@ -6,7 +6,9 @@ their outbox row handled, so a redelivered message finds the row handled and doe
 
 from __future__ import annotations
 
-from appointments.events import AppointmentCancelled
+import uuid
+
+from appointments.events import AppointmentCancelled, WaitlistHoldReleased
 from appointments.models import Appointment
 from appointments.services import waitlist
 from core.events import subscribe
@@ -14,8 +16,17 @@ from core.events import subscribe
 
 @subscribe(AppointmentCancelled)
 def offer_cancelled_time_to_the_waitlist(event: AppointmentCancelled) -> None:
+    _offer_the_time_of(event.appointment_id)
+
+
+@subscribe(WaitlistHoldReleased)
+def offer_released_hold_to_the_next_patient(event: WaitlistHoldReleased) -> None:
+    _offer_the_time_of(event.appointment_id)
+
+
+def _offer_the_time_of(appointment_id: uuid.UUID) -> None:
     appointment = (
-        Appointment.objects.filter(public_id=event.appointment_id)
+        Appointment.objects.filter(public_id=appointment_id)
         .values("practitioner_id", "appointment_type_id", "start")
         .first()
     )

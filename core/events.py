@@ -162,7 +162,9 @@ def publish(event: object) -> None:
         for handler in handlers
     )
     message_ids = [message.pk for message in messages]
-    transaction.on_commit(lambda: relay(message_ids))
+    # robust: whatever goes wrong here is logged; the change has committed and the sweep
+    # sends the rows later.
+    transaction.on_commit(lambda: relay(message_ids), robust=True)
 
 
 def retry_delay(attempts: int) -> datetime.timedelta:
@@ -241,6 +243,14 @@ def _send(message_id: int, *, due_only: bool) -> bool:
         message.last_error = ""
         message.save(update_fields=["attempts", "dispatched_at", "next_attempt_at", "last_error"])
     return True
+
+
+def purge_handled(*, older_than: datetime.timedelta) -> int:
+    """Forget rows handled longer ago than ``older_than``; returns how many."""
+    from core.models import OutboxMessage
+
+    deleted, _ = OutboxMessage.objects.filter(handled_at__lt=timezone.now() - older_than).delete()
+    return deleted
 
 
 # --- Handling (in the worker) --------------------------------------------------------

@@ -12,10 +12,12 @@ tighter per task (``soft_time_limit`` / ``time_limit``).
 
 from __future__ import annotations
 
+import datetime
 import smtplib
 from typing import Any
 
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError
 from django.db import OperationalError as DatabaseOperationalError
 from kombu.exceptions import OperationalError as BrokerOperationalError
@@ -58,5 +60,8 @@ def handle_outbox_message(message_id: int) -> bool:
 
 @shared_task(name="core.tasks.relay_outbox", soft_time_limit=120, time_limit=150)
 def relay_outbox() -> int:
-    """The periodic sweep: send every outbox row that is due (Celery beat)."""
-    return events.relay()
+    """The periodic sweep (Celery beat): send every outbox row that is due, forget rows
+    handled more than ``OUTBOX_KEEP_HANDLED_DAYS`` ago."""
+    sent = events.relay()
+    events.purge_handled(older_than=datetime.timedelta(days=settings.OUTBOX_KEEP_HANDLED_DAYS))
+    return sent

@@ -42,9 +42,8 @@ def publishing_through(url: str) -> Iterator[None]:
     from hospital.celery import app
 
     def drop_pooled_connections() -> None:
-        # Celery's own after-fork reset: the next send opens a connection to the new URL.
-        if app._pool is not None:  # type: ignore[attr-defined]
-            app._pool.force_close_all()  # type: ignore[attr-defined]
+        # Celery's own after-fork reset: the next send takes kombu's pool for the new URL.
+        # (Not force-closed: kombu keeps pools per URL and would hand the closed one back.)
         app._pool = None  # type: ignore[attr-defined]
         app.amqp._producer_pool = None  # type: ignore[attr-defined]
 

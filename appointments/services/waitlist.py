@@ -17,7 +17,12 @@ from django.utils import timezone
 from accounts.models import User
 from appointments import permissions
 from appointments.errors import NotAllowed, OfferExpired
-from appointments.events import AppointmentBooked, WaitlistSlotOffered, appointment_facts
+from appointments.events import (
+    AppointmentBooked,
+    WaitlistHoldReleased,
+    WaitlistSlotOffered,
+    appointment_facts,
+)
 from appointments.lifecycle import appointment_revised
 from appointments.models import Appointment, AppointmentType, Practitioner, WaitlistEntry
 from appointments.selectors.schedules import practitioner_offers
@@ -259,13 +264,8 @@ def waitlist_decline(
 
 
 def _offer_after_commit(released: Appointment) -> None:
-    from appointments.tasks import offer_freed_time
-
-    transaction.on_commit(
-        lambda: offer_freed_time.delay(
-            released.practitioner_id, released.appointment_type_id, released.start.isoformat()
-        )
-    )
+    # Through the outbox (core.events): a broker outage delays the next offer, never loses it.
+    publish(WaitlistHoldReleased(**appointment_facts(released, actor=None)))
 
 
 def waitlist_expire_holds(*, now: datetime.datetime | None = None) -> int:

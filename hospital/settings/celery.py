@@ -20,11 +20,10 @@ CELERY_TASK_TIME_LIMIT = env.get_int(
     minimum=CELERY_TASK_SOFT_TIME_LIMIT + 1,
 )
 
-# The outbox relay sends once and leaves the retrying to its own backoff and the sweep;
-# the broker confirms each message (publisher confirms) before a row counts as dispatched.
-# A publish (a web request's, or the relay's) gives up on a broker that is away after one
-# quick retry instead of retrying for the whole connection timeout; workers reconnect on their
-# own terms (CELERY_BROKER_CONNECTION_RETRY*).
+# A publish (a web request's, or the outbox relay's) gives up on a broker that is away after
+# one quick retry instead of retrying for the whole connection timeout: the outbox retries
+# with its own backoff. Workers reconnect on their own terms (CELERY_BROKER_CONNECTION_RETRY*).
+# On AMQP the broker confirms each message (publisher confirms) before a row counts as sent.
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
     "max_retries": 1,
     "interval_start": 0,
@@ -46,6 +45,8 @@ OUTBOX_REDISPATCH_AFTER_SECONDS = env.get_int(
     "OUTBOX_REDISPATCH_AFTER_SECONDS", 3600, minimum=CELERY_TASK_TIME_LIMIT + 1
 )
 OUTBOX_MAX_ATTEMPTS = env.get_int("OUTBOX_MAX_ATTEMPTS", 20, minimum=1)
+# Handled rows are forgotten after this many days (by the sweep).
+OUTBOX_KEEP_HANDLED_DAYS = env.get_int("OUTBOX_KEEP_HANDLED_DAYS", 7, minimum=1)
 # How often Celery beat sweeps the outbox (also: `manage.py relay_outbox`).
 OUTBOX_SWEEP_SECONDS = env.get_int("OUTBOX_SWEEP_SECONDS", 30, minimum=1)
 

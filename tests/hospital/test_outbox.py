@@ -213,12 +213,76 @@ def test_the_retry_delay_grows_exponentially_up_to_its_ceiling(settings):
     assert 900 <= delays[4] <= 1080
 
 
+@pytest.mark.django_db
+def test_the_sweep_forgets_rows_handled_long_ago_and_keeps_the_rest(settings):
+    from core.tasks import relay_outbox
+
+    settings.OUTBOX_KEEP_HANDLED_DAYS = 7
+    now = timezone.now()
+
+    def row(**fields):
+        return OutboxMessage.objects.create(
+            event_type="x",
+            handler="y",
+            payload={},
+            next_attempt_at=now + datetime.timedelta(hours=1),
+            **fields,
+        )
+
+    old = row(handled_at=now - datetime.timedelta(days=8))
+    recent = row(handled_at=now - datetime.timedelta(days=6))
+    pending_for_long = row(created_at=now - datetime.timedelta(days=30))
+
+    relay_outbox.apply()
+
+    assert set(OutboxMessage.objects.values_list("pk", flat=True)) == {
+        recent.pk,
+        pending_for_long.pk,
+    }
+    assert old.pk is not None
+
+
 def test_the_sweep_runs_in_celery_beat_every_30_seconds(settings):
     sweep = settings.CELERY_BEAT_SCHEDULE["core-relay-outbox"]
 
     assert sweep["task"] == "core.tasks.relay_outbox"
     assert sweep["schedule"] == datetime.timedelta(seconds=30)
     assert "core.tasks.relay_outbox" in app.tasks
+
+
+@pytest.mark.django_db
+def test_a_declined_offer_is_kept_for_the_next_patient_while_the_broker_is_away(
+    settings, django_capture_on_commit_callbacks
+):
+    patient, appointment, first_in_line = _a_cancellation_with_a_patient_waiting()
+    second_in_line = PatientProfileFactory.create().user
+    waitlist.waitlist_join(
+        actor=second_in_line,
+        patient=second_in_line,
+        appointment_type=appointment.appointment_type,
+        date_from=appointment.start.date(),
+        date_to=appointment.start.date() + datetime.timedelta(days=1),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        booking.appointment_cancel(actor=patient, appointment=appointment)
+    first_hold = Appointment.objects.get(status="held")
+
+    settings.CELERY_TASK_ALWAYS_EAGER = app.conf.task_always_eager = False
+    with (
+        publishing_through(f"amqp://guest:guest@127.0.0.1:{free_port()}//"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        waitlist.waitlist_decline(actor=first_in_line, hold_public_id=first_hold.public_id)
+    kept = OutboxMessage.objects.get(handled_at__isnull=True)
+    held_while_away = Appointment.objects.filter(status="held").exists()
+    settings.CELERY_TASK_ALWAYS_EAGER = app.conf.task_always_eager = True  # the broker is back
+    call_command("relay_outbox", "--now")
+
+    assert first_hold.patient == first_in_line
+    assert kept.event_type == "appointments.events.WaitlistHoldReleased"
+    assert kept.dispatched_at is None
+    assert not held_while_away
+    assert Appointment.objects.get(status="held").patient == second_in_line
 
 
 # --- With RabbitMQ and a real worker -------------------------------------------------------
