@@ -40,8 +40,6 @@ FLOWS = (
 )
 LANGUAGES = ("bash", "python", "javascript")
 
-pytestmark = [pytest.mark.services("DATABASE_URL"), pytest.mark.django_db(transaction=True)]
-
 
 def snippets() -> dict[tuple[str, str], str]:
     """{(flow heading, language): code} for every fenced block under a ``##`` heading."""
@@ -97,6 +95,8 @@ def run_example(flow: str, language: str, **variables: str) -> dict:
     return result
 
 
+@pytest.mark.services("DATABASE_URL")
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_documented_flows_run_against_a_live_server(
     language: str, live_server, clinic: Clinic
