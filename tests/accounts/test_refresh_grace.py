@@ -17,6 +17,8 @@ from accounts.services import refresh_grace
 from audit.models import AuditEvent
 from tests.factories import TEST_PASSWORD, PatientProfileFactory
 
+pytestmark = pytest.mark.usefixtures("api_responses_match_schema")
+
 REFRESH = "/api/v1/auth/refresh"
 
 
@@ -80,6 +82,22 @@ def test_the_same_refresh_token_twice_within_the_window_gets_the_same_pair(api, 
     onwards = _refresh(api, second.json()["refresh_token"])
     assert onwards.status_code == 200
     assert _me(onwards.json()["access_token"]) == 200
+
+
+@pytest.mark.django_db
+def test_a_replay_whose_access_token_expired_meanwhile_is_not_taken_for_theft(api, patient):
+    tokens = _login(api, patient.email)
+    first = _refresh(api, tokens["refresh_token"]).json()
+    ApiToken.objects.filter(kind=ApiToken.Kind.ACCESS).update(
+        expires_at=datetime.datetime.now(tz=datetime.UTC) - datetime.timedelta(seconds=1)
+    )
+
+    second = _refresh(api, tokens["refresh_token"])
+
+    assert second.status_code == 200
+    assert _pair(second.json()) == _pair(first)
+    assert AuthSession.objects.get(user=patient).ended_at is None
+    assert _refresh(api, first["refresh_token"]).status_code == 200  # and it refreshes onwards
 
 
 @pytest.mark.django_db

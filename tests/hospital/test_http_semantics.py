@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from tests.factories import TEST_PASSWORD
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("api_responses_match_schema")]
 
 LIMIT = 2_000
 OVERSIZED = "x" * (LIMIT * 2)
