@@ -2,7 +2,8 @@
 
 The app reaches PostgreSQL through a TCP proxy this test controls (``PostgresProxy``):
 stopping it refuses new connections and cuts the open ones, as a stopped or restarted
-PostgreSQL does; starting it again is PostgreSQL coming back. Backends are also ended with
+PostgreSQL does; a blackhole cuts the open ones and leaves new ones unanswered, as a vanished
+host does (only a connect timeout ends those); starting it again is PostgreSQL coming back. Backends are also ended with
 ``pg_terminate_backend`` on the real server. Requests are made signed in, as a patient and as a
 clinician with a verified second factor, to pages and to the API.
 
@@ -48,6 +49,7 @@ POOL_TIMEOUT = 2
 CONNECT_TIMEOUT = 2
 # A request may wait for the pool once (POOL_TIMEOUT); anything much slower is a hang.
 CLIENT_TIMEOUT = 4 * POOL_TIMEOUT + 2
+OUTAGE_SECONDS = 16
 
 
 class PostgresProxy:
@@ -62,6 +64,7 @@ class PostgresProxy:
         self._thread.start()
         self._server: asyncio.Server | None = None
         self._transports: set[asyncio.WriteTransport] = set()
+        self._blackholed = False
 
     def _call(self, coroutine):
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=10)
@@ -78,21 +81,38 @@ class PostgresProxy:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
 
+    def blackhole(self) -> None:
+        """The database host stops answering: open connections are cut, new ones are accepted
+        and never answered (as when packets to a vanished host are dropped)."""
+        self._call(self._blackhole())
+
     async def _start(self) -> None:
-        self._server = await asyncio.start_server(
-            self._handle, "127.0.0.1", self.port, reuse_address=True
-        )
-        self.port = self._server.sockets[0].getsockname()[1]
+        self._blackholed = False
+        if self._server is None:
+            self._server = await asyncio.start_server(
+                self._handle, "127.0.0.1", self.port, reuse_address=True
+            )
+            self.port = self._server.sockets[0].getsockname()[1]
+
+    async def _blackhole(self) -> None:
+        self._blackholed = True
+        self._abort_all()
 
     async def _stop(self) -> None:
         if self._server is not None:
             self._server.close()
             self._server = None
+        self._abort_all()
+
+    def _abort_all(self) -> None:
         for transport in list(self._transports):
             transport.abort()
         self._transports.clear()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self._blackholed:
+            self._transports.add(writer.transport)  # held open, never answered
+            return
         try:
             upstream_reader, upstream_writer = await asyncio.open_connection(*self.upstream)
         except OSError:
@@ -211,15 +231,21 @@ class AppServer:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         return {int(pid) for pid in children.read_text().split()}
 
-    def stop(self) -> None:
+    def stop(self) -> bool:
+        """SIGTERM; True if granian exited on it, False if it needed SIGKILL (a wedged worker)."""
+        if self.process.poll() is not None:
+            return True
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGTERM)
         try:
             self.process.wait(timeout=15)
+            return True
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=5)
-        self._log.close()
+            return False
+        finally:
+            self._log.close()
 
 
 @dataclass
@@ -325,9 +351,15 @@ def test_postgresql_stopped_restarted_and_backends_terminated_signed_in(app_serv
     answers = _all(server, requests)
     assert [a.status for a in answers] == [200] * len(requests), _summary(answers)
 
-    # Act: PostgreSQL goes away.
-    proxy.stop()
-    answers = _all(server, requests) + _all(server, requests)
+    # Act: the database host stops answering, then PostgreSQL is down (refusing connections),
+    # for longer than psycopg_pool's first reconnection backoffs (1, 2, 4, 8 s).
+    proxy.blackhole()
+    outage_started = time.monotonic()
+    answers = []
+    while time.monotonic() - outage_started < OUTAGE_SECONDS:
+        if time.monotonic() - outage_started > OUTAGE_SECONDS / 2:
+            proxy.stop()
+        answers += _all(server, requests)
     readiness = server.request("/readyz", accept="application/json")
 
     # Assert: 503 with a body and Retry-After everywhere, no hang; /readyz 503.
@@ -387,3 +419,4 @@ def test_postgresql_stopped_restarted_and_backends_terminated_signed_in(app_serv
     answers = _all(server, requests)
     assert [a.status for a in answers] == [200] * len(requests), _summary(answers)
     assert server.worker_pids() == workers
+    assert server.stop(), "granian did not stop on SIGTERM"
