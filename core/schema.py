@@ -8,6 +8,8 @@ every operation what they all share, so no view can forget it.
 - Operations with a body document 400 (invalid JSON, invalid fields), 413 and 415; lists with
   query parameters document 400 for invalid or unknown parameters.
 - Every operation documents 503 (the database unavailable: retry after Retry-After).
+- Operations that document 429 (rate-limited) document the RateLimit / RateLimit-Policy
+  headers on their answers and Retry-After on the 429.
 - Every error response is ``application/problem+json`` with the ``Problem`` component, its
   description lists the codes it may carry, and so does ``x-problem-codes``.
 
@@ -18,6 +20,7 @@ without a second factor out) is named there, in API_SCHEMA_CONTRACT.
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
@@ -25,6 +28,7 @@ from django.conf import settings
 
 from core.api import PROBLEM_CODES_INTRO
 from core.errors import ERROR_STATUSES, PROBLEM_CONTENT_TYPE, VALIDATION_ERROR
+from core.ratelimit import RATELIMIT_RESPONSE_HEADERS, RETRY_AFTER_RESPONSE_HEADER
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 _CODES = re.compile(r"`([A-Z][A-Z0-9_]*)`")
@@ -86,13 +90,20 @@ def _problem_response(status: int, response: dict[str, Any]) -> dict[str, Any]:
     content: dict[str, Any] = {"schema": PROBLEM_REF}
     if examples:
         content["examples"] = examples
-    return {
-        "description": (
-            PROBLEM_CODES_INTRO + ", ".join(f"`{code}`" for code in codes) + ". " + text
-        ).strip(),
-        "content": {PROBLEM_CONTENT_TYPE: content},
-        "x-problem-codes": codes,
+    # Headers (Retry-After, RateLimit) and extensions stay.
+    rewritten = {
+        key: value for key, value in response.items() if key not in ("description", "content")
     }
+    rewritten.update(
+        {
+            "description": (
+                PROBLEM_CODES_INTRO + ", ".join(f"`{code}`" for code in codes) + ". " + text
+            ).strip(),
+            "content": {PROBLEM_CONTENT_TYPE: content},
+            "x-problem-codes": codes,
+        }
+    )
+    return rewritten
 
 
 def contract_hook(
@@ -145,5 +156,14 @@ def contract_hook(
             for status, response in list(responses.items()):
                 if str(status)[0] in "45":
                     responses[status] = _problem_response(int(status), response)
+            if "429" in responses:  # a limited operation: every answer may say where it stands
+                for response in responses.values():
+                    response.setdefault("headers", {}).update(
+                        copy.deepcopy(RATELIMIT_RESPONSE_HEADERS)
+                    )
+                responses["429"]["headers"]["Retry-After"] = {
+                    **copy.deepcopy(RETRY_AFTER_RESPONSE_HEADER),
+                    "required": True,
+                }
             operation["responses"] = dict(sorted(responses.items()))
     return result
