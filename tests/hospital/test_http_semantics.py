@@ -218,3 +218,15 @@ def test_a_request_that_counts_against_no_limit_has_no_ratelimit_fields(patient)
 
     assert "RateLimit" not in response
     assert "RateLimit-Policy" not in response
+
+
+def test_the_schema_documents_the_ratelimit_fields_on_limited_operations(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    login = schema["paths"]["/api/v1/auth/login"]["post"]["responses"]
+    me = schema["paths"]["/api/v1/account/me"]["get"]["responses"]
+
+    assert {"RateLimit", "RateLimit-Policy"} <= set(login["200"]["headers"])
+    assert login["429"]["headers"]["Retry-After"]["required"] is True
+    assert {"RateLimit", "RateLimit-Policy"} <= set(login["429"]["headers"])
+    assert "429" not in me
+    assert "RateLimit" not in me["200"].get("headers", {})
