@@ -12,7 +12,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
 from core.request_id import current_request_id
-from core.tasks import MUST_NOT_BE_LOST
+from core.tasks import MUST_NOT_BE_LOST, RETRY_TRANSIENT
 
 
 def _append(path: Path, line: str) -> None:
@@ -52,3 +52,17 @@ def note_request_id(directory: str) -> None:
 
     logging.getLogger("tests.celery_tasks").warning("note_request_id ran")
     _append(Path(directory) / "request-id", current_request_id())
+
+
+@shared_task(name="tests.celery_tasks.fail_then_succeed", **RETRY_TRANSIENT)
+def fail_then_succeed(directory: str, error: str) -> int:
+    """Raise ``error`` (a class name) on the first run, succeed on the next; return the run."""
+    from django.db import OperationalError
+
+    errors = {"OperationalError": OperationalError, "ValueError": ValueError}
+    runs = Path(directory) / "runs"
+    _append(runs, str(os.getpid()))
+    run = len(runs.read_text(encoding="utf-8").split())
+    if run == 1:
+        raise errors[error]("the first run fails")
+    return run

@@ -11,7 +11,7 @@ import pytest
 
 from core.request_id import bind_request_id, unbind_request_id
 from hospital.celery import app
-from tests.celery_tasks import block_until_released, note_request_id, overrun
+from tests.celery_tasks import block_until_released, fail_then_succeed, note_request_id, overrun
 from tests.celery_worker import celery_worker, wait_for
 
 
@@ -113,3 +113,28 @@ def test_every_task_of_ours_has_time_limits_and_the_lossless_ones_are_acknowledg
     for name in lossless:
         assert ours[name].acks_late is True
         assert ours[name].reject_on_worker_lost is True
+
+
+def test_a_transient_error_is_retried_and_a_bug_is_not(tmp_path):
+    transient, bug = tmp_path / "transient", tmp_path / "bug"
+    transient.mkdir()
+    bug.mkdir()
+
+    retried = fail_then_succeed.apply(args=(str(transient), "OperationalError"), throw=False)
+    failed = fail_then_succeed.apply(args=(str(bug), "ValueError"), throw=False)
+
+    assert retried.get() == 2
+    assert len(_lines(transient / "runs")) == 2
+    assert isinstance(failed.result, ValueError)
+    assert len(_lines(bug / "runs")) == 1
+
+
+def test_the_retry_policy_backs_off_exponentially_with_jitter():
+    from core.tasks import RETRY_TRANSIENT
+
+    task = fail_then_succeed
+
+    assert task.retry_backoff == RETRY_TRANSIENT["retry_backoff"] == 5
+    assert task.retry_backoff_max == 600
+    assert task.retry_jitter is True
+    assert task.max_retries == 6
