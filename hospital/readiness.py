@@ -10,7 +10,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +27,7 @@ class CheckResult:
     duration_ms: float
     backend: str
     error: str = ""
+    pool: dict[str, int] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         result: dict[str, Any] = {
@@ -36,6 +37,8 @@ class CheckResult:
         }
         if self.error:
             result["error"] = self.error
+        if self.pool is not None:
+            result["pool"] = self.pool
         return result
 
 
@@ -50,6 +53,21 @@ def _check_database() -> None:
     finally:
         if not connection.in_atomic_block:  # a test's transaction keeps its connection
             connection.close()
+
+
+def _pool_measures() -> dict[str, int] | None:
+    """This process's connection pool: connections open (or being opened), idle in the pool,
+    and requests waiting. After traffic stops, available equals size; a connection checked
+    out and never returned shows as a gap that does not close."""
+    pool = getattr(connection, "pool", None)
+    if pool is None:
+        return None
+    stats = pool.get_stats()
+    return {
+        "size": int(stats["pool_size"]),
+        "available": int(stats["pool_available"]),
+        "waiting": int(stats["requests_waiting"]),
+    }
 
 
 def _check_cache() -> None:
@@ -87,8 +105,9 @@ def _run(name: str, backend: str, check: Callable[[], None]) -> CheckResult:
 
 def run_checks() -> list[CheckResult]:
     """Run every configured check; the order is stable for people reading the JSON."""
+    database = _run("database", connection.vendor, _check_database)
     results = [
-        _run("database", connection.vendor, _check_database),
+        replace(database, pool=_pool_measures()),
         _run("cache", str(settings.CACHES["default"]["BACKEND"]).rsplit(".", 1)[-1], _check_cache),
     ]
     if settings.CELERY_BROKER_URL:

@@ -227,6 +227,21 @@ class AppServer:
             time.sleep(0.2)
         return None
 
+    def pools_settle(self, answers_in_a_row: int = 6, seconds: float = 10) -> bool:
+        """Whether /readyz reports, that many times in a row (the two workers answer in turn),
+        a pool with every connection idle in it."""
+        started, settled = time.monotonic(), 0
+        while time.monotonic() - started < seconds:
+            answer = self.request("/readyz", accept="application/json", timeout=5)
+            pool = (
+                json.loads(answer.body or b"{}").get("checks", {}).get("database", {}).get("pool")
+            )
+            settled = settled + 1 if pool and pool["available"] == pool["size"] else 0
+            if settled >= answers_in_a_row:
+                return True
+            time.sleep(0.1)
+        return False
+
     def worker_pids(self) -> set[int]:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         return {int(pid) for pid in children.read_text().split()}
@@ -419,4 +434,6 @@ def test_postgresql_stopped_restarted_and_backends_terminated_signed_in(app_serv
     answers = _all(server, requests)
     assert [a.status for a in answers] == [200] * len(requests), _summary(answers)
     assert server.worker_pids() == workers
+    # Every pooled connection is back in its pool once the traffic has stopped: none leaked.
+    assert server.pools_settle(), "a worker's pool keeps connections checked out"
     assert server.stop(), "granian did not stop on SIGTERM"

@@ -85,13 +85,11 @@ def test_api_calls_answer_a_service_unavailable_problem(
 def test_readiness_names_the_database(client, database_down):
     response = client.get("/readyz")
 
+    database = response.json()["checks"]["database"]
     assert response.status_code == 503
-    assert response.json()["checks"]["database"] == {
-        "ok": False,
-        "backend": connection.vendor,
-        "duration_ms": response.json()["checks"]["database"]["duration_ms"],
-        "error": "OperationalError",
-    }
+    assert database["ok"] is False
+    assert database["backend"] == connection.vendor
+    assert database["error"] == "OperationalError"
 
 
 def test_a_404_for_a_signed_in_user_keeps_the_signed_in_navigation(patient_client):
