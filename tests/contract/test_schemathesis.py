@@ -32,8 +32,8 @@ from tests.contract.conftest import Clinic, api_sign_in, appointment_booked
 from tests.factories import PatientProfileFactory, StaffProfileFactory
 
 MAX_EXAMPLES = 5
-# A safety net only: a run that reaches it stops early and fails.
-TIME_LIMIT_SECONDS = 120
+# A safety net only (no --max-time: with it, fuzzing repeats until the time is spent).
+TIME_LIMIT_SECONDS = 240
 SETTINGS = Path(__file__).with_name("schemathesis.toml")
 
 # Operations whose success ends or changes the caller's own credentials.
@@ -97,7 +97,6 @@ def _command(live_server_url: str, schema_file: Path, settings_file: Path) -> li
         "--no-shrink",
         "--workers=1",
         "--request-timeout=20",
-        f"--max-time={TIME_LIMIT_SECONDS}",
         "--suppress-health-check=all",
         f"--report-dir={settings_file.parent}",
         "--report=junit",
@@ -136,8 +135,7 @@ def test_the_server_keeps_the_published_contract(
             text=True,
         )
     reports = {
-        persona: run.communicate(timeout=TIME_LIMIT_SECONDS + 60)[0]
-        for persona, run in runs.items()
+        persona: run.communicate(timeout=TIME_LIMIT_SECONDS)[0] for persona, run in runs.items()
     }
 
     failed = [persona for persona, run in runs.items() if run.returncode != 0]
