@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import InterfaceError, OperationalError, ProgrammingError, connection
 from django.test import Client
 
 from tests.conftest import login_verified
@@ -80,6 +80,28 @@ def test_api_calls_answer_a_service_unavailable_problem(
         assert body["code"] == "SERVICE_UNAVAILABLE"
         assert body["status"] == 503
         assert body["request_id"] == response["X-Request-ID"]
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (InterfaceError("connection already closed"), 503),
+        (OperationalError("couldn't get a connection after 5.00 sec"), 503),  # pool timeout
+        (ProgrammingError('relation "x" does not exist'), 500),  # a bug stays a bug
+    ],
+)
+def test_only_an_unreachable_database_is_a_503(patient_client, error, status):
+    def fail(execute, sql, params, many, context):
+        raise error
+
+    with connection.execute_wrapper(fail):
+        page = patient_client.get("/accounts/")
+        api = patient_client.get("/api/v1/account/me")
+
+    assert page.status_code == api.status_code == status
+    assert page.content
+    assert api.json()["code"] == ("SERVICE_UNAVAILABLE" if status == 503 else "SERVER_ERROR")
+    assert ("Retry-After" in page) is (status == 503)
 
 
 def test_readiness_names_the_database(client, database_down):
