@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import AnonymousUser
-from django.db import DatabaseError
+from django.db import DatabaseError, InterfaceError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.functional import SimpleLazyObject, empty
@@ -68,7 +68,7 @@ def _user_failing_soft(request: HttpRequest) -> User | AnonymousUser:
     try:
         user = getattr(request, "user", None)
         return user if isinstance(user, User) and user.is_authenticated else AnonymousUser()
-    except DatabaseError:
+    except (DatabaseError, InterfaceError):
         return AnonymousUser()
 
 
