@@ -308,3 +308,31 @@ def test_describe_spans_midnight_with_the_date():
     assert (
         text == "Mon 5 Jul, 09:00 (Europe/Berlin) — Sun 4 Jul, 21:00 your time (Pacific/Honolulu)"
     )
+
+
+def test_time_zone_comes_from_the_environment_and_must_be_an_iana_name(tmp_path):
+    from tests.hospital.run_manage import run_manage
+
+    shown = run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.TIME_ZONE)",
+        env={"TIME_ZONE": "America/New_York"},
+        tmp_var=tmp_path,
+    )
+    default = run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.TIME_ZONE)",
+        env={},
+        tmp_var=tmp_path,
+    )
+    bad = run_manage("check", env={"TIME_ZONE": "Mars/Olympus"}, tmp_var=tmp_path)
+
+    assert shown.stdout.strip().splitlines()[-1] == "America/New_York"
+    assert default.stdout.strip().splitlines()[-1] == "Europe/London"
+    assert bad.returncode != 0
+    assert bad.stderr.strip().splitlines() == [
+        "Configuration error: TIME_ZONE: expected an IANA time zone name such as "
+        "Europe/London, got 'Mars/Olympus'"
+    ]
