@@ -153,6 +153,9 @@ def contract_hook(
                     (code,),
                     "The service is briefly unavailable: retry after Retry-After seconds.",
                 )
+                responses[str(ERROR_STATUSES[code])].setdefault("headers", {}).setdefault(
+                    "Retry-After", {**copy.deepcopy(RETRY_AFTER_RESPONSE_HEADER), "required": True}
+                )
             for status, response in list(responses.items()):
                 if str(status)[0] in "45":
                     responses[status] = _problem_response(int(status), response)
