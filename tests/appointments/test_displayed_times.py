@@ -98,6 +98,9 @@ def test_every_patient_page_shows_the_clinicians_time_and_the_patients(client, c
     ):
         start = _berlin(day, 9)  # 07:00 UTC, 08:00 in London
         web_login(client, patient.email)
+        search = client.get(
+            "/appointments/book/", {"appointment_type": echo.public_id, "date_from": str(day)}
+        )
         confirm = client.get(
             "/appointments/book/confirm/"
             f"?appointment_type={echo.public_id}&practitioner={practitioner.public_id}"
@@ -121,6 +124,11 @@ def test_every_patient_page_shows_the_clinicians_time_and_the_patients(client, c
         offer_waitlist = client.get("/appointments/waitlist/")
 
     both = "(Europe/Berlin) — "
+    # Free times: the clinician's wall clock, and the patient's (lead time: from 07:00 UTC).
+    assert f"09:00 {both}08:00 your time (Europe/London) {practitioner.display_name}" in (
+        _text(search)
+    )
+    assert f"09:30 {both}08:30 your time (Europe/London)" in _text(reschedule)
     assert f"When {long_name}, 09:00 {both}08:00 your time (Europe/London)" in _text(confirm)
     assert f"When {long_name}, 09:00–09:30 {both}08:00–08:30 your time (Europe/London)" in _text(
         detail
