@@ -34,13 +34,16 @@ if _database["ENGINE"] == "django.db.backends.postgresql":
     _database["CONN_HEALTH_CHECKS"] = True
     _database["OPTIONS"] = {
         # A host that does not answer fails a connection attempt after this long instead of
-        # the kernel's minutes; a peer that vanishes mid-query is noticed by TCP keepalives.
+        # the kernel's minutes; a peer that vanishes is noticed by TCP keepalives while we wait
+        # for a reply, and by the user timeout (ms) when what we sent is never acknowledged
+        # (otherwise retransmissions last about 15 minutes, with a request hanging on them).
         # The URL's own query options (sslmode, connect_timeout, options ...) win over these.
         "connect_timeout": env.get_int("DATABASE_CONNECT_TIMEOUT", 5, minimum=1),
         "keepalives": 1,
         "keepalives_idle": 30,
         "keepalives_interval": 10,
         "keepalives_count": 3,
+        "tcp_user_timeout": 10_000,
         **_url_options,
         "pool": {
             "min_size": env.get_int("DATABASE_POOL_MIN_SIZE", 1),
