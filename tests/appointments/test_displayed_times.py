@@ -273,7 +273,7 @@ def test_emails_show_times_in_the_recipients_zone(
 
     told = [m for m in mail.outbox if m.to == [old_address]]
     assert len(told) == 1, [m.subject for m in mail.outbox]
-    assert f"at {expected}." in re.sub(r"\s+", " ", told[0].body)
+    assert f"at {expected}." in re.sub(r"\s+", " ", str(told[0].body))
 
 
 def test_the_api_local_fields_are_in_the_clinicians_zone(clinic):
