@@ -197,6 +197,7 @@ def test_the_patient_sets_their_zone_on_the_profile_page(client, clinic):
     web_login(client, patient.email)
 
     form = client.get("/accounts/profile/")
+    before = client.get("/accounts/")
     bad = client.post(
         "/accounts/profile/", {"time_zone": "Mars/Olympus", "preferred_language": "en"}
     )
@@ -205,10 +206,12 @@ def test_the_patient_sets_their_zone_on_the_profile_page(client, clinic):
     )
 
     assert "The hospital's (Europe/London)" in _text(form)
+    assert "Your time zone Europe/London (the hospital's)" in _text(before)
     assert bad.status_code == 400
     assert "time_zone" in bad.context["form"].errors
     assert saved.status_code == 302
     assert PatientProfile.objects.get(user=patient).time_zone == "Europe/Berlin"
+    assert "Your time zone Europe/Berlin" in _text(client.get("/accounts/"))
 
 
 def test_new_york_hospital_shows_its_own_time_beside_berlins(client, clinic, settings):
