@@ -14,7 +14,7 @@ from core import challenge
 from tests.conftest import web_login
 from tests.factories import TEST_PASSWORD
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("api_responses_match_schema")]
 
 WRONG = "a long but wrong passphrase"
 

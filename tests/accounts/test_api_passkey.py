@@ -11,7 +11,7 @@ from audit.models import AuditEvent
 from tests.accounts.passkey_authenticator import SoftPasskey
 from tests.factories import TEST_PASSWORD, StaffProfileFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("api_responses_match_schema")]
 
 ORIGIN = "https://hospital.example"
 

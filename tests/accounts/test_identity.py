@@ -16,7 +16,7 @@ from audit.models import AuditEvent
 from tests.conftest import login_verified, web_login
 from tests.factories import PatientProfileFactory, StaffProfileFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("api_responses_match_schema")]
 
 REQUESTS = "/api/v1/account/profile/identity-requests"
 DENIED = AuditEvent.Outcome.DENIED

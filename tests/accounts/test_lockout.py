@@ -16,7 +16,7 @@ from core import challenge
 from tests.conftest import totp_code
 from tests.factories import TEST_PASSWORD
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("api_responses_match_schema")]
 
 WRONG = "a long but wrong passphrase"
 ATTACKER = "203.0.113.9"

@@ -18,7 +18,7 @@ from audit.models import AuditEvent
 from tests.conftest import login_verified, totp_code, web_login
 from tests.factories import TEST_PASSWORD
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("api_responses_match_schema")]
 
 
 @pytest.fixture

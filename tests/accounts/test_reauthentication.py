@@ -13,7 +13,7 @@ from audit.models import AuditEvent
 from tests.conftest import login_verified, web_login
 from tests.factories import TEST_PASSWORD
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("api_responses_match_schema")]
 
 WRONG = "not my password at all, sorry"
 LIMIT = ratelimits.REAUTHENTICATION_FAILURES_PER_ACCOUNT.limit

@@ -20,7 +20,7 @@ from tests.appointments.conftest import MONDAY, NOW, api_as, at, book
 from tests.conftest import login_verified, web_login
 from tests.factories import PatientProfileFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("api_responses_match_schema")]
 
 DAY = datetime.timedelta(days=1)
 
