@@ -347,3 +347,21 @@ def test_time_zone_comes_from_the_environment_and_must_be_an_iana_name(tmp_path)
         "Configuration error: TIME_ZONE: expected an IANA time zone name such as "
         "Europe/London, got 'Mars/Olympus'"
     ]
+
+
+def test_no_template_formats_a_time_of_day_with_the_date_filter():
+    """Times of day go through {% local_time %}; ``|date`` is left for days (and ISO instants
+    in links, whose offset keeps them exact). ``|date`` would convert to the current zone."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "templates"
+    time_of_day = re.compile(r"""\|date:["']([^"']*)["']""")
+    offenders = [
+        f"{path.relative_to(root)}: {match.group(0)}"
+        for path in root.rglob("*.*")
+        if path.suffix in {".html", ".txt"} and "admin" not in path.parts
+        for match in time_of_day.finditer(path.read_text())
+        if set(match.group(1)) & set("aABfgGhHiPsueOTZ") and match.group(1) != "c"
+    ]
+
+    assert offenders == []
