@@ -365,3 +365,18 @@ def test_no_template_formats_a_time_of_day_with_the_date_filter():
     ]
 
     assert offenders == []
+
+
+def test_the_patient_sets_their_zone_on_the_api_too(clinic):
+    patient = PatientProfileFactory.create().user
+    api = api_as(patient)
+
+    bad = api.patch("/api/v1/account/profile", {"time_zone": "Mars/Olympus"}, format="json")
+    saved = api.patch("/api/v1/account/profile", {"time_zone": "Asia/Tokyo"}, format="json")
+    back = api.patch("/api/v1/account/profile", {"time_zone": ""}, format="json")
+
+    assert bad.status_code == 400
+    assert bad.json()["errors"] == {"time_zone": ["Enter a time zone name such as Europe/London."]}
+    assert saved.status_code == 200
+    assert saved.json()["time_zone"] == "Asia/Tokyo"
+    assert back.json()["time_zone"] == ""  # the hospital's zone again
