@@ -17,6 +17,9 @@ from appointments.serializers.slots import PractitionerSummary
 from core.api import QueryParameters, ReferenceSerializer
 
 ME = "me"
+PRACTITIONER_OR_ME = (
+    r"^(me|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$"
+)
 
 
 class AppointmentFilter(QueryParameters):
@@ -40,10 +43,12 @@ class AppointmentFilter(QueryParameters):
     date_to = serializers.DateField(
         required=False, help_text="Appointments starting on or before this day (inclusive)."
     )
-    practitioner = serializers.CharField(
+    practitioner = serializers.RegexField(
+        PRACTITIONER_OR_ME,
         required=False,
         max_length=36,
         help_text="A practitioner's id, or `me` for your own schedule (practitioners only).",
+        error_messages={"invalid": "A practitioner's id, or 'me'."},
     )
     patient = serializers.UUIDField(required=False, help_text="A patient's id.")
     updated_since = AwareDateTimeField(
