@@ -45,11 +45,15 @@ def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
 
 
 def _count_examples(node: Any) -> int:
+    """Examples of request and response bodies (media types), not of headers."""
     if isinstance(node, dict):
-        found = len(node["examples"]) if isinstance(node.get("examples"), dict) else 0
-        found += 1 if "example" in node and not isinstance(node.get("example"), dict) else 0
+        found = 0
+        for media in (
+            (node.get("content") or {}).values() if isinstance(node.get("content"), dict) else []
+        ):
+            found += len(media.get("examples") or {}) + (1 if "example" in media else 0)
         return found + sum(
-            _count_examples(value) for key, value in node.items() if key != "examples"
+            _count_examples(value) for key, value in node.items() if key != "content"
         )
     if isinstance(node, list):
         return sum(_count_examples(item) for item in node)
@@ -104,8 +108,7 @@ def schema_stats(schema: dict[str, Any]) -> dict[str, int]:
         "error_responses": errors,
         "error_responses_with_body_schema": typed_errors,
         "error_responses_listing_their_codes": with_codes,
-        "examples": _count_examples(schema.get("paths", {}))
-        + _count_examples(schema.get("components", {})),
+        "examples": _count_examples(schema.get("paths", {})),
         "component_schemas": len(components),
         "component_fields": fields,
         "component_fields_required": required,

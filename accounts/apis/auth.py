@@ -67,7 +67,11 @@ class LoginApi(PublicApi):
                 RateLimited,
             ),
         },
-        examples=[examples.LOGIN_REQUEST, examples.LOGIN_SECOND_FACTOR_NEEDED],
+        examples=[
+            examples.LOGIN_REQUEST,
+            examples.LOGIN_AUTHENTICATED,
+            examples.LOGIN_SECOND_FACTOR_NEEDED,
+        ],
     )
     def post(self, request: Request) -> Response:
         data = LoginInput(data=request.data)
@@ -103,7 +107,11 @@ class LoginMfaApi(PublicApi):
                 RateLimited,
             ),
         },
-        examples=[examples.LOGIN_MFA_TOTP_REQUEST, examples.LOGIN_MFA_PASSKEY_REQUEST],
+        examples=[
+            examples.LOGIN_MFA_TOTP_REQUEST,
+            examples.LOGIN_MFA_PASSKEY_REQUEST,
+            examples.LOGIN_AUTHENTICATED,
+        ],
     )
     def post(self, request: Request) -> Response:
         data = MfaInput(data=request.data)

@@ -24,6 +24,23 @@ LOGIN_SECOND_FACTOR_NEEDED = OpenApiExample(
     },
     response_only=True,
 )
+LOGIN_AUTHENTICATED = OpenApiExample(
+    "Signed in",
+    value={
+        "status": "authenticated",
+        "tokens": {
+            "token_type": "Bearer",
+            "access_token": "k3J9mQ2x...",
+            "access_expires_at": "2026-03-02T09:05:00Z",
+            "expires_in": 300,
+            "refresh_token": "Zp8vT1c...",
+            "refresh_expires_at": "2026-03-16T09:00:00Z",
+            "session_id": "2b7e4c1d-9a3f-4e6b-8c5d-1f0a2b3c4d5e",
+        },
+        "mfa_enrolment_required": False,
+    },
+    response_only=True,
+)
 LOGIN_MFA_TOTP_REQUEST = OpenApiExample(
     "TOTP",
     value={"mfa_token": "eyJ1Ijo...", "method": "totp", "code": "123456"},

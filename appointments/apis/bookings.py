@@ -103,7 +103,8 @@ class AppointmentListApi(APIView):
         "narrow it: a clinician's day is `?practitioner=me&date_from=2026-03-02&date_to="
         "2026-03-02`. Unknown parameters are refused (400).",
         parameters=[AppointmentFilter, CURSOR],
-        responses={200: page_of(AppointmentOutput)},
+        responses={200: page_of(AppointmentOutput), **problems(VALIDATION_ERROR)},
+        examples=examples.APPOINTMENTS,
     )
     def get(self, request: Request) -> Response:
         filters = query_parameters(request, AppointmentFilter)
