@@ -30,7 +30,14 @@ from appointments.serializers.schedules import (
     WorkingHoursSerializer,
 )
 from appointments.services import availability
-from core.api import NoParameters, django_request, problems, query_parameters
+from core.api import (
+    CURSOR,
+    cursor_page,
+    django_request,
+    page_of,
+    problems,
+    query_parameters,
+)
 from core.errors import VALIDATION_ERROR
 
 _Entry = TypeVar("_Entry", bound=Model)
@@ -53,6 +60,7 @@ def _managed_practitioner(request: Request, practitioner_id: uuid.UUID) -> Pract
 class _ScheduleEntries(Generic[_Entry]):
     serializer: ClassVar[type[serializers.ModelSerializer[Any]]]
     output: ClassVar[type[serializers.ModelSerializer[Any]]]
+    ordering: ClassVar[tuple[str, ...]]  # of the list's cursor pages
     not_found: ClassVar[str]
 
     def entries(self, practitioner: Practitioner) -> QuerySet[_Entry]:
@@ -70,9 +78,14 @@ class _ScheduleEntries(Generic[_Entry]):
 # A practitioner's entries of one kind: list them, add one.
 class _ScheduleEntriesApi(APIView, _ScheduleEntries[_Entry]):
     def get(self, request: Request, practitioner_id: uuid.UUID) -> Response:
-        query_parameters(request, NoParameters)
+        query_parameters(request)
         practitioner = _managed_practitioner(request, practitioner_id)
-        return Response(self.output(self.entries(practitioner), many=True).data)
+        return cursor_page(
+            request,
+            self.entries(practitioner),
+            ordering=self.ordering,
+            render=lambda page: self.output(page, many=True).data,
+        )
 
     @idempotent(scope="schedules.{view.__class__.__name__}:{practitioner_id}")
     def post(self, request: Request, practitioner_id: uuid.UUID) -> Response:
@@ -104,6 +117,7 @@ class _ScheduleEntryApi(APIView, _ScheduleEntries[_Entry]):
 class _WorkingHours(_ScheduleEntries[WorkingHours]):
     serializer = WorkingHoursSerializer
     output = WorkingHoursOutput
+    ordering = ("weekday", "start_time", "pk")
     not_found = "No such working hours."
 
     def entries(self, practitioner: Practitioner) -> QuerySet[WorkingHours]:
@@ -123,6 +137,7 @@ class _WorkingHours(_ScheduleEntries[WorkingHours]):
 class _Exceptions(_ScheduleEntries[AvailabilityException]):
     serializer = ScheduleExceptionSerializer
     output = ScheduleExceptionOutput
+    ordering = ("start", "pk")
     not_found = "No such exception."
 
     def entries(self, practitioner: Practitioner) -> QuerySet[AvailabilityException]:
@@ -158,8 +173,9 @@ def _listed_and_added(
             tags=["schedules"],
             summary=listed,
             operation_id=f"{name}_list",
-            description=f"Administrators only. {description}",
-            responses={200: output(many=True), **problems(VALIDATION_ERROR, *_REFUSED)},
+            description=f"Administrators only. {description} A cursor page of 50.",
+            parameters=[CURSOR],
+            responses={200: page_of(output), **problems(VALIDATION_ERROR, *_REFUSED)},
         ),
         post=extend_schema(
             tags=["schedules"],

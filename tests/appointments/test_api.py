@@ -778,3 +778,32 @@ def test_the_waitlist_uses_a_fixed_number_of_queries(
         response = api.get("/api/v1/waitlist")
 
     assert len(response.json()["results"]) == rows
+
+
+@pytest.mark.parametrize("rows", [1, 60])
+def test_a_practitioners_leave_comes_in_pages_with_a_fixed_number_of_queries(
+    practitioner, rows, django_assert_num_queries
+):
+    from appointments.models import AvailabilityException
+
+    for index in range(rows):
+        start = at(MONDAY, 0) + datetime.timedelta(days=7 * index)
+        AvailabilityException.objects.create(
+            practitioner=practitioner,
+            kind="leave",
+            start=start,
+            end=start + datetime.timedelta(days=1),
+        )
+    admin = _api(UserFactory.create(role="admin"))
+    path = f"/api/v1/practitioners/{practitioner.public_id}/exceptions"
+
+    with django_assert_num_queries(3):  # the token, the practitioner, the page
+        first = admin.get(path).json()
+    rest = (
+        admin.get(re.sub(r"^https?://[^/]+", "", first["next"])).json()["results"]
+        if first["next"]
+        else []
+    )
+
+    assert len(first["results"]) == min(rows, 50)
+    assert len(first["results"]) + len(rest) == rows

@@ -52,8 +52,8 @@ def test_the_api_names_working_hours_and_leave_by_public_id(admin_api, practitio
     base = f"/api/v1/practitioners/{practitioner.public_id}"
     rule = practitioner.working_hours.get()
 
-    hours = admin_api.get(f"{base}/working-hours").json()
-    exceptions = admin_api.get(f"{base}/exceptions").json()
+    hours = admin_api.get(f"{base}/working-hours").json()["results"]  # cursor pages
+    exceptions = admin_api.get(f"{base}/exceptions").json()["results"]
     added = admin_api.post(
         f"{base}/working-hours",
         {"weekday": 3, "start_time": "09:00", "end_time": "10:00", "valid_from": "2026-01-01"},

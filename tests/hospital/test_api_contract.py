@@ -105,6 +105,8 @@ PAGED = {
     "slots_list": "SlotPage",
     "waitlist_list": "WaitlistPage",
     "account_sessions_list": "SessionPage",
+    "working_hours_list": "WorkingHoursPage",
+    "schedule_exceptions_list": "ScheduleExceptionPage",
 }
 
 # Response fields that are really optional (everything else an answer has is always there).
