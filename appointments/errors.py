@@ -49,17 +49,6 @@ class NotAllowed(PermissionDeniedError):
     default_message = "You may not do this with this appointment."
 
 
-class IdempotencyKeyReused(DomainError):
-    code = "IDEMPOTENCY_KEY_REUSED"
-    status = 422
-    default_message = "This Idempotency-Key was already used for a different request."
-
-
-class IdempotencyInProgress(ConflictError):
-    code = "IDEMPOTENCY_IN_PROGRESS"
-    default_message = "A request with this Idempotency-Key is still being processed. Retry shortly."
-
-
 class OfferExpired(ConflictError):
     code = "OFFER_EXPIRED"
     default_message = "This offer has expired or was already answered."

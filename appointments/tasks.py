@@ -10,7 +10,7 @@ import datetime
 
 from celery import shared_task
 
-from appointments.services import idempotency, status, waitlist
+from appointments.services import status, waitlist
 from core.tasks import MUST_NOT_BE_LOST, RETRY_TRANSIENT
 
 
@@ -47,13 +47,3 @@ def offer_freed_time(practitioner_id: int, appointment_type_id: int, start_iso: 
         start=datetime.datetime.fromisoformat(start_iso),
     )
     return str(hold.public_id) if hold else ""
-
-
-@shared_task(
-    name="appointments.tasks.purge_idempotency_records",
-    soft_time_limit=300,
-    time_limit=360,
-    **RETRY_TRANSIENT,
-)
-def purge_idempotency_records() -> int:
-    return idempotency.idempotency_records_purge()

@@ -115,6 +115,18 @@ class ConflictError(DomainError):
 register_error_code(DomainError.code, DomainError.status)
 
 
+# The Idempotency-Key's refusals (core/idempotency.py), on any app's API.
+class IdempotencyKeyReused(DomainError):
+    code = "IDEMPOTENCY_KEY_REUSED"
+    status = 422
+    default_message = "This Idempotency-Key was already used for a different request."
+
+
+class IdempotencyInProgress(ConflictError):
+    code = "IDEMPOTENCY_IN_PROGRESS"
+    default_message = "A request with this Idempotency-Key is still being processed. Retry shortly."
+
+
 def error_messages(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     """Field errors in the one shape of the contract: field -> list of messages.
 

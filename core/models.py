@@ -8,6 +8,9 @@ outage delays the work, never loses it; a redelivered message finds the row hand
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -47,3 +50,24 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} -> {self.handler} #{self.pk}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first result of an API request sent with an Idempotency-Key, replayed for retries
+    (core/idempotency.py). Any app's API uses it, so it lives at the bottom layer."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=128)
+    request_hash = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField(null=True)
+    response_body = models.JSONField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["user", "key"], name="core_idempotency_unique")
+        ]
+        indexes: ClassVar = [models.Index(fields=["created_at"], name="core_idempotency_created")]
+
+    def __str__(self) -> str:
+        return f"Idempotency record {self.key}"

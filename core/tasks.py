@@ -22,7 +22,7 @@ from django.db import InterfaceError
 from django.db import OperationalError as DatabaseOperationalError
 from kombu.exceptions import OperationalError as BrokerOperationalError
 
-from core import events
+from core import events, idempotency
 
 # Failures that say "not now" rather than "never": a lost or refused connection, a timeout.
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
@@ -65,3 +65,14 @@ def relay_outbox() -> int:
     sent = events.relay()
     events.purge_handled(older_than=datetime.timedelta(days=settings.OUTBOX_KEEP_HANDLED_DAYS))
     return sent
+
+
+@shared_task(
+    name="core.tasks.purge_idempotency_records",
+    soft_time_limit=300,
+    time_limit=360,
+    **RETRY_TRANSIENT,
+)
+def purge_idempotency_records() -> int:
+    """Forget Idempotency-Key outcomes older than a day (Celery beat, hourly)."""
+    return idempotency.idempotency_records_purge()

@@ -27,7 +27,13 @@ from accounts.serializers.profiles import (
 )
 from accounts.services.identity import identity_change_request
 from core.api import PROBLEM_CODES_INTRO, ProblemSerializer, django_request, problems
-from core.errors import VALIDATION_ERROR, NotFoundError
+from core.errors import (
+    VALIDATION_ERROR,
+    IdempotencyInProgress,
+    IdempotencyKeyReused,
+    NotFoundError,
+)
+from core.idempotency import idempotent
 
 IDENTITY_REQUEST_EXAMPLE = OpenApiExample(
     "Change of name",
@@ -105,10 +111,13 @@ class IdentityChangeRequestListApi(APIView):
         request=IdentityChangeRequestInput,
         responses={
             201: IdentityChangeRequestOutput(many=True),
-            **problems(VALIDATION_ERROR, NotFoundError),
+            **problems(
+                VALIDATION_ERROR, NotFoundError, IdempotencyKeyReused, IdempotencyInProgress
+            ),
         },
         examples=[IDENTITY_REQUEST_EXAMPLE],
     )
+    @idempotent("accounts.identity_request_create")
     def post(self, request: Request) -> Response:
         user = signed_in_user(request)
         own_patient_profile(user)

@@ -2,6 +2,6 @@
 one selector or service call, an output serializer.
 
 Booking, moving, cancelling, the visit's status changes and accepting an offered time take
-an ``Idempotency-Key`` header (``apis/idempotency.py``): a retried request returns the first
+an ``Idempotency-Key`` header (``core/idempotency.py``): a retried request returns the first
 result and changes nothing twice.
 """

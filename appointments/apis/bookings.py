@@ -22,13 +22,10 @@ from rest_framework.views import APIView
 from accounts.authentication import signed_in_user
 from appointments import ical
 from appointments.apis import examples
-from appointments.apis.idempotency import IDEMPOTENCY_KEY, idempotent
 from appointments.errors import (
     AppointmentNotFound,
     CancelTooLate,
     CheckInNotOpen,
-    IdempotencyInProgress,
-    IdempotencyKeyReused,
     InvalidTransition,
     NotAllowed,
     PatientHasOverlap,
@@ -62,7 +59,8 @@ from core.conditional import (
     require_if_match,
     with_etag,
 )
-from core.errors import VALIDATION_ERROR
+from core.errors import VALIDATION_ERROR, IdempotencyInProgress, IdempotencyKeyReused
+from core.idempotency import IDEMPOTENCY_KEY, idempotent
 
 
 def _visible_appointment(request: Request, appointment_id: uuid.UUID) -> Appointment:

@@ -10,7 +10,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import signed_in_user
-from appointments.apis.idempotency import idempotent
 from appointments.errors import CalendarFeedNotFound
 from appointments.selectors.calendar import calendar_feed_of
 from appointments.serializers.calendar import (
@@ -22,6 +21,7 @@ from appointments.serializers.calendar import (
 from appointments.services import calendar
 from core.api import django_request, problems
 from core.errors import VALIDATION_ERROR
+from core.idempotency import idempotent
 
 
 class CalendarFeedApi(APIView):

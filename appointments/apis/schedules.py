@@ -19,7 +19,6 @@ from rest_framework.views import APIView
 from accounts.authentication import signed_in_user
 from accounts.models import User
 from appointments import permissions
-from appointments.apis.idempotency import idempotent
 from appointments.errors import AppointmentNotFound, NotAllowed
 from appointments.models import AvailabilityException, Practitioner, WorkingHours
 from appointments.selectors.schedules import exceptions_of, practitioner_get, working_hours_of
@@ -39,6 +38,7 @@ from core.api import (
     query_parameters,
 )
 from core.errors import VALIDATION_ERROR
+from core.idempotency import idempotent
 
 _Entry = TypeVar("_Entry", bound=Model)
 _Api = TypeVar("_Api", bound=APIView)

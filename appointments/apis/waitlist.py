@@ -11,11 +11,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import signed_in_user
-from appointments.apis.idempotency import IDEMPOTENCY_KEY, idempotent
 from appointments.errors import (
     AppointmentNotFound,
-    IdempotencyInProgress,
-    IdempotencyKeyReused,
     NotAllowed,
     OfferExpired,
 )
@@ -31,7 +28,8 @@ from core.api import (
     problems,
     query_parameters,
 )
-from core.errors import VALIDATION_ERROR
+from core.errors import VALIDATION_ERROR, IdempotencyInProgress, IdempotencyKeyReused
+from core.idempotency import IDEMPOTENCY_KEY, idempotent
 
 
 class WaitlistApi(APIView):

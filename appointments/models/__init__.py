@@ -1,9 +1,7 @@
-"""Models of the appointments app: schedules, appointments, the waitlist, calendar feeds and
-idempotency records."""
+"""Models of the appointments app: schedules, appointments, the waitlist, calendar feeds."""
 
 from appointments.models.appointments import Appointment
 from appointments.models.feeds import CalendarFeed
-from appointments.models.idempotency import IdempotencyRecord
 from appointments.models.schedules import (
     AppointmentType,
     AvailabilityException,
@@ -18,7 +16,6 @@ __all__ = [
     "AppointmentType",
     "AvailabilityException",
     "CalendarFeed",
-    "IdempotencyRecord",
     "Practitioner",
     "WaitlistEntry",
     "WorkingHours",

@@ -27,8 +27,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "appointments.tasks.expire_waitlist_holds",
         "schedule": crontab(minute="*/5"),
     },
-    "appointments-purge-idempotency-records": {
-        "task": "appointments.tasks.purge_idempotency_records",
+    "core-purge-idempotency-records": {
+        "task": "core.tasks.purge_idempotency_records",
         "schedule": crontab(minute=17),
     },
     "accounts-expire-sessions": {

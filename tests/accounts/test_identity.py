@@ -165,6 +165,27 @@ def test_a_new_request_for_the_same_field_replaces_the_pending_one(ada):
     assert statuses == [("Ada Kin", "withdrawn"), ("Ada King", "pending")]
 
 
+def test_a_retried_identity_request_with_its_idempotency_key_happens_once(ada):
+    """Issue 9 #11: a creating POST of the accounts API takes an Idempotency-Key too."""
+    api = _api_as(ada.user)
+    headers = {"HTTP_IDEMPOTENCY_KEY": "identity-0f6b2c1e"}
+
+    first = api.post(REQUESTS, {"legal_name": "Ada King"}, format="json", **headers)
+    retry = api.post(REQUESTS, {"legal_name": "Ada King"}, format="json", **headers)
+    other_body = api.post(REQUESTS, {"legal_name": "Ada Kin"}, format="json", **headers)
+
+    assert (first.status_code, retry.status_code) == (201, 201)
+    assert "Idempotent-Replayed" not in first
+    assert retry["Idempotent-Replayed"] == "true"
+    assert retry.json() == first.json()
+    assert other_body.status_code == 422
+    assert other_body.json()["code"] == "IDEMPOTENCY_KEY_REUSED"
+    assert list(IdentityChangeRequest.objects.values_list("new_value", "status")) == [
+        ("Ada King", "pending")
+    ]
+    assert AuditEvent.objects.filter(action="accounts.identity_change_requested").count() == 1
+
+
 # --- the profile page -------------------------------------------------------------------------
 
 

@@ -12,8 +12,9 @@ import time_machine
 from rest_framework.test import APIClient
 
 from accounts.services import sessions
-from appointments.models import Appointment, IdempotencyRecord, WaitlistEntry
+from appointments.models import Appointment, WaitlistEntry
 from audit.models import AuditEvent
+from core.models import IdempotencyRecord
 from tests.appointments.conftest import MONDAY, NOW, at
 from tests.factories import PatientProfileFactory, UserFactory
 
@@ -512,7 +513,7 @@ def test_practitioner_and_slot_lists_use_a_fixed_number_of_queries(
 
 
 def test_idempotency_records_are_forgotten_after_a_day(patient, practitioner, consultation):
-    from appointments.tasks import purge_idempotency_records
+    from core.tasks import purge_idempotency_records
 
     _book(_api(patient), practitioner, consultation, at(MONDAY, 9), key=str(uuid.uuid4()))
 

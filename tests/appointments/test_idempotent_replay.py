@@ -12,11 +12,11 @@ from appointments.models import (
     Appointment,
     AvailabilityException,
     CalendarFeed,
-    IdempotencyRecord,
     WaitlistEntry,
     WorkingHours,
 )
 from audit.models import AuditEvent
+from core.models import IdempotencyRecord
 from tests.appointments.conftest import MONDAY, NOW, api_as, at, book
 from tests.factories import PatientProfileFactory, UserFactory
 
