@@ -19,6 +19,7 @@ from allauth.core import context
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, QueryDict
 from django.http.response import HttpResponseBase
 
@@ -31,6 +32,7 @@ from accounts.errors import (
 )
 from accounts.models import AuthSession, PatientProfile, User
 from accounts.selectors.sessions import web_session_of
+from accounts.selectors.users import user_get_by_email
 from accounts.services.auth import login_check_password
 from accounts.services.passwords import password_changed, password_reset_completed
 from accounts.services.profiles import PATIENT_EDITABLE_FIELDS, date_of_birth_in_future
@@ -110,7 +112,18 @@ class PatientSignupForm(SignupForm):
     def try_save(self, request: HttpRequest) -> tuple[User | None, HttpResponseBase | None]:
         if self.account_already_exists:  # the same work as a new account (no timing tell)
             signup_with_taken_address(password=self.cleaned_data["password1"])
-        user, response = super().try_save(request)
+        try:
+            with transaction.atomic():
+                user, response = super().try_save(request)
+        except IntegrityError:
+            # Another sign-up with this address committed between the form's check and this
+            # insert (a double tap, a retried request): the address is taken now, so the
+            # answer is the one a taken address gets (its owner is told), not a 500.
+            taken = user_get_by_email(email=self.cleaned_data["email"]) is not None
+            if self.account_already_exists or not taken:
+                raise
+            self.account_already_exists = True
+            user, response = super().try_save(request)
         assert user is None or isinstance(user, User)  # noqa: S101 - AUTH_USER_MODEL
         return user, response
 
