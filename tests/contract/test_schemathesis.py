@@ -5,7 +5,8 @@ calls valid and refuse what it calls invalid, and never answer 500.
 
 Schemathesis runs as its command line does, against pytest-django's live server (a real HTTP
 server on the test database), with a bounded number of examples per operation and a fixed seed
-so a failure reproduces (CONTRACT_SEED changes it; CONTRACT_PHASES adds the coverage phase).
+so a failure reproduces (CONTRACT_SEED changes it; CONTRACT_PHASES=examples,coverage,fuzzing
+adds the coverage phase, CONTRACT_MAX_EXAMPLES more examples).
 Its report is printed when it fails. The settings are tests/contract/schemathesis.toml plus,
 per run, the persona's bearer token and the ids of real records, so the generated requests
 reach the logic behind the lookups. Operations that end or change the caller's own credentials
@@ -31,7 +32,8 @@ from appointments.models import Appointment
 from tests.contract.conftest import Clinic, api_sign_in, appointment_booked
 from tests.factories import PatientProfileFactory, StaffProfileFactory
 
-MAX_EXAMPLES = 5
+# Per operation and phase; CONTRACT_MAX_EXAMPLES raises it for a deeper run by hand.
+MAX_EXAMPLES = int(os.environ.get("CONTRACT_MAX_EXAMPLES", "5"))
 # A safety net only (no --max-time: with it, fuzzing repeats until the time is spent).
 TIME_LIMIT_SECONDS = 240
 SETTINGS = Path(__file__).with_name("schemathesis.toml")
