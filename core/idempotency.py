@@ -108,9 +108,7 @@ def run_once(
                 raise IdempotencyKeyReused() from None
             if existing.response_status is None:
                 raise IdempotencyInProgress() from None
-            return Outcome(
-                existing.response_status, existing.response_body, replayed=True
-            )
+            return Outcome(existing.response_status, existing.response_body, replayed=True)
         try:
             with transaction.atomic():
                 outcome = operation()

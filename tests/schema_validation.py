@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]  # no stubs in the lock; tests only
 from django.http import HttpResponseBase
 
 from core.errors import ERROR_STATUSES
@@ -75,6 +75,14 @@ def _is_uuid(value: object) -> bool:
     return True
 
 
+# Django's ``<uuid:...>`` path converter.
+_UUID_SEGMENT = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+
+
+def _segment(match: re.Match[str], *, uuids: set[str]) -> str:
+    return _UUID_SEGMENT if match.group(1) in uuids else r"[^/]+"
+
+
 FORMATS = jsonschema.FormatChecker()
 FORMATS.checks("date-time")(_is_datetime)
 FORMATS.checks("date")(_is_date)
@@ -89,9 +97,28 @@ class SchemaValidator:
         self.components = _nullable_to_json_schema(schema.get("components", {}))
         self._routes: list[tuple[re.Pattern[str], str]] = []
         # Literal paths before templated ones: /sessions/end-others is not /sessions/{id}.
+        # A path parameter documented as a UUID matches only a UUID: ``/working-hours/12``
+        # is not that operation (the server's URL pattern does not match it either).
         for path in sorted(schema.get("paths", {}), key=lambda p: (p.count("{"), p)):
-            pattern = re.sub(r"\\\{[^/]+?\\\}", r"[^/]+", re.escape(path))
+            pattern = re.sub(
+                r"\\\{([^/]+?)\\\}",
+                functools.partial(_segment, uuids=self._uuid_parameters(path)),
+                re.escape(path),
+            )
             self._routes.append((re.compile(f"^{pattern}$"), path))
+
+    def _uuid_parameters(self, path: str) -> set[str]:
+        names: set[str] = set()
+        for operation in self.schema["paths"][path].values():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", []):
+                if (
+                    parameter.get("in") == "path"
+                    and parameter.get("schema", {}).get("format") == "uuid"
+                ):
+                    names.add(parameter["name"])
+        return names
 
     def operation(self, method: str, path: str) -> tuple[str, dict[str, Any]] | None:
         for pattern, template in self._routes:

@@ -168,11 +168,13 @@ def test_a_new_request_for_the_same_field_replaces_the_pending_one(ada):
 def test_a_retried_identity_request_with_its_idempotency_key_happens_once(ada):
     """Issue 9 #11: a creating POST of the accounts API takes an Idempotency-Key too."""
     api = _api_as(ada.user)
-    headers = {"HTTP_IDEMPOTENCY_KEY": "identity-0f6b2c1e"}
+    key = "identity-0f6b2c1e"
 
-    first = api.post(REQUESTS, {"legal_name": "Ada King"}, format="json", **headers)
-    retry = api.post(REQUESTS, {"legal_name": "Ada King"}, format="json", **headers)
-    other_body = api.post(REQUESTS, {"legal_name": "Ada Kin"}, format="json", **headers)
+    first = api.post(REQUESTS, {"legal_name": "Ada King"}, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    retry = api.post(REQUESTS, {"legal_name": "Ada King"}, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    other_body = api.post(
+        REQUESTS, {"legal_name": "Ada Kin"}, format="json", HTTP_IDEMPOTENCY_KEY=key
+    )
 
     assert (first.status_code, retry.status_code) == (201, 201)
     assert "Idempotent-Replayed" not in first

@@ -366,8 +366,8 @@ def _import_everything() -> None:
             importlib.import_module(module.name)
 
 
-def _subclasses(cls: type) -> list[type]:
-    found = []
+def _subclasses(cls: type[DomainError]) -> list[type[DomainError]]:
+    found: list[type[DomainError]] = []
     for subclass in cls.__subclasses__():
         found += [subclass, *_subclasses(subclass)]
     return found
@@ -376,7 +376,7 @@ def _subclasses(cls: type) -> list[type]:
 def _literal_codes() -> list[tuple[str, str, int]]:
     """(where, code, status) of every problem_response/problem_body call with literal or
     module-constant code and status."""
-    found = []
+    found: list[tuple[str, str, int]] = []
     for app in APPS:
         for source in (ROOT / app).rglob("*.py"):
             if "migrations" in source.parts:
@@ -405,7 +405,11 @@ def _literal_codes() -> list[tuple[str, str, int]]:
                     if isinstance(code, ast.Name)
                     else None
                 )
-                if isinstance(code_value, str) and isinstance(status, ast.Constant):
+                if (
+                    isinstance(code_value, str)
+                    and isinstance(status, ast.Constant)
+                    and isinstance(status.value, int)
+                ):
                     found.append(
                         (f"{source.relative_to(ROOT)}:{node.lineno}", code_value, status.value)
                     )
@@ -415,7 +419,8 @@ def _literal_codes() -> list[tuple[str, str, int]]:
 def test_every_error_code_has_exactly_one_status():
     _import_everything()
     statuses: dict[str, set[int]] = {}
-    for error in [DomainError, *_subclasses(DomainError)]:
+    errors: list[type[DomainError]] = [DomainError, *_subclasses(DomainError)]
+    for error in errors:
         statuses.setdefault(error.code, set()).add(int(error.status))
     literal = _literal_codes()
     for _where, code, status in literal:
