@@ -7,8 +7,9 @@ documented operation must be what the schema promises.
 - an error body is a Problem whose ``code`` is listed for that operation and status
   (``x-problem-codes``) and is registered with that one status (core.errors.ERROR_STATUSES).
 
-Opt in per test module with ``pytestmark = pytest.mark.usefixtures("api_responses_match_schema")``
-(the fixture is in tests/conftest.py); ``schema_validator()`` gives the validator itself.
+The autouse fixture ``api_responses_match_schema`` (tests/conftest.py) applies this to every
+test; ``@pytest.mark.off_contract("why")`` exempts one. ``schema_validator()`` gives the
+validator itself.
 """
 
 from __future__ import annotations
