@@ -132,6 +132,8 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     required=False,
+    # The schema says what the server accepts (schemathesis found clients guessing otherwise).
+    pattern=_KEY.pattern,
     description="A unique key (e.g. a UUID) per intended change; a retry with the same key and body returns the first result.",
 )
 
