@@ -17,6 +17,7 @@ from django.utils.cache import patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -132,6 +133,7 @@ class ReferenceSerializer(serializers.Serializer[Any]):
 
 CURSOR_PARAMETER = "cursor"
 UNKNOWN_PARAMETER = "Unknown query parameter."
+EMPTY_PARAMETER = "Give a value, or leave the parameter out."
 
 
 class QueryParameters(serializers.Serializer[None]):
@@ -146,6 +148,17 @@ class QueryParameters(serializers.Serializer[None]):
         unknown = sorted(set(data) - accepted) if hasattr(data, "keys") else []
         if unknown:
             raise serializers.ValidationError({name: [UNKNOWN_PARAMETER] for name in unknown})
+        # DRF reads a query string like an HTML form: ``?updated_since=`` would count as
+        # absent. A typed parameter sent empty is a mistake; say so rather than ignore it.
+        empty = [
+            name
+            for name, field in self.fields.items()
+            if hasattr(data, "get")
+            and data.get(name) == ""
+            and not getattr(field, "allow_blank", False)
+        ]
+        if empty:
+            raise serializers.ValidationError({name: [EMPTY_PARAMETER] for name in empty})
         return super().to_internal_value(data)
 
 
@@ -210,6 +223,14 @@ class CursorPage(CursorPagination):
 
     page_size = 50
     cursor_query_param = CURSOR_PARAMETER
+
+    def decode_cursor(self, request: Request) -> Any:
+        # DRF answers a cursor it cannot read with a 404; it is a bad query parameter (400),
+        # as the schema says and as the slot pages already answer.
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise serializers.ValidationError({CURSOR_PARAMETER: ["Invalid cursor."]}) from None
 
     def _get_position_from_instance(self, instance: Any, ordering: Sequence[str]) -> str:
         # Orderings may follow relations ("user__full_name"): the position is read along them.

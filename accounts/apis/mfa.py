@@ -113,7 +113,7 @@ class TotpConfirmApi(MfaEnrolmentApi):
         request=CodeInput,
         responses={
             200: RecoveryCodesOutput,
-            **problems(VALIDATION_ERROR, InvalidOtp, MfaRequired, RateLimited),
+            **problems(VALIDATION_ERROR, InvalidOtp, DeviceNotFound, MfaRequired, RateLimited),
         },
     )
     def post(self, request: Request) -> Response:
@@ -170,7 +170,7 @@ class SmsConfirmApi(MfaEnrolmentApi):
         request=CodeInput,
         responses={
             200: DetailOutput,
-            **problems(VALIDATION_ERROR, InvalidOtp, MfaRequired, RateLimited),
+            **problems(VALIDATION_ERROR, InvalidOtp, DeviceNotFound, MfaRequired, RateLimited),
         },
     )
     def post(self, request: Request) -> Response:

@@ -79,10 +79,17 @@ class CalendarFeedApi(APIView):
         },
     )
     def patch(self, request: Request) -> Response:
-        data = FeedTitleModeInput(data=request.data)
+        # A PATCH changes what it names: an empty one changes nothing and reads the feed back.
+        data = FeedTitleModeInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
+        user = signed_in_user(request)
+        if "title_mode" not in data.validated_data:
+            current = calendar_feed_of(user=user)
+            if current is None:
+                raise CalendarFeedNotFound()
+            return Response(FeedSettingsOutput(current).data)
         feed = calendar.calendar_feed_set_title_mode(
-            user=signed_in_user(request),
+            user=user,
             title_mode=data.validated_data["title_mode"],
             request=django_request(request),
         )

@@ -130,7 +130,10 @@ class WaitlistDeclineApi(APIView):
         operation_id="waitlist_offer_decline",
         description="Releases the held time to the next patient; your entry keeps waiting.",
         request=None,
-        responses={204: None, **problems(OfferExpired, NotAllowed)},
+        responses={
+            204: None,
+            **problems(VALIDATION_ERROR, OfferExpired, NotAllowed, IdempotencyInProgress),
+        },
     )
     @idempotent(scope="waitlist.decline:{appointment_id}", body=False)
     def post(self, request: Request, appointment_id: uuid.UUID) -> Response:

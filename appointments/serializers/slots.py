@@ -20,9 +20,10 @@ from core.api import QueryParameters, ReferenceSerializer
 
 
 def _department_filter() -> PublicIdField[Any]:
-    # An empty parameter (?department=) means no filter, as it always has.
+    # Leave the parameter out for every department; an empty or malformed one is a 400, as the
+    # schema (a UUID) says.
     return PublicIdField(
-        queryset=departments_all(), not_found="No such department.", required=False, allow_null=True
+        queryset=departments_all(), not_found="No such department.", required=False
     )
 
 
@@ -69,7 +70,6 @@ class PractitionerFilter(QueryParameters):
         queryset=appointment_types_all(),
         not_found="No such appointment type.",
         required=False,
-        allow_null=True,
     )
 
 

@@ -548,6 +548,33 @@ def test_an_unknown_query_parameter_is_refused_not_ignored(patient, path):
     assert response.json()["errors"] == {"practitioners": ["Unknown query parameter."]}
 
 
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [
+        ("/api/v1/appointments", "updated_since"),
+        ("/api/v1/appointments", "date_from"),
+        ("/api/v1/appointments", "patient"),
+        ("/api/v1/appointment-types", "department"),
+        ("/api/v1/practitioners", "department"),
+    ],
+)
+def test_a_typed_query_parameter_sent_empty_is_refused_not_ignored(patient, path, parameter):
+    response = _api(patient).get(path, {parameter: ""})
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {parameter: ["Give a value, or leave the parameter out."]}
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/appointments", "/api/v1/practitioners", "/api/v1/waitlist"]
+)
+def test_a_cursor_the_server_did_not_make_is_a_400_not_a_404(patient, path):
+    response = _api(patient).get(path, {"cursor": "__main__"})
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"cursor": ["Invalid cursor."]}
+
+
 def test_unknown_slot_parameters_are_refused_too(patient, consultation):
     response = _api(patient).get(
         "/api/v1/slots",

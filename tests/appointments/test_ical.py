@@ -282,6 +282,7 @@ def test_the_title_mode_in_the_calendar_feed_api(patient, practitioner, consulta
     shown = api.get("/api/v1/calendar-feed")
     detailed = Client().get(_path(created.json()["url"])).content
     bad = api.patch("/api/v1/calendar-feed", {"title_mode": "secret"}, format="json")
+    empty_patch = api.patch("/api/v1/calendar-feed", {}, format="json")
     replaced = api.post("/api/v1/calendar-feed", {}, format="json")
 
     assert none_yet.status_code == 404
@@ -294,6 +295,8 @@ def test_the_title_mode_in_the_calendar_feed_api(patient, practitioner, consulta
     assert _only_event(detailed).decoded("SUMMARY").startswith("Consultation with ")
     assert bad.status_code == 400
     assert "title_mode" in bad.json()["errors"]
+    # A PATCH changes only what it names: an empty one reads the settings back.
+    assert (empty_patch.status_code, empty_patch.json()["title_mode"]) == (200, "detailed")
     assert replaced.json()["title_mode"] == "detailed"  # a new link keeps the choice
     # Choosing the mode it already has changes nothing and is not audited.
     assert AuditEvent.objects.filter(action="appointments.calendar_feed_changed").count() == 1
