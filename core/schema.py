@@ -7,6 +7,8 @@ every operation what they all share, so no view can forget it.
   staff must have passed a second factor, 403.
 - Operations with a body document 400 (invalid JSON, invalid fields), 413 and 415; lists with
   query parameters document 400 for invalid or unknown parameters.
+- Operations that take an Idempotency-Key document its refusals (400 malformed, 409 still
+  running, 422 reused with another body).
 - Every operation documents 503 (the database unavailable: retry after Retry-After).
 - Operations that document 429 (rate-limited) document the RateLimit / RateLimit-Policy
   headers on their answers and Retry-After on the 429.
@@ -37,6 +39,11 @@ _METHODS = ("get", "put", "post", "patch", "delete")
 # What every operation of a kind may answer, beyond its own refusals.
 WITH_BODY = (VALIDATION_ERROR, "PARSE_ERROR", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE")
 WITH_QUERY = (VALIDATION_ERROR,)
+# An Idempotency-Key (core/idempotency.py): a malformed key, its twin still running, and (with
+# a body) the same key sent with another body.
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+WITH_IDEMPOTENCY_KEY: tuple[str, ...] = (VALIDATION_ERROR, "IDEMPOTENCY_IN_PROGRESS")
+WITH_IDEMPOTENCY_KEY_AND_BODY: tuple[str, ...] = ("IDEMPOTENCY_KEY_REUSED",)
 # The database unavailable or its pool exhausted: 503 with Retry-After (core/unavailable.py).
 EVERY_OPERATION = ("SERVICE_UNAVAILABLE",)
 
@@ -146,6 +153,15 @@ def contract_hook(
                     _merge_codes(responses, ERROR_STATUSES[code], (code,))
             if any(parameter.get("in") == "query" for parameter in operation.get("parameters", [])):
                 _merge_codes(responses, 400, WITH_QUERY)
+            if any(
+                parameter.get("in") == "header" and parameter.get("name") == IDEMPOTENCY_HEADER
+                for parameter in operation.get("parameters", [])
+            ):
+                codes = WITH_IDEMPOTENCY_KEY
+                if "requestBody" in operation:  # only a body can differ under the same key
+                    codes += WITH_IDEMPOTENCY_KEY_AND_BODY
+                for code in codes:
+                    _merge_codes(responses, ERROR_STATUSES[code], (code,))
             for code in EVERY_OPERATION:
                 _merge_codes(
                     responses,
