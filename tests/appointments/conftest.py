@@ -6,9 +6,11 @@ import datetime
 
 import pytest
 
+from appointments.services import booking, waitlist
 from tests.factories import (
     AppointmentTypeFactory,
     DepartmentFactory,
+    PatientProfileFactory,
     PractitionerFactory,
     WorkingHoursFactory,
 )
@@ -101,3 +103,39 @@ def cardiologist(cardiology, echo):
         end_time=datetime.time(12),
     )
     return practitioner
+
+
+def a_booking_with_a_patient_waiting():
+    """Next Monday 09:00 booked by one patient while another waits for that day: cancel it
+    and the time should be offered (the real-worker and outbox tests)."""
+    department = DepartmentFactory.create()
+    consultation = AppointmentTypeFactory.create(department=department)
+    practitioner = PractitionerFactory.create(department=department, offers=[consultation])
+    WorkingHoursFactory.create(
+        practitioner=practitioner,
+        weekday=0,
+        start_time=datetime.time(9),
+        end_time=datetime.time(12),
+    )
+    today = datetime.datetime.now(tz=datetime.UTC).date()
+    monday = today + datetime.timedelta(days=7 + (7 - today.weekday()) % 7)
+    start = datetime.datetime.combine(
+        monday, datetime.time(9), tzinfo=practitioner.zone
+    ).astimezone(datetime.UTC)
+    patient, waiting = (PatientProfileFactory.create().user for _ in range(2))
+    appointment = booking.appointment_book(
+        actor=patient,
+        patient=patient,
+        practitioner=practitioner,
+        appointment_type=consultation,
+        start=start,
+        channel="web",
+    )
+    waitlist.waitlist_join(
+        actor=waiting,
+        patient=waiting,
+        appointment_type=consultation,
+        date_from=monday,
+        date_to=monday,
+    )
+    return patient, appointment, waiting

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import os
 import subprocess
 import sys
@@ -13,15 +12,9 @@ import pytest
 from django.db import connection
 
 from appointments.models import Appointment, WaitlistEntry
-from appointments.services import booking, waitlist
+from appointments.services import booking
 from hospital.celery import app
-from tests.factories import (
-    AppointmentTypeFactory,
-    DepartmentFactory,
-    PatientProfileFactory,
-    PractitionerFactory,
-    WorkingHoursFactory,
-)
+from tests.appointments.conftest import a_booking_with_a_patient_waiting
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -74,36 +67,7 @@ def celery_worker_process(settings):
 def test_a_cancellation_offers_the_time_to_the_waitlist_through_a_real_worker(
     celery_worker_process,
 ):
-    department = DepartmentFactory.create()
-    consultation = AppointmentTypeFactory.create(department=department)
-    practitioner = PractitionerFactory.create(department=department, offers=[consultation])
-    WorkingHoursFactory.create(
-        practitioner=practitioner,
-        weekday=0,
-        start_time=datetime.time(9),
-        end_time=datetime.time(12),
-    )
-    today = datetime.datetime.now(tz=datetime.UTC).date()
-    monday = today + datetime.timedelta(days=7 + (7 - today.weekday()) % 7)
-    start = datetime.datetime.combine(
-        monday, datetime.time(9), tzinfo=practitioner.zone
-    ).astimezone(datetime.UTC)
-    patient, waiting = (PatientProfileFactory.create().user for _ in range(2))
-    appointment = booking.appointment_book(
-        actor=patient,
-        patient=patient,
-        practitioner=practitioner,
-        appointment_type=consultation,
-        start=start,
-        channel="web",
-    )
-    waitlist.waitlist_join(
-        actor=waiting,
-        patient=waiting,
-        appointment_type=consultation,
-        date_from=monday,
-        date_to=monday,
-    )
+    patient, appointment, waiting = a_booking_with_a_patient_waiting()
 
     booking.appointment_cancel(actor=patient, appointment=appointment)
     deadline = time.monotonic() + 30
@@ -112,5 +76,5 @@ def test_a_cancellation_offers_the_time_to_the_waitlist_through_a_real_worker(
 
     hold = Appointment.objects.get(status="held")
     assert hold.patient == waiting
-    assert hold.start == start
+    assert hold.start == appointment.start
     assert WaitlistEntry.objects.get(patient=waiting).status == "offered"

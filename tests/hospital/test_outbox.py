@@ -21,15 +21,11 @@ from core.models import OutboxMessage
 from core.request_id import bind_request_id, unbind_request_id
 from core.tasks import handle_outbox_message
 from hospital.celery import app
-from tests.appointments.conftest import api_as
+from tests.appointments.conftest import a_booking_with_a_patient_waiting, api_as
 from tests.celery_worker import celery_worker, publishing_through, wait_for
 from tests.conftest import require_service
 from tests.factories import (
-    AppointmentTypeFactory,
-    DepartmentFactory,
     PatientProfileFactory,
-    PractitionerFactory,
-    WorkingHoursFactory,
 )
 from tests.tcp_proxy import TcpProxy, free_port
 
@@ -254,7 +250,7 @@ def test_the_sweep_runs_in_celery_beat_every_30_seconds(settings):
 def test_a_declined_offer_is_kept_for_the_next_patient_while_the_broker_is_away(
     settings, django_capture_on_commit_callbacks
 ):
-    patient, appointment, first_in_line = _a_cancellation_with_a_patient_waiting()
+    patient, appointment, first_in_line = a_booking_with_a_patient_waiting()
     second_in_line = PatientProfileFactory.create().user
     waitlist.waitlist_join(
         actor=second_in_line,
@@ -299,47 +295,13 @@ def broker_behind_a_proxy():
     proxy.close()
 
 
-def _a_cancellation_with_a_patient_waiting():
-    department = DepartmentFactory.create()
-    consultation = AppointmentTypeFactory.create(department=department)
-    practitioner = PractitionerFactory.create(department=department, offers=[consultation])
-    WorkingHoursFactory.create(
-        practitioner=practitioner,
-        weekday=0,
-        start_time=datetime.time(9),
-        end_time=datetime.time(12),
-    )
-    today = datetime.datetime.now(tz=datetime.UTC).date()
-    monday = today + datetime.timedelta(days=7 + (7 - today.weekday()) % 7)
-    start = datetime.datetime.combine(
-        monday, datetime.time(9), tzinfo=practitioner.zone
-    ).astimezone(datetime.UTC)
-    patient, waiting = (PatientProfileFactory.create().user for _ in range(2))
-    appointment = booking.appointment_book(
-        actor=patient,
-        patient=patient,
-        practitioner=practitioner,
-        appointment_type=consultation,
-        start=start,
-        channel="web",
-    )
-    waitlist.waitlist_join(
-        actor=waiting,
-        patient=waiting,
-        appointment_type=consultation,
-        date_from=monday,
-        date_to=monday,
-    )
-    return patient, appointment, waiting
-
-
 @pytest.mark.services("DATABASE_URL", "CELERY_BROKER_URL")
 @pytest.mark.django_db(transaction=True)
 def test_a_cancellation_while_the_broker_is_unreachable_reaches_the_waitlist_once_it_is_back(
     tmp_path, settings, broker_behind_a_proxy
 ):
     proxy, proxied_broker = broker_behind_a_proxy
-    patient, appointment, waiting = _a_cancellation_with_a_patient_waiting()
+    patient, appointment, waiting = a_booking_with_a_patient_waiting()
 
     with celery_worker(tmp_path) as worker, publishing_through(proxied_broker):
         settings.CELERY_TASK_ALWAYS_EAGER = app.conf.task_always_eager = False
