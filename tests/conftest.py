@@ -47,8 +47,13 @@ def _required_services(request: pytest.FixtureRequest) -> None:
 def _tasks_run_in_process(settings):
     """Celery tasks run in-process (Celery's eager mode runs the real task code); the tests
     marked ``services("CELERY_BROKER_URL")`` use a real worker through the broker instead."""
+    from celery._state import _set_task_join_will_block  # type: ignore[attr-defined]
+
     from hospital.celery import app
 
+    # A worker started in this process by an earlier test (its pool sets this flag) must not
+    # make every later eager result.get() refuse with "Never call result.get() within a task!".
+    _set_task_join_will_block(False)
     before = app.conf.task_always_eager
     settings.CELERY_TASK_ALWAYS_EAGER = app.conf.task_always_eager = True
     yield
