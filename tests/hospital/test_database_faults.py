@@ -349,6 +349,21 @@ def _all(server: AppServer, requests: list[tuple[str, str, str]]) -> list[Answer
         return list(pool.map(lambda r: server.request(r[0], cookie=r[1], accept=r[2]), requests))
 
 
+def _all_ok_within(
+    server: AppServer, requests: list[tuple[str, str, str]], seconds: float
+) -> tuple[float | None, list[Answer]]:
+    """Seconds until every request answered 200 in one round (each worker's pool recovers on
+    its own: one worker's 200 on /readyz says nothing of the other's), or None."""
+    started = time.monotonic()
+    answers = _all(server, requests)
+    while time.monotonic() - started < seconds:
+        if all(a.status == 200 for a in answers):
+            return time.monotonic() - started, answers
+        time.sleep(0.2)
+        answers = _all(server, requests)
+    return None, answers
+
+
 def _summary(answers: list[Answer]) -> str:
     return "\n".join(
         f"{a.path}: {a.status} {a.seconds:.1f}s {a.error} {a.body[:120]!r}" for a in answers
@@ -399,8 +414,9 @@ def test_postgresql_stopped_restarted_and_backends_terminated_signed_in(app_serv
     # Assert: ready within 10 s, pages work, the same worker processes serve them.
     print(f"outage: {len(answers)} answers, slowest {slowest:.1f}s; ready {recovered_after}s after")
     assert recovered_after is not None, "/readyz still 503 10 s after PostgreSQL came back"
-    answers = _all(server, requests)
-    assert [a.status for a in answers] == [200] * len(requests), _summary(answers)
+    all_ok_after, answers = _all_ok_within(server, requests, 10)
+    print(f"every page and call 200 again {all_ok_after}s after /readyz")
+    assert all_ok_after is not None, _summary(answers)
 
     # Act: four clients keep asking while PostgreSQL ends the app's backends three times.
     answers = []
@@ -430,9 +446,13 @@ def test_postgresql_stopped_restarted_and_backends_terminated_signed_in(app_serv
     assert terminated > 0
     assert set(statuses) <= {200, 503}, _summary([a for a in answers if a.status not in {200, 503}])
     assert statuses.count(200) > 0
-    assert server.request("/readyz", accept="application/json").status == 200
-    answers = _all(server, requests)
-    assert [a.status for a in answers] == [200] * len(requests), _summary(answers)
+    # The pool replaces the connections PostgreSQL ended in the background; a probe that
+    # arrives while it does may wait out the pool timeout once. Ready again within 10 s.
+    ready_again_after = server.wait_until_ready(10)
+    print(f"ready {ready_again_after}s after the terminations")
+    assert ready_again_after is not None, "/readyz still 503 10 s after the terminations"
+    all_ok_after, answers = _all_ok_within(server, requests, 10)
+    assert all_ok_after is not None, _summary(answers)
     assert server.worker_pids() == workers
     # Every pooled connection is back in its pool once the traffic has stopped: none leaked.
     assert server.pools_settle(), "a worker's pool keeps connections checked out"
