@@ -33,12 +33,14 @@ class AuditEvent(models.Model):
     # The primary key is the sequence number: it only grows.
     id = models.BigAutoField(primary_key=True, verbose_name="sequence")
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # actor and patient are indexed with occurred_at in Meta.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
         help_text="Who acted; empty for anonymous callers and the system.",
     )
     actor_role = models.CharField(max_length=32, blank=True, help_text="Role at the time.")
@@ -51,6 +53,7 @@ class AuditEvent(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
         help_text="The patient whose data was concerned, if any.",
     )
     outcome = models.CharField(max_length=16, choices=Outcome.choices)

@@ -56,7 +56,10 @@ class IdempotencyRecord(models.Model):
     """The first result of an API request sent with an Idempotency-Key, replayed for retries
     (core/idempotency.py). Any app's API uses it, so it lives at the bottom layer."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Indexed by the (user, key) unique constraint in Meta.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     key = models.CharField(max_length=128)
     request_hash = models.CharField(max_length=64)
     response_status = models.PositiveSmallIntegerField(null=True)

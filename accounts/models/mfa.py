@@ -51,7 +51,10 @@ class RecoveryCodeDevice(TimestampMixin, ThrottlingMixin, Device):
 
 
 class RecoveryCode(models.Model):
-    device = models.ForeignKey(RecoveryCodeDevice, related_name="codes", on_delete=models.CASCADE)
+    # Indexed by the (device, digest) unique constraint in Meta.
+    device = models.ForeignKey(
+        RecoveryCodeDevice, related_name="codes", on_delete=models.CASCADE, db_index=False
+    )
     digest = models.CharField(max_length=64, db_index=True)
 
     class Meta:

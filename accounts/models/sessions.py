@@ -32,8 +32,12 @@ class AuthSession(models.Model):
         ROLE_CHANGED = "role_changed", "Role changed"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Indexed by (user, ended_at) in Meta.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="auth_sessions"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="auth_sessions",
+        db_index=False,
     )
     kind = models.CharField(max_length=8, choices=Kind.choices)
     session_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
@@ -71,7 +75,10 @@ class ApiToken(models.Model):
         ACCESS = "access", "Access"
         REFRESH = "refresh", "Refresh"
 
-    session = models.ForeignKey(AuthSession, on_delete=models.CASCADE, related_name="tokens")
+    # Indexed by (session, kind) in Meta.
+    session = models.ForeignKey(
+        AuthSession, on_delete=models.CASCADE, related_name="tokens", db_index=False
+    )
     kind = models.CharField(max_length=8, choices=Kind.choices)
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField()

@@ -27,8 +27,9 @@ def validate_time_zone(value: str) -> None:
 class AppointmentType(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=120)
+    # Indexed by the (department, name) unique constraint in Meta.
     department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, related_name="appointment_types"
+        Department, on_delete=models.PROTECT, related_name="appointment_types", db_index=False
     )
     duration_minutes = models.PositiveSmallIntegerField()
     buffer_after_minutes = models.PositiveSmallIntegerField(
@@ -160,8 +161,9 @@ class AvailabilityException(models.Model):
         BLOCKED = "blocked", "Blocked time"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Indexed by (practitioner, start) in Meta.
     practitioner = models.ForeignKey(
-        Practitioner, on_delete=models.CASCADE, related_name="exceptions"
+        Practitioner, on_delete=models.CASCADE, related_name="exceptions", db_index=False
     )
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.BLOCKED)
     start = models.DateTimeField()
