@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.authentication import signed_in_user
 from accounts.models import User
+from accounts.selectors.profiles import time_zone_of
 from accounts.selectors.users import patient_get
 from accounts.services import lookup
 from appointments import permissions
@@ -33,6 +34,7 @@ from appointments.selectors.schedules import (
 )
 from appointments.selectors.slots import Slot, free_slots
 from appointments.services import booking
+from appointments.views.slot_links import slot_days
 from core.errors import DomainError
 
 WEEK = datetime.timedelta(days=6)
@@ -100,7 +102,9 @@ def book(request: HttpRequest) -> HttpResponse:
         },
     )
     searched = form.is_bound and form.is_valid()
-    slots: list[Slot] = []
+    # The reader's zone, looked up once (the template's ``viewer_zone`` is this one too).
+    viewer_zone = time_zone_of(user=user).key
+    days = []
     if searched:
         search = form.cleaned_data
         slots = free_slots(
@@ -114,10 +118,18 @@ def book(request: HttpRequest) -> HttpResponse:
             respect_lead_time=permissions.lead_time_applies(user=user),
             patient_id=(search.get("patient") or user).pk,
         )
+        chosen_patient = search.get("patient")
+        days = slot_days(
+            slots,
+            appointment_type_public_id=search["appointment_type"].public_id,
+            patient_public_id=chosen_patient.public_id if chosen_patient else None,
+            viewer_zone=viewer_zone,
+        )
     context = {
         "form": form,
         "searched": searched,
-        "slots_by_day": slots_by_local_day(slots),
+        "slot_days": days,
+        "viewer_zone": viewer_zone,
         "booking_for": booking_for,
         "next_week": (form.cleaned_data["date_from"] + WEEK + datetime.timedelta(days=1))
         if searched
