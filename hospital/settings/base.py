@@ -66,6 +66,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: request latency per route (core.metrics) covers the whole stack.
+    "core.metrics_middleware.RequestMetricsMiddleware",
     "core.request_id.RequestIdMiddleware",
     "core.api.ApiCachingMiddleware",
     "core.local_time.ApiSpeaksUtcMiddleware",
