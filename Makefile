@@ -55,9 +55,13 @@ pytest: install-dev
 
 test: lint typecheck pytest
 
-# Benchmarks (PostgreSQL on 127.0.0.1:5432): rebuilds the hospital_bench database, writes docs/benchmarks.md.
+# Benchmarks (PostgreSQL, Redis db 8 and RabbitMQ on 127.0.0.1): rebuilds the hospital_bench
+# database, measures against granian with a ceiling view, writes docs/benchmarks.md. About
+# 25 minutes; `make bench BENCH_QUICK=1` runs everything shortened in about 5.
+BENCH_QUICK ?=
 bench: install-dev
-	$(BIN)/python bench/run.py
+	command -v wrk >/dev/null || apt-get install -y wrk
+	BENCH_QUICK=$(BENCH_QUICK) $(BIN)/python bench/run.py
 
 # Regenerate the lock files from pyproject.toml (needs network access to the package index).
 lock:

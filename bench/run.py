@@ -1,19 +1,47 @@
-"""`make bench`: build the benchmark database, measure, and write docs/benchmarks.md."""
+"""`make bench`: build the benchmark database, measure, and write docs/benchmarks.md.
+
+    .venv/bin/python bench/run.py              # full: about 20-25 minutes
+    BENCH_QUICK=1 .venv/bin/python bench/run.py   # everything shortened: about 5 minutes
+
+Environment: BENCH_DATABASE (default hospital_bench; dropped and rebuilt),
+BENCH_ADMIN_DATABASE_URL (where to create it), REDIS_URL (default db 8: flushed-safe keys of
+the bench only), CELERY_BROKER_URL (default the local RabbitMQ), BENCH_SERVER (granian or
+serve, bench/server.py), BENCH_LOCUST_USERS, BENCH_OUTPUT (default docs/benchmarks.md).
+"""
 
 from __future__ import annotations
 
+import datetime
+import json
 import os
 import platform
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import server as bench_server  # noqa: E402
 from bench.setup_data import build, django_setup  # noqa: E402
 
-DATABASE = "hospital_bench"
+DATABASE = os.environ.get("BENCH_DATABASE", "hospital_bench")
+QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0", "false", "no")
+
+
+class Mode:
+    """How long each part runs: full (the figures we publish) or quick (a smoke run)."""
+
+    name = "quick" if QUICK else "full"
+    cpu_iterations, cpu_warm_up = (50, 5) if QUICK else (200, 20)
+    wrk_seconds, wrk_warm_up = (5, 1) if QUICK else (20, 3)
+    load_seconds = 120 if QUICK else 600
+    login_seconds = 10 if QUICK else 20
+    booking_seconds = 10 if QUICK else 20
+    slot_search_iterations = 50 if QUICK else 200
 
 
 def _recreate_database() -> None:
@@ -29,20 +57,24 @@ def _recreate_database() -> None:
         connection.execute(f"CREATE DATABASE {DATABASE}")
 
 
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text()
+    except OSError:
+        return ""
+
+
 def _machine() -> str:
     cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    for line in _read("/proc/cpuinfo").splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
     memory = "?"
     try:
-        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        kib = int(_read("/proc/meminfo").split()[1])
         memory = f"{kib / 1024 / 1024:.0f} GiB"
-    except (OSError, ValueError, IndexError):
+    except (ValueError, IndexError):
         pass
     postgres = subprocess.run(
         ["psql", "--version"],  # noqa: S607 - the client on PATH, for the report only
@@ -50,57 +82,108 @@ def _machine() -> str:
         text=True,
         check=False,
     ).stdout.strip()
-    return f"{os.cpu_count()} cores ({cpu}), {memory} RAM, {platform.system()} {platform.release()}, Python {platform.python_version()}, {postgres}"
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {memory} RAM, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}, {postgres}"
+    )
+
+
+def _git() -> str:
+    def git(*arguments: str) -> str:
+        return subprocess.run(  # noqa: S603 - fixed git arguments
+            ["git", *arguments],  # noqa: S607 - for the report only
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD")
+    changed = [line for line in git("status", "--porcelain").splitlines() if line.strip()]
+    return f"{commit} (+{len(changed)} uncommitted paths)" if changed else commit
+
+
+def _load_average() -> str:
+    return " ".join(_read("/proc/loadavg").split()[:3])
+
+
+def _timed(label: str, timings: dict[str, float], work: Callable[[], Any]) -> Any:
+    print(f"bench: {label} ...", flush=True)
+    started = time.monotonic()
+    result = work()
+    timings[label] = time.monotonic() - started
+    print(f"bench: {label} done in {timings[label]:.0f} s", flush=True)
+    return result
+
+
+def measure() -> dict[str, Any]:
+    """Every measurement; the figures as one dictionary (also saved as JSON)."""
+    from bench import booking_http, cpu, credentials, load, logins, slot_search, throughput
+
+    timings: dict[str, float] = {}
+    results: dict[str, Any] = {
+        "mode": Mode.name,
+        "date": datetime.datetime.now(tz=datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": _machine(),
+        "commit": _git(),
+        "server": bench_server.describe(),
+        "load_average_start": _load_average(),
+        "timings": timings,
+    }
+    results["data"] = _timed("data", timings, build)
+    users = credentials.bench_users()
+    results["slot_search"] = _timed(
+        "slot search (in-process)",
+        timings,
+        lambda: slot_search.run(iterations=Mode.slot_search_iterations),
+    )
+    results["cpu"] = _timed(
+        "CPU per request",
+        timings,
+        lambda: cpu.run(iterations=Mode.cpu_iterations, warm_up=Mode.cpu_warm_up),
+    )
+    with bench_server.Server() as served:
+        results["throughput"] = _timed(
+            "throughput (wrk)",
+            timings,
+            lambda: throughput.run(
+                served, users, seconds=Mode.wrk_seconds, warm_up=Mode.wrk_warm_up
+            ),
+        )
+    with bench_server.Server() as served:
+        results["logins"] = _timed(
+            "logins", timings, lambda: logins.run(served, seconds=Mode.login_seconds)
+        )
+    results["load"] = _timed(
+        "mixed load (Locust)", timings, lambda: load.run(users, seconds=Mode.load_seconds)
+    )
+    results["booking"] = _timed(
+        "booking over HTTP", timings, lambda: booking_http.run(seconds=Mode.booking_seconds)
+    )
+    results["load_average_end"] = _load_average()
+    return results
 
 
 def main() -> None:
-    os.environ.setdefault("BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{DATABASE}")
+    os.environ["BENCH_DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
+    # The in-process measurements run with what the server runs with (bench/server.py).
+    os.environ.update(bench_server.server_environment())
+    started = time.monotonic()
     _recreate_database()
     django_setup()
-    data = build()
-    from bench import booking_http, slot_search
+    from django.core.cache import cache
 
-    search = slot_search.run()
-    booking = booking_http.run()
-    report = f"""# Benchmarks
+    cache.clear()  # the bench Redis database: stale sessions and slots of an earlier run
+    results = measure()
+    results["total_seconds"] = time.monotonic() - started
+    from bench.report import render
 
-Measured with `make bench` (bench/run.py), which rebuilds the `{DATABASE}` PostgreSQL database,
-loads the data and runs both measurements. Not part of the test suite; no timing is asserted in tests.
-
-Machine: {_machine()}.
-
-## Slot search
-
-A department of 50 practitioners (Mon-Fri 08:00-12:00 and 13:00-17:00, 20-minute visits with a
-10-minute buffer) and {data["appointments"]:,} existing appointments over the past year and the next
-two weeks. One search = the department's practitioners for the type + every free slot over 14 days
-(`appointments.selectors.slots.free_slots`, 3 queries + 1 for the practitioners), {search["iterations"]} searches.
-
-| measure | value | goal |
-| --- | --- | --- |
-| slots found per search | {search["slots_found"]:,} | |
-| p50 | {search["p50_ms"]:.1f} ms | |
-| p95 | {search["p95_ms"]:.1f} ms | < 50 ms |
-| p99 | {search["p99_ms"]:.1f} ms | |
-| max | {search["max_ms"]:.1f} ms | |
-
-## Booking over HTTP
-
-{booking["clients"]} concurrent clients for {booking["seconds"]} s against granian (WSGI, 2 workers, psycopg pool)
-on the same database, each POSTing /api/v1/appointments for random free slots of the department, so
-clients often race for the same slot.
-
-| measure | value | goal |
-| --- | --- | --- |
-| requests | {booking["requests"]:,} ({booking["requests_per_second"]} /s) | |
-| bookings made (201) | {booking["bookings"]:,} ({booking["bookings_per_second"]} /s) | |
-| lost races (409 SLOT_TAKEN / PATIENT_OVERLAP) | {booking["conflicts_409"]:,} | |
-| any other status | {booking["other_statuses"] or "none"} | none |
-| latency p50 / p95 | {booking["p50_ms"]} ms / {booking["p95_ms"]} ms | |
-| double bookings found afterwards (overlap self-join) | {booking["double_bookings"]} | 0 |
-"""
-    (ROOT / "docs" / "benchmarks.md").write_text(report)
-    print(report)
+    output = Path(os.environ.get("BENCH_OUTPUT", ROOT / "docs" / "benchmarks.md"))
+    output.write_text(render(results, database=DATABASE))
+    raw = ROOT / "var" / f"bench-{Mode.name}.json"
+    raw.parent.mkdir(parents=True, exist_ok=True)
+    raw.write_text(json.dumps(results, indent=1, default=str))
+    print(f"bench: wrote {output} and {raw} in {results['total_seconds'] / 60:.1f} minutes")
 
 
 if __name__ == "__main__":

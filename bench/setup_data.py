@@ -10,8 +10,10 @@ import datetime
 import os
 import random
 import sys
+from typing import Any
 
 PRACTITIONERS = 50
+RECEPTIONISTS = 10
 APPOINTMENTS = 100_000
 
 
@@ -134,6 +136,9 @@ def build() -> dict[str, object]:
             key = (row.patient.pk, row.start)
         seen[key] = 1
     Appointment.objects.bulk_create(rows, batch_size=5000)
+    receptionists = _sign_in_ready(
+        doctors=doctors, patients=patients, department=department, password=password
+    )
     # Measure a settled database, not one busy with autovacuum after a bulk load.
     from django.db import connection
 
@@ -143,4 +148,46 @@ def build() -> dict[str, object]:
         "department": department.pk,
         "type": consultation.pk,
         "appointments": Appointment.objects.count(),
+        "receptionists": len(receptionists),
     }
+
+
+def _sign_in_ready(
+    *, doctors: list[Any], patients: list[Any], department: Any, password: str
+) -> list[Any]:
+    """What a real sign-in needs (after the appointments, so the seeded data above stays the
+    same): a verified address for everyone, an authenticator for staff (staff without a
+    second factor reach only MFA enrolment), and a front desk for the check-ins."""
+    from allauth.account.models import EmailAddress
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.models import StaffProfile, User
+
+    receptionists = User.objects.bulk_create(
+        [
+            User(
+                email=f"reception{n}@bench.test",
+                full_name=f"Reception {n}",
+                role="receptionist",
+                password=password,
+            )
+            for n in range(RECEPTIONISTS)
+        ]
+    )
+    StaffProfile.objects.bulk_create(
+        [StaffProfile(user=user, department=department, title="") for user in receptionists]
+    )
+    everyone = [*doctors, *receptionists, *patients]
+    EmailAddress.objects.bulk_create(
+        [
+            EmailAddress(user=user, email=user.email, verified=True, primary=True)
+            for user in everyone
+        ]
+    )
+    TOTPDevice.objects.bulk_create(
+        [
+            TOTPDevice(user=user, name="Bench authenticator", confirmed=True)
+            for user in [*doctors, *receptionists]
+        ]
+    )
+    return receptionists

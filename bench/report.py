@@ -1,0 +1,441 @@
+"""docs/benchmarks.md from the figures bench/run.py measured (the page is generated: edit this)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+BOOKING_BEFORE_RPS = 107.4  # issue 10: "today's 107 requests/s" with 32 clients
+MEMORY_TARGET_MIB = 250
+LOGINS_PER_CORE_TARGET = 20
+CACHE_HIT_TARGET = 0.9
+
+
+def _verdict(passed: bool | None) -> str:
+    return "" if passed is None else ("pass" if passed else "**fail**")
+
+
+def _ms(value: float) -> str:
+    return f"{value:.2f} ms" if value < 10 else f"{value:.1f} ms"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _statuses(statuses: dict[str, int]) -> str:
+    return ", ".join(f"{status}: {count:,}" for status, count in statuses.items()) or "none"
+
+
+def _summary(results: dict[str, Any]) -> str:
+    """The issue's table again: CPU and throughput side by side with the ceiling."""
+    cpu = {row["name"]: row for row in results["cpu"]["rows"]}
+    wrk = {row["name"]: row for row in results["throughput"]["rows"]}
+    pairs = [
+        (
+            "bare Django `SELECT 1` view (the ceiling)",
+            "ceiling: SELECT 1 view, full middleware",
+            None,
+        ),
+        ("GET /healthz", "/healthz", None),
+        ("GET /api/v1/account/me", "/api/v1/account/me", "GET /api/v1/account/me"),
+        (
+            "GET /api/v1/appointments (50 rows)",
+            "appointments list (50 rows)",
+            "GET /api/v1/appointments (50 rows)",
+        ),
+        (
+            "GET /api/v1/slots, department, 7 days, uncached",
+            "slot search, department, 7 days, uncached",
+            None,
+        ),
+        (
+            "GET /api/v1/slots, department, 7 days, cached",
+            "slot search, department, 7 days, cached",
+            "GET /api/v1/slots (cached, department, 7 days)",
+        ),
+        ("GET /appointments/book/ (department, 7 days)", "booking page (department, 7 days)", None),
+        ("GET /appointments/ (my appointments)", "my appointments page", None),
+        ("GET / (home page, signed in)", "home page", "GET / (home page)"),
+    ]
+    rows = []
+    for label, cpu_name, wrk_name in pairs:
+        measured = cpu.get(cpu_name)
+        if measured is None:
+            continue
+        target = measured["target_ms"]
+        cpu_cell = _ms(measured["median_ms"])
+        if target is not None:
+            cpu_cell += f" (target <= {target:g} ms: {_verdict(measured['passed'])})"
+        if wrk_name and wrk_name in wrk:
+            row = wrk[wrk_name]
+            ratio = f"{row['ratio']:.3f}"
+            if row["ratio_target"] is not None:
+                ratio += f" (target >= {row['ratio_target']:g}: {_verdict(row['ratio_passed'])})"
+            latency = f"{row['p50_ms']:.0f} / {row['p99_ms']:.0f} ms"
+            non_2xx = f"{row['non_2xx']:,}"
+        elif cpu_name.startswith("ceiling"):
+            ratio, latency, non_2xx = "1", "", ""
+        else:
+            ratio, latency, non_2xx = "", "", ""
+        rows.append([label, cpu_cell, f"{measured['ratio']:.1f}x", ratio, latency, non_2xx])
+    return _table(
+        [
+            "endpoint",
+            "CPU per request (median)",
+            "CPU vs ceiling",
+            "throughput vs ceiling (wrk -c64)",
+            "p50 / p99",
+            "non-2xx",
+        ],
+        rows,
+    )
+
+
+def _cpu(results: dict[str, Any]) -> str:
+    rows = []
+    for row in results["cpu"]["rows"]:
+        lookups = ", ".join(f"{k} {v}" for k, v in row["cache_lookups"].items()) or ""
+        rows.append(
+            [
+                row["name"],
+                row["who"],
+                _ms(row["median_ms"]),
+                _ms(row["p90_ms"]),
+                f"{row['ratio']:.1f}x",
+                str(row["queries"]),
+                f"{row['bytes']:,}",
+                "" if row["target_ms"] is None else f"<= {row['target_ms']:g} ms",
+                _verdict(row["passed"]),
+                lookups,
+            ]
+        )
+    return _table(
+        [
+            "request",
+            "as",
+            "median",
+            "p90",
+            "vs ceiling",
+            "queries",
+            "bytes",
+            "target",
+            "",
+            "cache lookups in the timed requests",
+        ],
+        rows,
+    )
+
+
+def _throughput(results: dict[str, Any]) -> str:
+    wrk = results["throughput"]
+    rows = []
+    for row in wrk["rows"]:
+        rows.append(
+            [
+                row["name"],
+                f"{row['rps']:,.1f}",
+                f"{row['ceiling_rps']:,.0f}",
+                f"{row['ratio']:.3f}",
+                "" if row["ratio_target"] is None else f">= {row['ratio_target']:g}",
+                _verdict(row["ratio_passed"]),
+                f"{row['p50_ms']:.1f} ms",
+                f"{row['p99_ms']:.1f} ms",
+                _verdict(row["p99_passed"]),
+                f"{row['non_2xx']:,}",
+                str(row["socket_errors"]),
+            ]
+        )
+    ceilings = ", ".join(
+        f"{c['rps']:,.0f}/s (p50 {c['p50_ms']:.1f} ms, p99 {c['p99_ms']:.1f} ms, non-2xx {c['non_2xx']})"
+        for c in wrk["ceilings"]
+    )
+    return (
+        _table(
+            [
+                "endpoint",
+                "requests/s",
+                "ceiling requests/s (the runs before and after)",
+                "ratio",
+                "target",
+                "",
+                "p50",
+                "p99",
+                "p99 < 50 ms",
+                "non-2xx",
+                "socket errors",
+            ],
+            rows,
+        )
+        + f"\n\nThe ceiling runs, in order: {ceilings}."
+    )
+
+
+def _memory(load: dict[str, Any]) -> str:
+    samples = load["memory"]
+    workers = max(len(sample["rss_mib"]) for sample in samples)
+    rows = []
+    for sample in samples:
+        rss = sample["rss_mib"]
+        mean = sum(rss) / len(rss) if rss else 0.0
+        rows.append([f"{sample['seconds']} s", *[f"{value:.0f}" for value in rss], f"{mean:.0f}"])
+    final = samples[-1]["rss_mib"]
+    largest = max(final) if final else 0.0
+    middle = samples[len(samples) // 2]["rss_mib"]
+    growth = (sum(final) - sum(middle)) / max(1, len(final))
+    verdict = (
+        f"After {samples[-1]['seconds']} s the largest worker holds {largest:.0f} MiB "
+        f"(target <= {MEMORY_TARGET_MIB} MiB: {_verdict(largest <= MEMORY_TARGET_MIB)}); "
+        f"per worker {growth:+.0f} MiB over the second half of the run "
+        f"({'flat' if abs(growth) <= 10 else 'growing' if growth > 0 else 'shrinking'})."
+    )
+    return (
+        _table(
+            ["time", *[f"worker {n + 1} (MiB)" for n in range(workers)], "mean per worker (MiB)"],
+            rows,
+        )
+        + "\n\n"
+        + verdict
+    )
+
+
+def _locust(load: dict[str, Any]) -> str:
+    rows = [
+        [
+            row["name"],
+            f"{row['requests']:,}",
+            f"{row['failures']:,}",
+            f"{row['rps']:.1f}",
+            f"{row['p50_ms']:.0f}",
+            f"{row['p95_ms']:.0f}",
+            f"{row['p99_ms']:.0f}",
+        ]
+        for row in load["summary"]
+    ]
+    text = _table(
+        ["request", "requests", "failures", "per second", "p50 ms", "p95 ms", "p99 ms"], rows
+    )
+    if load["failures"]:
+        text += "\n\nFailures:\n\n" + _table(
+            ["request", "error", "occurrences"],
+            [
+                [f["name"], f["error"].replace("|", "/"), str(f["occurrences"])]
+                for f in load["failures"]
+            ],
+        )
+    return text
+
+
+def _cache(load: dict[str, Any]) -> str:
+    if not load["metrics_served"] or load["cache"] is None:
+        return "/metrics did not answer: no cache figures for this run."
+    rows = []
+    hits = misses = 0
+    for cache, figures in load["cache"].items():
+        hits += figures["hits"]
+        misses += figures["misses"]
+        rate = figures["rate"]
+        rows.append(
+            [
+                cache,
+                f"{figures['hits']:,}",
+                f"{figures['misses']:,}",
+                "" if rate is None else f"{rate:.1%}",
+            ]
+        )
+    overall = hits / (hits + misses) if hits + misses else None
+    rows.append(
+        [
+            "**all application caches**",
+            f"{hits:,}",
+            f"{misses:,}",
+            ""
+            if overall is None
+            else f"{overall:.1%} (target >= 90%: {_verdict(overall >= CACHE_HIT_TARGET)})",
+        ]
+    )
+    return _table(["cache", "hits", "misses", "hit rate"], rows)
+
+
+def _logins(results: dict[str, Any]) -> str:
+    figures = results["logins"]
+    per_core = figures["logins_per_second_per_core"]
+
+    def rss(values: list[float]) -> str:
+        return " / ".join(f"{value:.0f}" for value in values) + " MiB"
+
+    return _table(
+        ["measure", "value", "target"],
+        [
+            [
+                "successful logins (200)",
+                f"{figures['logins']:,} in {figures['seconds']} s "
+                f"({figures['logins_per_second']:.1f}/s)",
+                "",
+            ],
+            [
+                f"logins per second per core ({figures['cores']} cores)",
+                f"{per_core:.1f}",
+                f">= {LOGINS_PER_CORE_TARGET}: {_verdict(per_core >= LOGINS_PER_CORE_TARGET)}",
+            ],
+            ["answers", _statuses(figures["statuses"]), "200 only"],
+            ["latency p50 / p99", f"{figures['p50_ms']:.0f} ms / {figures['p99_ms']:.0f} ms", ""],
+            ["RSS per worker before", rss(figures["rss_before_mib"]), ""],
+            ["RSS per worker, peak during the logins", rss(figures["rss_peak_mib"]), "bounded"],
+            ["RSS per worker after", rss(figures["rss_after_mib"]), ""],
+        ],
+    )
+
+
+def _slot_search(results: dict[str, Any]) -> str:
+    search = results["slot_search"]
+    return _table(
+        ["measure", "value", "goal"],
+        [
+            ["slots found per search", f"{search['slots_found']:,}", ""],
+            ["p50", _ms(search["p50_ms"]), ""],
+            ["p95", _ms(search["p95_ms"]), "< 50 ms"],
+            ["p99", _ms(search["p99_ms"]), ""],
+            ["max", _ms(search["max_ms"]), ""],
+        ],
+    )
+
+
+def _booking(results: dict[str, Any]) -> str:
+    booking = results["booking"]
+    target = 3 * BOOKING_BEFORE_RPS
+    others = booking["other_statuses"]
+    return _table(
+        ["measure", "value", "goal"],
+        [
+            [
+                "requests",
+                f"{booking['requests']:,} ({booking['requests_per_second']} /s)",
+                f">= {target:.0f} /s (3x {BOOKING_BEFORE_RPS}): "
+                f"{_verdict(booking['requests_per_second'] >= target)}",
+            ],
+            [
+                "bookings made (201)",
+                f"{booking['bookings']:,} ({booking['bookings_per_second']} /s)",
+                "",
+            ],
+            ["lost races (409 SLOT_TAKEN / PATIENT_OVERLAP)", f"{booking['conflicts_409']:,}", ""],
+            ["any other status", _statuses(others), f"none: {_verdict(not others)}"],
+            [
+                "latency p50 / p95 / p99",
+                f"{booking['p50_ms']} ms / {booking['p95_ms']} ms / {booking['p99_ms']} ms",
+                "",
+            ],
+            [
+                "double bookings found afterwards (overlap self-join)",
+                str(booking["double_bookings"]),
+                f"0: {_verdict(booking['double_bookings'] == 0)}",
+            ],
+        ],
+    )
+
+
+def render(results: dict[str, Any], *, database: str) -> str:
+    timings = ", ".join(f"{label} {seconds:.0f} s" for label, seconds in results["timings"].items())
+    load = results["load"]
+    cpu = results["cpu"]
+    wrk = results["throughput"]
+    quick = results["mode"] == "quick"
+    # A Markdown page, not SQL (ruff takes "update ... set"-like words for a query).
+    return f"""# Benchmarks
+
+Generated by `make bench` (bench/run.py; `make bench BENCH_QUICK=1` for a shortened run). Do
+not edit by hand: change bench/report.py and run it again. Not part of the test suite; no
+timing is asserted in tests.
+
+- Run: **{results["mode"]}**{" (shortened: fewer iterations and shorter runs than the full figures)" if quick else ""},
+  {results["date"]}, {results["total_seconds"] / 60:.1f} minutes ({timings}).
+- Code: commit {results["commit"]}.
+- Machine: {results["machine"]}. Load average {results["load_average_start"]} at the start,
+  {results["load_average_end"]} at the end: the cores are shared with other work, so absolute
+  figures move between runs; the ratios to the ceiling, measured minutes apart in the same
+  run, move much less.
+- Server: {results["server"]}, `DJANGO_SETTINGS_MODULE=bench.settings` (the project's
+  settings plus the ceiling view, bench/urls.py), DEBUG off, Redis cache and cached_db
+  sessions, the RabbitMQ broker, rate limits off; wrk and Locust run on the same machine.
+- Data: the `{database}` PostgreSQL database, rebuilt by every run (bench/setup_data.py): a
+  department of 50 practitioners, 5,000 patients, {results["data"]["appointments"]:,}
+  appointments over the past year and the next two weeks.
+
+**The ceiling** is a bare Django view that runs `SELECT 1` through the same connection pool and
+the full middleware stack, served by the same server with the same settings (bench/urls.py,
+never in production's URLs). Without any middleware the same view costs
+{_ms(cpu["rows"][0]["median_ms"])} of CPU in-process; the middleware is part of every request
+the project serves, so the ceiling keeps it.
+
+## Summary
+
+{_summary(results)}
+
+CPU: in-process, one thread, `time.thread_time()` around a Django test Client request, the
+median of {cpu["iterations"]} after {cpu["warm_up"]} warm-up requests. Throughput: wrk, 2
+threads, {wrk["connections"]} connections, {wrk["seconds"]} s per run, each endpoint's runs
+between two runs of the ceiling (its ratio is to their mean). p99 target: under 50 ms for every
+authenticated read.
+
+## CPU per request (in-process)
+
+{_cpu(results)}
+
+"queries" and "bytes" are those of one request; the uncached slot search has the slot cache's
+keys deleted before each request (bench/cpu.py `slot_cache_clear`), nothing else.
+
+## Throughput at {wrk["connections"]} connections (wrk)
+
+{_throughput(results)}
+
+Authenticated with a bearer token made for each run (access tokens live 5 minutes); the home
+page with a signed-in patient's session cookie.
+
+## Mixed load (Locust) and memory
+
+`locust -f bench/locustfile.py --headless -u {load["users"]} -r 10 -t {load["seconds"]}s`
+against a freshly started server: patients on the API searching a week of slots and booking
+(with an Idempotency-Key), patients in the browser (booking page, their appointments, home),
+doctors opening their schedule (page and API), reception checking patients in, apps reading
+the account and refreshing their tokens (every API user refreshes before its access token
+expires). A 409 on booking or check-in (someone was quicker) counts as a right answer.
+
+{_locust(load)}
+
+### Application cache hit rate during the load
+
+From `hospital_cache_lookups_total` on /metrics, before and after the run.
+
+{_cache(load)}
+
+### RSS per worker during the load
+
+Sampled every 10 s (VmRSS of each granian worker process).
+
+{_memory(load)}
+
+## Logins
+
+POST /api/v1/auth/login from 64 threads for about {results["logins"]["seconds"]} s on a freshly
+started server, each request a different patient (real password checks, as configured).
+
+{_logins(results)}
+
+## Slot search (in-process)
+
+One search = the department's practitioners for the type + every free slot over 14 days
+(`appointments.selectors.slots.free_slots`), {results["slot_search"]["iterations"]} searches,
+wall-clock time.
+
+{_slot_search(results)}
+
+## Booking over HTTP
+
+{results["booking"]["clients"]} concurrent clients for {results["booking"]["seconds"]} s against the
+bench server on the same database, each POSTing /api/v1/appointments for random free slots of
+the department, so clients often race for the same slot.
+
+{_booking(results)}
+"""  # noqa: S608
