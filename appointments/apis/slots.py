@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import bisect
 import datetime
+import heapq
+import itertools
+import json
+from collections.abc import Iterator
 
+from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
@@ -16,9 +24,8 @@ from appointments.apis import examples
 from appointments.selectors.schedules import (
     appointment_types_bookable_by,
     practitioners_for,
-    practitioners_offering,
 )
-from appointments.selectors.slots import Slot, free_slots
+from appointments.selectors.slots import SlotPractitioner, free_slot_times, slot_practitioners
 from appointments.serializers.slots import (
     AppointmentTypeFilter,
     AppointmentTypeOutput,
@@ -26,16 +33,77 @@ from appointments.serializers.slots import (
     PractitionerSummary,
     SlotOutput,
     SlotQuery,
+    SlotRow,
+    slot_key,
+    slot_rows_output,
 )
-from core.api import CURSOR, cursor_page, keyset_page, page_of, query_parameters
+from core import ratelimit
+from core.api import (
+    CURSOR,
+    CURSOR_PARAMETER,
+    cursor_page,
+    keyset_page,
+    page_of,
+    problems,
+    query_parameters,
+)
+from core.ratelimit import Rate, RateLimited
 
 # A page of slots: a day of a large department fits in a few pages.
 SLOT_PAGE_SIZE = 100
 
 
-def _slot_key(slot: Slot) -> tuple[str, str]:
-    # ISO 8601 in UTC sorts like the times; the practitioner breaks ties.
-    return (slot.start.astimezone(datetime.UTC).isoformat(), str(slot.practitioner.public_id))
+def _count_search(*, user_id: int) -> None:
+    """A generous limit per account (SLOT_SEARCH_RATE_LIMIT): enough for any person paging
+    through times, not for a client scraping every department all day."""
+    ratelimit.hit("slots:account", str(user_id), Rate.parse(settings.SLOT_SEARCH_RATE_LIMIT))
+
+
+def _cursor_position(request: Request) -> tuple[float, str] | None:
+    """Where the cursor says the page starts, as (start, practitioner), if it is one this
+    server made; None otherwise (keyset_page reads it again and refuses a malformed one)."""
+    raw = request.query_params.get(CURSOR_PARAMETER)
+    if not raw:
+        return None
+    try:
+        after = json.loads(base64.urlsafe_b64decode(raw.encode()).decode())
+        start_text, practitioner_id = after
+        start = datetime.datetime.fromisoformat(start_text)
+    except (binascii.Error, ValueError, UnicodeDecodeError, TypeError):
+        return None
+    if not isinstance(practitioner_id, str) or start.tzinfo is None:
+        return None
+    timestamp = start.timestamp()
+    # Only the server's own spelling of a time compares as a number like it does as text.
+    if datetime.datetime.fromtimestamp(timestamp, datetime.UTC).isoformat() != start_text:
+        return None
+    return timestamp, practitioner_id
+
+
+def _rows_from(
+    times: list[tuple[SlotPractitioner, list[float]]],
+    position: tuple[float, str] | None,
+    count: int,
+) -> list[SlotRow]:
+    """The first ``count`` slots after ``position`` in ``slot_key`` order, merged from each
+    practitioner's ascending starts without ordering them all."""
+
+    def rows_of(practitioner: SlotPractitioner, starts: list[float]) -> Iterator[SlotRow]:
+        practitioner_id = str(practitioner.public_id)
+        first = 0
+        if position is not None:
+            after, after_id = position
+            # Past the cursor: a later start, or the same start with a later practitioner.
+            first = (
+                bisect.bisect_right(starts, after)
+                if practitioner_id <= after_id
+                else bisect.bisect_left(starts, after)
+            )
+        for start in itertools.islice(starts, first, None):
+            yield start, practitioner_id, practitioner
+
+    merged = heapq.merge(*(rows_of(p, starts) for p, starts in times if starts))
+    return list(itertools.islice(merged, count))
 
 
 class AppointmentTypeListApi(APIView):
@@ -90,29 +158,37 @@ class SlotListApi(APIView):
         "department, between two dates (a window of at most 31 days). Dates are in each "
         f"practitioner's time zone; times are in UTC with the local wall-clock time beside "
         f"them. A cursor page of at most {SLOT_PAGE_SIZE} slots by start time: follow `next` "
-        "for more (`previous` is always null: go back by starting again).",
+        "for more (`previous` is always null: go back by starting again). Searches are "
+        "limited per account (the RateLimit headers say where you stand): 429 beyond.",
         parameters=[SlotQuery, CURSOR],
-        responses={200: page_of(SlotOutput)},
+        responses={200: page_of(SlotOutput), **problems(RateLimited)},
         examples=examples.SLOTS,
     )
     def get(self, request: Request) -> Response:
+        user = signed_in_user(request)
+        _count_search(user_id=user.pk)
         search = query_parameters(request, SlotQuery)
-        slots = free_slots(
-            appointment_type=search["appointment_type"],
-            practitioners=practitioners_offering(
-                appointment_type=search["appointment_type"],
+        appointment_type = search["appointment_type"]
+        times = free_slot_times(
+            appointment_type=appointment_type,
+            practitioners=slot_practitioners(
+                appointment_type=appointment_type,
                 practitioner=search.get("practitioner"),
                 department=search.get("department"),
             ),
             date_from=search["date_from"],
             date_to=search["date_to"],
             now=timezone.now(),
-            respect_lead_time=permissions.lead_time_applies(user=signed_in_user(request)),
+            respect_lead_time=permissions.lead_time_applies(user=user),
         )
+        # One more than a page: keyset_page links the next page if there is one.
+        rows = _rows_from(times, _cursor_position(request), SLOT_PAGE_SIZE + 1)
         return keyset_page(
             request,
-            sorted(slots, key=_slot_key),
-            key=_slot_key,
-            render=lambda page: SlotOutput(page, many=True).data,
+            rows,
+            key=slot_key,
+            render=lambda page: slot_rows_output(
+                page, duration_minutes=appointment_type.duration_minutes
+            ),
             page_size=SLOT_PAGE_SIZE,
         )

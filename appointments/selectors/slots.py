@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import bisect
 import datetime
+import uuid
+import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from operator import attrgetter
-from typing import NamedTuple
+from typing import NamedTuple, Protocol, TypeVar
 
 from django.db import connection
 from django.db.models import Q
 
+from accounts.models import Department
 from appointments.models import (
     Appointment,
     AppointmentType,
@@ -26,6 +29,7 @@ from appointments.models import (
     Practitioner,
     WorkingHours,
 )
+from appointments.selectors import slot_cache
 
 UTC = datetime.UTC
 MAX_RANGE_DAYS = 31
@@ -170,35 +174,98 @@ def _window_starts(
     return tuple(starts), window_end
 
 
-def free_slots(
+class Schedulable(Protocol):
+    """What a search needs of a practitioner: a model instance or a ``SlotPractitioner``."""
+
+    @property
+    def pk(self) -> int: ...
+    @property
+    def is_active(self) -> bool: ...
+    @property
+    def time_zone(self) -> str: ...
+
+
+P = TypeVar("P", bound=Schedulable)
+
+
+class SlotPractitioner(NamedTuple):
+    """A practitioner as a slot search shows them, read in one query without model instances:
+    a department's search lists dozens."""
+
+    pk: int
+    public_id: uuid.UUID
+    time_zone: str
+    is_active: bool
+    display_name: str
+    department_public_id: uuid.UUID
+    department_name: str
+
+
+def _display_name(title: str | None, full_name: str, email: str) -> str:
+    # Practitioner.display_name, from the columns.
+    return f"{title or ''} {full_name or email}".strip()
+
+
+def slot_practitioners(
     *,
     appointment_type: AppointmentType,
-    practitioners: Sequence[Practitioner],
+    practitioner: Practitioner | None = None,
+    department: Department | None = None,
+) -> list[SlotPractitioner]:
+    """Whose free times a search shows (``schedules.practitioners_offering``): the chosen
+    practitioner, or every active one offering the type in a department (the type's own
+    unless another is chosen)."""
+    if practitioner is not None:
+        return [
+            SlotPractitioner(
+                pk=practitioner.pk,
+                public_id=practitioner.public_id,
+                time_zone=practitioner.time_zone,
+                is_active=practitioner.is_active,
+                display_name=practitioner.display_name,
+                department_public_id=practitioner.department.public_id,
+                department_name=practitioner.department.name,
+            )
+        ]
+    department_id = department.pk if department is not None else appointment_type.department_id
+    rows = Practitioner.objects.filter(
+        is_active=True, department_id=department_id, appointment_types=appointment_type
+    ).values_list(
+        "pk",
+        "public_id",
+        "time_zone",
+        "user__staff_profile__title",
+        "user__full_name",
+        "user__email",
+        "department__public_id",
+        "department__name",
+    )
+    return [
+        SlotPractitioner(
+            pk=pk,
+            public_id=public_id,
+            time_zone=time_zone,
+            is_active=True,
+            display_name=_display_name(title, full_name, email),
+            department_public_id=department_public_id,
+            department_name=department_name,
+        )
+        for pk, public_id, time_zone, title, full_name, email, department_public_id, department_name in rows
+    ]
+
+
+def _day_starts(
+    practitioners: Sequence[tuple[int, str]],
+    *,
+    duration: float,
+    buffer: float,
     date_from: datetime.date,
     date_to: datetime.date,
-    now: datetime.datetime,
-    ignore_appointment_id: int | None = None,
-    respect_lead_time: bool = True,
-    patient_id: int | None = None,
-) -> list[Slot]:
-    """Every bookable slot of the type for these practitioners on these local dates.
-
-    Three queries whatever the number of practitioners, days or booked appointments:
-    working hours, exceptions and booked times; a fourth, with ``patient_id``, leaves out
-    times when that patient is already booked elsewhere.
-    """
-    if date_to < date_from or (date_to - date_from).days >= MAX_RANGE_DAYS:
-        return []
-    practitioners = [p for p in practitioners if p.is_active]
-    if not practitioners or not appointment_type.is_active:
-        return []
-    duration = appointment_type.duration_minutes * 60.0
-    buffer = appointment_type.buffer_after_minutes * 60.0
+    ignore_appointment_id: int | None,
+) -> slot_cache.DayStarts:
+    """Free starts (epoch seconds) per practitioner and local day, whatever the time now:
+    working hours minus leave minus booked time. Three queries."""
     step = duration + buffer
-    earliest = now.timestamp() + (
-        appointment_type.lead_time_minutes * 60 if respect_lead_time else 0
-    )
-    latest = now.timestamp() + appointment_type.booking_horizon_days * 86400
     # A generous UTC range around the local dates (time zones are at most ±14 h away).
     range_start = datetime.datetime.combine(
         date_from, datetime.time.min, tzinfo=UTC
@@ -206,7 +273,7 @@ def free_slots(
     range_end = datetime.datetime.combine(
         date_to, datetime.time.max, tzinfo=UTC
     ) + datetime.timedelta(days=1)
-    ids = [p.pk for p in practitioners]
+    ids = [pk for pk, _zone in practitioners]
 
     hours: dict[int, dict[int, list[_Rule]]] = defaultdict(lambda: defaultdict(list))
     for practitioner_id, weekday, opens, closes, valid_from, valid_until in (
@@ -225,9 +292,105 @@ def free_slots(
         exceptions[practitioner_id].append((start.timestamp(), end.timestamp()))
 
     booked = _busy_intervals(ids, range_start, range_end, ignore_appointment_id)
+
+    days = [date_from + datetime.timedelta(days=n) for n in range((date_to - date_from).days + 1)]
+    result: slot_cache.DayStarts = {}
+    for practitioner_id, zone_name in practitioners:
+        zone = zoneinfo.ZoneInfo(zone_name)
+        off_starts, off_ends = _merged(exceptions[practitioner_id])
+        busy_starts, busy_ends = _merged(booked[practitioner_id])
+        by_weekday = hours[practitioner_id]
+        per_day: dict[datetime.date, list[float]] = {}
+        for day in days:
+            free: list[float] = []
+            for rule in by_weekday.get(day.weekday(), ()):
+                if rule.valid_from > day or (
+                    rule.valid_until is not None and rule.valid_until < day
+                ):
+                    continue
+                starts, window_end = _window_starts(day, rule, zone, duration, step)
+                for opening in starts:
+                    closing = opening + duration
+                    if closing > window_end:
+                        continue
+                    if off_starts and _overlaps(off_starts, off_ends, opening, closing):
+                        continue
+                    if busy_starts and _overlaps(busy_starts, busy_ends, opening, closing + buffer):
+                        continue
+                    free.append(opening)
+            free.sort()
+            per_day[day] = free
+        result[practitioner_id] = per_day
+    return result
+
+
+def free_slot_times(
+    *,
+    appointment_type: AppointmentType,
+    practitioners: Sequence[P],
+    date_from: datetime.date,
+    date_to: datetime.date,
+    now: datetime.datetime,
+    ignore_appointment_id: int | None = None,
+    respect_lead_time: bool = True,
+    patient_id: int | None = None,
+    cached: bool = True,
+) -> list[tuple[P, list[float]]]:
+    """The bookable starts (epoch seconds, ascending) of the type, per active practitioner, on
+    these local dates; the end of each is ``duration_minutes`` later.
+
+    From the slot cache (``slot_cache``) unless ``cached`` is false or an appointment is being
+    moved (``ignore_appointment_id``); what the cache lacks takes three queries whatever the
+    number of practitioners, days or booked appointments (working hours, exceptions and
+    booked times). A fourth, with ``patient_id``, leaves out times when that patient is
+    already booked elsewhere. The lead time and the horizon are applied here, to ``now``.
+    """
+    if date_to < date_from or (date_to - date_from).days >= MAX_RANGE_DAYS:
+        return []
+    practitioners = [p for p in practitioners if p.is_active]
+    if not practitioners or not appointment_type.is_active:
+        return []
+    duration = appointment_type.duration_minutes * 60.0
+    buffer = appointment_type.buffer_after_minutes * 60.0
+    earliest = now.timestamp() + (
+        appointment_type.lead_time_minutes * 60 if respect_lead_time else 0
+    )
+    latest = now.timestamp() + appointment_type.booking_horizon_days * 86400
+    days = [date_from + datetime.timedelta(days=n) for n in range((date_to - date_from).days + 1)]
+    zones = [(p.pk, p.time_zone) for p in practitioners]
+
+    def compute(
+        ids: Sequence[int], first: datetime.date, last: datetime.date
+    ) -> slot_cache.DayStarts:
+        wanted = set(ids)
+        return _day_starts(
+            [(pk, zone) for pk, zone in zones if pk in wanted],
+            duration=duration,
+            buffer=buffer,
+            date_from=first,
+            date_to=last,
+            ignore_appointment_id=ignore_appointment_id,
+        )
+
+    if cached and ignore_appointment_id is None:
+        by_day = slot_cache.day_starts(
+            practitioners=zones,
+            shape=(appointment_type.duration_minutes, appointment_type.buffer_after_minutes),
+            days=days,
+            compute=compute,
+        )
+    else:
+        by_day = compute([pk for pk, _zone in zones], date_from, date_to)
+
     patient_starts: list[float] = []
     patient_ends: list[float] = []
     if patient_id is not None:
+        range_start = datetime.datetime.combine(
+            date_from, datetime.time.min, tzinfo=UTC
+        ) - datetime.timedelta(days=1)
+        range_end = datetime.datetime.combine(
+            date_to, datetime.time.max, tzinfo=UTC
+        ) + datetime.timedelta(days=1)
         own = Appointment.objects.filter(
             patient_id=patient_id,
             status__in=Appointment.ACTIVE_STATUSES,
@@ -240,40 +403,64 @@ def free_slots(
             (a.timestamp(), b.timestamp()) for a, b in own.values_list("start", "end")
         )
 
-    slots: list[Slot] = []
-    days = [date_from + datetime.timedelta(days=n) for n in range((date_to - date_from).days + 1)]
-    from_timestamp = datetime.datetime.fromtimestamp
+    result: list[tuple[P, list[float]]] = []
     for practitioner in practitioners:
-        zone = practitioner.zone
-        name = practitioner.display_name
-        off_starts, off_ends = _merged(exceptions[practitioner.pk])
-        busy_starts, busy_ends = _merged(booked[practitioner.pk])
-        by_weekday = hours[practitioner.pk]
+        per_day = by_day.get(practitioner.pk, {})
+        starts: list[float] = []
         for day in days:
-            for rule in by_weekday.get(day.weekday(), ()):
-                if rule.valid_from > day or (
-                    rule.valid_until is not None and rule.valid_until < day
-                ):
-                    continue
-                starts, window_end = _window_starts(day, rule, zone, duration, step)
-                for opening in starts:
-                    closing = opening + duration
-                    if closing > window_end or opening < earliest or opening > latest:
-                        continue
-                    if off_starts and _overlaps(off_starts, off_ends, opening, closing):
-                        continue
-                    if busy_starts and _overlaps(busy_starts, busy_ends, opening, closing + buffer):
-                        continue
-                    if patient_starts and _overlaps(patient_starts, patient_ends, opening, closing):
-                        continue
-                    slots.append(
-                        Slot(
-                            start=from_timestamp(opening, UTC),
-                            practitioner_name=name,
-                            end=from_timestamp(closing, UTC),
-                            practitioner=practitioner,
-                        )
-                    )
+            starts.extend(per_day.get(day, ()))
+        if starts and (starts[0] < earliest or starts[-1] > latest):
+            low = bisect.bisect_left(starts, earliest)
+            high = bisect.bisect_right(starts, latest)
+            starts = starts[low:high]
+        if patient_starts:
+            starts = [
+                opening
+                for opening in starts
+                if not _overlaps(patient_starts, patient_ends, opening, opening + duration)
+            ]
+        result.append((practitioner, starts))
+    return result
+
+
+def free_slots(
+    *,
+    appointment_type: AppointmentType,
+    practitioners: Sequence[Practitioner],
+    date_from: datetime.date,
+    date_to: datetime.date,
+    now: datetime.datetime,
+    ignore_appointment_id: int | None = None,
+    respect_lead_time: bool = True,
+    patient_id: int | None = None,
+    cached: bool = True,
+) -> list[Slot]:
+    """Every bookable slot of the type for these practitioners on these local dates, by time
+    (``free_slot_times`` as Slots: for pages that show them all)."""
+    duration = appointment_type.duration_minutes * 60.0
+    from_timestamp = datetime.datetime.fromtimestamp
+    slots: list[Slot] = []
+    for practitioner, starts in free_slot_times(
+        appointment_type=appointment_type,
+        practitioners=practitioners,
+        date_from=date_from,
+        date_to=date_to,
+        now=now,
+        ignore_appointment_id=ignore_appointment_id,
+        respect_lead_time=respect_lead_time,
+        patient_id=patient_id,
+        cached=cached,
+    ):
+        name = practitioner.display_name
+        slots.extend(
+            Slot(
+                start=from_timestamp(opening, UTC),
+                end=from_timestamp(opening + duration, UTC),
+                practitioner_name=name,
+                practitioner=practitioner,
+            )
+            for opening in starts
+        )
     slots.sort(key=_BY_TIME)
     return slots
 
@@ -287,11 +474,12 @@ def slot_is_free(
     ignore_appointment_id: int | None = None,
     respect_lead_time: bool = True,
 ) -> bool:
-    """Is this exact start one of the practitioner's free slots for the type?"""
+    """Is this exact start one of the practitioner's free slots for the type? Read from the
+    database, never the cache: the services decide on it (inside their transaction)."""
     local_day = start.astimezone(practitioner.zone).date()
     return any(
-        slot.start == start
-        for slot in free_slots(
+        datetime.datetime.fromtimestamp(opening, UTC) == start
+        for _practitioner, starts in free_slot_times(
             appointment_type=appointment_type,
             practitioners=[practitioner],
             date_from=local_day,
@@ -299,5 +487,7 @@ def slot_is_free(
             now=now,
             ignore_appointment_id=ignore_appointment_id,
             respect_lead_time=respect_lead_time,
+            cached=False,
         )
+        for opening in starts
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import zoneinfo
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,7 +16,7 @@ from appointments.selectors.schedules import (
     appointment_types_all,
     practitioners_for,
 )
-from appointments.selectors.slots import Slot
+from appointments.selectors.slots import Slot, SlotPractitioner
 from appointments.serializers.fields import PublicIdField
 from core.api import QueryParameters, ReferenceSerializer
 
@@ -114,3 +116,52 @@ class SlotOutput(serializers.Serializer[Slot | Sequence[Slot]]):
 
     def get_local_start(self, slot: Slot) -> str:
         return slot.start.astimezone(slot.practitioner.zone).isoformat()
+
+
+# A slot as the API lists it: (start in epoch seconds, the practitioner's public id as text,
+# the practitioner).
+SlotRow = tuple[float, str, SlotPractitioner]
+
+
+def _utc_text(instant: datetime.datetime) -> str:
+    # DRF's DateTimeField in UTC (the API's zone): ISO 8601 with "Z".
+    text = instant.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def slot_key(row: SlotRow) -> tuple[str, str]:
+    """The order of the slot list and its cursor: the UTC start as ISO 8601 (sorts like the
+    times), then the practitioner."""
+    return (datetime.datetime.fromtimestamp(row[0], datetime.UTC).isoformat(), row[1])
+
+
+def slot_rows_output(rows: Sequence[SlotRow], *, duration_minutes: int) -> list[dict[str, Any]]:
+    """SlotOutput's JSON for a page of slots, as plain dicts: each practitioner's summary is
+    built once per page, not per slot (a page lists a hundred)."""
+    summaries: dict[str, dict[str, Any]] = {}
+    duration = duration_minutes * 60.0
+    from_timestamp = datetime.datetime.fromtimestamp
+    output = []
+    for start, practitioner_id, practitioner in rows:
+        summary = summaries.get(practitioner_id)
+        if summary is None:
+            summary = summaries[practitioner_id] = {
+                "id": practitioner_id,
+                "name": practitioner.display_name,
+                "department": {
+                    "id": str(practitioner.department_public_id),
+                    "name": practitioner.department_name,
+                },
+                "time_zone": practitioner.time_zone,
+            }
+        output.append(
+            {
+                "start": _utc_text(from_timestamp(start, datetime.UTC)),
+                "end": _utc_text(from_timestamp(start + duration, datetime.UTC)),
+                "local_start": from_timestamp(
+                    start, zoneinfo.ZoneInfo(practitioner.time_zone)
+                ).isoformat(),
+                "practitioner": summary,
+            }
+        )
+    return output

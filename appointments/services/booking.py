@@ -33,6 +33,7 @@ from appointments.events import (
 )
 from appointments.lifecycle import appointment_revised, status_move
 from appointments.models import Appointment, AppointmentType, Practitioner
+from appointments.selectors import slot_cache
 from appointments.selectors.appointments import appointment_for_update
 from appointments.selectors.schedules import practitioner_offers
 from appointments.selectors.slots import slot_is_free
@@ -231,6 +232,8 @@ def appointment_reschedule(
         ignore_id=appointment.pk,
     )
     previous_start, previous_end = appointment.start, appointment.end
+    # The time it leaves (the new one's is invalidated by the save: appointments.subscribers).
+    slot_cache.availability_changed(practitioner_ids=[appointment.practitioner_id])
     appointment.practitioner, appointment.start, appointment.end, appointment.blocked_until = (
         practitioner,
         new_start,
