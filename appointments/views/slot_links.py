@@ -3,8 +3,9 @@ template: a department's week is ~2,000 links, and a ``{% url %}``, two ``|date`
 and a ``{% local_time %}`` tag for each cost ~200 ms of CPU a page.
 
 One ``reverse()`` per page; each distinct start is formatted once (ISO instant for the
-link) and each distinct (start, clinician's zone) once (the label, through the same
-``core.local_time.describe`` as ``{% local_time %}``, so the page reads exactly as before:
+link) and each distinct (start, clinician's zone) once (the label: the text of
+``{% local_time start zone "H:i" %}``, by ``appointments.views.time_labels``, so the page
+reads exactly as before:
 the clinician's wall clock, and the reader's own where their zone differs).
 The markup is the template's old per-slot markup, with the same escaping.
 """
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import datetime
 import uuid
-import zoneinfo
 from collections.abc import Sequence
 from typing import NamedTuple
 from urllib.parse import quote
@@ -24,7 +24,8 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 from appointments.selectors.slots import Slot
-from core.local_time import TIME_ONLY, describe
+from appointments.views.time_labels import TimeLabels
+from core.local_time import TIME_ONLY
 
 
 class SlotDay(NamedTuple):
@@ -53,6 +54,7 @@ def slot_days(
     # Links carry the instant in the current zone, as ``|date:'c'|urlencode`` wrote it.
     current = timezone.get_current_timezone()
     link_starts: dict[datetime.datetime, str] = {}
+    times = TimeLabels(TIME_ONLY, viewer_zone=viewer_zone)
     labels: dict[tuple[datetime.datetime, str], tuple[datetime.date, str]] = {}
     practitioners: dict[int, tuple[str, str]] = {}
     days: list[SlotDay] = []
@@ -71,7 +73,10 @@ def slot_days(
         zone = practitioner.zone
         local = labels.get((start, zone.key))
         if local is None:
-            local = _label(start, zone, viewer_zone)
+            local = (
+                start.astimezone(zone).date(),
+                str(conditional_escape(times.label(start, zone))),
+            )
             labels[(start, zone.key)] = local
         link_start = link_starts.get(start)
         if link_start is None:
@@ -88,13 +93,3 @@ def slot_days(
     if day is not None:
         days.append(SlotDay(day, mark_safe("".join(items))))  # noqa: S308 - escaped above
     return days
-
-
-def _label(
-    start: datetime.datetime, zone: zoneinfo.ZoneInfo, viewer_zone: str
-) -> tuple[datetime.date, str]:
-    """The slot's local day and its escaped label, as ``{% local_time start zone "H:i" %}``."""
-    return (
-        start.astimezone(zone).date(),
-        str(conditional_escape(describe(start, zone, TIME_ONLY, viewer_zone=viewer_zone))),
-    )

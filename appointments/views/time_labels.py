@@ -1,0 +1,88 @@
+"""Times for pages that list many: the text of ``{% local_time value zone fmt %}``
+(``core.local_time.describe``), built for a whole page at once.
+
+``describe`` goes through Django's ``dateformat`` (~50 µs a time); a list page of hundreds
+of times spends most of its CPU there. Here the format is parsed once per page, the day and
+month names are looked up once per page (in the active language, as ``dateformat`` does),
+and each (instant, zone) is formatted once. Formats with characters other than the common
+ones below (or escapes) go through ``describe`` itself. tests/appointments/test_page_cost.py
+checks the two agree, across daylight-saving changes and zones on both sides of midnight.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import zoneinfo
+from collections.abc import Callable
+
+from django.utils.dates import MONTHS, MONTHS_3, WEEKDAYS, WEEKDAYS_ABBR
+
+from core.local_time import TIME_ONLY, YOUR_TIME_SEPARATOR, describe, zone_named
+
+_FORMAT_CHARS = re.compile(r"([DlFMjYHi])")
+_UNSUPPORTED = re.compile(r"[\\aAbcdeEfgGhILmnNoOPrsStTUuwWyzZ]")
+
+Piece = str | Callable[[datetime.datetime], str]
+
+
+def _pieces(fmt: str) -> list[Piece] | None:
+    """The format as literal text and field functions, or None where only ``dateformat``
+    knows how (a character not handled here, or an escape)."""
+    if _UNSUPPORTED.search(fmt):
+        return None
+    weekdays_abbr = [str(WEEKDAYS_ABBR[n]) for n in range(7)]
+    weekdays = [str(WEEKDAYS[n]) for n in range(7)]
+    months = {n: str(MONTHS[n]) for n in range(1, 13)}
+    months_3 = {n: str(MONTHS_3[n]).title() for n in range(1, 13)}
+    fields: dict[str, Callable[[datetime.datetime], str]] = {
+        "D": lambda value: weekdays_abbr[value.weekday()],
+        "l": lambda value: weekdays[value.weekday()],
+        "F": lambda value: months[value.month],
+        "M": lambda value: months_3[value.month],
+        "j": lambda value: str(value.day),
+        "Y": lambda value: f"{value.year:04d}",
+        "H": lambda value: f"{value.hour:02d}",
+        "i": lambda value: f"{value.minute:02d}",
+    }
+    return [
+        fields[piece] if index % 2 else piece
+        for index, piece in enumerate(_FORMAT_CHARS.split(fmt))
+        if piece
+    ] or [""]
+
+
+class TimeLabels:
+    """``label(value, zone)`` == ``describe(value, zone, fmt, viewer_zone=viewer_zone)``
+    (no end, labelled), memoized for the page."""
+
+    def __init__(self, fmt: str, *, viewer_zone: str | None) -> None:
+        self.fmt = fmt
+        self.viewer_zone = viewer_zone
+        self._own = zone_named(viewer_zone) if viewer_zone else None
+        self._pieces = _pieces(fmt)
+        self._time_only = _pieces(TIME_ONLY)
+        self._labels: dict[tuple[datetime.datetime, str], str] = {}
+
+    def label(self, value: datetime.datetime, zone: zoneinfo.ZoneInfo) -> str:
+        key = (value, zone.key)
+        text = self._labels.get(key)
+        if text is None:
+            text = self._labels[key] = self._describe(value, zone)
+        return text
+
+    def _describe(self, value: datetime.datetime, zone: zoneinfo.ZoneInfo) -> str:
+        if self._pieces is None or self._time_only is None or value.tzinfo is None:
+            return describe(value, zone, self.fmt, viewer_zone=self.viewer_zone)
+        local = value.astimezone(zone)
+        text = f"{_format(local, self._pieces)} ({zone.key})"
+        own = self._own
+        if own is None or own.key == zone.key:
+            return text
+        yours = value.astimezone(own)
+        pieces = self._time_only if yours.date() == local.date() else self._pieces
+        return f"{text}{YOUR_TIME_SEPARATOR}{_format(yours, pieces)} your time ({own.key})"
+
+
+def _format(value: datetime.datetime, pieces: list[Piece]) -> str:
+    return "".join(piece if isinstance(piece, str) else piece(value) for piece in pieces)
