@@ -36,6 +36,12 @@ METRICS_POOL_REFRESH_SECONDS = env.get_int("METRICS_POOL_REFRESH_SECONDS", 1, mi
 # Read by prometheus_client itself from the environment (before any metric exists); checked
 # here so a missing or unwritable directory stops start-up with one line, not a traceback.
 PROMETHEUS_MULTIPROC_DIR = env.get_str("PROMETHEUS_MULTIPROC_DIR")
+if "PROMETHEUS_MULTIPROC_DIR" in env.values and not PROMETHEUS_MULTIPROC_DIR:
+    # prometheus_client turns multi-process mode on when the variable merely exists, and
+    # would then write its files into the working directory.
+    raise ConfigurationError(
+        "PROMETHEUS_MULTIPROC_DIR", "is set but empty: unset it, or name a directory"
+    )
 if PROMETHEUS_MULTIPROC_DIR:
     _multiproc_dir = Path(PROMETHEUS_MULTIPROC_DIR)
     try:

@@ -494,3 +494,26 @@ def test_several_processes_add_up_and_a_dead_worker_drops_out(tmp_path: Path) ->
     assert value(alone, "hospital_cache_lookups_total", **hits) == 5
     assert value(alone, count, **healthz) == 3
     assert value(alone, maximum, alias="default") == per_process
+
+
+@pytest.mark.parametrize(
+    ("value_of", "problem"),
+    [
+        (lambda tmp: "", "set but empty"),
+        (lambda tmp: str(tmp / "a-file" / "metrics"), "cannot create"),
+    ],
+)
+def test_a_bad_multiprocess_directory_stops_start_up_with_one_line(
+    tmp_path: Path, value_of: Any, problem: str
+) -> None:
+    (tmp_path / "a-file").write_text("not a directory")
+
+    result = run_manage(
+        "check", env={"PROMETHEUS_MULTIPROC_DIR": value_of(tmp_path)}, tmp_var=tmp_path
+    )
+
+    assert result.returncode != 0
+    assert "PROMETHEUS_MULTIPROC_DIR" in result.stderr
+    assert problem in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not list(Path(ROOT).glob("*.db"))  # no metrics files in the working directory
