@@ -23,6 +23,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from core import metrics_broker
 from core.metrics import cache_lookup
 from core.metrics_broker import celery_queue_names
+from core.metrics_multiprocess import reset_directory, reset_from_environment
 from tests.hospital.run_manage import PRODUCTION_ENV, ROOT, run_manage
 
 TOKEN = "k3T9x-metrics-test-token-4Qw8zP2mL7vR1nB6"
@@ -517,3 +518,37 @@ def test_a_bad_multiprocess_directory_stops_start_up_with_one_line(
     assert problem in result.stderr
     assert "Traceback" not in result.stderr
     assert not list(Path(ROOT).glob("*.db"))  # no metrics files in the working directory
+
+
+def test_the_multiprocess_directory_is_emptied_of_metrics_files_only(tmp_path: Path) -> None:
+    directory = tmp_path / "metrics"
+    directory.mkdir()
+    (directory / "counter_123.db").write_bytes(b"old")
+    (directory / "gauge_livesum_123.db").write_bytes(b"old")
+    (directory / "README").write_text("kept")
+
+    assert reset_directory(directory) == 2
+
+    assert sorted(p.name for p in directory.iterdir()) == ["README"]
+    assert reset_from_environment({}) is None
+    assert reset_from_environment({"PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "new")}) == 0
+    assert (tmp_path / "new").is_dir()
+
+
+def test_the_reset_command_reads_the_environment(tmp_path: Path) -> None:
+    (tmp_path / "histogram_9.db").write_bytes(b"old")
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
+
+    result = subprocess.run(
+        [sys.executable, "-m", "core.metrics_multiprocess"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "1 metrics file(s) removed" in result.stdout
+    assert not list(tmp_path.glob("*.db"))
