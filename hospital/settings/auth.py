@@ -11,13 +11,19 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
-# Argon2id for new hashes. bcrypt hashes imported from the old system verify and are
-# re-hashed with Argon2id at the next successful login (Django upgrades to the first hasher).
+# Argon2id for new hashes, with OWASP's server parameters (19 MiB, 2 passes, parallelism 1;
+# see accounts.passwords). Hashes with other Argon2 parameters (Django's 100 MiB, p=8) and
+# bcrypt hashes imported from the old system verify and are re-hashed with these at the next
+# successful login (Django upgrades to the first hasher's parameters), on the pages and the API.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "accounts.passwords.HospitalArgon2PasswordHasher",
     "accounts.passwords.LegacyBcryptPasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# Password hashes computed at once per process (0: one per core the process may run on), and
+# seconds a login waits for a free slot before it answers 503 with Retry-After.
+PASSWORD_HASHING_CONCURRENCY = env.get_int("PASSWORD_HASHING_CONCURRENCY", 0, minimum=0)
+PASSWORD_HASHING_WAIT = env.get_int("PASSWORD_HASHING_WAIT", 5, minimum=1)
 # NIST SP 800-63B rev. 4: length, not composition; no rotation; block common/breached ones.
 AUTH_PASSWORD_VALIDATORS = [
     {

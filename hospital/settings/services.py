@@ -32,6 +32,12 @@ if _database["ENGINE"] == "django.db.backends.postgresql":
     # (restart, pg_terminate_backend, failover) are replaced instead of failing the next
     # request. Django 5.2 passes `check` itself, so it cannot go in the pool dict below.
     _database["CONN_HEALTH_CHECKS"] = True
+    # Querysets iterated with .iterator() (form choice fields, exports) otherwise open a named
+    # server-side cursor: a DECLARE plus a FETCH round trip per 2,000 rows, for lists that are
+    # small. Named cursors also only live inside one transaction on one server connection, so
+    # behind PgBouncer in transaction pooling they fail ("cursor does not exist"); with this
+    # the rows are read client-side, as every other queryset does.
+    _database["DISABLE_SERVER_SIDE_CURSORS"] = True
     _database["OPTIONS"] = {
         # A host that does not answer fails a connection attempt after this long instead of
         # the kernel's minutes; a peer that vanishes is noticed by TCP keepalives while we wait
@@ -48,8 +54,14 @@ if _database["ENGINE"] == "django.db.backends.postgresql":
         "pool": {
             "min_size": env.get_int("DATABASE_POOL_MIN_SIZE", 1),
             "max_size": env.get_int("DATABASE_POOL_MAX_SIZE", 10, minimum=1),
-            # How long a request waits for a connection before it answers 503.
-            "timeout": env.get_int("DATABASE_POOL_TIMEOUT", 5, minimum=1),
+            # How long a request waits for a connection before it answers 503 with Retry-After
+            # (core.unavailable). The server runs as many threads per worker as the pool has
+            # connections (hospital.serve), so under load a request finds one free at once and
+            # excess requests wait in the listening socket instead; this wait only runs out
+            # while connections are being replaced (PostgreSQL restarted, backends ended) or
+            # when something else (a management command, more threads) shares the pool. Short,
+            # so that a client learns in 2 s, not 10, to come back.
+            "timeout": env.get_int("DATABASE_POOL_TIMEOUT", 2, minimum=1),
             # psycopg_pool retries a failed connection with exponential backoff until this
             # many seconds have passed (5 minutes by default, so after a long outage the next
             # attempt could be minutes away); a short window keeps the gaps short, and a
