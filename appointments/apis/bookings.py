@@ -41,11 +41,14 @@ from appointments.selectors.appointments import (
     appointment_list,
 )
 from appointments.serializers.bookings import (
+    LISTED_COLUMNS,
     AppointmentFilter,
     AppointmentOutput,
     BookInput,
     CancelInput,
     RescheduleInput,
+    appointment_shown,
+    appointments_listed,
 )
 from appointments.services import booking
 from appointments.services.status import appointment_set_status
@@ -72,10 +75,7 @@ def _visible_appointment(request: Request, appointment_id: uuid.UUID) -> Appoint
 
 def _output(request: Request, appointment: Appointment, code: int = status.HTTP_200_OK) -> Response:
     """The appointment as the signed-in user may see it."""
-    return Response(
-        AppointmentOutput(appointment, context={"viewer": signed_in_user(request)}).data,
-        status=code,
-    )
+    return Response(appointment_shown(appointment, viewer=signed_in_user(request)), status=code)
 
 
 # Refusals of the Idempotency-Key mechanism (a malformed key is a VALIDATION_ERROR).
@@ -110,9 +110,9 @@ class AppointmentListApi(APIView):
         appointments = appointment_list(user=user, now=timezone.now(), **filters)
         return cursor_page(
             request,
-            appointments,
+            appointments.values(*LISTED_COLUMNS),
             ordering=("start", "pk"),
-            render=lambda page: AppointmentOutput(page, many=True, context={"viewer": user}).data,
+            render=lambda page: appointments_listed(page, viewer=user),
         )
 
     @extend_schema(

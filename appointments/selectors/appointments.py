@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+import zoneinfo
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -41,14 +42,16 @@ def care_relationships_of(*, user: User, now: datetime.datetime) -> QuerySet[App
 
 
 def appointments_visible_to(
-    *, user: User, now: datetime.datetime | None = None
+    *, user: User, now: datetime.datetime | None = None, own_schedule: bool = False
 ) -> QuerySet[Appointment]:
     """Deny by default: each role sees only what its work needs.
 
     Patients: their own. Reception and administrators: all. Doctors and nurses: their own
     appointments (their schedule and its history), and a patient's other appointments only
     while they care for the patient (``care_relationships_of``). Anyone else: none. Whether
-    the reason for the visit shows is ``permissions.can_see_reason``."""
+    the reason for the visit shows is ``permissions.can_see_reason``.
+
+    ``own_schedule``: only those of the user's own schedule (as the practitioner)."""
     base = Appointment.objects.select_related(
         "patient",
         "practitioner__user__staff_profile",
@@ -57,11 +60,16 @@ def appointments_visible_to(
     )
     if not user.is_authenticated or not user.is_active:
         return base.none()
+    if own_schedule:
+        base = base.filter(practitioner__user=user)
     if user.is_patient:
         return base.filter(patient=user)
     if user.role in FRONT_DESK or user.is_superuser:
         return base.all()
     if user.role in CLINICAL_ROLES:
+        if own_schedule:
+            # All of their own schedule is theirs to see: no care relationship to ask about.
+            return base
         in_care = care_relationships_of(user=user, now=now or timezone.now()).values("patient")
         return base.filter(Q(practitioner__user=user) | Q(patient__in=in_care))
     return base.none()
@@ -95,35 +103,44 @@ def appointment_list(
     user's own schedule; nothing for someone who is not a practitioner). ``patient``: a
     patient's public id. ``updated_since``: changed at or after that time. Filters only narrow
     what ``appointments_visible_to`` allows."""
-    appointments = appointments_visible_to(user=user, now=now)
+    own_schedule = practitioner == "me"
+    appointments = appointments_visible_to(user=user, now=now, own_schedule=own_schedule)
+    # One filter() for all: each call copies the query.
+    wanted = Q()
     if when == "upcoming":
-        appointments = appointments.filter(end__gte=now)
+        wanted &= Q(end__gte=now)
     elif when == "past":
-        appointments = appointments.filter(end__lt=now)
+        wanted &= Q(end__lt=now)
     if status:
-        appointments = appointments.filter(status=status)
-    zone: datetime.tzinfo = timezone.get_default_timezone()
-    if practitioner == "me":
-        appointments = appointments.filter(practitioner__user=user)
-        own = Practitioner.objects.filter(user=user).only("time_zone").first()
-        zone = own.zone if own else zone
-    elif practitioner:
-        appointments = appointments.filter(practitioner__public_id=practitioner)
-        chosen = Practitioner.objects.filter(public_id=practitioner).only("time_zone").first()
-        zone = chosen.zone if chosen else zone
+        wanted &= Q(status=status)
+    if practitioner and not own_schedule:
+        wanted &= Q(practitioner__public_id=practitioner)
     if patient:
-        appointments = appointments.filter(patient__public_id=patient)
-    if date_from:
-        start = datetime.datetime.combine(date_from, datetime.time.min, tzinfo=zone)
-        appointments = appointments.filter(start__gte=start)
-    if date_to:
-        day_after = datetime.datetime.combine(
-            date_to + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone
-        )
-        appointments = appointments.filter(start__lt=day_after)
+        wanted &= Q(patient__public_id=patient)
+    if date_from or date_to:
+        zone = _days_zone(user=user, practitioner=practitioner)
+        if date_from:
+            wanted &= Q(start__gte=datetime.datetime.combine(date_from, datetime.time.min, zone))
+        if date_to:
+            day_after = date_to + datetime.timedelta(days=1)
+            wanted &= Q(start__lt=datetime.datetime.combine(day_after, datetime.time.min, zone))
     if updated_since:
-        appointments = appointments.filter(updated_at__gte=updated_since)
-    return appointments
+        wanted &= Q(updated_at__gte=updated_since)
+    return appointments.filter(wanted) if wanted else appointments
+
+
+def _days_zone(*, user: User, practitioner: str | None) -> datetime.tzinfo:
+    """The zone the list's days are in: the practitioner's when one is asked for ("me": the
+    user's own, if they are one), else the hospital's."""
+    if practitioner == "me":
+        chosen = Practitioner.objects.filter(user=user)
+    elif practitioner:
+        chosen = Practitioner.objects.filter(public_id=practitioner)
+    else:
+        return timezone.get_default_timezone()
+    # Unordered: the default order (by name) would join the users for one row.
+    name = chosen.order_by().values_list("time_zone", flat=True).first()
+    return zoneinfo.ZoneInfo(name) if name else timezone.get_default_timezone()
 
 
 class PatientAppointments(NamedTuple):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple, cast
 
+from django.db.models.manager import BaseManager
+from django.utils import timezone
 from rest_framework import serializers
 
 from accounts.models import User
@@ -74,6 +78,213 @@ class AppointmentFilter(QueryParameters):
         return attrs
 
 
+# The columns a listed appointment is rendered from (``appointments_listed``): its own and
+# those of the references it names. A page is read as rows of these, not as model instances
+# (seven of them per appointment, most of the list's cost).
+LISTED_COLUMNS = (
+    "public_id",
+    "patient_id",
+    "practitioner_id",
+    "appointment_type_id",
+    "start",
+    "end",
+    "status",
+    "reason",
+    "cancellation_reason",
+    "channel",
+    "hold_expires_at",
+    "created_at",
+    "updated_at",
+    "patient__public_id",
+    "patient__full_name",
+    "patient__email",
+    "practitioner__public_id",
+    "practitioner__time_zone",
+    "practitioner__user_id",
+    "practitioner__user__full_name",
+    "practitioner__user__email",
+    "practitioner__user__staff_profile__title",
+    "practitioner__department__public_id",
+    "practitioner__department__name",
+    "appointment_type__public_id",
+    "appointment_type__name",
+)
+
+
+class _ListedPractitioner(NamedTuple):
+    user_id: int
+
+
+class _Listed(NamedTuple):
+    """What ``permissions.can_see_reason`` reads of an appointment, taken from a listed row."""
+
+    patient_id: int
+    practitioner: _ListedPractitioner
+
+
+def _full_name(full_name: str, email: str) -> str:
+    # User.get_full_name() from the row's columns.
+    return full_name or email
+
+
+class _Shown:
+    """Renders appointments for one viewer as AppointmentOutput declares them, without DRF's
+    per-field machinery: the references a page names (patients, practitioners, types) are
+    built once each, the status labels and the time zone are looked up once. The JSON is the
+    one the declared fields give (the schema is read from them); tests compare the two.
+
+    From model instances (``__call__``) or from rows of ``LISTED_COLUMNS`` (``row``)."""
+
+    def __init__(self, viewer: object) -> None:
+        self.viewer = viewer if isinstance(viewer, User) else None
+        # DRF renders an instant in the current zone (UTC on the API: ApiSpeaksUtcMiddleware).
+        self.zone = timezone.get_current_timezone()
+        self.status_labels = {value: str(label) for value, label in Appointment.Status.choices}
+        self.patients: dict[int, dict[str, str]] = {}
+        self.practitioners: dict[int, dict[str, Any]] = {}
+        self.types: dict[int, dict[str, str]] = {}
+
+    def instant(self, value: datetime.datetime | None) -> str | None:
+        # DRF's DateTimeField: ISO 8601 in the current zone, "Z" for UTC.
+        if value is None:
+            return None
+        text = value.astimezone(self.zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    def _reason_shown(self, appointment: Appointment | _Listed) -> bool:
+        # Deny by default: without a viewer to ask about, nobody is shown the reason.
+        return self.viewer is not None and permissions.can_see_reason(
+            user=self.viewer, appointment=cast(Appointment, appointment)
+        )
+
+    def _shown(
+        self,
+        fields: Mapping[str, Any],
+        *,
+        patient: dict[str, str],
+        practitioner: dict[str, Any],
+        appointment_type: dict[str, str],
+        reason_shown: bool,
+    ) -> dict[str, Any]:
+        """``fields``: the appointment's own columns by attribute name."""
+        status = fields["status"]
+        return {
+            "id": str(fields["public_id"]),
+            "patient": patient,
+            "practitioner": practitioner,
+            "appointment_type": appointment_type,
+            "start": self.instant(fields["start"]),
+            "end": self.instant(fields["end"]),
+            "status": str(status),
+            "status_display": self.status_labels.get(status, str(status)),
+            "reason": str(fields["reason"]) if reason_shown else "",
+            "cancellation_reason": str(fields["cancellation_reason"]),
+            "channel": str(fields["channel"]),
+            "hold_expires_at": self.instant(fields["hold_expires_at"]),
+            "created_at": self.instant(fields["created_at"]),
+            "updated_at": self.instant(fields["updated_at"]),
+        }
+
+    def __call__(self, appointment: Appointment) -> dict[str, Any]:
+        patient = self.patients.get(appointment.patient_id)
+        if patient is None:
+            person = appointment.patient
+            patient = {"id": str(person.public_id), "name": str(person.get_full_name())}
+            self.patients[appointment.patient_id] = patient
+        practitioner = self.practitioners.get(appointment.practitioner_id)
+        if practitioner is None:
+            clinician = appointment.practitioner
+            department = clinician.department
+            practitioner = {
+                "id": str(clinician.public_id),
+                "name": str(clinician.display_name),
+                "department": {"id": str(department.public_id), "name": str(department.name)},
+                "time_zone": str(clinician.time_zone),
+            }
+            self.practitioners[appointment.practitioner_id] = practitioner
+        appointment_type = self.types.get(appointment.appointment_type_id)
+        if appointment_type is None:
+            kind = appointment.appointment_type
+            appointment_type = {"id": str(kind.public_id), "name": str(kind.name)}
+            self.types[appointment.appointment_type_id] = appointment_type
+        return self._shown(
+            # The instance's loaded fields by attribute name, as a row names them.
+            vars(appointment),
+            patient=patient,
+            practitioner=practitioner,
+            appointment_type=appointment_type,
+            reason_shown=self._reason_shown(appointment),
+        )
+
+    def row(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        patient = self.patients.get(row["patient_id"])
+        if patient is None:
+            patient = {
+                "id": str(row["patient__public_id"]),
+                "name": _full_name(row["patient__full_name"], row["patient__email"]),
+            }
+            self.patients[row["patient_id"]] = patient
+        practitioner = self.practitioners.get(row["practitioner_id"])
+        if practitioner is None:
+            # Practitioner.display_name: the staff title (if any) and the full name.
+            title = row["practitioner__user__staff_profile__title"] or ""
+            name = _full_name(
+                row["practitioner__user__full_name"], row["practitioner__user__email"]
+            )
+            practitioner = {
+                "id": str(row["practitioner__public_id"]),
+                "name": f"{title} {name}".strip(),
+                "department": {
+                    "id": str(row["practitioner__department__public_id"]),
+                    "name": row["practitioner__department__name"],
+                },
+                "time_zone": row["practitioner__time_zone"],
+            }
+            self.practitioners[row["practitioner_id"]] = practitioner
+        appointment_type = self.types.get(row["appointment_type_id"])
+        if appointment_type is None:
+            appointment_type = {
+                "id": str(row["appointment_type__public_id"]),
+                "name": row["appointment_type__name"],
+            }
+            self.types[row["appointment_type_id"]] = appointment_type
+        listed = _Listed(row["patient_id"], _ListedPractitioner(row["practitioner__user_id"]))
+        return self._shown(
+            row,
+            patient=patient,
+            practitioner=practitioner,
+            appointment_type=appointment_type,
+            reason_shown=self._reason_shown(listed),
+        )
+
+
+def appointment_shown(appointment: Appointment, *, viewer: object) -> dict[str, Any]:
+    """AppointmentOutput's JSON of one appointment, as ``viewer`` may see it."""
+    return _Shown(viewer)(appointment)
+
+
+def appointments_shown(appointments: Iterable[Appointment], *, viewer: object) -> list[Any]:
+    """AppointmentOutput's JSON of each appointment, as ``viewer`` may see it (a plain list:
+    no serializer kept alive by the result)."""
+    shown = _Shown(viewer)
+    return [shown(appointment) for appointment in appointments]
+
+
+def appointments_listed(rows: Iterable[Mapping[str, Any]], *, viewer: object) -> list[Any]:
+    """The same from rows of ``LISTED_COLUMNS`` (``queryset.values(*LISTED_COLUMNS)``)."""
+    shown = _Shown(viewer)
+    return [shown.row(row) for row in rows]
+
+
+class _AppointmentList(serializers.ListSerializer[Appointment]):
+    def to_representation(self, data: Any) -> list[Any]:
+        appointments = data.all() if isinstance(data, BaseManager) else data
+        return appointments_shown(appointments, viewer=self.context.get("viewer"))
+
+
+# The declared fields are the schema; the JSON is built by ``_Shown`` (the same shape, a
+# fraction of the work). ``context["viewer"]``: who is looking (the reason is theirs to see or
+# empty). (A docstring would become the schema's description.)
 class AppointmentOutput(serializers.ModelSerializer[Appointment]):
     id = serializers.UUIDField(source="public_id", read_only=True)
     patient = ReferenceSerializer(name_source="get_full_name")
@@ -83,6 +294,7 @@ class AppointmentOutput(serializers.ModelSerializer[Appointment]):
 
     class Meta:
         model = Appointment
+        list_serializer_class = _AppointmentList
         fields = (
             "id",
             "patient",
@@ -108,15 +320,7 @@ class AppointmentOutput(serializers.ModelSerializer[Appointment]):
         }
 
     def to_representation(self, instance: Appointment) -> dict[str, Any]:
-        data: dict[str, Any] = super().to_representation(instance)
-        viewer = self.context.get("viewer")
-        # Deny by default: without a viewer to ask about, nobody is shown the reason.
-        if not (
-            isinstance(viewer, User)
-            and permissions.can_see_reason(user=viewer, appointment=instance)
-        ):
-            data["reason"] = ""
-        return data
+        return _Shown(self.context.get("viewer"))(instance)
 
 
 class BookInput(serializers.Serializer[None]):
