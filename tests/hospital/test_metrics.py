@@ -462,7 +462,7 @@ def _scrape_in_child(env: dict[str, str], cache_hits: int) -> str:
 
 
 @pytest.mark.services("DATABASE_URL")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_several_processes_add_up_and_a_dead_worker_drops_out(tmp_path: Path) -> None:
     env = _child_env(tmp_path / "metrics")
     worker = subprocess.Popen(  # noqa: S603 - fixed interpreter and script
