@@ -39,12 +39,13 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 "Malformed Authorization header: expected 'Bearer <token>'."
             )
-        session = api_access_token_authenticate(token=header[1].decode(errors="ignore"))
+        token = header[1].decode(errors="ignore")
+        session = api_access_token_authenticate(token=token)
         if session is None:
             raise exceptions.AuthenticationFailed(
                 "The access token is invalid or has expired. Refresh it or sign in again."
             )
-        session_touch(session=session)
+        session_touch(session=session, access_token=token)
         return session.user, session
 
     def authenticate_header(self, request: Request) -> str:

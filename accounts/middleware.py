@@ -21,6 +21,7 @@ from accounts.selectors.sessions import (
     WEB_SESSION_ID_KEY,
     absolute_lifetime,
     idle_timeout,
+    web_session_activity,
     web_session_of,
 )
 from accounts.services import sessions
@@ -29,8 +30,8 @@ from core.errors import problem_response, wants_json
 
 LAST_ACTIVITY_KEY = sessions.LAST_ACTIVITY_KEY
 AUTH_STARTED_KEY = sessions.AUTH_STARTED_KEY
-# Activity is written to the session at most this often (one session write per window).
-ACTIVITY_WRITE_INTERVAL = 30
+# Activity is recorded at most this often (one write per session per window).
+ACTIVITY_WRITE_INTERVAL = sessions.LAST_SEEN_WRITE_INTERVAL.total_seconds()
 
 
 class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
@@ -48,7 +49,13 @@ class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
 
 class SessionLifetimeMiddleware:
     """Automatic logoff after idle time (staff 15 min, patients 30 by default) and at the
-    absolute lifetime; keeps the session's record (AuthSession) in step with rotations."""
+    absolute lifetime; keeps the session's record (AuthSession) in step with rotations.
+
+    The idle clock is the record's ``last_seen_at``, read through the authentication cache
+    and written at most once a minute by a conditional UPDATE: a signed-in request with
+    nothing to record writes nothing, neither the record nor the Django session. A session
+    without a record (signed in by other means) keeps its clock in the Django session,
+    written at most once a minute too."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -69,8 +76,15 @@ class SessionLifetimeMiddleware:
 
     def _enforce_lifetime(self, request: HttpRequest, user: User) -> HttpResponse | None:
         now = time.time()
-        last = request.session.get(LAST_ACTIVITY_KEY)
-        started = request.session.setdefault(AUTH_STARTED_KEY, now)
+        activity = web_session_activity(request=request)
+        last: float | None = (
+            activity.last_seen_at.timestamp()
+            if activity is not None
+            else request.session.get(LAST_ACTIVITY_KEY)
+        )
+        started = request.session.get(AUTH_STARTED_KEY)
+        if started is None:  # a session signed in without web_session_start: written once
+            started = request.session[AUTH_STARTED_KEY] = now
         reason = ""
         if last is not None and now - last > idle_timeout(user=user).total_seconds():
             reason = sessions.EndReason.IDLE
@@ -78,11 +92,12 @@ class SessionLifetimeMiddleware:
             reason = sessions.EndReason.EXPIRED
         if reason:
             return self._log_out(request, user, reason)
-        if last is None or now - last >= ACTIVITY_WRITE_INTERVAL:
+        if activity is not None:
+            sessions.web_session_touch(
+                public_id=request.session[WEB_SESSION_ID_KEY], activity=activity
+            )
+        elif last is None or now - last >= ACTIVITY_WRITE_INTERVAL:
             request.session[LAST_ACTIVITY_KEY] = now
-            web_session = web_session_of(request=request)
-            if web_session is not None:
-                sessions.session_touch(session=web_session)
         return None
 
     def _log_out(self, request: HttpRequest, user: User, reason: str) -> HttpResponse:

@@ -35,6 +35,7 @@ from accounts.serializers.account import (
     PasswordConfirmInput,
     SessionOutput,
     StaffProfileOutput,
+    me_representation,
 )
 from accounts.serializers.common import DetailOutput
 from accounts.serializers.profiles import PatientProfileOutput, PatientProfileSerializer
@@ -75,7 +76,7 @@ class MeApi(APIView):
     )
     def get(self, request: Request) -> Response:
         return conditional_read(
-            request, MeOutput(account_overview_of(user=signed_in_user(request))).data
+            request, me_representation(account_overview_of(user=signed_in_user(request)))
         )
 
 

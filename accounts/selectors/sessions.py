@@ -9,6 +9,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts import auth_cache
+from accounts.auth_cache import WebActivity
 from accounts.models import ApiToken, AuthSession, User
 from accounts.models.sessions import token_digest
 
@@ -62,13 +64,52 @@ def sessions_active_for(*, user: User) -> QuerySet[AuthSession]:
     )
 
 
+def web_session_activity(*, request: HttpRequest) -> WebActivity | None:
+    """When the request's browser session was last seen active (the clock of the idle
+    timeout), from its record; None for a session without one. From the authentication
+    cache when it has it, else one query (and the cache filled)."""
+    public_id: str | None = request.session.get(WEB_SESSION_ID_KEY)
+    if not public_id:
+        return None
+    activity = auth_cache.web_activity_get(public_id=public_id)
+    if activity is not None:
+        return activity
+    row = (
+        AuthSession.objects.filter(public_id=public_id, ended_at__isnull=True)
+        .values_list("pk", "last_seen_at")
+        .first()
+    )
+    if row is None:
+        return None
+    activity = WebActivity(session_id=row[0], last_seen_at=row[1])
+    auth_cache.web_activity_keep(public_id=public_id, activity=activity)
+    return activity
+
+
 def api_access_token_authenticate(*, token: str) -> AuthSession | None:
-    """The live session behind an access token, or None. One query."""
+    """The live session behind an access token, with its user, or None.
+
+    One query either way: the user alone when the authentication cache knows the token
+    (auth_cache.py: entries are dropped when their session ends or changes, and live at most
+    the token's remaining lifetime, capped), else the token with its session and user (and
+    the cache filled). The user is read every time: a deactivated account is refused at once.
+    """
+    digest = token_digest(token)
     now = timezone.now()
+    cached = auth_cache.token_get(digest=digest)
+    if cached is not None:
+        session = cached.session
+        if cached.expires_at <= now or session.expires_at <= now or session.ended_at is not None:
+            return None
+        try:
+            session.user = User.objects.get(pk=session.user_id, is_active=True)
+        except User.DoesNotExist:
+            return None
+        return session
     found = (
         ApiToken.objects.select_related("session__user")
         .filter(
-            digest=token_digest(token),
+            digest=digest,
             kind=ApiToken.Kind.ACCESS,
             expires_at__gt=now,
             session__ended_at__isnull=True,
@@ -77,4 +118,9 @@ def api_access_token_authenticate(*, token: str) -> AuthSession | None:
         )
         .first()
     )
-    return found.session if found else None
+    if found is None:
+        return None
+    auth_cache.token_keep(
+        digest=digest, session=found.session, expires_at=found.expires_at, now=now
+    )
+    return found.session

@@ -20,6 +20,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django_otp.models import Device
 
+from accounts import auth_cache
+from accounts.auth_cache import WebActivity
 from accounts.errors import InvalidToken, SessionNotFound
 from accounts.models import ApiToken, AuthSession, User
 from accounts.models.sessions import token_digest
@@ -83,6 +85,7 @@ def session_mark_verified(
     )
     if marked:
         session.mfa_device = device.persistent_id
+        _access_tokens_forget(AuthSession.objects.filter(pk=session.pk))
         record(
             action="accounts.session_verified",
             actor=session.user,
@@ -93,12 +96,53 @@ def session_mark_verified(
     return bool(marked)
 
 
-def session_touch(*, session: AuthSession) -> None:
-    """Record activity, writing at most once a minute per session."""
+def _last_seen_record(*, session_id: int, now: datetime.datetime) -> None:
+    """A conditional UPDATE: only a live session whose recorded activity is older than the
+    interval is written, so concurrent requests of one session write once between them."""
+    AuthSession.objects.filter(
+        pk=session_id, ended_at__isnull=True, last_seen_at__lt=now - LAST_SEEN_WRITE_INTERVAL
+    ).update(last_seen_at=now)
+
+
+def session_touch(*, session: AuthSession, access_token: str | None = None) -> bool:
+    """Record the activity of a request in an API session: at most one write a minute per
+    session, none on a request with nothing to record. Returns whether it was due.
+
+    ``access_token``, the token the request came with, lets the authentication cache know the
+    activity is recorded, so the next requests of the minute do not try again."""
     now = timezone.now()
-    if now - session.last_seen_at >= LAST_SEEN_WRITE_INTERVAL:
-        AuthSession.objects.filter(pk=session.pk).update(last_seen_at=now)
-        session.last_seen_at = now
+    if now - session.last_seen_at < LAST_SEEN_WRITE_INTERVAL:
+        return False
+    _last_seen_record(session_id=session.pk, now=now)
+    session.last_seen_at = now
+    if access_token is not None:
+        auth_cache.token_seen(digest=token_digest(access_token), at=now)
+    return True
+
+
+def web_session_touch(*, public_id: str, activity: WebActivity) -> WebActivity:
+    """Record the activity of a request in a browser session (its record's ``last_seen_at``,
+    the clock of the idle timeout): at most one write a minute per session, none on a
+    request with nothing to record. Returns the activity as it now stands."""
+    now = timezone.now()
+    if now - activity.last_seen_at < LAST_SEEN_WRITE_INTERVAL:
+        return activity
+    _last_seen_record(session_id=activity.session_id, now=now)
+    touched = WebActivity(session_id=activity.session_id, last_seen_at=now)
+    auth_cache.web_activity_keep(public_id=public_id, activity=touched)
+    return touched
+
+
+def _access_tokens_forget(sessions: QuerySet[AuthSession]) -> None:
+    """The authentication cache may no longer answer for these sessions' access tokens
+    (called before the tokens or the sessions change, inside the same transaction)."""
+    auth_cache.tokens_forget(
+        digests=list(
+            ApiToken.objects.filter(session__in=sessions, kind=ApiToken.Kind.ACCESS).values_list(
+                "digest", flat=True
+            )
+        )
+    )
 
 
 def _end(sessions: QuerySet[AuthSession], reason: str) -> list[AuthSession]:
@@ -107,6 +151,12 @@ def _end(sessions: QuerySet[AuthSession], reason: str) -> list[AuthSession]:
         return []
     now = timezone.now()
     AuthSession.objects.filter(pk__in=[s.pk for s in ended]).update(ended_at=now, end_reason=reason)
+    api_sessions = [s.pk for s in ended if s.kind == AuthSession.Kind.API]
+    if api_sessions:
+        _access_tokens_forget(AuthSession.objects.filter(pk__in=api_sessions))
+    auth_cache.web_activity_forget(
+        public_ids=[str(s.public_id) for s in ended if s.kind == AuthSession.Kind.WEB]
+    )
     ApiToken.objects.filter(session__in=ended).delete()
     store = import_module(settings.SESSION_ENGINE).SessionStore
     for session in ended:
@@ -334,6 +384,7 @@ def _rotate(token: ApiToken) -> TokenPair | None:
         return None
     token.rotated_at = now
     token.save(update_fields=["rotated_at"])
+    _access_tokens_forget(AuthSession.objects.filter(pk=session.pk))
     ApiToken.objects.filter(session=session, kind=ApiToken.Kind.ACCESS).delete()
     AuthSession.objects.filter(pk=session.pk).update(last_seen_at=now)
     return _issue_pair(session)
