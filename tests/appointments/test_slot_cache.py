@@ -1,0 +1,457 @@
+"""The slot cache (appointments/selectors/slot_cache.py): searches read free slots computed
+before, and every change of a practitioner's free time shows in the very next search.
+
+Transactional tests: invalidations and cache entries are written after commit, as in
+production (inside a test's rolled-back transaction they would never be).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+import zoneinfo
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.renderers import JSONRenderer
+
+from appointments.models import Appointment, WaitlistEntry
+from appointments.selectors import slot_cache
+from appointments.selectors.slots import _day_starts, free_slot_times, free_slots
+from appointments.serializers.slots import SlotOutput
+from appointments.services import availability, booking, status, waitlist
+from tests.appointments.conftest import MONDAY, NOW, api_as, at
+from tests.factories import PractitionerFactory, WorkingHoursFactory
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("api_responses_match_schema"),
+]
+
+# The tables a search computes from: a search served from the cache reads none of them.
+SCHEDULE_READ = re.compile(
+    r'FROM "?(appointments_workinghours|appointments_availabilityexception|appointments_appointment)"?\s'
+)
+
+
+def _free(appointment_type, *practitioners, now=NOW) -> list[tuple[int, datetime.datetime]]:
+    return [
+        (slot.practitioner.pk, slot.start)
+        for slot in free_slots(
+            appointment_type=appointment_type,
+            practitioners=list(practitioners),
+            date_from=MONDAY,
+            date_to=MONDAY,
+            now=now,
+        )
+    ]
+
+
+def _from_the_database(appointment_type, *practitioners, now=NOW):
+    return [
+        (slot.practitioner.pk, slot.start)
+        for slot in free_slots(
+            appointment_type=appointment_type,
+            practitioners=list(practitioners),
+            date_from=MONDAY,
+            date_to=MONDAY,
+            now=now,
+            cached=False,
+        )
+    ]
+
+
+def _cached_search(appointment_type, *practitioners, now=NOW):
+    """A search that must come from the cache: no query at all."""
+    with CaptureQueriesContext(connection) as queries:
+        found = _free(appointment_type, *practitioners, now=now)
+    assert queries.captured_queries == []
+    return found
+
+
+def _warm(appointment_type, *practitioners):
+    """Search once (filling the cache) and check the next search is served from it."""
+    first = _free(appointment_type, *practitioners)
+    assert _cached_search(appointment_type, *practitioners) == first
+    return first
+
+
+@pytest.fixture
+def second_doctor(department, consultation):
+    doctor = PractitionerFactory.create(department=department, offers=[consultation])
+    WorkingHoursFactory.create(
+        practitioner=doctor, weekday=0, start_time=datetime.time(9), end_time=datetime.time(12)
+    )
+    return doctor
+
+
+# --- Queries ----------------------------------------------------------------------------------
+
+
+def test_a_search_computes_in_three_queries_then_reads_none(consultation, practitioner):
+    times = {
+        "practitioners": [practitioner],
+        "appointment_type": consultation,
+        "date_from": MONDAY,
+        "date_to": MONDAY + datetime.timedelta(days=6),
+        "now": NOW,
+    }
+    with CaptureQueriesContext(connection) as uncached:
+        computed = free_slot_times(**times)
+    with CaptureQueriesContext(connection) as cached:
+        again = free_slot_times(**times)
+
+    assert len(uncached.captured_queries) == 3  # working hours, exceptions, booked time
+    assert len(cached.captured_queries) == 0
+    assert again == computed
+    assert len(computed[0][1]) == 6
+
+
+def test_the_slot_api_from_the_cache_skips_the_schedule_queries(
+    patient, department, consultation, practitioner, second_doctor
+):
+    api = api_as(patient)
+    search = {
+        "appointment_type": str(consultation.public_id),
+        "department": str(department.public_id),
+        "date_from": str(MONDAY),
+        "date_to": str(MONDAY),
+    }
+    with time_machine.travel(NOW, tick=False):
+        with CaptureQueriesContext(connection) as uncached:
+            first = api.get("/api/v1/slots", search)
+        with CaptureQueriesContext(connection) as cached:
+            second = api.get("/api/v1/slots", search)
+
+    assert first.status_code == second.status_code == 200
+    assert second.content == first.content
+    assert len(first.json()["results"]) == 12
+    schedule_reads = [
+        query["sql"] for query in cached.captured_queries if SCHEDULE_READ.search(query["sql"])
+    ]
+    assert schedule_reads == []
+    assert any(SCHEDULE_READ.search(query["sql"]) for query in uncached.captured_queries)
+    # Exactly the three schedule queries fewer: the token, the type, the department and the
+    # practitioners are read either way.
+    assert len(uncached.captured_queries) == len(cached.captured_queries) + 3
+
+
+# --- Invalidation: each change shows in the next search ----------------------------------------
+
+
+def test_a_booking_takes_its_slot_out_at_once(patient, consultation, practitioner):
+    before = _warm(consultation, practitioner)
+
+    booking.appointment_book(
+        actor=patient,
+        patient=patient,
+        practitioner=practitioner,
+        appointment_type=consultation,
+        start=at(MONDAY, 9),
+        channel="web",
+        now=NOW,
+    )
+
+    after = _free(consultation, practitioner)
+    assert (practitioner.pk, at(MONDAY, 9)) in before
+    assert (practitioner.pk, at(MONDAY, 9)) not in after
+    assert after == _from_the_database(consultation, practitioner)
+
+
+def test_a_cancellation_gives_its_slot_back_at_once(patient, consultation, practitioner):
+    appointment = booking.appointment_book(
+        actor=patient,
+        patient=patient,
+        practitioner=practitioner,
+        appointment_type=consultation,
+        start=at(MONDAY, 10),
+        channel="web",
+        now=NOW,
+    )
+    before = _warm(consultation, practitioner)
+
+    booking.appointment_cancel(actor=patient, appointment=appointment, now=NOW)
+
+    after = _free(consultation, practitioner)
+    assert (practitioner.pk, at(MONDAY, 10)) not in before
+    assert (practitioner.pk, at(MONDAY, 10)) in after
+    assert after == _from_the_database(consultation, practitioner)
+
+
+def test_a_move_to_another_day_and_practitioner_changes_both(
+    patient, consultation, practitioner, second_doctor
+):
+    tuesday = MONDAY + datetime.timedelta(days=1)
+    WorkingHoursFactory.create(
+        practitioner=second_doctor,
+        weekday=1,
+        start_time=datetime.time(9),
+        end_time=datetime.time(12),
+    )
+    appointment = booking.appointment_book(
+        actor=patient,
+        patient=patient,
+        practitioner=practitioner,
+        appointment_type=consultation,
+        start=at(MONDAY, 9),
+        channel="web",
+        now=NOW,
+    )
+    week = {
+        "appointment_type": consultation,
+        "practitioners": [practitioner, second_doctor],
+        "date_from": MONDAY,
+        "date_to": tuesday,
+        "now": NOW,
+    }
+    free_slots(**week)  # fills the cache for both days and both practitioners
+
+    booking.appointment_reschedule(
+        actor=patient,
+        appointment=appointment,
+        new_start=at(tuesday, 11),
+        new_practitioner=second_doctor,
+        now=NOW,
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        after = [(slot.practitioner.pk, slot.start) for slot in free_slots(**week)]
+    assert queries.captured_queries  # both practitioners' entries were invalidated
+    assert (practitioner.pk, at(MONDAY, 9)) in after  # the old time is free again
+    assert (second_doctor.pk, at(tuesday, 11)) not in after  # the new one is taken
+    assert after == [
+        (slot.practitioner.pk, slot.start) for slot in free_slots(**week, cached=False)
+    ]
+
+
+def test_a_no_show_gives_the_time_back(patient, consultation, practitioner):
+    booking.appointment_book(
+        actor=patient,
+        patient=patient,
+        practitioner=practitioner,
+        appointment_type=consultation,
+        start=at(MONDAY, 11),
+        channel="web",
+        now=NOW,
+    )
+    before = _warm(consultation, practitioner)
+
+    assert status.appointments_mark_no_shows(now=at(MONDAY, 12)) == 1
+
+    # Searched as of the earlier time (what is cached does not depend on now).
+    after = _free(consultation, practitioner)
+    assert (practitioner.pk, at(MONDAY, 11)) not in before
+    assert (practitioner.pk, at(MONDAY, 11)) in after
+
+
+def test_added_working_hours_show_at_once(consultation, practitioner):
+    before = _warm(consultation, practitioner)
+
+    availability.working_hours_add(
+        actor=None,
+        practitioner=practitioner,
+        weekday=0,
+        start_time=datetime.time(14),
+        end_time=datetime.time(15),
+        valid_from=MONDAY,
+    )
+
+    after = _free(consultation, practitioner)
+    assert len(after) == len(before) + 2
+    assert (practitioner.pk, at(MONDAY, 14, 30)) in after
+
+
+def test_removed_working_hours_show_at_once(consultation, practitioner):
+    _warm(consultation, practitioner)
+
+    availability.working_hours_remove(actor=None, rule=practitioner.working_hours.get())
+
+    assert _free(consultation, practitioner) == []
+
+
+def test_an_exception_takes_its_time_out_at_once(consultation, practitioner):
+    before = _warm(consultation, practitioner)
+
+    exception = availability.exception_add(
+        actor=None, practitioner=practitioner, start=at(MONDAY, 9), end=at(MONDAY, 10)
+    )
+    during = _free(consultation, practitioner)
+    availability.exception_remove(actor=None, exception=exception)
+
+    assert [start for _pk, start in during] == [at(MONDAY, h, m) for h in (10, 11) for m in (0, 30)]
+    assert _free(consultation, practitioner) == before
+
+
+def test_a_changed_appointment_type_shows_at_once(consultation, practitioner):
+    _warm(consultation, practitioner)
+
+    # As the admin saves a type: its length, then its lead time.
+    consultation.duration_minutes = 60
+    consultation.save()
+    longer = _free(consultation, practitioner)
+    consultation.lead_time_minutes = 60
+    consultation.save()
+    with_lead_time = _free(consultation, practitioner, now=at(MONDAY, 8, 30))
+
+    assert [start for _pk, start in longer] == [at(MONDAY, 9), at(MONDAY, 10), at(MONDAY, 11)]
+    assert [start for _pk, start in with_lead_time] == [at(MONDAY, 10), at(MONDAY, 11)]
+
+
+def test_a_changed_time_zone_shows_at_once(consultation, practitioner):
+    _warm(consultation, practitioner)
+
+    practitioner.time_zone = "America/New_York"
+    practitioner.save()
+
+    new_york = zoneinfo.ZoneInfo("America/New_York")
+    assert _free(consultation, practitioner)[0] == (practitioner.pk, at(MONDAY, 9, tz=new_york))
+
+
+def test_a_waitlist_hold_takes_its_time(patient, consultation, practitioner):
+    WaitlistEntry.objects.create(
+        patient=patient, appointment_type=consultation, date_from=MONDAY, date_to=MONDAY
+    )
+    _warm(consultation, practitioner)
+
+    hold = waitlist.waitlist_offer_time(
+        practitioner_id=practitioner.pk,
+        appointment_type_id=consultation.pk,
+        start=at(MONDAY, 9, 30),
+        now=NOW,
+    )
+
+    assert hold is not None and hold.status == Appointment.Status.HELD
+    assert (practitioner.pk, at(MONDAY, 9, 30)) not in _free(consultation, practitioner)
+
+
+# --- Races and outages -------------------------------------------------------------------------
+
+
+def test_a_result_computed_before_a_booking_and_stored_after_it_is_never_read(
+    patient, consultation, practitioner
+):
+    def compute_then_lose_the_race(ids, first, last):
+        computed = _day_starts(
+            [(practitioner.pk, practitioner.time_zone)],
+            duration=30 * 60.0,
+            buffer=0.0,
+            date_from=first,
+            date_to=last,
+            ignore_appointment_id=None,
+        )
+        # Another request books between this computation and its store.
+        booking.appointment_book(
+            actor=patient,
+            patient=patient,
+            practitioner=practitioner,
+            appointment_type=consultation,
+            start=at(MONDAY, 9),
+            channel="web",
+            now=NOW,
+        )
+        return computed
+
+    stale = slot_cache.day_starts(
+        practitioners=[(practitioner.pk, practitioner.time_zone)],
+        shape=(30, 0),
+        days=[MONDAY],
+        compute=compute_then_lose_the_race,
+    )
+
+    assert at(MONDAY, 9).timestamp() in stale[practitioner.pk][MONDAY]  # stored, but stale
+    after = _free(consultation, practitioner)
+    assert (practitioner.pk, at(MONDAY, 9)) not in after
+    assert after == _from_the_database(consultation, practitioner)
+
+
+def test_with_the_cache_unreachable_searches_and_bookings_still_work(
+    settings, patient, consultation, practitioner
+):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    before = _free(consultation, practitioner)
+
+    booking.appointment_book(
+        actor=patient,
+        patient=patient,
+        practitioner=practitioner,
+        appointment_type=consultation,
+        start=at(MONDAY, 9),
+        channel="web",
+        now=NOW,
+    )
+    after = _free(consultation, practitioner)
+
+    assert len(before) == 6
+    assert (practitioner.pk, at(MONDAY, 9)) not in after
+    assert after == _from_the_database(consultation, practitioner)
+
+
+# --- The API ---------------------------------------------------------------------------------
+
+
+def test_pages_of_slots_are_what_the_serializer_wrote(patient, department, consultation):
+    doctors = PractitionerFactory.create_batch(7, department=department, offers=[consultation])
+    doctors[0].time_zone = "America/New_York"
+    doctors[0].save()
+    for doctor in doctors:
+        WorkingHoursFactory.create(
+            practitioner=doctor,
+            weekday=0,
+            start_time=datetime.time(9),
+            end_time=datetime.time(17),
+        )
+    api = api_as(patient)
+    results = []
+    with time_machine.travel(NOW, tick=False):
+        url = (
+            f"/api/v1/slots?appointment_type={consultation.public_id}"
+            f"&department={department.public_id}&date_from={MONDAY}&date_to={MONDAY}"
+        )
+        pages = 0
+        while url:
+            page = api.get(url).json()
+            results += page["results"]
+            url, pages = page["next"], pages + 1
+        slots = free_slots(
+            appointment_type=consultation,
+            practitioners=doctors,
+            date_from=MONDAY,
+            date_to=MONDAY,
+            now=timezone.now(),
+        )
+    slots.sort(key=lambda slot: (slot.start.isoformat(), str(slot.practitioner.public_id)))
+    with timezone.override(datetime.UTC):  # as every /api/ request
+        expected = json.loads(JSONRenderer().render(SlotOutput(slots, many=True).data))
+
+    assert pages == 2
+    assert len(results) == 7 * 16
+    assert results == expected
+
+
+def test_slot_search_is_rate_limited_per_account(settings, patient, consultation, practitioner):
+    settings.RATE_LIMITS_ENABLED = True
+    settings.SLOT_SEARCH_RATE_LIMIT = "2/m"
+    api = api_as(patient)
+    search = {
+        "appointment_type": str(consultation.public_id),
+        "date_from": str(MONDAY),
+        "date_to": str(MONDAY),
+    }
+    with time_machine.travel(NOW, tick=False):
+        answers = [api.get("/api/v1/slots", search) for _ in range(3)]
+
+    assert [answer.status_code for answer in answers] == [200, 200, 429]
+    assert answers[2].json()["code"] == "RATE_LIMITED"
+    assert int(answers[2]["Retry-After"]) >= 1
+    assert answers[0]["RateLimit-Policy"] == '"slots:account";q=2;w=60'
+    assert answers[0]["RateLimit"].startswith('"slots:account";r=1;')
