@@ -90,6 +90,23 @@ def test_latency_is_labelled_by_route_pattern_never_by_path(client: Client) -> N
     assert bucket == value(body, count, **healthz)
 
 
+@pytest.mark.django_db
+def test_latency_is_recorded_under_asgi_too(client: Client) -> None:
+    """`make run` serves HTTP through ASGI: the middleware's async path."""
+    import asyncio
+
+    from django.test import AsyncClient
+
+    before = scrape(client)
+
+    response = asyncio.run(AsyncClient().get("/healthz"))
+
+    assert response.status_code == 200
+    count = "hospital_http_request_duration_seconds_count"
+    healthz = {"route": "/healthz", "method": "GET", "status": "2xx"}
+    assert value(scrape(client), count, **healthz) == (value(before, count, **healthz) or 0) + 1
+
+
 def test_an_invented_method_shares_one_label(client: Client) -> None:
     client.generic("BREW", "/healthz")
     client.generic("BREW2", "/healthz")
