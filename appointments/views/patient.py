@@ -3,15 +3,10 @@ itself, which calendar apps fetch without signing in)."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterable
-from typing import NamedTuple
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseGone
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,7 +20,6 @@ from accounts.selectors.profiles import time_zone_of
 from appointments import ical, permissions
 from appointments.errors import AppointmentNotFound
 from appointments.forms import CalendarFeedForm, WaitlistForm
-from appointments.models import Appointment
 from appointments.selectors.appointments import appointments_in_feed_of, patient_appointments
 from appointments.selectors.calendar import (
     calendar_feed_by_token,
@@ -35,57 +29,9 @@ from appointments.selectors.calendar import (
 from appointments.selectors.schedules import appointment_types_bookable_by, practitioners_for
 from appointments.selectors.waitlist import waitlist_of
 from appointments.services import calendar, waitlist
+from appointments.views.appointment_rows import patient_lists
 from appointments.views.notices import refusal_notice
-from appointments.views.time_labels import TimeLabels
 from core.errors import DomainError
-
-ROW_TIME_FORMAT = "D j M Y, H:i"
-# The columns a row of the patient's lists (and an offer) shows: a row with all of its related
-# models' columns costs more to load than the page takes to render.
-ROW_RELATED = ("practitioner__user__staff_profile", "appointment_type")
-ROW_COLUMNS = (
-    "public_id",
-    "start",
-    "status",
-    "hold_expires_at",
-    "practitioner__time_zone",
-    "practitioner__user__full_name",
-    "practitioner__user__email",
-    "practitioner__user__staff_profile__title",
-    "appointment_type__name",
-)
-
-
-class AppointmentRow(NamedTuple):
-    """A row of "my appointments": the link to the appointment and what the row shows."""
-
-    url: str
-    when: str
-    what: str
-    with_whom: str
-    status: str
-
-
-def _listed(appointments: QuerySet[Appointment]) -> QuerySet[Appointment]:
-    return appointments.select_related(None).select_related(*ROW_RELATED).only(*ROW_COLUMNS)
-
-
-def appointment_rows(
-    appointments: Iterable[Appointment], *, times: TimeLabels
-) -> list[AppointmentRow]:
-    """The rows, with one ``reverse()`` for all their links."""
-    sentinel = str(uuid.UUID(int=0))
-    head, tail = reverse("appointments:detail", args=[sentinel]).split(sentinel)
-    return [
-        AppointmentRow(
-            url=f"{head}{appointment.public_id}{tail}",
-            when=times.label(appointment.start, appointment.practitioner.zone),
-            what=appointment.appointment_type.name,
-            with_whom=appointment.practitioner.display_name,
-            status=appointment.get_status_display(),
-        )
-        for appointment in appointments
-    ]
 
 
 @require_GET
@@ -96,26 +42,12 @@ def my_appointments(request: HttpRequest) -> HttpResponse:
     mine = patient_appointments(user=user, now=timezone.now())
     # The reader's zone, looked up once (the template's ``viewer_zone`` is this one too).
     viewer_zone = time_zone_of(user=user).key
-    times = TimeLabels(ROW_TIME_FORMAT, viewer_zone=viewer_zone)
-    # Upcoming, cancelled and offered in one query: the three sets differ by status alone.
-    upcoming: list[Appointment] = []
-    cancelled: list[Appointment] = []
-    offers: list[Appointment] = []
-    for appointment in _listed(mine.upcoming | mine.cancelled | mine.offers):
-        if appointment.status == Appointment.Status.HELD:
-            offers.append(appointment)
-        elif appointment.status == Appointment.Status.CANCELLED:
-            cancelled.append(appointment)
-        else:
-            upcoming.append(appointment)
+    lists = patient_lists(mine, viewer_zone=viewer_zone)
     return render(
         request,
         "appointments/my_appointments.html",
         {
-            "upcoming": appointment_rows(upcoming, times=times),
-            "cancelled": appointment_rows(cancelled, times=times),
-            "past": appointment_rows(_listed(mine.past), times=times),
-            "offers": offers,
+            **lists._asdict(),
             "viewer_zone": viewer_zone,
             "cutoff_hours": settings.APPOINTMENT_PATIENT_CHANGE_CUTOFF_HOURS,
         },
