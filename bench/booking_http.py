@@ -22,7 +22,7 @@ DURATION_SECONDS = 20
 PATIENTS = 4000
 
 
-def run(*, seconds: int = DURATION_SECONDS) -> dict[str, object]:
+def run(*, seconds: int = DURATION_SECONDS, clients_made: int = PATIENTS) -> dict[str, object]:
     from django.db import connection
     from django.utils import timezone
 
@@ -50,13 +50,13 @@ def run(*, seconds: int = DURATION_SECONDS) -> dict[str, object]:
         )
     ]
     # Mostly a new patient per request (a patient already booked at that time is refused
-    # with 409 PATIENT_OVERLAP, which is not what this measures); past PATIENTS requests the
+    # with 409 PATIENT_OVERLAP, which is not what this measures); past `clients_made` requests the
     # patients come round again. The run's stamp keeps the addresses new on a reused database.
     stamp = int(time.time())
     patients = User.objects.bulk_create(
         [
             User(email=f"client{stamp}-{n}@bench.test", full_name=f"Client {n}", role="patient")
-            for n in range(PATIENTS)
+            for n in range(clients_made)
         ]
     )
     tokens = [

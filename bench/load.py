@@ -17,7 +17,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from bench.server import ROOT, Server
+from bench.server import LOGS, ROOT, Server
 
 SAMPLE_EVERY_SECONDS = 10
 USERS = int(os.environ.get("BENCH_LOCUST_USERS", "50"))
@@ -125,7 +125,8 @@ def _failures(prefix: str) -> list[dict[str, Any]]:
 
 
 def run(users: dict[str, Any], *, seconds: int) -> dict[str, Any]:
-    work = Path(tempfile.mkdtemp(prefix="bench-locust-"))
+    LOGS.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="locust-", dir=LOGS))
     credentials_path = work / "credentials.json"
     _write_credentials(credentials_path, users)
     prefix = str(work / "locust")

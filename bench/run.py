@@ -4,9 +4,10 @@
     BENCH_QUICK=1 .venv/bin/python bench/run.py   # everything shortened: about 5 minutes
 
 Environment: BENCH_DATABASE (default hospital_bench; dropped and rebuilt),
-BENCH_ADMIN_DATABASE_URL (where to create it), REDIS_URL (default db 8: flushed-safe keys of
-the bench only), CELERY_BROKER_URL (default the local RabbitMQ), BENCH_SERVER (granian or
-serve, bench/server.py), BENCH_LOCUST_USERS, BENCH_OUTPUT (default docs/benchmarks.md).
+BENCH_ADMIN_DATABASE_URL (where to create it), BENCH_REDIS_URL (default
+redis://127.0.0.1:6379/8, emptied by the run), BENCH_CELERY_BROKER_URL (default the local
+RabbitMQ; the queue "hospital-bench"), BENCH_SERVER (granian or serve, bench/server.py),
+BENCH_LOCUST_USERS, BENCH_OUTPUT (default docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import platform
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -41,6 +43,7 @@ class Mode:
     load_seconds = 120 if QUICK else 600
     login_seconds = 10 if QUICK else 20
     booking_seconds = 10 if QUICK else 20
+    booking_patients = 1500 if QUICK else 4000  # tokens made beforehand (they come round again)
     slot_search_iterations = 50 if QUICK else 200
 
 
@@ -158,29 +161,48 @@ def measure() -> dict[str, Any]:
         "mixed load (Locust)", timings, lambda: load.run(users, seconds=Mode.load_seconds)
     )
     results["booking"] = _timed(
-        "booking over HTTP", timings, lambda: booking_http.run(seconds=Mode.booking_seconds)
+        "booking over HTTP",
+        timings,
+        lambda: booking_http.run(seconds=Mode.booking_seconds, clients_made=Mode.booking_patients),
     )
     results["load_average_end"] = _load_average()
     return results
+
+
+def _purge_bench_queue() -> None:
+    """The booking events published during the run (no worker consumed them)."""
+    from hospital.celery import app
+
+    queue = app.conf.task_default_queue
+    try:
+        purged = app.control.purge()  # the app's queues: the default one, the bench's
+        print(f"bench: purged {purged or 0} messages from the broker queue {queue!r}")
+    except Exception as error:  # a report line: the figures are what matter
+        print(f"bench: could not purge the broker queue {queue!r}: {error}")
 
 
 def main() -> None:
     os.environ["BENCH_DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
     # The in-process measurements run with what the server runs with (bench/server.py).
     os.environ.update(bench_server.server_environment())
+    # WhiteNoise looks for collected static files the bench does not need.
+    warnings.filterwarnings("ignore", message="No directory at")
     started = time.monotonic()
     _recreate_database()
     django_setup()
     from django.core.cache import cache
 
     cache.clear()  # the bench Redis database: stale sessions and slots of an earlier run
-    results = measure()
+    try:
+        results = measure()
+    finally:
+        _purge_bench_queue()
     results["total_seconds"] = time.monotonic() - started
     from bench.report import render
 
     output = Path(os.environ.get("BENCH_OUTPUT", ROOT / "docs" / "benchmarks.md"))
     output.write_text(render(results, database=DATABASE))
-    raw = ROOT / "var" / f"bench-{Mode.name}.json"
+    raw = bench_server.LOGS / f"results-{Mode.name}.json"
     raw.parent.mkdir(parents=True, exist_ok=True)
     raw.write_text(json.dumps(results, indent=1, default=str))
     print(f"bench: wrote {output} and {raw} in {results['total_seconds'] / 60:.1f} minutes")

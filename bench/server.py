@@ -4,6 +4,7 @@ production-like backing services. The one place that says how the bench serves t
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -13,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+LOGS = ROOT / "var" / "bench"  # the servers' output and Locust's files, for a look afterwards
 WORKERS = 2
 # How the server is started: "granian" (explicit flags below: 16 threads per worker on a pool
 # of 20, as the booking figures before issue 10 were measured) or "serve" (python -m
@@ -42,8 +44,12 @@ def server_environment() -> dict[str, str]:
         # bench runs at (the default opens check-in 60 minutes before the start).
         "APPOINTMENT_CHECK_IN_OPENS_MINUTES": str(14 * 24 * 60),
     }
-    environment.setdefault("REDIS_URL", "redis://127.0.0.1:6379/8")
-    environment.setdefault("CELERY_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
+    # Never the caller's own REDIS_URL or broker: the bench empties its Redis database.
+    environment["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
+    environment["CELERY_BROKER_URL"] = os.environ.get(
+        "BENCH_CELERY_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//"
+    )
+    environment.pop("PROMETHEUS_MULTIPROC_DIR", None)  # each server gets its own
     return environment
 
 
@@ -73,9 +79,8 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
-        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - kept open while serving
-            prefix="bench-server-", suffix=".log", delete=False
-        )
+        LOGS.mkdir(parents=True, exist_ok=True)
+        self.log = (LOGS / f"server-{self.port}.log").open("wb")
         self.metrics_dir = tempfile.mkdtemp(prefix="bench-metrics-")
 
     def __enter__(self) -> Server:
@@ -102,7 +107,7 @@ class Server:
             except OSError:
                 time.sleep(0.3)
         self.stop()
-        raise RuntimeError(f"granian did not start; see {self.log.name}")
+        raise RuntimeError(f"the server did not start; see {self.log.name}")
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
@@ -115,6 +120,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
+        self.log.close()
+        shutil.rmtree(self.metrics_dir, ignore_errors=True)
 
     def worker_rss_mib(self) -> list[float]:
         """Resident memory of each worker process (the server's descendants that run Python)."""

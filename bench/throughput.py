@@ -78,6 +78,7 @@ def _endpoints(users: dict[str, Any]) -> list[tuple[str, str, Any, bool]]:
 
     patient, doctor = users["patient"], users["doctor"]
     return [
+        ("GET /healthz", "/healthz", dict, False),
         ("GET /api/v1/account/me", "/api/v1/account/me", bearer(patient), True),
         ("GET /api/v1/appointments (50 rows)", "/api/v1/appointments", bearer(doctor), True),
         ("GET /api/v1/slots (cached, department, 7 days)", slots, bearer(patient), True),
