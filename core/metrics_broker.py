@@ -118,9 +118,8 @@ def _probe(url: str, queue_names: tuple[str, ...], timeout: int) -> BrokerReadin
             heartbeat=0,
             transport_options=_transport_options(url, timeout),
         ) as connection:
-            connection.ensure_connection(
-                max_retries=1, interval_start=0, interval_step=0, interval_max=0, timeout=timeout
-            )
+            # One attempt: the next scrape is the retry.
+            connection.ensure_connection(max_retries=0, timeout=timeout)
             for name in queue_names:
                 channel: Any = connection.channel()  # kombu's StdChannel type lacks these
                 try:
