@@ -19,8 +19,7 @@ from typing import Any, NamedTuple
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from accounts.models import StaffProfile, User
-from appointments.models import Appointment, Practitioner
+from appointments.models import Appointment
 from appointments.selectors.appointments import PatientAppointments
 from appointments.views.time_labels import TimeLabels
 from core.local_time import zone_named
@@ -76,13 +75,10 @@ class _Clinician(NamedTuple):
 
 
 def _clinician(time_zone: str, full_name: str, email: str, title: str | None) -> _Clinician:
-    """The clinician's zone and name as ``Practitioner.zone`` and ``.display_name`` say
-    (unsaved instances carry the loaded values: no query)."""
-    user = User(full_name=full_name, email=email)
-    if title is not None:
-        StaffProfile(user=user, title=title)  # caches itself as user.staff_profile
-    practitioner = Practitioner(user=user, time_zone=time_zone)
-    return _Clinician(practitioner.zone, practitioner.display_name)
+    """``Practitioner.zone`` and ``Practitioner.display_name`` (the staff title, then
+    ``User.get_full_name()``) from the loaded values: three model instances a clinician
+    would cost more than their rows. tests/appointments/test_page_cost.py compares them."""
+    return _Clinician(zoneinfo.ZoneInfo(time_zone), f"{title or ''} {full_name or email}".strip())
 
 
 def patient_lists(mine: PatientAppointments, *, viewer_zone: str) -> PatientLists:

@@ -249,3 +249,27 @@ def test_time_labels_read_as_describe_across_clock_changes(fmt, viewer):
             assert labels.label(instant, zone) == describe(
                 instant, zone, fmt, viewer_zone=viewer
             ), (instant, zone)
+
+
+def test_my_appointments_names_clinicians_as_display_name_does(client, department, consultation):
+    titled = PractitionerFactory.create(department=department, offers=[consultation])
+    untitled = PractitionerFactory.create(
+        department=department,
+        offers=[consultation],
+        user=UserFactory.create(role="nurse", full_name=""),  # no staff profile, no name
+        time_zone="Europe/Berlin",
+    )
+    for practitioner in (titled, untitled):
+        _open_every_day(practitioner)
+    patient = PatientProfileFactory.create().user
+    with time_machine.travel(NOW, tick=False):
+        book(patient, titled, consultation, at(MONDAY, 9))
+        book(patient, untitled, consultation, at(MONDAY, 10))
+        client.force_login(patient)
+        page = client.get("/appointments/").content.decode()
+
+    assert titled.display_name.startswith("Dr ")
+    assert untitled.display_name == untitled.user.email
+    assert f"<td>{titled.display_name}</td>" in page
+    assert f"<td>{untitled.display_name}</td>" in page
+    assert "Mon 2 Mar 2026, 11:00 (Europe/Berlin) — 10:00 your time (Europe/London)" in page
