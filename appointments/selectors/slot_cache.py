@@ -22,6 +22,7 @@ database (and stops trying the cache for a few seconds); the booking services ne
 from __future__ import annotations
 
 import datetime
+import hashlib
 import logging
 import secrets
 import time
@@ -46,6 +47,8 @@ _CACHE_ERRORS = (RedisError, OSError)
 
 # practitioner id -> local day -> free starts (epoch seconds, sorted), for one visit shape.
 DayStarts = dict[int, dict[datetime.date, list[float]]]
+# practitioner id -> free starts of all the days searched (epoch seconds, sorted).
+Starts = dict[int, list[float]]
 Compute = Callable[[Sequence[int], datetime.date, datetime.date], DayStarts]
 
 _paused_until: dict[str, float] = {}
@@ -96,7 +99,26 @@ def _entry_key(
     day: datetime.date,
 ) -> str:
     duration, buffer = shape
-    return f"slots:{FORMAT}:{practitioner_id}:{generation}:{duration}:{buffer}:{zone}:{day}"
+    return f"slots:{FORMAT}:{practitioner_id}:{generation:x}:{duration}:{buffer}:{day.toordinal()}:{zone}"
+
+
+def _search_key(
+    practitioners: Sequence[tuple[int, str]],
+    generations: dict[int, int],
+    shape: tuple[int, int],
+    days: Sequence[datetime.date],
+) -> str:
+    """One entry for a whole search (a department's week is hundreds of day entries): valid
+    while none of its practitioners' generations moves."""
+    facts = repr(
+        (
+            shape,
+            days[0].toordinal(),
+            len(days),
+            [(pk, generations[pk], zone) for pk, zone in practitioners],
+        )
+    )
+    return f"slots:{FORMAT}:search:{hashlib.blake2b(facts.encode(), digest_size=16).hexdigest()}"
 
 
 def _pack(starts: list[float]) -> bytes:
@@ -109,21 +131,59 @@ def _unpack(packed: bytes) -> list[float]:
     return starts.tolist()
 
 
+def _pack_search(starts: Starts, practitioners: Sequence[tuple[int, str]]) -> bytes:
+    # Per practitioner, in the key's order: the number of starts, then the starts.
+    numbers = array("d")
+    for pk, _zone in practitioners:
+        numbers.append(len(starts[pk]))
+        numbers.extend(starts[pk])
+    return numbers.tobytes()
+
+
+def _unpack_search(packed: bytes, practitioners: Sequence[tuple[int, str]]) -> Starts:
+    numbers = array("d")
+    numbers.frombytes(packed)
+    values = numbers.tolist()
+    result: Starts = {}
+    at = 0
+    for pk, _zone in practitioners:
+        count = int(values[at])
+        result[pk] = values[at + 1 : at + 1 + count]
+        at += 1 + count
+    return result
+
+
+def flatten(by_day: DayStarts, days: Sequence[datetime.date]) -> Starts:
+    """Each practitioner's starts of all the days, in order."""
+    result: Starts = {}
+    for pk, per_day in by_day.items():
+        starts: list[float] = []
+        for day in days:
+            starts.extend(per_day.get(day, ()))
+        result[pk] = starts
+    return result
+
+
 def day_starts(
     *,
     practitioners: Sequence[tuple[int, str]],
     shape: tuple[int, int],
     days: Sequence[datetime.date],
     compute: Compute,
-) -> DayStarts:
-    """The free starts of each (practitioner id, time zone) on each day for a visit of
+) -> Starts:
+    """The free starts of each (practitioner id, time zone) on these days for a visit of
     ``shape`` (duration and buffer in minutes): from the cache where it has them, the rest
     from ``compute(practitioner_ids, first_day, last_day)``, which is then cached."""
     ids = [pk for pk, _zone in practitioners]
     if not _available():
-        return compute(ids, days[0], days[-1])
+        return flatten(compute(ids, days[0], days[-1]), days)
     try:
         generations = _generations(ids)
+        search_key = _search_key(practitioners, generations, shape, days)
+        whole = cache.get(search_key)
+        if whole is not None:
+            cache_lookup("slots", hit=True)
+            return _unpack_search(whole, practitioners)
         keys = {
             _entry_key(pk, generations[pk], shape, zone, day): (pk, day)
             for pk, zone in practitioners
@@ -132,7 +192,7 @@ def day_starts(
         found = cache.get_many(keys)
     except _CACHE_ERRORS as error:
         _failed("read", error)
-        return compute(ids, days[0], days[-1])
+        return flatten(compute(ids, days[0], days[-1]), days)
     result: DayStarts = {pk: {} for pk in ids}
     missing: dict[int, list[datetime.date]] = {}
     for key, (pk, day) in keys.items():
@@ -142,22 +202,23 @@ def day_starts(
         else:
             result[pk][day] = _unpack(packed)
     cache_lookup("slots", hit=not missing)
-    if not missing:
-        return result
-    first = min(day for missed in missing.values() for day in missed)
-    last = max(day for missed in missing.values() for day in missed)
-    computed = compute(list(missing), first, last)
-    zones = dict(practitioners)
     entries: dict[str, bytes] = {}
-    for pk, missed in missing.items():
-        for day in missed:
-            starts = computed.get(pk, {}).get(day, [])
-            result[pk][day] = starts
-            entries[_entry_key(pk, generations[pk], shape, zones[pk], day)] = _pack(starts)
+    if missing:
+        first = min(day for missed in missing.values() for day in missed)
+        last = max(day for missed in missing.values() for day in missed)
+        computed = compute(list(missing), first, last)
+        zones = dict(practitioners)
+        for pk, missed in missing.items():
+            for day in missed:
+                free = computed.get(pk, {}).get(day, [])
+                result[pk][day] = free
+                entries[_entry_key(pk, generations[pk], shape, zones[pk], day)] = _pack(free)
+    every_day = flatten(result, days)
+    entries[search_key] = _pack_search(every_day, practitioners)
     # Inside a transaction the entries may reflect writes not yet committed: stored only if
     # they are (at once outside one).
     transaction.on_commit(lambda: _store(entries))
-    return result
+    return every_day
 
 
 def _store(entries: dict[str, bytes]) -> None:

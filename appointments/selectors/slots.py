@@ -373,14 +373,14 @@ def free_slot_times(
         )
 
     if cached and ignore_appointment_id is None:
-        by_day = slot_cache.day_starts(
+        found = slot_cache.day_starts(
             practitioners=zones,
             shape=(appointment_type.duration_minutes, appointment_type.buffer_after_minutes),
             days=days,
             compute=compute,
         )
     else:
-        by_day = compute([pk for pk, _zone in zones], date_from, date_to)
+        found = slot_cache.flatten(compute([pk for pk, _zone in zones], date_from, date_to), days)
 
     patient_starts: list[float] = []
     patient_ends: list[float] = []
@@ -405,10 +405,7 @@ def free_slot_times(
 
     result: list[tuple[P, list[float]]] = []
     for practitioner in practitioners:
-        per_day = by_day.get(practitioner.pk, {})
-        starts: list[float] = []
-        for day in days:
-            starts.extend(per_day.get(day, ()))
+        starts = found.get(practitioner.pk, [])
         if starts and (starts[0] < earliest or starts[-1] > latest):
             low = bisect.bisect_left(starts, earliest)
             high = bisect.bisect_right(starts, latest)

@@ -362,7 +362,7 @@ def test_a_result_computed_before_a_booking_and_stored_after_it_is_never_read(
         compute=compute_then_lose_the_race,
     )
 
-    assert at(MONDAY, 9).timestamp() in stale[practitioner.pk][MONDAY]  # stored, but stale
+    assert at(MONDAY, 9).timestamp() in stale[practitioner.pk]  # stored, but stale
     after = _free(consultation, practitioner)
     assert (practitioner.pk, at(MONDAY, 9)) not in after
     assert after == _from_the_database(consultation, practitioner)
