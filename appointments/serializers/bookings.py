@@ -294,7 +294,7 @@ class AppointmentOutput(serializers.ModelSerializer[Appointment]):
 
     class Meta:
         model = Appointment
-        list_serializer_class = _AppointmentList
+        list_serializer_class: type[serializers.ListSerializer[Appointment]] = _AppointmentList
         fields = (
             "id",
             "patient",

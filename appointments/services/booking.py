@@ -11,6 +11,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -35,7 +36,6 @@ from appointments.lifecycle import appointment_revised, status_move
 from appointments.models import Appointment, AppointmentType, Practitioner
 from appointments.selectors import slot_cache
 from appointments.selectors.appointments import appointment_for_update
-from appointments.selectors.schedules import practitioner_offers
 from appointments.selectors.slots import slot_is_free
 from audit.services import record
 from core.events import publish
@@ -87,6 +87,32 @@ def _why_not_free(
     raise SlotUnavailable()
 
 
+def _offers_and_patient_busy(
+    *,
+    practitioner: Practitioner,
+    appointment_type: AppointmentType,
+    patient: User,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    ignore_id: int | None,
+) -> tuple[bool, bool]:
+    """Does the practitioner offer the type (``practitioner_offers``), and has the patient
+    another appointment at that time? One round trip for both."""
+    offered = practitioner.appointment_types.filter(pk=appointment_type.pk)
+    patient_busy = Appointment.objects.filter(
+        patient=patient, status__in=Appointment.ACTIVE_STATUSES, start__lt=end, end__gt=start
+    )
+    if ignore_id is not None:
+        patient_busy = patient_busy.exclude(pk=ignore_id)
+    offers, busy = (
+        Practitioner.objects.filter(pk=practitioner.pk)
+        .order_by()
+        .values_list(Exists(offered), Exists(patient_busy))
+        .get()
+    )
+    return bool(offers), bool(busy)
+
+
 def _check_bookable(
     *,
     actor: User,
@@ -97,14 +123,22 @@ def _check_bookable(
     now: datetime.datetime,
     ignore_id: int | None = None,
 ) -> tuple[datetime.datetime, datetime.datetime]:
-    if not practitioner_offers(practitioner=practitioner, appointment_type=appointment_type):
+    end = start + datetime.timedelta(minutes=appointment_type.duration_minutes)
+    blocked_until = end + datetime.timedelta(minutes=appointment_type.buffer_after_minutes)
+    offers, patient_busy = _offers_and_patient_busy(
+        practitioner=practitioner,
+        appointment_type=appointment_type,
+        patient=patient,
+        start=start,
+        end=end,
+        ignore_id=ignore_id,
+    )
+    if not offers:
         raise SlotUnavailable(
             f"{practitioner.display_name} does not offer {appointment_type.name}."
         )
     if start <= now:
         raise SlotUnavailable("That time is in the past.")
-    end = start + datetime.timedelta(minutes=appointment_type.duration_minutes)
-    blocked_until = end + datetime.timedelta(minutes=appointment_type.buffer_after_minutes)
     if not slot_is_free(
         appointment_type=appointment_type,
         practitioner=practitioner,
@@ -121,12 +155,8 @@ def _check_bookable(
             blocked_until=blocked_until,
             ignore_id=ignore_id,
         )
-    patient_busy = Appointment.objects.filter(
-        patient=patient, status__in=Appointment.ACTIVE_STATUSES, start__lt=end, end__gt=start
-    )
-    if ignore_id is not None:
-        patient_busy = patient_busy.exclude(pk=ignore_id)
-    if patient_busy.exists():
+    # Checked before the insert for a clear answer; the database constraint has the last word.
+    if patient_busy:
         raise PatientBusy()
     return end, blocked_until
 
@@ -168,20 +198,21 @@ def appointment_book(
         now=now,
     )
     booked_through = permissions.booking_channel(user=actor, via=channel)
+    # No savepoint of its own: a refused insert always ends the booking with an exception,
+    # which rolls back this function's transaction (or its savepoint when nested).
     try:
-        with transaction.atomic():
-            appointment = Appointment.objects.create(
-                patient=patient,
-                practitioner=practitioner,
-                appointment_type=appointment_type,
-                start=start,
-                end=end,
-                blocked_until=blocked_until,
-                status=Status.BOOKED,
-                reason=reason,
-                booked_by=actor,
-                channel=booked_through,
-            )
+        appointment = Appointment.objects.create(
+            patient=patient,
+            practitioner=practitioner,
+            appointment_type=appointment_type,
+            start=start,
+            end=end,
+            blocked_until=blocked_until,
+            status=Status.BOOKED,
+            reason=reason,
+            booked_by=actor,
+            channel=booked_through,
+        )
     except IntegrityError as error:
         _raise_conflict(error)
     record(
@@ -241,18 +272,18 @@ def appointment_reschedule(
         blocked_until,
     )
     appointment_revised(appointment=appointment)
+    # No savepoint of its own (as in appointment_book): a refused update ends in an exception.
     try:
-        with transaction.atomic():
-            appointment.save(
-                update_fields=[
-                    "practitioner",
-                    "start",
-                    "end",
-                    "blocked_until",
-                    "revision",
-                    "updated_at",
-                ]
-            )
+        appointment.save(
+            update_fields=[
+                "practitioner",
+                "start",
+                "end",
+                "blocked_until",
+                "revision",
+                "updated_at",
+            ]
+        )
     except IntegrityError as error:
         _raise_conflict(error)
     record(
