@@ -108,6 +108,7 @@ def _cpu(results: dict[str, Any]) -> str:
                 row["who"],
                 _ms(row["median_ms"]),
                 _ms(row["p90_ms"]),
+                _ms(row["wall_median_ms"]) if "wall_median_ms" in row else "",
                 f"{row['ratio']:.1f}x",
                 str(row["queries"]),
                 f"{row['bytes']:,}",
@@ -120,9 +121,10 @@ def _cpu(results: dict[str, Any]) -> str:
         [
             "request",
             "as",
-            "median",
-            "p90",
-            "vs ceiling",
+            "CPU median",
+            "CPU p90",
+            "wall-clock median",
+            "CPU vs ceiling",
             "queries",
             "bytes",
             "target",
@@ -356,7 +358,7 @@ timing is asserted in tests.
 
 - Run: **{results["mode"]}**{" (shortened: fewer iterations and shorter runs than the full figures)" if quick else ""},
   {results["date"]}, {results["total_seconds"] / 60:.1f} minutes ({timings}).
-- Code: commit {results["commit"]}.
+- Command: `{results.get("command", "make bench")}`; code: commit {results["commit"]}.
 - Machine: {results["machine"]}. Load average {results["load_average_start"]} at the start,
   {results["load_average_end"]} at the end: the cores are shared with other work, so absolute
   figures move between runs; the ratios to the ceiling, measured minutes apart in the same
@@ -388,6 +390,7 @@ authenticated read.
 
 {_cpu(results)}
 
+Wall-clock time includes waiting for PostgreSQL and Redis (and for the shared cores);
 "queries" and "bytes" are those of one request; the uncached slot search has the slot cache's
 keys deleted before each request (bench/cpu.py `slot_cache_clear`), nothing else.
 

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/run.py              # full: about 20-25 minutes
     BENCH_QUICK=1 .venv/bin/python bench/run.py   # everything shortened: about 5 minutes
+    .venv/bin/python bench/run.py --report var/bench/results-full.json   # the page again
 
 Environment: BENCH_DATABASE (default hospital_bench; dropped and rebuilt),
 BENCH_ADMIN_DATABASE_URL (where to create it), BENCH_REDIS_URL (default
@@ -181,7 +182,29 @@ def _purge_bench_queue() -> None:
         print(f"bench: could not purge the broker queue {queue!r}: {error}")
 
 
+def _command() -> str:
+    """The command line that reproduces this run."""
+    options = [
+        f"{name}={os.environ[name]}"
+        for name in ("BENCH_QUICK", "BENCH_DATABASE", "BENCH_SERVER", "BENCH_LOCUST_USERS")
+        if os.environ.get(name)
+    ]
+    return " ".join(["make bench", *options])
+
+
+def _write(results: dict[str, Any]) -> None:
+    from bench.report import render
+
+    output = Path(os.environ.get("BENCH_OUTPUT", ROOT / "docs" / "benchmarks.md"))
+    output.write_text(render(results, database=results.get("database", DATABASE)))
+    print(f"bench: wrote {output}")
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--report"]:
+        # Render the page again from a run's saved figures (after a change to bench/report.py).
+        _write(json.loads(Path(sys.argv[2]).read_text()))
+        return
     os.environ["BENCH_DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
     # The in-process measurements run with what the server runs with (bench/server.py).
     os.environ.update(bench_server.server_environment())
@@ -198,14 +221,13 @@ def main() -> None:
     finally:
         _purge_bench_queue()
     results["total_seconds"] = time.monotonic() - started
-    from bench.report import render
-
-    output = Path(os.environ.get("BENCH_OUTPUT", ROOT / "docs" / "benchmarks.md"))
-    output.write_text(render(results, database=DATABASE))
+    results["database"] = DATABASE
+    results["command"] = _command()
     raw = bench_server.LOGS / f"results-{Mode.name}.json"
     raw.parent.mkdir(parents=True, exist_ok=True)
     raw.write_text(json.dumps(results, indent=1, default=str))
-    print(f"bench: wrote {output} and {raw} in {results['total_seconds'] / 60:.1f} minutes")
+    print(f"bench: figures in {raw}; {results['total_seconds'] / 60:.1f} minutes")
+    _write(results)
 
 
 if __name__ == "__main__":
