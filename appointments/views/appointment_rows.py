@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 from django.db.models import QuerySet
 from django.urls import reverse
 
+from appointments.forms import practitioner_display_name
 from appointments.models import Appointment
 from appointments.selectors.appointments import PatientAppointments
 from appointments.views.time_labels import TimeLabels
@@ -75,10 +76,13 @@ class _Clinician(NamedTuple):
 
 
 def _clinician(time_zone: str, full_name: str, email: str, title: str | None) -> _Clinician:
-    """``Practitioner.zone`` and ``Practitioner.display_name`` (the staff title, then
-    ``User.get_full_name()``) from the loaded values: three model instances a clinician
-    would cost more than their rows. tests/appointments/test_page_cost.py compares them."""
-    return _Clinician(zoneinfo.ZoneInfo(time_zone), f"{title or ''} {full_name or email}".strip())
+    """``Practitioner.zone`` and ``Practitioner.display_name`` from the loaded values: three
+    model instances a clinician would cost more than their rows.
+    tests/appointments/test_page_cost.py compares them."""
+    return _Clinician(
+        zoneinfo.ZoneInfo(time_zone),
+        practitioner_display_name(title=title, full_name=full_name, email=email),
+    )
 
 
 def patient_lists(mine: PatientAppointments, *, viewer_zone: str) -> PatientLists:
