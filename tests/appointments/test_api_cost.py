@@ -36,8 +36,11 @@ from tests.factories import (
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("api_responses_match_schema")]
 
 BERLIN = "Europe/Berlin"
-# Queries of token authentication (counted by the accounts tests, and cached there).
-_AUTHENTICATION = re.compile(r'"accounts_(apitoken|authsession)"')
+# Queries of token authentication: the token, or the user behind a cached one (counted by the
+# accounts tests).
+_AUTHENTICATION = re.compile(
+    r'"accounts_(apitoken|authsession)"|FROM "accounts_user" WHERE "accounts_user"."id" = '
+)
 
 
 @pytest.fixture(autouse=True)
