@@ -87,6 +87,25 @@ def _overlaps(starts: Sequence[float], ends: Sequence[float], start: float, end:
     return index >= 0 and ends[index] > start
 
 
+def _clear_of(
+    openings: Sequence[float], length: float, starts: Sequence[float], ends: Sequence[float]
+) -> Sequence[float]:
+    """The ascending ``openings`` whose [opening, opening + length) overlaps none of the
+    sorted, disjoint intervals: one walk through both (a search checks thousands)."""
+    if not openings:
+        return openings
+    kept = []
+    count = len(starts)
+    index = bisect.bisect_right(ends, openings[0])  # the first interval ending after it
+    for opening in openings:
+        while index < count and ends[index] <= opening:
+            index += 1
+        if index < count and starts[index] < opening + length:
+            continue
+        kept.append(opening)
+    return kept
+
+
 def _busy_intervals(
     ids: list[int],
     range_start: datetime.datetime,
@@ -309,15 +328,15 @@ def _day_starts(
                 ):
                     continue
                 starts, window_end = _window_starts(day, rule, zone, duration, step)
-                for opening in starts:
-                    closing = opening + duration
-                    if closing > window_end:
-                        continue
-                    if off_starts and _overlaps(off_starts, off_ends, opening, closing):
-                        continue
-                    if busy_starts and _overlaps(busy_starts, busy_ends, opening, closing + buffer):
-                        continue
-                    free.append(opening)
+                # The last visit must end in the window.
+                openings: Sequence[float] = starts[
+                    : bisect.bisect_right(starts, window_end - duration)
+                ]
+                if off_starts:
+                    openings = _clear_of(openings, duration, off_starts, off_ends)
+                if busy_starts:
+                    openings = _clear_of(openings, duration + buffer, busy_starts, busy_ends)
+                free.extend(openings)
             free.sort()
             per_day[day] = free
         result[practitioner_id] = per_day
