@@ -53,8 +53,8 @@ def _pieces(fmt: str) -> list[Piece] | None:
 
 
 class TimeLabels:
-    """``label(value, zone)`` == ``describe(value, zone, fmt, viewer_zone=viewer_zone)``
-    (no end, labelled), memoized for the page."""
+    """``label(value, zone, end=end)`` == ``describe(value, zone, fmt, end=end,
+    viewer_zone=viewer_zone)`` (labelled), memoized for the page."""
 
     def __init__(self, fmt: str, *, viewer_zone: str | None) -> None:
         self.fmt = fmt
@@ -62,26 +62,54 @@ class TimeLabels:
         self._own = zone_named(viewer_zone) if viewer_zone else None
         self._pieces = _pieces(fmt)
         self._time_only = _pieces(TIME_ONLY)
-        self._labels: dict[tuple[datetime.datetime, str], str] = {}
+        self._labels: dict[tuple[datetime.datetime, datetime.datetime | None, str], str] = {}
 
-    def label(self, value: datetime.datetime, zone: zoneinfo.ZoneInfo) -> str:
-        key = (value, zone.key)
+    def label(
+        self,
+        value: datetime.datetime,
+        zone: zoneinfo.ZoneInfo,
+        *,
+        end: datetime.datetime | None = None,
+    ) -> str:
+        key = (value, end, zone.key)
         text = self._labels.get(key)
         if text is None:
-            text = self._labels[key] = self._describe(value, zone)
+            text = self._labels[key] = self._describe(value, end, zone)
         return text
 
-    def _describe(self, value: datetime.datetime, zone: zoneinfo.ZoneInfo) -> str:
-        if self._pieces is None or self._time_only is None or value.tzinfo is None:
-            return describe(value, zone, self.fmt, viewer_zone=self.viewer_zone)
+    def _describe(
+        self, value: datetime.datetime, end: datetime.datetime | None, zone: zoneinfo.ZoneInfo
+    ) -> str:
+        pieces, time_only = self._pieces, self._time_only
+        if pieces is None or time_only is None or value.tzinfo is None:
+            return describe(value, zone, self.fmt, end=end, viewer_zone=self.viewer_zone)
         local = value.astimezone(zone)
-        text = f"{_format(local, self._pieces)} ({zone.key})"
+        text = f"{_span(local, end, zone, pieces, time_only)} ({zone.key})"
         own = self._own
         if own is None or own.key == zone.key:
             return text
         yours = value.astimezone(own)
-        pieces = self._time_only if yours.date() == local.date() else self._pieces
-        return f"{text}{YOUR_TIME_SEPARATOR}{_format(yours, pieces)} your time ({own.key})"
+        yours_pieces = time_only if yours.date() == local.date() else pieces
+        return (
+            f"{text}{YOUR_TIME_SEPARATOR}{_span(yours, end, own, yours_pieces, time_only)}"
+            f" your time ({own.key})"
+        )
+
+
+def _span(
+    local: datetime.datetime,
+    end: datetime.datetime | None,
+    zone: zoneinfo.ZoneInfo,
+    pieces: list[Piece],
+    time_only: list[Piece],
+) -> str:
+    """``core.local_time._span``: the start, and the end (its time alone on the same day)."""
+    text = _format(local, pieces)
+    if end is None:
+        return text
+    local_end = end.astimezone(zone)
+    end_pieces = time_only if local_end.date() == local.date() else pieces
+    return f"{text}\u2013{_format(local_end, end_pieces)}"
 
 
 def _format(value: datetime.datetime, pieces: list[Piece]) -> str:

@@ -225,6 +225,7 @@ def test_reception_links_carry_the_patient(client, berlin_clinic):
 # --- the page's time labels are describe()'s text ------------------------------------------
 
 ZONES = ["Europe/Berlin", "Europe/London", "America/New_York", "Pacific/Auckland", "Asia/Kolkata"]
+ONE_NIGHT = datetime.timedelta(hours=13)
 FORMATS = ["H:i", "D j M Y, H:i", "l j F Y, H:i", "D j M, H:i", "c", "j/n/Y H\\h"]
 
 
@@ -246,9 +247,10 @@ def test_time_labels_read_as_describe_across_clock_changes(fmt, viewer):
 
     for zone in map(zoneinfo.ZoneInfo, ZONES):
         for instant in instants:
-            assert labels.label(instant, zone) == describe(
-                instant, zone, fmt, viewer_zone=viewer
-            ), (instant, zone)
+            for end in (None, instant + datetime.timedelta(minutes=30), instant + ONE_NIGHT):
+                assert labels.label(instant, zone, end=end) == describe(
+                    instant, zone, fmt, end=end, viewer_zone=viewer
+                ), (instant, end, zone)
 
 
 def test_my_appointments_names_clinicians_as_display_name_does(client, department, consultation):
