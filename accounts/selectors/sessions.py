@@ -98,13 +98,14 @@ def _active_user(user_id: int) -> User | None:
     sql = _ACTIVE_USER_SQL.get(connection.vendor)
     if sql is None:
         quote = connection.ops.quote_name
-        columns = ", ".join(quote(field.column) for field in User._meta.concrete_fields)
+        table = quote(User._meta.db_table)
+        columns = ", ".join(f"{table}.{quote(f.column)}" for f in User._meta.concrete_fields)
         sql = _ACTIVE_USER_SQL.setdefault(
             connection.vendor,
-            # Names from the model, quoted; the key is a parameter.
-            f"SELECT {columns} FROM {quote(User._meta.db_table)} "  # noqa: S608
-            f"WHERE {quote(User._meta.pk.column)} = %s "
-            f"AND {quote(User._meta.get_field('is_active').column)}",
+            # Names from the model, quoted; the key is a parameter. Written as the ORM would.
+            f"SELECT {columns} FROM {table} "  # noqa: S608
+            f"WHERE {table}.{quote(User._meta.pk.column)} = %s "
+            f"AND {table}.{quote(User._meta.get_field('is_active').column)}",
         )
     return next(iter(User.objects.raw(sql, [user_id])), None)
 
