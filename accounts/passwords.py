@@ -6,8 +6,9 @@ import gzip
 import os
 import re
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -39,43 +40,44 @@ class HashingBusy(TemporarilyUnavailable):
 
 
 class _HashingSlots:
-    """A process-wide limit on password hashes computed at once (see HospitalArgon2PasswordHasher).
+    """The process's password-hashing threads: PASSWORD_HASHING_CONCURRENCY of them (by default
+    one per core the process may run on), so that at most that many hashes run at once.
 
-    Counts how many run now and the most that ever ran together (read by the tests)."""
+    A semaphore around the hash in the request's own thread would bound the CPU as well, but
+    not the memory: glibc gives each thread its own malloc arena and keeps a freed 19 MiB block
+    in it for reuse, so every server thread that ever hashed kept 19 MiB (measured: workers of
+    10 threads at 315 MB after 64 concurrent logins, 120 MB before). On these few threads the
+    blocks are reused: at most PASSWORD_HASHING_CONCURRENCY x 19 MiB per process. (Returning
+    each block to the system instead, with a fixed mmap threshold, cost 11 ms of CPU per hash
+    in page faults.)
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._semaphore: threading.BoundedSemaphore | None = None
+        self._executor: ThreadPoolExecutor | None = None
         self.size = 0
-        self.running = 0
-        self.most_running = 0
 
-    def _ensure(self) -> threading.BoundedSemaphore:
+    def _ensure(self) -> ThreadPoolExecutor:
         size = getattr(settings, "PASSWORD_HASHING_CONCURRENCY", 0) or _cores()
         with self._lock:
-            if self._semaphore is None or size != self.size:
-                self._semaphore, self.size = threading.BoundedSemaphore(size), size
-            return self._semaphore
-
-    @contextmanager
-    def slot(self) -> Iterator[None]:
-        semaphore = self._ensure()
-        wait = float(getattr(settings, "PASSWORD_HASHING_WAIT", 5))
-        if not semaphore.acquire(timeout=wait):
-            raise HashingBusy(f"no password-hashing slot free within {wait:g} s")
-        try:
-            with self._lock:
-                self.running += 1
-                self.most_running = max(self.most_running, self.running)
-            yield
-        finally:
-            with self._lock:
-                self.running -= 1
-            semaphore.release()
+            if self._executor is None or size != self.size:
+                if self._executor is not None:
+                    self._executor.shutdown(wait=False)
+                self._executor = ThreadPoolExecutor(size, thread_name_prefix="password-hashing")
+                self.size = size
+            return self._executor
 
     def run(self, function: Callable[[], _T]) -> _T:
-        with self.slot():
-            return function()
+        """``function()`` on a hashing thread. Waits at most PASSWORD_HASHING_WAIT seconds for
+        one to take it up, then raises HashingBusy (503 with Retry-After, core.unavailable)."""
+        future = self._ensure().submit(function)
+        wait = float(getattr(settings, "PASSWORD_HASHING_WAIT", 5))
+        try:
+            return future.result(timeout=wait)
+        except FutureTimeout:
+            if future.cancel():  # still queued: no thread was free in time
+                raise HashingBusy(f"no password-hashing thread free within {wait:g} s") from None
+            return future.result()  # already running: it ends within one hash
 
 
 hashing_slots = _HashingSlots()
@@ -91,12 +93,14 @@ class HospitalArgon2PasswordHasher(Argon2PasswordHasher):
     for each concurrent login. Hashes made with other parameters still verify and are rewritten
     with these at the next successful login (Django's check_password: must_update).
 
-    Verifying and hashing take a slot of ``hashing_slots`` (PASSWORD_HASHING_CONCURRENCY, by
-    default the number of cores the process may run on): more hashes at once would not finish
-    sooner, they would only hold more memory (19 MiB each). A login waits for a slot; the
-    number of waiting ones is bounded by the server's threads (as many as database
-    connections). If none frees within PASSWORD_HASHING_WAIT seconds the request answers 503
-    with Retry-After (core.unavailable), never a 500.
+    Verifying and hashing run on ``hashing_slots``, PASSWORD_HASHING_CONCURRENCY threads (by
+    default one per core the process may run on): more hashes at once would not finish
+    sooner, they would only hold more memory (19 MiB each). A login waits for its turn (argon2
+    releases the GIL, so the server's other threads go on serving); the number of waiting
+    ones is bounded by the server's threads (as many as database connections). If no hashing
+    thread takes it up within PASSWORD_HASHING_WAIT seconds the request answers 503 with
+    Retry-After (core.unavailable), never a 500: a wait that long means the process is far
+    beyond its capacity, and a client told to come back later is better served than one held.
     """
 
     time_cost = 2

@@ -1,4 +1,5 @@
-"""WSGI entry point: production HTTP (e.g. `granian --interface wsgi hospital.wsgi:application`)."""
+"""WSGI entry point: production HTTP, served by `python -m hospital.serve` (granian, with
+threads derived from the database pool: see hospital/serve.py)."""
 
 import os
 

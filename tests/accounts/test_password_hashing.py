@@ -178,18 +178,31 @@ def test_at_most_the_configured_number_of_hashes_run_at_once(production_hashing,
     assert probe.most == 2  # never more than the slots; and the slots were all used
 
 
-def test_a_sign_in_that_finds_no_free_hashing_slot_answers_503(production_hashing, settings):
+def test_a_sign_in_that_finds_no_free_hashing_thread_answers_503(production_hashing, settings):
     settings.PASSWORD_HASHING_CONCURRENCY = 1
     settings.PASSWORD_HASHING_WAIT = 1
     user = UserFactory.create()
 
-    with hashing_slots.slot():  # the one slot is busy for longer than a sign-in waits
+    release, taken = threading.Event(), threading.Event()
+
+    def busy() -> bool:
+        taken.set()
+        return release.wait(30)
+
+    # The one hashing thread stays busy for longer than a sign-in waits.
+    holder = threading.Thread(target=hashing_slots.run, args=(busy,))
+    holder.start()
+    taken.wait(30)
+    try:
         api = APIClient().post(
             "/api/v1/auth/login", {"email": user.email, "password": TEST_PASSWORD}, format="json"
         )
         page = Client(raise_request_exception=False).post(
             "/accounts/login/", {"login": user.email, "password": TEST_PASSWORD}
         )
+    finally:
+        release.set()
+        holder.join()
 
     assert api.status_code == 503
     assert api.json()["code"] == "SERVICE_UNAVAILABLE"
