@@ -275,3 +275,17 @@ def test_my_appointments_names_clinicians_as_display_name_does(client, departmen
     assert f"<td>{titled.display_name}</td>" in page
     assert f"<td>{untitled.display_name}</td>" in page
     assert "Mon 2 Mar 2026, 11:00 (Europe/Berlin) — 10:00 your time (Europe/London)" in page
+
+
+def test_the_signed_out_home_page_is_the_same_each_time_and_still_shows_messages(client, patient):
+    first = client.get("/")
+    again = client.get("/")
+    client.force_login(patient)
+    client.post("/accounts/logout/")
+    after_sign_out = client.get("/").content.decode()
+    later = client.get("/")
+
+    assert first.status_code == again.status_code == later.status_code == 200
+    assert first.content == again.content == later.content
+    assert "You have signed out." in after_sign_out
+    assert "You have signed out." not in later.content.decode()
