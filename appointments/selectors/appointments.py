@@ -32,6 +32,15 @@ CARE_STATUSES = (
 )
 
 
+# What an appointment is shown with (AppointmentOutput, the pages): read in the same query.
+_SHOWN_WITH = (
+    "patient",
+    "practitioner__user__staff_profile",
+    "practitioner__department",
+    "appointment_type",
+)
+
+
 def care_relationships_of(*, user: User, now: datetime.datetime) -> QuerySet[Appointment]:
     """The clinician's appointments that make them part of a patient's care now: upcoming,
     or ended at most APPOINTMENT_CARE_RELATIONSHIP_DAYS ago, and not cancelled."""
@@ -52,12 +61,7 @@ def appointments_visible_to(
     the reason for the visit shows is ``permissions.can_see_reason``.
 
     ``own_schedule``: only those of the user's own schedule (as the practitioner)."""
-    base = Appointment.objects.select_related(
-        "patient",
-        "practitioner__user__staff_profile",
-        "practitioner__department",
-        "appointment_type",
-    )
+    base = Appointment.objects.select_related(*_SHOWN_WITH)
     if not user.is_authenticated or not user.is_active:
         return base.none()
     if own_schedule:
@@ -219,9 +223,11 @@ def appointments_in_feed_of(*, user: User, now: datetime.datetime) -> QuerySet[A
 
 
 def appointment_for_update(*, appointment: Appointment) -> Appointment:
-    """The appointment again, its row locked until the service's transaction ends."""
+    """The appointment again, its row locked until the service's transaction ends (only its
+    own row: not the practitioner's, the patient's or the type's it is read with). Read with
+    what its output names, so answering with it takes no further query."""
     return (
-        Appointment.objects.select_for_update()
-        .select_related("practitioner", "patient", "appointment_type")
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related(*_SHOWN_WITH)
         .get(pk=appointment.pk)
     )

@@ -422,3 +422,24 @@ def test_every_listed_appointment_is_what_the_declared_fields_give(clinic, viewe
         declared = _Declared(appointments, many=True, context={"viewer": user}).data
     assert listed
     assert listed == [dict(row) for row in declared]
+
+
+def test_a_cancellation_reads_the_appointment_twice_and_locks_only_its_row(clinic):
+    api = _api(clinic["grace"])
+    appointment = clinic["monday_early"]
+
+    with CaptureQueriesContext(connection) as queries:
+        response = api.post(
+            f"/api/v1/appointments/{appointment.public_id}/cancel", {}, format="json"
+        )
+
+    assert response.status_code == 200
+    own = _beyond_authentication(queries)
+    # Visible to her (404 otherwise); the service's savepoint here; the row locked (read with
+    # what the answer names: no query after the service); the update; the audit row; the
+    # outbox row (the waitlist hears of the freed time); RELEASE.
+    assert len(own) == 7
+    locked = [sql for sql in own if "FOR UPDATE" in sql]
+    assert len(locked) == 1
+    assert locked[0].endswith('FOR UPDATE OF "appointments_appointment"')
+    assert response.json()["practitioner"]["name"] == "Dr Ada Lovelace"
