@@ -9,11 +9,13 @@ import datetime
 import heapq
 import itertools
 import json
+import logging
 from collections.abc import Iterator
 
 from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
+from redis.exceptions import RedisError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -49,6 +51,8 @@ from core.api import (
 )
 from core.ratelimit import Rate, RateLimited
 
+logger = logging.getLogger(__name__)
+
 # A page of slots: a day of a large department fits in a few pages.
 SLOT_PAGE_SIZE = 100
 
@@ -56,7 +60,12 @@ SLOT_PAGE_SIZE = 100
 def _count_search(*, user_id: int) -> None:
     """A generous limit per account (SLOT_SEARCH_RATE_LIMIT): enough for any person paging
     through times, not for a client scraping every department all day."""
-    ratelimit.hit("slots:account", str(user_id), Rate.parse(settings.SLOT_SEARCH_RATE_LIMIT))
+    try:
+        ratelimit.hit("slots:account", str(user_id), Rate.parse(settings.SLOT_SEARCH_RATE_LIMIT))
+    except (RedisError, OSError) as error:
+        # The counters are in the cache: without it, searches go on uncounted (this limit
+        # only keeps scrapers off; the searches work without the cache too).
+        logger.warning("Slot search not counted, the cache is unavailable: %s", error)
 
 
 def _cursor_position(request: Request) -> tuple[float, str] | None:

@@ -396,6 +396,32 @@ def test_with_the_cache_unreachable_searches_and_bookings_still_work(
     assert after == _from_the_database(consultation, practitioner)
 
 
+def test_with_the_cache_unreachable_the_slot_api_still_answers(
+    settings, patient, consultation, practitioner
+):
+    api = api_as(patient)  # signed in while the cache is up
+    settings.RATE_LIMITS_ENABLED = True
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    with time_machine.travel(NOW, tick=False):
+        answer = api.get(
+            "/api/v1/slots",
+            {
+                "appointment_type": str(consultation.public_id),
+                "date_from": str(MONDAY),
+                "date_to": str(MONDAY),
+            },
+        )
+
+    assert answer.status_code == 200
+    assert len(answer.json()["results"]) == 6
+
+
 # --- The API ---------------------------------------------------------------------------------
 
 
