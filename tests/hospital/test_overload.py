@@ -28,7 +28,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from hospital.serve import granian_arguments
 
@@ -236,3 +236,21 @@ def test_requests_that_cannot_get_a_connection_in_time_answer_503_not_500(
         log = server.log_text()
         assert "couldn't get a connection" in log  # each a warning line, not a traceback
         _assert_no_error_logged(server)
+
+
+def test_querysets_read_their_rows_client_side(db):
+    """No named server-side cursors (``.iterator()``, form choice fields): a round trip per
+    chunk for small lists, and they fail behind PgBouncer's transaction pooling."""
+    from django.contrib.auth.models import Group
+
+    assert connection.settings_dict["DISABLE_SERVER_SIDE_CURSORS"] is True
+    with connection.cursor() as cursor:
+        before = cursor.execute("SELECT count(*) FROM pg_cursors").fetchone()[0]
+    with transaction.atomic():
+        rows = Group.objects.all().iterator()
+        next(rows, None)
+        with connection.cursor() as cursor:
+            open_cursors = cursor.execute("SELECT count(*) FROM pg_cursors").fetchone()[0]
+        list(rows)
+
+    assert open_cursors == before
