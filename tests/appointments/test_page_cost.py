@@ -289,3 +289,53 @@ def test_the_signed_out_home_page_is_the_same_each_time_and_still_shows_messages
     assert first.content == again.content == later.content
     assert "You have signed out." in after_sign_out
     assert "You have signed out." not in later.content.decode()
+
+
+@pytest.mark.parametrize("appointments", [1, 12])
+def test_reception_rows_check_in_with_the_pages_own_form_and_token(
+    practitioner, consultation, appointments, django_assert_num_queries
+):
+    import re
+
+    from django.test import Client
+
+    from appointments.models import Appointment
+
+    _open_every_day(practitioner)
+    with time_machine.travel(NOW, tick=False):
+        booked = [
+            book(
+                PatientProfileFactory.create().user,
+                practitioner,
+                consultation,
+                at(MONDAY, 9) + datetime.timedelta(minutes=30 * n),
+            )
+            for n in range(appointments)
+        ]
+    desk = Client(enforce_csrf_checks=True)
+    with time_machine.travel(at(MONDAY, 8, 30), tick=False):
+        login_verified(desk, UserFactory.create(role="receptionist"))
+        _warm(desk, "/appointments/reception/")
+        # user, its second factor, the day's appointments (the practitioners: a subquery)
+        with django_assert_num_queries(3):
+            page = desk.get("/appointments/reception/").content.decode()
+        form = re.search(
+            r'<form method="post" action="(/appointments/[^"]+/status/checked_in/)">'
+            r'<input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)">'
+            r'<input type="hidden" name="next" value="/appointments/reception/">'
+            r'<button type="submit">Check in</button></form>',
+            page,
+        )
+        assert form is not None, page
+        checked = desk.post(
+            form.group(1),
+            {"csrfmiddlewaretoken": form.group(2), "next": "/appointments/reception/"},
+        )
+
+    assert form.group(1) == f"/appointments/{booked[0].public_id}/status/checked_in/"
+    assert page.count("<tr>") == appointments + 1  # and the header row
+    assert booked[0].patient.patient_profile.medical_record_number in page
+    assert "09:00 (Europe/London)" in page
+    assert checked.status_code == 302
+    assert checked["Location"] == "/appointments/reception/"
+    assert Appointment.objects.get(pk=booked[0].pk).status == "checked_in"
