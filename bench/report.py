@@ -182,8 +182,16 @@ def _throughput(results: dict[str, Any]) -> str:
 def _memory(load: dict[str, Any]) -> str:
     samples = load["memory"]
     workers = max(len(sample["rss_mib"]) for sample in samples)
+    # Every sample for the first minute (the warm-up), then one a minute, and the last.
+    shown = [
+        sample
+        for index, sample in enumerate(samples)
+        if sample["seconds"] < 60
+        or index == len(samples) - 1
+        or sample["seconds"] // 60 != samples[index - 1]["seconds"] // 60
+    ]
     rows = []
-    for sample in samples:
+    for sample in shown:
         rss = sample["rss_mib"]
         mean = sum(rss) / len(rss) if rss else 0.0
         rows.append([f"{sample['seconds']} s", *[f"{value:.0f}" for value in rss], f"{mean:.0f}"])
@@ -309,6 +317,12 @@ def _slot_search(results: dict[str, Any]) -> str:
     )
 
 
+def _slot_cache_note(results: dict[str, Any]) -> str:
+    if results["slot_search"].get("cache_cleared"):
+        return ", the slot cache emptied before each search (the computation, not the cache)"
+    return " (this run did not empty the slot cache between searches)"
+
+
 def _booking(results: dict[str, Any]) -> str:
     booking = results["booking"]
     target = 3 * BOOKING_BEFORE_RPS
@@ -420,7 +434,8 @@ From `hospital_cache_lookups_total` on /metrics, before and after the run.
 
 ### RSS per worker during the load
 
-Sampled every 10 s (VmRSS of each granian worker process).
+Sampled every 10 s (VmRSS of each granian worker process); the first minute in full, then
+one sample a minute (all of them in var/bench/results-*.json).
 
 {_memory(load)}
 
@@ -435,7 +450,7 @@ started server, each request a different patient (real password checks, as confi
 
 One search = the department's practitioners for the type + every free slot over 14 days
 (`appointments.selectors.slots.free_slots`), {results["slot_search"]["iterations"]} searches,
-wall-clock time.
+wall-clock time{_slot_cache_note(results)}.
 
 {_slot_search(results)}
 
