@@ -13,7 +13,10 @@ Two kinds of entries:
   as a miss: the database decides.
 - ``sessions``: a browser session's public id -> its record's primary key and last activity,
   the clock of the idle timeout. It carries no authority (ending a browser session deletes its
-  Django session), so it is simply overwritten when the activity is recorded.
+  Django session), so it is simply overwritten when the activity is recorded. Each process
+  also keeps its own copy: the last activity only ever moves forward, so an older copy still
+  proves "not idle" and "nothing to record yet"; when it says otherwise, the shared entry (or
+  the database) is asked again before anything is done.
 
 The cache is never the authority and never a reason to fail: an unreachable cache (Redis
 down) reads as a miss, and is left alone for ``DOWN_BACKOFF_SECONDS`` so that requests do not
@@ -158,21 +161,47 @@ class WebActivity:
     last_seen_at: datetime.datetime
 
 
-def web_activity_get(*, public_id: str) -> WebActivity | None:
+# This process's copies (a lower bound of the shared ones), bounded.
+_local_activity: dict[str, WebActivity] = {}
+LOCAL_ACTIVITY_MAX = 10_000
+
+
+def _local_keep(public_id: str, activity: WebActivity) -> None:
+    if len(_local_activity) >= LOCAL_ACTIVITY_MAX:
+        _local_activity.clear()
+    known = _local_activity.get(public_id)
+    if known is None or known.last_seen_at <= activity.last_seen_at:
+        _local_activity[public_id] = activity
+
+
+def web_activity_get(*, public_id: str, shared: bool = False) -> WebActivity | None:
+    """The session's activity as this process last knew it, or (``shared``, or unknown here)
+    as the shared cache has it; None when neither has it."""
+    if not shared:
+        local = _local_activity.get(public_id)
+        if local is not None:
+            cache_lookup("sessions", hit=True)
+            return local
     entry = _guarded(lambda cache: cache.get(_web_key(public_id)), None)
     hit = isinstance(entry, tuple) and len(entry) == 2
     cache_lookup("sessions", hit=hit)
     if not hit:
         return None
-    return WebActivity(session_id=entry[0], last_seen_at=entry[1])
+    activity = WebActivity(session_id=entry[0], last_seen_at=entry[1])
+    _local_keep(public_id, activity)
+    return activity
 
 
 def web_activity_keep(*, public_id: str, activity: WebActivity) -> None:
+    _local_keep(public_id, activity)
     entry = (activity.session_id, activity.last_seen_at)
     _guarded(lambda cache: cache.set(_web_key(public_id), entry, WEB_ACTIVITY_TTL), None)
 
 
 def web_activity_forget(*, public_ids: Iterable[str]) -> None:
-    keys = [_web_key(public_id) for public_id in public_ids]
+    keys = []
+    for public_id in public_ids:
+        _local_activity.pop(public_id, None)
+        keys.append(_web_key(public_id))
     if keys:
         _guarded(lambda cache: cache.delete_many(keys), None)

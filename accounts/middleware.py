@@ -77,6 +77,10 @@ class SessionLifetimeMiddleware:
     def _enforce_lifetime(self, request: HttpRequest, user: User) -> HttpResponse | None:
         now = time.time()
         activity = web_session_activity(request=request)
+        if activity is not None and now - activity.last_seen_at.timestamp() >= (
+            ACTIVITY_WRITE_INTERVAL
+        ):  # this process's copy says something is due: ask the shared clock
+            activity = web_session_activity(request=request, shared=True)
         last: float | None = (
             activity.last_seen_at.timestamp()
             if activity is not None

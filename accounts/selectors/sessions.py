@@ -65,14 +65,15 @@ def sessions_active_for(*, user: User) -> QuerySet[AuthSession]:
     )
 
 
-def web_session_activity(*, request: HttpRequest) -> WebActivity | None:
+def web_session_activity(*, request: HttpRequest, shared: bool = False) -> WebActivity | None:
     """When the request's browser session was last seen active (the clock of the idle
     timeout), from its record; None for a session without one. From the authentication
-    cache when it has it, else one query (and the cache filled)."""
+    cache when it has it (this process's copy, a lower bound, unless ``shared``), else one
+    query (and the cache filled)."""
     public_id: str | None = request.session.get(WEB_SESSION_ID_KEY)
     if not public_id:
         return None
-    activity = auth_cache.web_activity_get(public_id=public_id)
+    activity = auth_cache.web_activity_get(public_id=public_id, shared=shared)
     if activity is not None:
         return activity
     row = (
