@@ -111,12 +111,20 @@ def _load_average() -> str:
     return " ".join(_read("/proc/loadavg").split()[:3])
 
 
+_PARTIAL: dict[str, Any] = {}
+
+
 def _timed(label: str, timings: dict[str, float], work: Callable[[], Any]) -> Any:
     print(f"bench: {label} ...", flush=True)
     started = time.monotonic()
     result = work()
     timings[label] = time.monotonic() - started
     print(f"bench: {label} done in {timings[label]:.0f} s", flush=True)
+    # What was measured so far survives a later failure.
+    _PARTIAL[label] = result
+    partial = bench_server.LOGS / f"results-{Mode.name}.partial.json"
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    partial.write_text(json.dumps(_PARTIAL, indent=1, default=str))
     return result
 
 
