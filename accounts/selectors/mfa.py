@@ -111,20 +111,24 @@ def methods_available(*, user: User) -> list[str]:
 _HAS_MFA_SQL: dict[str, str] = {}  # by database vendor
 
 
-def _has_mfa_sql(connection: BaseDatabaseWrapper) -> str:
-    # Written once from the models' metadata: asked on every /me and by the staff-MFA
-    # middleware, and the ORM spends more building three EXISTS than the database answering.
-    if connection.vendor in _HAS_MFA_SQL:
-        return _HAS_MFA_SQL[connection.vendor]
-    quote = connection.ops.quote_name
-    checks = [
-        # Names from the models, quoted; the user's key is a parameter.
-        f"EXISTS (SELECT 1 FROM {quote(model._meta.db_table)} "  # noqa: S608
-        f"WHERE {quote(model._meta.get_field('user').column)} = %s "
-        f"AND {quote(model._meta.get_field('confirmed').column)})"
-        for model in _PRIMARY_DEVICE_MODELS
-    ]
-    return _HAS_MFA_SQL.setdefault(connection.vendor, "SELECT " + " OR ".join(checks))
+def has_mfa_condition(connection: BaseDatabaseWrapper) -> tuple[str, int]:
+    """SQL true when the user (a ``%s`` parameter per kind) has a confirmed primary factor,
+    and how many times the user's key is passed.
+
+    Written once from the models' metadata: it is asked on every /me and by the staff-MFA
+    middleware, and the ORM spends more building three EXISTS than the database answering.
+    """
+    if connection.vendor not in _HAS_MFA_SQL:
+        quote = connection.ops.quote_name
+        checks = [
+            # Names from the models, quoted; the user's key is a parameter.
+            f"EXISTS (SELECT 1 FROM {quote(model._meta.db_table)} "  # noqa: S608
+            f"WHERE {quote(model._meta.get_field('user').column)} = %s "
+            f"AND {quote(model._meta.get_field('confirmed').column)})"
+            for model in _PRIMARY_DEVICE_MODELS
+        ]
+        _HAS_MFA_SQL[connection.vendor] = "(" + " OR ".join(checks) + ")"
+    return _HAS_MFA_SQL[connection.vendor], len(_PRIMARY_DEVICE_MODELS)
 
 
 def user_has_mfa(*, user: User) -> bool:
@@ -133,8 +137,9 @@ def user_has_mfa(*, user: User) -> bool:
     if user.pk is None or user.is_anonymous:
         return False
     connection = connections[router.db_for_read(_PRIMARY_DEVICE_MODELS[0])]
+    condition, parameters = has_mfa_condition(connection)
     with connection.cursor() as cursor:
-        cursor.execute(_has_mfa_sql(connection), [user.pk] * len(_PRIMARY_DEVICE_MODELS))
+        cursor.execute("SELECT " + condition, [user.pk] * parameters)
         row = cursor.fetchone()
     return bool(row and row[0])
 

@@ -59,7 +59,7 @@ def _writes(statements: list[str]) -> list[str]:
 # --- queries per request ------------------------------------------------------------------
 
 
-def test_me_with_a_bearer_token_costs_three_queries_and_a_warm_token_no_token_query(patient):
+def test_me_with_a_bearer_token_costs_two_queries_and_a_warm_token_no_token_query(patient):
     api = _bearer(sessions.api_session_start(user=patient, request=None))
     hits_before = _token_lookups("hit")
 
@@ -67,19 +67,19 @@ def test_me_with_a_bearer_token_costs_three_queries_and_a_warm_token_no_token_qu
     warm_status, warm = _get(api, ME)
 
     assert (cold_status, warm_status) == (200, 200)
-    # Cold: the token with its session and user; has a second factor (one EXISTS); a
-    # confirmed address.
-    assert len(cold) == 3
+    # Cold: the token with its session and user; has a second factor and a confirmed address
+    # (one statement of EXISTS).
+    assert len(cold) == 2
     assert "accounts_apitoken" in cold[0]
     # Warm: the token from the cache, the user alone (a deactivated account is refused at once).
-    assert len(warm) == 3
+    assert len(warm) == 2
     assert not any("accounts_apitoken" in sql or "accounts_authsession" in sql for sql in warm)
     assert 'FROM "accounts_user"' in warm[0]
     assert _token_lookups("hit") == hits_before + 1
     assert _writes(cold + warm) == []
 
 
-def test_me_in_a_browser_session_costs_three_queries_when_warm(client, patient):
+def test_me_in_a_browser_session_costs_two_queries_when_warm(client, patient):
     web_login(client, patient.email)
     client.get(ME)  # the session's activity clock is read into the cache
 
@@ -88,7 +88,7 @@ def test_me_in_a_browser_session_costs_three_queries_when_warm(client, patient):
     # Without Redis (SESSION_ENGINE db) the session itself is one more read.
     beyond_the_session_store = [sql for sql in warm if "django_session" not in sql]
     assert status == 200
-    assert len(beyond_the_session_store) == 3  # the user, has a factor, a confirmed address
+    assert len(beyond_the_session_store) == 2  # the user; has a factor and a confirmed address
     assert not any("accounts_authsession" in sql for sql in warm)
 
 
