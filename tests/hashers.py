@@ -1,5 +1,5 @@
 """A cheap Argon2id for the test suite only: same algorithm and format, tiny cost, so that
-hundreds of logins do not spend minutes hashing. Production parameters are Django's."""
+hundreds of logins do not spend minutes hashing. Production parameters: accounts.passwords.HospitalArgon2PasswordHasher."""
 
 from django.contrib.auth.hashers import Argon2PasswordHasher
 

@@ -154,6 +154,9 @@ PUBLIC = {
     "/",
     "/healthz",
     "/readyz",
+    # Its own rule, not a session: a bearer token (METRICS_TOKEN), or in development direct
+    # loopback callers only (the test client is one); tests/hospital/test_metrics.py.
+    "/metrics",
     "/api/schema/",
     "/api/docs/",
     "/accounts/login/",

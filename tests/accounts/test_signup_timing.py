@@ -17,6 +17,7 @@ from django.conf import settings as django_settings
 from rest_framework.test import APIClient
 
 from accounts.models import PatientProfile, User
+from hospital.settings import auth as production_settings
 from tests.factories import UserFactory
 
 NEW_PASSWORD = "a quiet lighthouse keeps watch over winter seas"
@@ -27,11 +28,7 @@ TOLERANCE = 1.20  # the slower median at most 20% above the faster one
 # measurement. So: up to three measurements, and one must be within the tolerance.
 MEASUREMENTS = 3
 
-PRODUCTION_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
-    "accounts.passwords.LegacyBcryptPasswordHasher",
-    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
-]
+PRODUCTION_HASHERS = production_settings.PASSWORD_HASHERS
 
 
 @pytest.fixture

@@ -222,7 +222,7 @@ def test_url_options_are_merged_with_the_pool_and_connection_defaults(tmp_path):
     assert options["options"] == "-c statement_timeout=5000"
     assert options["keepalives"] == 1
     assert options["pool"]["max_size"] == 4
-    assert options["pool"]["timeout"] == 5
+    assert options["pool"]["timeout"] == 2  # DATABASE_POOL_TIMEOUT's default
     assert chosen["health_checks"] is True  # psycopg_pool checks a connection before handing it out
 
 
