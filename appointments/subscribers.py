@@ -13,10 +13,17 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from accounts.models import Department, StaffProfile, User
 from appointments.events import AppointmentCancelled, WaitlistHoldReleased
-from appointments.models import Appointment, AvailabilityException, Practitioner, WorkingHours
+from appointments.models import (
+    Appointment,
+    AppointmentType,
+    AvailabilityException,
+    Practitioner,
+    WorkingHours,
+)
 from appointments.selectors import slot_cache
 from appointments.services import waitlist
 from core.events import subscribe
@@ -74,9 +81,33 @@ def _schedule_changed(
 def _practitioner_changed(
     sender: type[Practitioner], instance: Practitioner, **kwargs: Any
 ) -> None:
-    # Their time zone is part of the cache key and is_active is read per search: a bump is
-    # only for safety (an edit by hand of what the key does not see).
+    # Name, department, time zone, active or not: what a search lists (the catalog). Their
+    # time zone is part of the slot keys too: the availability bump is only for safety.
+    slot_cache.catalog_changed()
     slot_cache.availability_changed(practitioner_ids=[instance.pk])
+
+
+def _catalog_changed(sender: type[Any], **kwargs: Any) -> None:
+    # A type's rules, a department, a practitioner's title: what a search shows of them.
+    slot_cache.catalog_changed()
+
+
+def _offered_types_changed(sender: type[Any], action: str, **kwargs: Any) -> None:
+    if action in ("post_add", "post_remove", "post_clear"):
+        slot_cache.catalog_changed()
+
+
+# The user columns a search shows (a practitioner's name: full name, else email).
+_USER_SHOWN_FIELDS = frozenset({"full_name", "email"})
+
+
+def _user_changed(sender: type[User], instance: User, **kwargs: Any) -> None:
+    if kwargs.get("created"):
+        return  # nobody's practitioner yet
+    update_fields = kwargs.get("update_fields")
+    if update_fields is not None and not _USER_SHOWN_FIELDS.intersection(update_fields):
+        return  # e.g. the last login, a password rehash
+    slot_cache.catalog_changed()
 
 
 for _signal in (post_save, post_delete):
@@ -84,3 +115,12 @@ for _signal in (post_save, post_delete):
     _signal.connect(_schedule_changed, sender=WorkingHours, dispatch_uid="slots-working-hours")
     _signal.connect(_schedule_changed, sender=AvailabilityException, dispatch_uid="slots-exception")
     _signal.connect(_practitioner_changed, sender=Practitioner, dispatch_uid="slots-practitioner")
+    _signal.connect(_catalog_changed, sender=AppointmentType, dispatch_uid="slots-catalog-type")
+    _signal.connect(_catalog_changed, sender=Department, dispatch_uid="slots-catalog-department")
+    _signal.connect(_catalog_changed, sender=StaffProfile, dispatch_uid="slots-catalog-staff")
+    _signal.connect(_user_changed, sender=User, dispatch_uid="slots-catalog-user")
+m2m_changed.connect(
+    _offered_types_changed,
+    sender=Practitioner.appointment_types.through,
+    dispatch_uid="slots-catalog-offered-types",
+)

@@ -10,9 +10,10 @@ import heapq
 import itertools
 import json
 import logging
-from collections.abc import Iterator
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from redis.exceptions import RedisError
@@ -27,7 +28,12 @@ from appointments.selectors.schedules import (
     appointment_types_bookable_by,
     practitioners_for,
 )
-from appointments.selectors.slots import SlotPractitioner, free_slot_times, slot_practitioners
+from appointments.selectors.slots import (
+    SlotPractitioner,
+    free_slot_times,
+    slot_catalog,
+    slot_practitioners,
+)
 from appointments.serializers.slots import (
     AppointmentTypeFilter,
     AppointmentTypeOutput,
@@ -36,7 +42,9 @@ from appointments.serializers.slots import (
     SlotOutput,
     SlotQuery,
     SlotRow,
+    plain_slot_query,
     slot_key,
+    slot_page_json,
     slot_rows_output,
 )
 from core import ratelimit
@@ -55,6 +63,9 @@ logger = logging.getLogger(__name__)
 
 # A page of slots: a day of a large department fits in a few pages.
 SLOT_PAGE_SIZE = 100
+# The media type JSONRenderer answers with (a client asking for an ``indent`` is answered
+# through the renderer).
+JSON = "application/json"
 
 
 def _count_search(*, user_id: int) -> None:
@@ -89,16 +100,36 @@ def _cursor_position(request: Request) -> tuple[float, str] | None:
     return timestamp, practitioner_id
 
 
+def _next_url(request: Request, last: SlotRow) -> str:
+    """The next page's URL, as ``keyset_page`` writes it (without copying the query)."""
+    cursor = base64.urlsafe_b64encode(json.dumps(list(slot_key(last))).encode()).decode()
+    params = request.query_params
+    encoding = params.encoding
+    query: list[str] = []
+    for name, values in params.lists():
+        if name == CURSOR_PARAMETER:
+            values = [cursor]
+            cursor = ""
+        query.extend(
+            urlencode({name.encode(encoding): str(value).encode(encoding)}) for value in values
+        )
+    if cursor:
+        query.append(urlencode({CURSOR_PARAMETER.encode(encoding): cursor.encode(encoding)}))
+    return request.build_absolute_uri(f"{request.path}?{'&'.join(query)}")
+
+
 def _rows_from(
     times: list[tuple[SlotPractitioner, list[float]]],
     position: tuple[float, str] | None,
     count: int,
 ) -> list[SlotRow]:
     """The first ``count`` slots after ``position`` in ``slot_key`` order, merged from each
-    practitioner's ascending starts without ordering them all."""
-
-    def rows_of(practitioner: SlotPractitioner, starts: list[float]) -> Iterator[SlotRow]:
-        practitioner_id = str(practitioner.public_id)
+    practitioner's ascending starts without ordering them all (at most ``count`` of each)."""
+    runs = []
+    for practitioner, starts in times:
+        if not starts:
+            continue
+        practitioner_id = practitioner.public_id
         first = 0
         if position is not None:
             after, after_id = position
@@ -108,11 +139,15 @@ def _rows_from(
                 if practitioner_id <= after_id
                 else bisect.bisect_left(starts, after)
             )
-        for start in itertools.islice(starts, first, None):
-            yield start, practitioner_id, practitioner
-
-    merged = heapq.merge(*(rows_of(p, starts) for p, starts in times if starts))
-    return list(itertools.islice(merged, count))
+        runs.append(
+            zip(
+                starts[first : first + count],
+                itertools.repeat(practitioner_id),
+                itertools.repeat(practitioner),
+                strict=False,
+            )
+        )
+    return list(itertools.islice(heapq.merge(*runs), count))
 
 
 class AppointmentTypeListApi(APIView):
@@ -173,9 +208,51 @@ class SlotListApi(APIView):
         responses={200: page_of(SlotOutput), **problems(RateLimited)},
         examples=examples.SLOTS,
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         user = signed_in_user(request)
         _count_search(user_id=user.pk)
+        # The usual search (written as the schema shows it, a cursor of ours or none) is
+        # answered from the catalog without SlotQuery and written straight to JSON; anything
+        # else, errors included, the long way below.
+        plain = plain_slot_query(request.query_params)
+        if plain is not None:
+            position = _cursor_position(request)
+            catalog = (
+                slot_catalog(
+                    appointment_type_id=plain.appointment_type,
+                    department_id=plain.department,
+                    practitioner_id=plain.practitioner,
+                )
+                if position is not None or not request.query_params.get(CURSOR_PARAMETER)
+                else None
+            )
+            if catalog is not None:
+                visit = catalog.appointment_type
+                times = free_slot_times(
+                    appointment_type=visit,
+                    practitioners=catalog.practitioners,
+                    date_from=plain.date_from,
+                    date_to=plain.date_to,
+                    now=timezone.now(),
+                    respect_lead_time=permissions.lead_time_applies(user=user),
+                )
+                rows = _rows_from(times, position, SLOT_PAGE_SIZE + 1)
+                page = rows[:SLOT_PAGE_SIZE]
+                next_url = _next_url(request, page[-1]) if len(rows) > SLOT_PAGE_SIZE else None
+                if request.accepted_media_type == JSON:
+                    return HttpResponse(
+                        slot_page_json(
+                            page, duration_minutes=visit.duration_minutes, next_url=next_url
+                        ),
+                        content_type=JSON,
+                    )
+                return Response(
+                    {
+                        "next": next_url,
+                        "previous": None,
+                        "results": slot_rows_output(page, duration_minutes=visit.duration_minutes),
+                    }
+                )
         search = query_parameters(request, SlotQuery)
         appointment_type = search["appointment_type"]
         times = free_slot_times(

@@ -24,14 +24,18 @@ from __future__ import annotations
 import datetime
 import hashlib
 import logging
+import pickle
 import secrets
 import time
 from array import array
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
+from redis import Redis
 from redis.exceptions import RedisError
 
 from core.metrics import cache_lookup
@@ -70,6 +74,85 @@ def _failed(action: str, error: Exception) -> None:
     logger.warning("Slot cache unavailable (%s): %s", action, error)
 
 
+# redis-py clients by cache location, with the cache's key function: Django's RedisCache
+# makes a new client object for every call (~0.1 ms of CPU each) and the ``cache`` proxy
+# looks the backend up in a context-local at every attribute. One client per process is
+# thread-safe (its pool hands out connections).
+_clients: dict[str, tuple[Redis, Callable[[str], str]]] = {}
+
+
+def _redis() -> tuple[Redis, Callable[[str], str]] | None:
+    """The redis-py client behind the default cache and its key function, or None when the
+    cache is not Redis."""
+    location = _location()
+    found = _clients.get(location)
+    if found is None:
+        backend = caches[DEFAULT_CACHE_ALIAS]
+        if not isinstance(backend, RedisCache):
+            return None
+        client = backend._cache.get_client(None, write=True)  # type: ignore[attr-defined]
+        found = _clients[location] = (client, backend.make_key)
+    return found
+
+
+def _mget(keys: Sequence[str]) -> list[Any]:
+    """The values of ``keys`` in order (None where missing): bytes as stored, counters as
+    ``int``-able bytes (Redis) or ints (other caches)."""
+    redis = _redis()
+    if redis is None:
+        found = cache.get_many(keys)
+        return [found.get(key) for key in keys]
+    client, make_key = redis
+    return client.mget([make_key(key) for key in keys])
+
+
+def _set_many(entries: dict[str, bytes], timeout: int) -> None:
+    """Store byte strings for ``timeout`` seconds: one round trip (a pipeline) on Redis."""
+    redis = _redis()
+    if redis is None:
+        cache.set_many(entries, timeout=timeout)
+        return
+    client, make_key = redis
+    with client.pipeline(transaction=False) as pipeline:
+        for key, value in entries.items():
+            pipeline.set(make_key(key), value, ex=timeout)
+        pipeline.execute()
+
+
+def _add_counters(keys: Sequence[str]) -> None:
+    """Create the counters that do not exist yet, each at a random number."""
+    redis = _redis()
+    if redis is None:
+        for key in keys:
+            cache.add(key, _fresh_generation(), timeout=None)
+        return
+    client, make_key = redis
+    with client.pipeline(transaction=False) as pipeline:
+        for key in keys:
+            pipeline.set(make_key(key), _fresh_generation(), nx=True)
+        pipeline.execute()
+
+
+def _bump_counters(keys: Sequence[str]) -> None:
+    """Move each counter on (one that does not exist is created at a random number)."""
+    redis = _redis()
+    if redis is None:
+        for key in keys:
+            try:
+                cache.incr(key)
+            except ValueError:  # no counter yet (or evicted): nothing cached under it
+                cache.add(key, _fresh_generation(), timeout=None)
+        return
+    client, make_key = redis
+    # INCR of a missing key would start it at 1, a number an evicted counter may have had:
+    # create missing ones at random first (NX), then move every one on.
+    with client.pipeline(transaction=False) as pipeline:
+        for key in keys:
+            pipeline.set(make_key(key), _fresh_generation(), nx=True)
+            pipeline.incr(make_key(key))
+        pipeline.execute()
+
+
 def _generation_key(practitioner_id: int) -> str:
     return f"slots:gen:{practitioner_id}"
 
@@ -81,14 +164,13 @@ def _fresh_generation() -> int:
 
 
 def _generations(practitioner_ids: Iterable[int]) -> dict[int, int]:
-    keys = {_generation_key(pk): pk for pk in practitioner_ids}
-    found = cache.get_many(keys)
-    missing = [key for key in keys if key not in found]
-    if missing:
-        for key in missing:
-            cache.add(key, _fresh_generation(), timeout=None)
-        found.update(cache.get_many(missing))
-    return {keys[key]: int(value) for key, value in found.items()}
+    ids = list(practitioner_ids)
+    keys = [_generation_key(pk) for pk in ids]
+    found = _mget(keys)
+    if None in found:
+        _add_counters([key for key, value in zip(keys, found, strict=True) if value is None])
+        found = _mget(keys)
+    return {pk: int(value) for pk, value in zip(ids, found, strict=True) if value is not None}
 
 
 def _entry_key(
@@ -104,20 +186,13 @@ def _entry_key(
 
 def _search_key(
     practitioners: Sequence[tuple[int, str]],
-    generations: dict[int, int],
     shape: tuple[int, int],
     days: Sequence[datetime.date],
 ) -> str:
-    """One entry for a whole search (a department's week is hundreds of day entries): valid
-    while none of its practitioners' generations moves."""
-    facts = repr(
-        (
-            shape,
-            days[0].toordinal(),
-            len(days),
-            [(pk, generations[pk], zone) for pk, zone in practitioners],
-        )
-    )
+    """One entry for a whole search (a department's week is hundreds of day entries). Its
+    value carries the practitioners' generations it was computed at: read in the same round
+    trip as the counters, it is valid while none of them has moved."""
+    facts = repr((shape, days[0].toordinal(), len(days), list(practitioners)))
     return f"slots:{FORMAT}:search:{hashlib.blake2b(facts.encode(), digest_size=16).hexdigest()}"
 
 
@@ -173,37 +248,49 @@ def day_starts(
 ) -> Starts:
     """The free starts of each (practitioner id, time zone) on these days for a visit of
     ``shape`` (duration and buffer in minutes): from the cache where it has them, the rest
-    from ``compute(practitioner_ids, first_day, last_day)``, which is then cached."""
+    from ``compute(practitioner_ids, first_day, last_day)``, which is then cached.
+
+    A repeated search is one round trip: the practitioners' generation counters and the
+    whole search's entry in one MGET."""
     ids = [pk for pk, _zone in practitioners]
     if not _available():
         return flatten(compute(ids, days[0], days[-1]), days)
+    search_key = _search_key(practitioners, shape, days)
     try:
-        generations = _generations(ids)
+        values = _mget([*(_generation_key(pk) for pk in ids), search_key])
+        whole = values.pop()
+        if None in values:
+            generations = _generations(ids)
+        else:
+            generations = {pk: int(value) for pk, value in zip(ids, values, strict=True)}
         if len(generations) < len(ids):  # a counter vanished as it was made (a flush)
             return flatten(compute(ids, days[0], days[-1]), days)
-        search_key = _search_key(practitioners, generations, shape, days)
-        whole = cache.get(search_key)
-        if whole is None:
-            keys = {
-                _entry_key(pk, generations[pk], shape, zone, day): (pk, day)
-                for pk, zone in practitioners
-                for day in days
-            }
-            found = cache.get_many(keys)
+        current = tuple(generations[pk] for pk in ids)
+        if whole is not None:
+            stored, packed = pickle.loads(whole)  # noqa: S301 - written by this module
+            if stored == current:
+                cache_lookup("slots", hit=True)
+                return _unpack_search(packed, practitioners)
+        keys = [
+            _entry_key(pk, generations[pk], shape, zone, day)
+            for pk, zone in practitioners
+            for day in days
+        ]
+        found = dict(zip(keys, _mget(keys), strict=True))
     except _CACHE_ERRORS as error:
         _failed("read", error)
         return flatten(compute(ids, days[0], days[-1]), days)
-    if whole is not None:
-        cache_lookup("slots", hit=True)
-        return _unpack_search(whole, practitioners)
     result: DayStarts = {pk: {} for pk in ids}
     missing: dict[int, list[datetime.date]] = {}
-    for key, (pk, day) in keys.items():
-        packed = found.get(key)
-        if packed is None:
-            missing.setdefault(pk, []).append(day)
-        else:
-            result[pk][day] = _unpack(packed)
+    at = 0
+    for pk, _zone in practitioners:
+        for day in days:
+            packed_day = found[keys[at]]
+            at += 1
+            if packed_day is None:
+                missing.setdefault(pk, []).append(day)
+            else:
+                result[pk][day] = _unpack(packed_day)
     cache_lookup("slots", hit=not missing)
     entries: dict[str, bytes] = {}
     if missing:
@@ -217,7 +304,9 @@ def day_starts(
                 result[pk][day] = free
                 entries[_entry_key(pk, generations[pk], shape, zones[pk], day)] = _pack(free)
     every_day = flatten(result, days)
-    entries[search_key] = _pack_search(every_day, practitioners)
+    entries[search_key] = pickle.dumps(
+        (current, _pack_search(every_day, practitioners)), protocol=pickle.HIGHEST_PROTOCOL
+    )
     # Inside a transaction the entries may reflect writes not yet committed: stored only if
     # they are (at once outside one).
     transaction.on_commit(lambda: _store(entries))
@@ -226,9 +315,62 @@ def day_starts(
 
 def _store(entries: dict[str, bytes]) -> None:
     try:
-        cache.set_many(entries, timeout=settings.SLOT_CACHE_SECONDS)
+        _set_many(entries, settings.SLOT_CACHE_SECONDS)
     except _CACHE_ERRORS as error:
         _failed("store", error)
+
+
+# --- The catalog: what a search shows of a type, a department and its practitioners ---------
+
+_CATALOG_GENERATION = "slots:catalog:gen"
+
+
+def _catalog_key(name: str) -> str:
+    return f"slots:{FORMAT}:catalog:{name}"
+
+
+def catalog_get(name: str, build: Callable[[], Any]) -> Any:
+    """The catalog entry ``name`` (any picklable value ``build()`` returns; None is not
+    cached), valid while the catalog generation (``catalog_changed``) has not moved: one
+    round trip when cached. The generation is read before ``build`` reads the database, so
+    an entry built from rows a concurrent change replaced is stored under the old
+    generation and never read."""
+    if not _available():
+        return build()
+    key = _catalog_key(name)
+    try:
+        generation, entry = _mget([_CATALOG_GENERATION, key])
+        if generation is None:
+            _add_counters([_CATALOG_GENERATION])
+            generation = _mget([_CATALOG_GENERATION])[0]
+            if generation is None:  # flushed as it was made
+                return build()
+    except _CACHE_ERRORS as error:
+        _failed("read", error)
+        return build()
+    generation = int(generation)
+    if entry is not None:
+        stored, value = pickle.loads(entry)  # noqa: S301 - written by this module
+        if stored == generation:
+            return value
+    value = build()
+    if value is not None:
+        packed = pickle.dumps((generation, value), protocol=pickle.HIGHEST_PROTOCOL)
+        transaction.on_commit(lambda: _store({key: packed}))
+    return value
+
+
+def catalog_changed() -> None:
+    """What a search shows of types, departments or practitioners changed: after the
+    transaction commits, no catalog entry made before is read again."""
+    transaction.on_commit(_bump_catalog)
+
+
+def _bump_catalog() -> None:
+    try:
+        _bump_counters([_CATALOG_GENERATION])
+    except _CACHE_ERRORS as error:
+        _failed("invalidate", error)
 
 
 def availability_changed(*, practitioner_ids: Iterable[int]) -> None:
@@ -240,15 +382,9 @@ def availability_changed(*, practitioner_ids: Iterable[int]) -> None:
 
 
 def _bump(practitioner_ids: Sequence[int]) -> None:
-    for pk in practitioner_ids:
-        key = _generation_key(pk)
-        try:
-            try:
-                cache.incr(key)
-            except ValueError:  # no counter yet (or evicted): nothing cached under it
-                cache.add(key, _fresh_generation(), timeout=None)
-        except _CACHE_ERRORS as error:
-            # Entries cached before may be read again when the cache is back, until they
-            # expire (SLOT_CACHE_SECONDS): a taken time offered then is refused at booking.
-            _failed("invalidate", error)
-            return
+    try:
+        _bump_counters([_generation_key(pk) for pk in practitioner_ids])
+    except _CACHE_ERRORS as error:
+        # Entries cached before may be read again when the cache is back, until they
+        # expire (SLOT_CACHE_SECONDS): a taken time offered then is refused at booking.
+        _failed("invalidate", error)

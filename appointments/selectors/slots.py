@@ -22,6 +22,7 @@ from django.db import connection
 from django.db.models import Q
 
 from accounts.models import Department
+from accounts.selectors.directory import departments_all
 from appointments.models import (
     Appointment,
     AppointmentType,
@@ -30,6 +31,7 @@ from appointments.models import (
     WorkingHours,
 )
 from appointments.selectors import slot_cache
+from appointments.selectors.schedules import appointment_types_active, practitioners_for
 
 UTC = datetime.UTC
 MAX_RANGE_DAYS = 31
@@ -207,16 +209,31 @@ class Schedulable(Protocol):
 P = TypeVar("P", bound=Schedulable)
 
 
+class VisitRules(Protocol):
+    """What a search needs of an appointment type: the model or a ``SlotVisit``."""
+
+    @property
+    def is_active(self) -> bool: ...
+    @property
+    def duration_minutes(self) -> int: ...
+    @property
+    def buffer_after_minutes(self) -> int: ...
+    @property
+    def lead_time_minutes(self) -> int: ...
+    @property
+    def booking_horizon_days(self) -> int: ...
+
+
 class SlotPractitioner(NamedTuple):
-    """A practitioner as a slot search shows them, read in one query without model instances:
-    a department's search lists dozens."""
+    """A practitioner as a slot search shows them, read in one query without model instances
+    (a department's search lists dozens); public ids as text (cached, and shown as text)."""
 
     pk: int
-    public_id: uuid.UUID
+    public_id: str
     time_zone: str
     is_active: bool
     display_name: str
-    department_public_id: uuid.UUID
+    department_public_id: str
     department_name: str
 
 
@@ -238,11 +255,11 @@ def slot_practitioners(
         return [
             SlotPractitioner(
                 pk=practitioner.pk,
-                public_id=practitioner.public_id,
+                public_id=str(practitioner.public_id),
                 time_zone=practitioner.time_zone,
                 is_active=practitioner.is_active,
                 display_name=practitioner.display_name,
-                department_public_id=practitioner.department.public_id,
+                department_public_id=str(practitioner.department.public_id),
                 department_name=practitioner.department.name,
             )
         ]
@@ -262,15 +279,86 @@ def slot_practitioners(
     return [
         SlotPractitioner(
             pk=pk,
-            public_id=public_id,
+            public_id=str(public_id),
             time_zone=time_zone,
             is_active=True,
             display_name=_display_name(title, full_name, email),
-            department_public_id=department_public_id,
+            department_public_id=str(department_public_id),
             department_name=department_name,
         )
         for pk, public_id, time_zone, title, full_name, email, department_public_id, department_name in rows
     ]
+
+
+class SlotVisit(NamedTuple):
+    """What a search needs of an appointment type (``VisitRules``), without the model."""
+
+    pk: int
+    department_id: int
+    duration_minutes: int
+    buffer_after_minutes: int
+    lead_time_minutes: int
+    booking_horizon_days: int
+    is_active: bool
+
+
+class SlotCatalog(NamedTuple):
+    """What a search by public ids shows: the type's rules and the practitioners listed."""
+
+    appointment_type: SlotVisit
+    practitioners: list[SlotPractitioner]
+
+
+def slot_catalog(
+    *,
+    appointment_type_id: uuid.UUID,
+    department_id: uuid.UUID | None = None,
+    practitioner_id: uuid.UUID | None = None,
+) -> SlotCatalog | None:
+    """The catalog of a search (``SlotQuery``'s lookups and ``slot_practitioners``) by public
+    ids, from the slot cache while no type, department, practitioner, staff profile or user
+    name has changed (``appointments.subscribers``); None when an id names nothing a search
+    accepts (an active type, a department, an active practitioner offering the type): the
+    caller then validates the long way, for the error."""
+
+    def build() -> SlotCatalog | None:
+        appointment_type = appointment_types_active().filter(public_id=appointment_type_id).first()
+        if appointment_type is None:
+            return None
+        department = None
+        if department_id is not None:
+            department = departments_all().filter(public_id=department_id).first()
+            if department is None:
+                return None
+        practitioner = None
+        if practitioner_id is not None:
+            practitioner = (
+                practitioners_for(appointment_type=appointment_type)
+                .filter(public_id=practitioner_id)
+                .first()
+            )
+            if practitioner is None:
+                return None
+        return SlotCatalog(
+            appointment_type=SlotVisit(
+                pk=appointment_type.pk,
+                department_id=appointment_type.department_id,
+                duration_minutes=appointment_type.duration_minutes,
+                buffer_after_minutes=appointment_type.buffer_after_minutes,
+                lead_time_minutes=appointment_type.lead_time_minutes,
+                booking_horizon_days=appointment_type.booking_horizon_days,
+                is_active=appointment_type.is_active,
+            ),
+            practitioners=slot_practitioners(
+                appointment_type=appointment_type,
+                practitioner=practitioner,
+                department=department,
+            ),
+        )
+
+    name = f"{appointment_type_id}:{department_id or ''}:{practitioner_id or ''}"
+    catalog: SlotCatalog | None = slot_cache.catalog_get(name, build)
+    return catalog
 
 
 def _day_starts(
@@ -345,7 +433,7 @@ def _day_starts(
 
 def free_slot_times(
     *,
-    appointment_type: AppointmentType,
+    appointment_type: VisitRules,
     practitioners: Sequence[P],
     date_from: datetime.date,
     date_to: datetime.date,

@@ -36,6 +36,10 @@ pytestmark = [
 SCHEDULE_READ = re.compile(
     r'FROM "?(appointments_workinghours|appointments_availabilityexception|appointments_appointment)"?\s'
 )
+# What a search shows of the type, the department and the practitioners: cached too.
+CATALOG_READ = re.compile(
+    r'FROM "?(appointments_appointmenttype|accounts_department|appointments_practitioner)"?\s'
+)
 
 
 def _free(appointment_type, *practitioners, now=NOW) -> list[tuple[int, datetime.datetime]]:
@@ -130,14 +134,16 @@ def test_the_slot_api_from_the_cache_skips_the_schedule_queries(
     assert first.status_code == second.status_code == 200
     assert second.content == first.content
     assert len(first.json()["results"]) == 12
-    schedule_reads = [
-        query["sql"] for query in cached.captured_queries if SCHEDULE_READ.search(query["sql"])
+    catalog_or_schedule_reads = [
+        query["sql"]
+        for query in cached.captured_queries
+        if SCHEDULE_READ.search(query["sql"]) or CATALOG_READ.search(query["sql"])
     ]
-    assert schedule_reads == []
+    assert catalog_or_schedule_reads == []
     assert any(SCHEDULE_READ.search(query["sql"]) for query in uncached.captured_queries)
-    # Exactly the three schedule queries fewer: the token, the type, the department and the
-    # practitioners are read either way.
-    assert len(uncached.captured_queries) == len(cached.captured_queries) + 3
+    # Six queries fewer: the type, the department, the practitioners and the three schedule
+    # queries; only authentication's (the same either way) are left.
+    assert len(uncached.captured_queries) == len(cached.captured_queries) + 6
 
 
 # --- Invalidation: each change shows in the next search ----------------------------------------
@@ -481,3 +487,193 @@ def test_slot_search_is_rate_limited_per_account(settings, patient, consultation
     assert int(answers[2]["Retry-After"]) >= 1
     assert answers[0]["RateLimit-Policy"] == '"slots:account";q=2;w=60'
     assert answers[0]["RateLimit"].startswith('"slots:account";r=1;')
+
+
+# --- The catalog: what a search shows of the type, the department and the practitioners ------
+
+
+def _search(api, consultation, department, **extra):
+    with time_machine.travel(NOW, tick=False), CaptureQueriesContext(connection) as queries:
+        answer = api.get(
+            "/api/v1/slots",
+            {
+                "appointment_type": str(consultation.public_id),
+                "department": str(department.public_id),
+                "date_from": str(MONDAY),
+                "date_to": str(MONDAY),
+                **extra,
+            },
+        )
+    catalog_reads = [q["sql"] for q in queries.captured_queries if CATALOG_READ.search(q["sql"])]
+    return answer, catalog_reads
+
+
+def _warm_search(api, consultation, department):
+    """Search twice: the second answer comes from the cached catalog (and the slot cache)."""
+    first, _reads = _search(api, consultation, department)
+    second, catalog_reads = _search(api, consultation, department)
+    assert first.status_code == second.status_code == 200
+    assert second.content == first.content
+    assert catalog_reads == []
+    return second.json()["results"]
+
+
+def _names(results):
+    return sorted({row["practitioner"]["name"] for row in results})
+
+
+def test_a_renamed_practitioner_shows_at_once(
+    patient, department, consultation, practitioner, second_doctor
+):
+    api = api_as(patient)
+    before = _warm_search(api, consultation, department)
+    user = practitioner.user
+
+    user.full_name = "Ada Renamed"
+    user.save(update_fields=["full_name"])
+    renamed, _reads = _search(api, consultation, department)
+    practitioner.user.staff_profile.title = "Prof"
+    practitioner.user.staff_profile.save()
+    retitled, _reads = _search(api, consultation, department)
+
+    assert practitioner.display_name not in _names(before)  # the title, then the new name
+    assert "Ada Renamed" in " ".join(_names(renamed.json()["results"]))
+    assert "Prof Ada Renamed" in _names(retitled.json()["results"])
+    assert len(retitled.json()["results"]) == len(before)
+
+
+def test_a_user_saved_without_the_shown_fields_keeps_the_catalog(
+    patient, department, consultation, practitioner
+):
+    api = api_as(patient)
+    before = _warm_search(api, consultation, department)
+
+    practitioner.user.last_login = NOW
+    practitioner.user.save(update_fields=["last_login"])
+    after, catalog_reads = _search(api, consultation, department)
+
+    assert catalog_reads == []  # a sign-in does not cost every search its catalog
+    assert after.json()["results"] == before
+
+
+def test_a_deactivated_practitioner_leaves_at_once(
+    patient, department, consultation, practitioner, second_doctor
+):
+    api = api_as(patient)
+    before = _warm_search(api, consultation, department)
+
+    second_doctor.is_active = False
+    second_doctor.save()
+    after, _reads = _search(api, consultation, department)
+
+    assert len(_names(before)) == 2
+    assert _names(after.json()["results"]) == [practitioner.display_name]
+
+
+def test_a_type_no_longer_offered_leaves_at_once(
+    patient, department, consultation, practitioner, second_doctor
+):
+    api = api_as(patient)
+    _warm_search(api, consultation, department)
+
+    second_doctor.appointment_types.remove(consultation)
+    after, _reads = _search(api, consultation, department)
+    consultation.practitioners.add(second_doctor)  # and back, from the type's side
+    again, _reads = _search(api, consultation, department)
+
+    assert _names(after.json()["results"]) == [practitioner.display_name]
+    assert len(_names(again.json()["results"])) == 2
+
+
+def test_a_new_practitioner_shows_at_once(patient, department, consultation, practitioner):
+    api = api_as(patient)
+    before = _warm_search(api, consultation, department)
+
+    newcomer = PractitionerFactory.create(department=department, offers=[consultation])
+    WorkingHoursFactory.create(
+        practitioner=newcomer, weekday=0, start_time=datetime.time(9), end_time=datetime.time(10)
+    )
+    after, _reads = _search(api, consultation, department)
+
+    assert _names(before) == [practitioner.display_name]
+    assert newcomer.display_name in _names(after.json()["results"])
+    assert len(after.json()["results"]) == len(before) + 2
+
+
+def test_a_changed_department_shows_at_once(patient, department, consultation, practitioner):
+    api = api_as(patient)
+    _warm_search(api, consultation, department)
+
+    department.name = "Family Medicine"
+    department.save()
+    after, _reads = _search(api, consultation, department)
+
+    assert {row["practitioner"]["department"]["name"] for row in after.json()["results"]} == {
+        "Family Medicine"
+    }
+
+
+def test_a_changed_or_retired_type_shows_at_once(patient, department, consultation, practitioner):
+    api = api_as(patient)
+    _warm_search(api, consultation, department)
+
+    consultation.duration_minutes = 60
+    consultation.save()
+    longer, _reads = _search(api, consultation, department)
+    consultation.is_active = False
+    consultation.save()
+    retired, _reads = _search(api, consultation, department)
+
+    assert [row["start"] for row in longer.json()["results"]] == [
+        "2026-03-02T09:00:00Z",
+        "2026-03-02T10:00:00Z",
+        "2026-03-02T11:00:00Z",
+    ]
+    assert retired.status_code == 400
+    assert retired.json()["errors"] == {"appointment_type": ["No such appointment type."]}
+
+
+def test_a_practitioners_own_search_uses_the_catalog_too(
+    patient, department, consultation, practitioner
+):
+    api = api_as(patient)
+    search = {"practitioner": str(practitioner.public_id)}
+    first, _reads = _search(api, consultation, department, **search)
+    second, catalog_reads = _search(api, consultation, department, **search)
+    practitioner.is_active = False
+    practitioner.save()
+    gone, _reads = _search(api, consultation, department, **search)
+
+    assert second.content == first.content and len(first.json()["results"]) == 6
+    assert catalog_reads == []
+    assert gone.status_code == 400
+    assert gone.json()["errors"] == {
+        "practitioner": ["No such practitioner offering this appointment type."]
+    }
+
+
+def test_searches_written_otherwise_answer_the_same(
+    patient, department, consultation, practitioner, second_doctor
+):
+    """Upper-case ids, a cursor of our own: the long way (SlotQuery, keyset_page) and the
+    direct one write the same bytes."""
+    api = api_as(patient)
+    plain, _reads = _search(api, consultation, department)
+    with time_machine.travel(NOW, tick=False):
+        upper = api.get(
+            f"/api/v1/slots?appointment_type={str(consultation.public_id).upper()}"
+            f"&department={department.public_id}&date_from={MONDAY}&date_to={MONDAY}"
+        )
+        indented = api.get(
+            f"/api/v1/slots?appointment_type={consultation.public_id}"
+            f"&department={department.public_id}&date_from={MONDAY}&date_to={MONDAY}",
+            HTTP_ACCEPT="application/json; indent=2",
+        )
+
+    assert upper.status_code == indented.status_code == 200
+    assert upper.content == plain.content.replace(
+        str(consultation.public_id).encode(), str(consultation.public_id).upper().encode()
+    )
+    assert indented.json() == plain.json()
+    assert dict(upper.items()).keys() == dict(plain.items()).keys()
+    assert upper["Content-Type"] == plain["Content-Type"] == "application/json"
