@@ -94,7 +94,8 @@ REDIS_KEY_PREFIX = env.get_str("REDIS_KEY_PREFIX", "hospital")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's backend, keeping one Redis client per pool (core/cache.py).
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": f"{REDIS_KEY_PREFIX}:cache",
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
