@@ -8,6 +8,7 @@ service that did not start can never turn into a green run.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -66,6 +67,40 @@ def _fast_password_hashing(settings):
         "tests.hashers.FastArgon2PasswordHasher",
         *settings.PASSWORD_HASHERS[1:],
     ]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _n_plus_one_fails_the_request() -> None:
+    """django-zeal checks every request the tests make (test client and live servers): a query
+    repeated per row of a queryset (an N+1) raises zeal.NPlusOneError inside the request, so
+    the test fails where it happened. One context per request, not per test, so a test that
+    sends the same request twice is not an N+1. zeal is a test-only dependency, so its hooks
+    are installed here rather than through INSTALLED_APPS; they act only inside a context.
+    Silence a deliberate case with ``zeal.zeal_ignore`` and a comment saying why."""
+    from django.core.signals import request_finished, request_started
+    from zeal import listeners
+    from zeal.constants import initialize_app_registry
+    from zeal.patch import patch
+
+    initialize_app_registry()
+    patch()
+    # allauth's own flows read an address per step (confirmation, login), not per row of
+    # anything we list; they are its code, not ours.
+    settings.ZEAL_ALLOWLIST = [
+        {"model": "account.EmailAddress", "field": "get()"},
+        {"model": "account.EmailAddress", "field": "user"},
+    ]
+    tokens = threading.local()
+
+    def started(**kwargs: object) -> None:
+        tokens.current = listeners.setup()
+
+    def finished(**kwargs: object) -> None:
+        listeners.teardown(getattr(tokens, "current", None))
+        tokens.current = None
+
+    request_started.connect(started, weak=False, dispatch_uid="tests.zeal.started")
+    request_finished.connect(finished, weak=False, dispatch_uid="tests.zeal.finished")
 
 
 @pytest.fixture(autouse=True)

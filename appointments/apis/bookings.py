@@ -200,6 +200,7 @@ class RescheduleApi(APIView):
                 new_start=data.validated_data["start"],
                 new_practitioner=data.validated_data.get("practitioner"),
                 request=django_request(request),
+                locked=True,
             )
         return with_etag(_output(request, moved))
 

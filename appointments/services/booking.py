@@ -236,15 +236,21 @@ def appointment_reschedule(
     new_practitioner: Practitioner | None = None,
     request: HttpRequest | None = None,
     now: datetime.datetime | None = None,
+    locked: bool = False,
 ) -> Appointment:
     """Move a booking. Atomic: the old time is given up only if the new one is taken.
+
+    ``locked``: the caller read the appointment with ``appointment_for_update`` in the
+    transaction this runs in (the API compares If-Match on the locked row), so it is not
+    read again.
 
     A move to the time and practitioner it already has changes nothing: the appointment is
     returned as it is, with no audit row, no event and no new revision (a repeated request
     must not notify the patient again)."""
     now = now or timezone.now()
     new_start = _require_aware(new_start)
-    appointment = appointment_for_update(appointment=appointment)
+    if not locked:
+        appointment = appointment_for_update(appointment=appointment)
     if not permissions.can_change_booking(user=actor, appointment=appointment):
         raise NotAllowed()
     if appointment.status != Status.BOOKED:
