@@ -114,7 +114,14 @@ for i, key in ipairs(KEYS) do
 end
 return #KEYS
 """
-_scripts: dict[int, Any] = {}
+_scripts: dict[tuple[int, str], Any] = {}
+
+
+def _script(client: Redis, source: str) -> Any:
+    script = _scripts.get((id(client), source))
+    if script is None:
+        script = _scripts[id(client), source] = client.register_script(source)
+    return script
 
 
 def _set_many(entries: dict[str, bytes], timeout: int) -> None:
@@ -124,9 +131,7 @@ def _set_many(entries: dict[str, bytes], timeout: int) -> None:
         cache.set_many(entries, timeout=timeout)
         return
     client, make_key = redis
-    script = _scripts.get(id(client))
-    if script is None:
-        script = _scripts[id(client)] = client.register_script(_SET_ALL)
+    script = _script(client, _SET_ALL)
     script(keys=[make_key(key) for key in entries], args=[timeout, *entries.values()])
 
 
@@ -207,6 +212,55 @@ def _search_key(
     return f"slots:{FORMAT}:search:{hashlib.blake2b(facts.encode(), digest_size=16).hexdigest()}"
 
 
+def _stamp(generations: Iterable[int | bytes]) -> bytes:
+    """The generations an entry was computed at, as it starts with them (and as the Lua
+    script below joins the counters)."""
+    return b",".join(
+        value if isinstance(value, bytes) else str(value).encode() for value in generations
+    )
+
+
+# A whole search's entry if the counters are still those it starts with (``stamp``), else
+# the counters: on a hit one short reply instead of every counter's (parsing replies is most
+# of redis-py's time).
+_SEARCH_ENTRY = """
+local counters = redis.call('MGET', unpack(KEYS, 2))
+for i = 1, #counters do
+    if not counters[i] then
+        return {0, counters}
+    end
+end
+local entry = redis.call('GET', KEYS[1])
+if entry then
+    local stamp = table.concat(counters, ',')
+    local cut = string.find(entry, '\\n', 1, true)
+    if cut and string.sub(entry, 1, cut - 1) == stamp then
+        return {1, string.sub(entry, cut + 1)}
+    end
+end
+return {0, counters}
+"""
+
+
+def _search_entry(key: str, counter_keys: list[str]) -> tuple[bytes | None, list[Any]]:
+    """The entry ``key`` if it was stored at the counters' current values (without the
+    stamp), else None and the counters' values (None where missing)."""
+    redis = _redis()
+    if redis is None:
+        *values, entry = _mget([*counter_keys, key])
+        if entry is not None and None not in values:
+            stamp, _newline, packed = entry.partition(b"\n")
+            if stamp == _stamp(values):
+                return packed, values
+        return None, values
+    client, make_key = redis
+    script = _script(client, _SEARCH_ENTRY)
+    found, payload = script(keys=[make_key(key), *(make_key(name) for name in counter_keys)])
+    if found:
+        return payload, []
+    return None, [value if value else None for value in payload]
+
+
 def _pack(starts: list[float]) -> bytes:
     return array("d", starts).tobytes()
 
@@ -264,12 +318,16 @@ def day_starts(
     A repeated search is one round trip: the practitioners' generation counters and the
     whole search's entry in one MGET."""
     ids = [pk for pk, _zone in practitioners]
+    if not ids:
+        return {}
     if not _available():
         return flatten(compute(ids, days[0], days[-1]), days)
     search_key = _search_key(practitioners, shape, days)
     try:
-        values = _mget([*(_generation_key(pk) for pk in ids), search_key])
-        whole = values.pop()
+        whole, values = _search_entry(search_key, [_generation_key(pk) for pk in ids])
+        if whole is not None:
+            cache_lookup("slots", hit=True)
+            return _unpack_search(whole, practitioners)
         if None in values:
             generations = _generations(ids)
         else:
@@ -277,11 +335,6 @@ def day_starts(
         if len(generations) < len(ids):  # a counter vanished as it was made (a flush)
             return flatten(compute(ids, days[0], days[-1]), days)
         current = tuple(generations[pk] for pk in ids)
-        if whole is not None:
-            stored, packed = pickle.loads(whole)  # noqa: S301 - written by this module
-            if stored == current:
-                cache_lookup("slots", hit=True)
-                return _unpack_search(packed, practitioners)
         keys = [
             _entry_key(pk, generations[pk], shape, zone, day)
             for pk, zone in practitioners
@@ -315,9 +368,7 @@ def day_starts(
                 result[pk][day] = free
                 entries[_entry_key(pk, generations[pk], shape, zones[pk], day)] = _pack(free)
     every_day = flatten(result, days)
-    entries[search_key] = pickle.dumps(
-        (current, _pack_search(every_day, practitioners)), protocol=pickle.HIGHEST_PROTOCOL
-    )
+    entries[search_key] = _stamp(current) + b"\n" + _pack_search(every_day, practitioners)
     # Inside a transaction the entries may reflect writes not yet committed: stored only if
     # they are (at once outside one).
     transaction.on_commit(lambda: _store(entries))

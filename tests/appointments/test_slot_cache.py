@@ -677,3 +677,34 @@ def test_searches_written_otherwise_answer_the_same(
     assert indented.json() == plain.json()
     assert dict(upper.items()).keys() == dict(plain.items()).keys()
     assert upper["Content-Type"] == plain["Content-Type"] == "application/json"
+
+
+def test_with_another_cache_than_redis_the_same_rules_hold(
+    settings, patient, department, consultation, practitioner
+):
+    """Without Redis (no client of our own, no scripts) through Django's cache API."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"}
+    }
+    api = api_as(patient)
+    before = _warm(consultation, practitioner)
+    _warm_search(api, consultation, department)
+
+    booking.appointment_book(
+        actor=patient,
+        patient=patient,
+        practitioner=practitioner,
+        appointment_type=consultation,
+        start=at(MONDAY, 9),
+        channel="web",
+        now=NOW,
+    )
+    practitioner.user.full_name = "Ada Local"
+    practitioner.user.save()
+    after, _reads = _search(api, consultation, department)
+
+    assert (practitioner.pk, at(MONDAY, 9)) in before
+    assert _free(consultation, practitioner) == _from_the_database(consultation, practitioner)
+    assert after.json()["results"][0]["start"] == "2026-03-02T09:30:00Z"
+    assert _names(after.json()["results"]) == [practitioner.display_name]
+    assert "Ada Local" in practitioner.display_name
