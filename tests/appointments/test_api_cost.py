@@ -121,6 +121,32 @@ def test_a_clinicians_days_are_two_queries(practitioner, consultation, rows):
     assert "time_zone" in own[0]
 
 
+@pytest.mark.parametrize("rows", [1, 50])
+def test_a_clinicians_whole_list_reads_who_is_in_their_care_first(practitioner, consultation, rows):
+    # Patients of theirs seen by others too: the list is "own schedule or a patient in care".
+    for index in range(rows):
+        patient = PatientProfileFactory.create().user
+        _appointment(
+            patient,
+            practitioner,
+            consultation,
+            at(MONDAY, 0) + datetime.timedelta(minutes=30 * index),
+        )
+    doctor = _api(practitioner.user)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = doctor.get("/api/v1/appointments")
+
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == rows
+    # The patients in their care and their own practitioner row (read first, so the list's
+    # OR is two index scans, not a scan of every appointment), the page.
+    own = _beyond_authentication(queries)
+    assert len(own) == 3
+    assert "patient_id" in own[0]
+    assert " IN (" in own[2] and "practitioner_id" in own[2]
+
+
 # The type and the practitioner (the input); whether the practitioner offers the type and
 # the patient is free then (one query); their hours, exceptions and booked time that day; the
 # insert; the audit row. In a test's transaction the service's own is a savepoint (SAVEPOINT,
