@@ -51,6 +51,12 @@ CACHE_LOOKUPS = Counter(
     ["cache", "result"],
 )
 
+REQUESTS_SHED = Counter(
+    "hospital_requests_shed_total",
+    "Requests answered 503 because they waited longer than REQUEST_QUEUE_TIMEOUT before "
+    "reaching the application (core.queue_time).",
+)
+
 # Targets of issue 10: reads under 20 ms, p99 under 50 ms; the upper buckets show overload.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 REQUEST_LATENCY = Histogram(
@@ -141,6 +147,11 @@ _pool_seen: dict[str, tuple[int, dict[str, int]]] = {}
 def cache_lookup(cache: str, *, hit: bool) -> None:
     """Count one lookup in an application cache (for example "slots" or "tokens")."""
     CACHE_LOOKUPS.labels(cache=cache, result="hit" if hit else "miss").inc()
+
+
+def request_shed() -> None:
+    """Count one request refused for its time in the queue (core.queue_time)."""
+    REQUESTS_SHED.inc()
 
 
 def record_pool_stats() -> None:

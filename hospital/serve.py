@@ -17,6 +17,18 @@ the command, with a pool of 10, gave 250 against 208 requests/s on the API mix a
 connections (wrk, 2 workers), with no 503. Past the pool, a request that finds no connection
 within DATABASE_POOL_TIMEOUT answers 503.
 
+Requests beyond what the threads serve queue before Python, and under sustained overload that
+queue grows: each request waits longer than the one before (160 concurrent 0.3 s requests on
+2 workers x 2 threads: all 200, median 6.4 s, slowest 13.3 s). Behind a reverse proxy that
+stamps each request with ``X-Request-Start`` (nginx: ``proxy_set_header X-Request-Start
+"t=${msec}";``), a request that reaches Django more than REQUEST_QUEUE_TIMEOUT seconds (2)
+after the proxy received it answers 503 with Retry-After before any work (core.queue_time),
+so the queue drains and no one waits much longer than the timeout. granian stamps nothing:
+without the proxy's stamp the time spent in its queue cannot be measured, and nothing is shed.
+
+Before granian starts, PROMETHEUS_MULTIPROC_DIR (when set) is emptied of an earlier run's
+metrics files (core.metrics_multiprocess), before any worker exists.
+
 Environment (each has a default; anything after the command is passed on to granian):
 
 - ``WEB_CONCURRENCY``: worker processes (default: the cores this process may run on);
@@ -95,6 +107,13 @@ def granian_arguments(environ: Mapping[str, str], extra: Sequence[str] = ()) -> 
 
 def main(argv: Sequence[str] | None = None) -> None:
     arguments = granian_arguments(os.environ, sys.argv[1:] if argv is None else argv)
+    # Imported here: the launcher needs nothing else of the project (standard library only).
+    from core.metrics_multiprocess import VARIABLE, reset_from_environment
+
+    try:
+        reset_from_environment()
+    except OSError as error:
+        raise SystemExit(f"Configuration error: {VARIABLE}: {error.strerror}") from None
     granian = Path(sys.executable).with_name("granian")
     program = str(granian) if granian.exists() else "granian"
     os.execvp(program, [program, *arguments])  # noqa: S606 - fixed program, our own arguments

@@ -69,6 +69,10 @@ MIDDLEWARE = [
     # First: request latency per route (core.metrics) covers the whole stack.
     "core.metrics_middleware.RequestMetricsMiddleware",
     "core.request_id.RequestIdMiddleware",
+    # Before anything that reads the session, the cache or the database: a request that
+    # waited longer than REQUEST_QUEUE_TIMEOUT before reaching Django answers 503 at once
+    # (counted, with its request id, by the two above).
+    "core.queue_time.QueueTimeMiddleware",
     "core.api.ApiCachingMiddleware",
     "core.local_time.ApiSpeaksUtcMiddleware",
     # Cross-origin preflights get a clear 403 before sessions and authentication.
@@ -93,6 +97,25 @@ MIDDLEWARE = [
     # process_exception runs first (413, not a logged 500).
     "core.payload.PayloadTooLargeMiddleware",
 ]
+
+
+def _seconds(name: str, default: float) -> float:
+    raw = env.get_str(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigurationError(name, f"expected a number of seconds, got {raw!r}") from None
+    if not 0 <= value < float("inf"):
+        raise ConfigurationError(name, f"must be 0 (off) or a positive number, got {raw!r}")
+    return value
+
+
+# Load shedding (core.queue_time): a request the reverse proxy stamped (X-Request-Start) more
+# than this many seconds before it reached Django answers 503 with Retry-After, before any
+# work. Without a stamp nothing is shed. 0 turns it off.
+REQUEST_QUEUE_TIMEOUT = _seconds("REQUEST_QUEUE_TIMEOUT", 2.0)
 
 ROOT_URLCONF = "hospital.urls"
 WSGI_APPLICATION = "hospital.wsgi.application"
