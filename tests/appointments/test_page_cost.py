@@ -124,8 +124,9 @@ def test_the_schedule_page_queries_do_not_grow_with_the_rows(
     url = f"/appointments/schedule/?date={MONDAY}&view={view}"
     _warm(client, url)
 
-    # user, its second factor, the practitioners (the list; the user's own), the entries
-    with django_assert_num_queries(5):
+    # user, its second factor, the practitioners (the list; the user's own), what the
+    # clinician may see (their practitioner row, the patients in their care), the entries
+    with django_assert_num_queries(7):
         response = client.get(url)
 
     assert response.content.decode().count('href="/appointments/') >= 12
