@@ -6,8 +6,13 @@ backlog), not in threads blocked on the pool. A request that still cannot get a 
 within DATABASE_POOL_TIMEOUT (psycopg_pool's ``PoolTimeout`` when Django opens the connection)
 answers 503 with Retry-After. Never a 500, never a traceback.
 
+Under sustained overload that queue grows; behind a proxy that stamps ``X-Request-Start``, a
+request that waited longer than REQUEST_QUEUE_TIMEOUT answers 503 with Retry-After at once
+(core.queue_time), so no one waits much longer than that.
+
 The server runs tests/hospital/overload_settings.py: the project's settings and URLs plus a
-page and an API call that hold their connection for 0.3 s (``SELECT pg_sleep(0.3)``).
+page and an API call that hold their connection for 0.3 s (``SELECT pg_sleep(0.3)``) and
+report the queue time core.queue_time measured (``QUEUE_HEADER``).
 """
 
 from __future__ import annotations
@@ -30,7 +35,9 @@ from urllib.parse import quote
 import pytest
 from django.db import connection, transaction
 
+from hospital import serve
 from hospital.serve import granian_arguments
+from tests.hospital.overload_urls import QUEUE_HEADER, SLEEP_SECONDS
 
 pytestmark = [pytest.mark.services("DATABASE_URL", "REDIS_URL")]
 
@@ -42,6 +49,9 @@ SLOW_API = "/api/v1/test-overload/slow"
 # Far above what any request here may take (40 x 0.3 s spread over 2 workers x 2 threads is
 # 3 s; a pool wait is 1 s): only a hung server reaches it.
 CLIENT_TIMEOUT = 60
+# Sustained overload: 160 slow requests at once, 4 threads serving 0.3 s each (12 s of work).
+OVERLOAD_REQUESTS = 160
+QUEUE_TIMEOUT = 2.0  # REQUEST_QUEUE_TIMEOUT of that server
 
 
 @dataclass
@@ -51,6 +61,7 @@ class Answer:
     headers: dict[str, str]
     body: bytes
     error: str = ""
+    seconds: float = 0.0  # from sending (or stamping) the request to reading the answer
 
 
 def _free_port() -> int:
@@ -62,7 +73,13 @@ def _free_port() -> int:
 class Server:
     """``python -m hospital.serve`` on a free port, its output in a log file."""
 
-    def __init__(self, tmp_path: Path, *, extra_arguments: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        tmp_path: Path,
+        *,
+        extra_arguments: tuple[str, ...] = (),
+        environment: dict[str, str] | None = None,
+    ) -> None:
         settings = connection.settings_dict
         credentials = quote(settings["USER"]) + (
             f":{quote(settings['PASSWORD'])}" if settings["PASSWORD"] else ""
@@ -82,6 +99,7 @@ class Server:
             "HOST": "127.0.0.1",
             "PORT": str(self.port),
             "WEB_CONCURRENCY": "2",
+            **(environment or {}),
         }
         self.log_path = tmp_path / "server.log"
         self._log = self.log_path.open("wb")
@@ -94,20 +112,28 @@ class Server:
             start_new_session=True,
         )
 
-    def get(self, path: str, *, timeout: float = CLIENT_TIMEOUT) -> Answer:
+    def get(self, path: str, *, timeout: float = CLIENT_TIMEOUT, stamped: bool = False) -> Answer:
+        """GET ``path``; ``stamped``: with ``X-Request-Start`` set when it is sent, as a
+        reverse proxy sets it when the request reaches it (nginx ``t=${msec}``)."""
         accept = "application/json" if path.startswith("/api/") else "text/html"
+        headers = {"Accept": accept, "Host": "127.0.0.1"}
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        started = time.time()
+        if stamped:
+            headers["X-Request-Start"] = f"t={started:.3f}"
         try:
-            conn.request("GET", path, headers={"Accept": accept, "Host": "127.0.0.1"})
+            conn.request("GET", path, headers=headers)
             response = conn.getresponse()
+            body = response.read()
             return Answer(
                 path,
                 response.status,
                 {key.lower(): value for key, value in response.getheaders()},
-                response.read(),
+                body,
+                seconds=time.time() - started,
             )
         except (OSError, http.client.HTTPException) as error:
-            return Answer(path, 0, {}, b"", repr(error))
+            return Answer(path, 0, {}, b"", repr(error), seconds=time.time() - started)
         finally:
             conn.close()
 
@@ -142,8 +168,10 @@ class Server:
 
 
 @contextlib.contextmanager
-def _serving(tmp_path: Path, *extra_arguments: str) -> Iterator[Server]:
-    server = Server(tmp_path, extra_arguments=extra_arguments)
+def _serving(
+    tmp_path: Path, *extra_arguments: str, environment: dict[str, str] | None = None
+) -> Iterator[Server]:
+    server = Server(tmp_path, extra_arguments=extra_arguments, environment=environment)
     try:
         server.wait_until_up()
         yield server
@@ -151,16 +179,20 @@ def _serving(tmp_path: Path, *extra_arguments: str) -> Iterator[Server]:
         server.stop()
 
 
-def _burst(server: Server) -> list[Answer]:
-    """40 requests at once, half to the slow page and half to the slow API call."""
-    paths = [SLOW_PAGE if index % 2 else SLOW_API for index in range(CONCURRENT_REQUESTS)]
-    with ThreadPoolExecutor(max_workers=CONCURRENT_REQUESTS) as pool:
-        return list(pool.map(server.get, paths))
+def _burst(
+    server: Server, count: int = CONCURRENT_REQUESTS, *, stamped: bool = False
+) -> list[Answer]:
+    """``count`` requests at once, half to the slow page and half to the slow API call."""
+    paths = [SLOW_PAGE if index % 2 else SLOW_API for index in range(count)]
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(lambda path: server.get(path, stamped=stamped), paths))
 
 
 def _summary(answers: list[Answer]) -> str:
     counts = collections.Counter((a.path, a.status) for a in answers)
-    return f"{sorted(counts.items())}; {[a.error for a in answers if a.error][:3]}"
+    seconds = sorted(a.seconds for a in answers)
+    timing = f"p50 {seconds[len(seconds) // 2]:.2f} s, max {seconds[-1]:.2f} s"
+    return f"{sorted(counts.items())}; {timing}; {[a.error for a in answers if a.error][:3]}"
 
 
 def _assert_clean_503(answer: Answer) -> None:
@@ -195,6 +227,26 @@ def test_the_command_line_derives_threads_from_the_pool():
     assert int(value("--backpressure")) >= 64
     assert value("--port") == "9000"
     assert arguments[-3:] == ["--log-level", "info", "hospital.wsgi:application"]
+
+
+def test_the_launcher_empties_the_metrics_directory_before_granian_starts(tmp_path, monkeypatch):
+    directory = tmp_path / "metrics"
+    directory.mkdir()
+    (directory / "counter_4242.db").write_bytes(b"an earlier run's counters")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(directory))
+    started: list[tuple[str, list[str], list[str]]] = []
+
+    def execvp(program: str, arguments: list[str]) -> None:  # granian would replace us
+        started.append((program, arguments, sorted(p.name for p in directory.iterdir())))
+
+    monkeypatch.setattr(os, "execvp", execvp)
+
+    serve.main(["--log-level", "warning"])
+
+    [(program, arguments, files_when_granian_started)] = started
+    assert Path(program).name == "granian"
+    assert arguments[-1] == "hospital.wsgi:application"
+    assert files_when_granian_started == []
 
 
 def test_more_requests_than_connections_wait_for_a_thread_and_all_succeed(
@@ -235,6 +287,41 @@ def test_requests_that_cannot_get_a_connection_in_time_answer_503_not_500(
                 _assert_clean_503(answer)
         log = server.log_text()
         assert "couldn't get a connection" in log  # each a warning line, not a traceback
+        _assert_no_error_logged(server)
+
+
+def test_under_sustained_overload_requests_that_waited_too_long_are_shed(
+    transactional_db, tmp_path
+):
+    # 160 slow requests at once on 2 workers x 2 threads: served in turn, the last would wait
+    # 12 s (measured without shedding: all 200, median 6.4 s, slowest 13.3 s). Stamped as a
+    # proxy stamps them, those that reach Django after REQUEST_QUEUE_TIMEOUT answer 503 at
+    # once, so the queue drains and the tail is gone.
+    environment = {"REQUEST_QUEUE_TIMEOUT": f"{QUEUE_TIMEOUT:g}"}
+    with _serving(tmp_path, environment=environment) as server:
+        answers = _burst(server, OVERLOAD_REQUESTS, stamped=True)
+
+        statuses = collections.Counter(a.status for a in answers)
+        print(
+            f"{OVERLOAD_REQUESTS} stamped requests, timeout {QUEUE_TIMEOUT} s: {_summary(answers)}"
+        )
+        assert set(statuses) <= {200, 503}, _summary(answers)
+        assert statuses[503] > 0, _summary(answers)
+        assert statuses[200] > 0, _summary(answers)
+        for answer in answers:
+            if answer.status == 503:
+                _assert_clean_503(answer)
+                assert QUEUE_HEADER.lower() not in answer.headers  # refused before the view
+            else:
+                # The middleware let through only requests within the timeout.
+                assert float(answer.headers[QUEUE_HEADER.lower()]) <= QUEUE_TIMEOUT, answer
+        # Not a speed measurement: a bound far above the timeout, far below the 12 s of work
+        # queued (served in turn, half the requests would wait more than 6 s).
+        bound = 2 * QUEUE_TIMEOUT + 10 * SLEEP_SECONDS + 1
+        assert max(a.seconds for a in answers) < bound, _summary(answers)
+        log = server.log_text()
+        assert "Shedding load" in log  # a warning line now and then, not one per request
+        assert log.count("Shedding load") < statuses[503], log[-3000:]
         _assert_no_error_logged(server)
 
 
