@@ -155,6 +155,56 @@ def _busy_intervals(
     return booked
 
 
+def _working_hours(
+    ids: list[int], date_from: datetime.date, date_to: datetime.date
+) -> list[tuple[int, int, datetime.time, datetime.time, datetime.date, datetime.date | None]]:
+    """The working-hours rules of these practitioners that apply on some of these days, in
+    no particular order (a search sorts what it finds). On PostgreSQL in plain SQL: building
+    the ORM's query was ~0.3 ms of a search."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT practitioner_id, weekday, start_time, end_time, valid_from, valid_until "
+                "FROM appointments_workinghours WHERE practitioner_id = ANY(%s) "
+                "AND valid_from <= %s AND (valid_until IS NULL OR valid_until >= %s)",
+                [ids, date_to, date_from],
+            )
+            rules: list[
+                tuple[int, int, datetime.time, datetime.time, datetime.date, datetime.date | None]
+            ] = cursor.fetchall()
+            return rules
+    return list(
+        WorkingHours.objects.filter(practitioner_id__in=ids, valid_from__lte=date_to)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=date_from))
+        .values_list(
+            "practitioner_id", "weekday", "start_time", "end_time", "valid_from", "valid_until"
+        )
+    )
+
+
+def _exceptions(
+    ids: list[int], range_start: datetime.datetime, range_end: datetime.datetime
+) -> list[tuple[int, float, float]]:
+    """Leave and blocked time of these practitioners overlapping the range, as epoch seconds
+    (computed by PostgreSQL there, as ``_busy_intervals``)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT practitioner_id, extract(epoch FROM start)::float8, "
+                'extract(epoch FROM "end")::float8 FROM appointments_availabilityexception '
+                'WHERE practitioner_id = ANY(%s) AND start < %s AND "end" > %s',
+                [ids, range_end, range_start],
+            )
+            taken: list[tuple[int, float, float]] = cursor.fetchall()
+            return taken
+    return [
+        (practitioner_id, start.timestamp(), end.timestamp())
+        for practitioner_id, start, end in AvailabilityException.objects.filter(
+            practitioner_id__in=ids, start__lt=range_end, end__gt=range_start
+        ).values_list("practitioner_id", "start", "end")
+    ]
+
+
 _BY_TIME = attrgetter("start", "practitioner_name")
 
 
@@ -383,20 +433,14 @@ def _day_starts(
     ids = [pk for pk, _zone in practitioners]
 
     hours: dict[int, dict[int, list[_Rule]]] = defaultdict(lambda: defaultdict(list))
-    for practitioner_id, weekday, opens, closes, valid_from, valid_until in (
-        WorkingHours.objects.filter(practitioner_id__in=ids, valid_from__lte=date_to)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=date_from))
-        .values_list(
-            "practitioner_id", "weekday", "start_time", "end_time", "valid_from", "valid_until"
-        )
+    for practitioner_id, weekday, opens, closes, valid_from, valid_until in _working_hours(
+        ids, date_from, date_to
     ):
         hours[practitioner_id][weekday].append(_Rule(opens, closes, valid_from, valid_until))
 
     exceptions: dict[int, list[tuple[float, float]]] = defaultdict(list)
-    for practitioner_id, start, end in AvailabilityException.objects.filter(
-        practitioner_id__in=ids, start__lt=range_end, end__gt=range_start
-    ).values_list("practitioner_id", "start", "end"):
-        exceptions[practitioner_id].append((start.timestamp(), end.timestamp()))
+    for practitioner_id, start, end in _exceptions(ids, range_start, range_end):
+        exceptions[practitioner_id].append((start, end))
 
     booked = _busy_intervals(ids, range_start, range_end, ignore_appointment_id)
 
