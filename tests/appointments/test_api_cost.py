@@ -465,7 +465,8 @@ def test_a_cancellation_reads_the_appointment_twice_and_locks_only_its_row(clini
     # what the answer names: no query after the service); the update; the audit row; the
     # outbox row (the waitlist hears of the freed time); RELEASE.
     assert len(own) == 7
-    locked = [sql for sql in own if "FOR UPDATE" in sql]
-    assert len(locked) == 1
-    assert locked[0].endswith('FOR UPDATE OF "appointments_appointment"')
+    if connection.features.has_select_for_update_of:  # SQLite locks the whole database
+        locked = [sql for sql in own if "FOR UPDATE" in sql]
+        assert len(locked) == 1
+        assert locked[0].endswith('FOR UPDATE OF "appointments_appointment"')
     assert response.json()["practitioner"]["name"] == "Dr Ada Lovelace"
