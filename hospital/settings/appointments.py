@@ -17,9 +17,11 @@ WAITLIST_HOLD_MINUTES = env.get_int("WAITLIST_HOLD_MINUTES", 120, minimum=5)
 # colleagues, from booking an appointment with them until this many days after its end
 # (the usual follow-up: results, letters, a next visit). Cancelled appointments do not count.
 APPOINTMENT_CARE_RELATIONSHIP_DAYS = env.get_int("APPOINTMENT_CARE_RELATIONSHIP_DAYS", 30)
-# Free slots are cached per practitioner, visit length and day (appointments/selectors/
-# slot_cache.py) and invalidated when availability changes; the lifetime only bounds what an
-# invalidation lost to a cache outage could leave behind. 0 turns the cache off.
+# Free slots are cached per practitioner, visit length and day, with each whole search and
+# its catalog (the type, department and practitioners it shows) beside them (appointments/
+# selectors/slot_cache.py), invalidated after commit when availability or the catalog
+# changes; the lifetime only bounds what an invalidation lost to a cache outage could leave
+# behind. 0 turns the cache off.
 SLOT_CACHE_SECONDS = env.get_int("SLOT_CACHE_SECONDS", 600)
 # Slot searches per account ("120/m": per minute; "/5m", "/h" also read), answered 429 beyond.
 SLOT_SEARCH_RATE_LIMIT = env.get_str("SLOT_SEARCH_RATE_LIMIT", "120/m")
