@@ -8,8 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 from django.db import connection
+from django.http import HttpResponseBase
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import ResolverMatch
 from django.urls.resolvers import URLResolver
 from rest_framework.test import APIClient
 
@@ -28,7 +30,7 @@ def url_resolutions(monkeypatch) -> Iterator[list[str]]:
     resolved: list[str] = []
     resolve = URLResolver.resolve
 
-    def counting(self: URLResolver, path: str):  # type: ignore[no-untyped-def]
+    def counting(self: URLResolver, path: str) -> ResolverMatch:
         if path.startswith("/"):
             resolved.append(path)
         return resolve(self, path)
@@ -37,7 +39,7 @@ def url_resolutions(monkeypatch) -> Iterator[list[str]]:
     yield resolved
 
 
-def _headers(response) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _headers(response: HttpResponseBase) -> dict[str, str]:
     return {name: value for name, value in response.items() if name not in PER_REQUEST_HEADERS}
 
 
