@@ -315,10 +315,6 @@ def test_under_sustained_overload_requests_that_waited_too_long_are_shed(
             else:
                 # The middleware let through only requests within the timeout.
                 assert float(answer.headers[QUEUE_HEADER.lower()]) <= QUEUE_TIMEOUT, answer
-        # Not a speed measurement: a bound far above the timeout, far below the 12 s of work
-        # queued (served in turn, half the requests would wait more than 6 s).
-        bound = 2 * QUEUE_TIMEOUT + 10 * SLEEP_SECONDS + 1
-        assert max(a.seconds for a in answers) < bound, _summary(answers)
         log = server.log_text()
         assert "Shedding load" in log  # a warning line now and then, not one per request
         assert log.count("Shedding load") < statuses[503], log[-3000:]
