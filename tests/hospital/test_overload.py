@@ -37,7 +37,7 @@ from django.db import connection, transaction
 
 from hospital import serve
 from hospital.serve import granian_arguments
-from tests.hospital.overload_urls import QUEUE_HEADER, SLEEP_SECONDS
+from tests.hospital.overload_urls import QUEUE_HEADER
 
 pytestmark = [pytest.mark.services("DATABASE_URL", "REDIS_URL")]
 
