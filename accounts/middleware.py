@@ -14,6 +14,7 @@ from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLogi
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
 from accounts.models import AuthSession, User
 from accounts.selectors.mfa import user_has_mfa
@@ -32,6 +33,24 @@ LAST_ACTIVITY_KEY = sessions.LAST_ACTIVITY_KEY
 AUTH_STARTED_KEY = sessions.AUTH_STARTED_KEY
 # Activity is recorded at most this often (one write per session per window).
 ACTIVITY_WRITE_INTERVAL = sessions.LAST_SEEN_WRITE_INTERVAL.total_seconds()
+
+
+def _session_user(request: HttpRequest) -> User | None:
+    """The signed-in user of a request signed in through its session, or None.
+
+    A request whose session has no key (it sent no session cookie) has nobody signed
+    in: the user AuthenticationMiddleware (and django-otp around it) left to be loaded lazily
+    is anonymous, so it is not loaded here. Requests for the API with a bearer token, probes
+    and signed-out pages pass through without building it; a user set on the request by other
+    means (not lazy) is taken as it is."""
+    user = getattr(request, "user", None)
+    if type(user) is SimpleLazyObject:
+        session = getattr(request, "session", None)
+        if session is None or session.session_key is None:
+            return None
+    if isinstance(user, User) and user.is_authenticated:
+        return user
+    return None
 
 
 class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
@@ -61,8 +80,8 @@ class SessionLifetimeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = request.user
-        if isinstance(user, User) and user.is_authenticated:
+        user = _session_user(request)
+        if user is not None:
             ended = self._enforce_lifetime(request, user)
             if ended is not None:
                 return ended
@@ -156,10 +175,9 @@ class StaffMfaEnrolmentMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = request.user
+        user = _session_user(request)
         if (
-            isinstance(user, User)
-            and user.is_authenticated
+            user is not None
             and user.is_staff_member
             and not user.is_verified()  # type: ignore[attr-defined]  # set by OTPMiddleware
             and not request.path.startswith(self.allowed_prefixes)
