@@ -45,7 +45,7 @@ def _tags(header: str) -> list[str]:
 def require_if_match(request: Request, representation: Any) -> None:
     """Raise PreconditionFailed unless the request's If-Match (if any) names the current
     representation. Strong comparison: a weak tag (``W/"..."``) never matches."""
-    header = request.headers.get("If-Match")
+    header = request.META.get("HTTP_IF_MATCH")  # not request.headers: built for one header
     if header is None:
         return
     tags = _tags(header)
@@ -64,7 +64,7 @@ def with_etag(response: Response) -> Response:
 def conditional_read(request: Request, representation: Any) -> Response:
     """200 with the representation and its ETag, or 304 (no body) when If-None-Match names it."""
     etag = etag_of(representation)
-    header = request.headers.get("If-None-Match")
+    header = request.META.get("HTTP_IF_NONE_MATCH")
     if header is not None:
         # Weak comparison for reads: W/"x" matches "x".
         tags = [tag.removeprefix("W/") for tag in _tags(header)]
