@@ -65,13 +65,15 @@ def request_id_from_header(value: str | None) -> str:
 # request id, scheme, server name and port, client address) gets the recorded answer with a
 # fresh request id and Expires, without the sessions, CSRF, authentication... that would
 # produce the same bytes again. Requests with cookies (a session that may end, a CSRF cookie
-# to renew) or a proxy's X-Request-Start (load shedding decides) always take the whole stack.
+# to renew), credentials or a proxy's X-Request-Start (load shedding decides) always take the
+# whole stack.
 
 # The URL names whose answers are replayed: views that read nothing but the request line.
 PROBE_URL_NAMES = frozenset({"healthz"})
 # Distinct probe requests remembered per process (a probe sends the same request every time).
 PROBE_REPLAYS_PER_PROCESS = 16
-_ALWAYS_WHOLE_STACK = ("HTTP_COOKIE", "HTTP_X_REQUEST_START")
+# Always the whole stack: a session cookie, a proxy stamp, credentials (never kept in memory).
+_ALWAYS_WHOLE_STACK = ("HTTP_COOKIE", "HTTP_X_REQUEST_START", "HTTP_AUTHORIZATION")
 _KEY_ENVIRON = ("wsgi.url_scheme", "SERVER_NAME", "SERVER_PORT", "REMOTE_ADDR", "QUERY_STRING")
 
 _ReplayKey = tuple[Any, ...]

@@ -163,6 +163,7 @@ def test_a_probe_keeps_the_callers_request_id_when_replayed():
     [
         {"Cookie": "sessionid=abcdefgh12345678"},  # a session that may have ended
         {"X-Request-Start": "t=1700000000.000"},  # load shedding decides
+        {"Authorization": "Bearer not-kept-as-a-key"},
         {"Accept": "text/html"},  # any other header: another request
     ],
 )
