@@ -3,12 +3,15 @@ from django.urls import path
 from django.views.i18n import JavaScriptCatalog
 
 from accounts import passkeys
-from accounts.views import account, identity, login_step, security, sessions, unlock
+from accounts.views import account, identity, login_step, security, sessions, signup, unlock
 
 app_name = "accounts"
 
 urlpatterns = [
     path("", account.dashboard, name="dashboard"),
+    # allauth's sign-up page (its URL and name stay allauth's: this one is matched first),
+    # answering at a fixed time so a taken address cannot be told by timing.
+    path("signup/", signup.signup, name="signup"),
     path("profile/", account.profile_edit, name="profile_edit"),
     path(
         "profile/identity/",

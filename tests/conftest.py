@@ -67,6 +67,8 @@ def _fast_password_hashing(settings):
         "tests.hashers.FastArgon2PasswordHasher",
         *settings.PASSWORD_HASHERS[1:],
     ]
+    # Sign-ups answer at once in tests; tests/accounts/test_signup_timing.py restores the floor.
+    settings.SIGNUP_MINIMUM_SECONDS = 0
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -38,6 +38,10 @@ class SignupApi(PublicApi):
     def post(self, request: Request) -> Response:
         data = SignupInput(data=request.data)
         data.is_valid(raise_exception=True)
+        with registration.signup_answer_time():
+            return self._sign_up(request, data)
+
+    def _sign_up(self, request: Request, data: SignupInput) -> Response:
         form = PatientSignupForm(
             data={
                 "email": data.validated_data["email"],

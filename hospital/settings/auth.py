@@ -24,6 +24,9 @@ PASSWORD_HASHERS = [
 # seconds a login waits for a free slot before it answers 503 with Retry-After.
 PASSWORD_HASHING_CONCURRENCY = env.get_int("PASSWORD_HASHING_CONCURRENCY", 0, minimum=0)
 PASSWORD_HASHING_WAIT = env.get_int("PASSWORD_HASHING_WAIT", 5, minimum=1)
+# A sign-up answers no sooner than this after it began, so a taken address (no rows written)
+# cannot be told from a new one by the time it takes (accounts.services.registration).
+SIGNUP_MINIMUM_SECONDS = env.get_int("SIGNUP_MINIMUM_MILLISECONDS", 250) / 1000
 # NIST SP 800-63B rev. 4: length, not composition; no rotation; block common/breached ones.
 AUTH_PASSWORD_VALIDATORS = [
     {

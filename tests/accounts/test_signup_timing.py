@@ -35,6 +35,7 @@ PRODUCTION_HASHERS = production_settings.PASSWORD_HASHERS
 def production_hashing(settings):
     assert django_settings.PASSWORD_HASHERS[0].endswith("FastArgon2PasswordHasher")
     settings.PASSWORD_HASHERS = PRODUCTION_HASHERS
+    settings.SIGNUP_MINIMUM_SECONDS = production_settings.SIGNUP_MINIMUM_SECONDS
     settings.RATE_LIMITS_ENABLED = False  # 80 sign-ups from one address
 
 
