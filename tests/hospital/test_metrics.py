@@ -139,6 +139,8 @@ def test_cache_lookups_are_counted_per_cache_and_result(client: Client) -> None:
 @pytest.mark.django_db
 def test_pool_gauges_and_counters_on_postgresql(client: Client, settings: Any) -> None:
     assert connection.vendor == "postgresql"
+    # An earlier test may have closed the pool (Django makes a new one, opened on first use).
+    connection.ensure_connection()
 
     body = scrape(client)
 
@@ -156,6 +158,7 @@ def test_pool_gauges_and_counters_on_postgresql(client: Client, settings: Any) -
 def test_a_request_waiting_for_a_connection_and_a_pool_timeout_are_seen(client: Client) -> None:
     from psycopg_pool import PoolTimeout
 
+    connection.ensure_connection()  # the pool open, whatever earlier tests did to it
     pool = connection.pool  # type: ignore[attr-defined]
     before = scrape(client)
     taken = []
