@@ -134,13 +134,24 @@ def test_cache_lookups_are_counted_per_cache_and_result(client: Client) -> None:
         assert value(body, name, cache=cache, result=result) == was + added
 
 
+def _pool_in_use() -> Any:
+    """This process's pool, open and used once. An earlier test may have closed the pool the
+    test's own connection came from (live servers close them); Django then makes a new one,
+    opened only when a new connection is needed, which a test inside a transaction never
+    needs."""
+    pool = connection.pool  # type: ignore[attr-defined]
+    pool.open(wait=True)
+    with pool.connection():
+        pass
+    return pool
+
+
 # --- Database pool -------------------------------------------------------------------------
 @pytest.mark.services("DATABASE_URL")
 @pytest.mark.django_db
 def test_pool_gauges_and_counters_on_postgresql(client: Client, settings: Any) -> None:
     assert connection.vendor == "postgresql"
-    # An earlier test may have closed the pool (Django makes a new one, opened on first use).
-    connection.ensure_connection()
+    _pool_in_use()
 
     body = scrape(client)
 
@@ -158,8 +169,7 @@ def test_pool_gauges_and_counters_on_postgresql(client: Client, settings: Any) -
 def test_a_request_waiting_for_a_connection_and_a_pool_timeout_are_seen(client: Client) -> None:
     from psycopg_pool import PoolTimeout
 
-    connection.ensure_connection()  # the pool open, whatever earlier tests did to it
-    pool = connection.pool  # type: ignore[attr-defined]
+    pool = _pool_in_use()
     before = scrape(client)
     taken = []
     waiter_done = threading.Event()
