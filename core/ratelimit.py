@@ -22,10 +22,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 
+from core.cache import RedisCache
 from core.errors import DomainError, problem_response, wants_json
 
 
@@ -109,19 +110,35 @@ def _cache_key(scope: str, subject: str, window: int) -> str:
     return f"rl:{scope}:{digest}:{window}"
 
 
+def _count_one(key: str, *, timeout: int) -> int:
+    """Add one to a window's counter, creating it with its expiry if it is new.
+
+    On Redis one round trip: SET NX EX and INCR in one pipeline (Django's ``add`` and ``incr``
+    are two or three, measured ~0.4 ms per counted request). The value is stored as Django's
+    Redis cache stores an int, so ``cache.get`` reads it as before."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        full_key = backend.make_and_validate_key(key)
+        client = backend._cache.get_client(full_key, write=True)  # type: ignore[attr-defined]
+        pipeline = client.pipeline()  # MULTI/EXEC: the INCR cannot outlive the SET's expiry
+        pipeline.set(full_key, 0, ex=timeout, nx=True)
+        pipeline.incr(full_key)
+        return int(pipeline.execute()[1])
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=timeout)
+        return 1
+
+
 def hit(scope: str, subject: str, rate: Rate) -> None:
     """Count one attempt; raise RateLimited if this one is over the limit."""
     if not settings.RATE_LIMITS_ENABLED:
         return
     now = time.time()
     window = int(now // rate.period)
-    key = _cache_key(scope, subject, window)
-    cache.add(key, 0, timeout=rate.period + 1)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=rate.period + 1)
-        count = 1
+    count = _count_one(_cache_key(scope, subject, window), timeout=rate.period + 1)
     reset = math.ceil((window + 1) * rate.period - now)
     _note(scope, rate, rate.limit - count, reset)
     if count > rate.limit:
