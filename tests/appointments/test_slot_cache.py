@@ -24,7 +24,7 @@ from appointments.selectors import slot_cache
 from appointments.selectors.slots import _day_starts, free_slot_times, free_slots
 from appointments.serializers.slots import SlotOutput
 from appointments.services import availability, booking, status, waitlist
-from tests.appointments.conftest import MONDAY, NOW, api_as, at
+from tests.appointments.conftest import MONDAY, NOW, api_as, at, book
 from tests.factories import PractitionerFactory, WorkingHoursFactory
 
 pytestmark = [
@@ -152,15 +152,7 @@ def test_the_slot_api_from_the_cache_skips_the_schedule_queries(
 def test_a_booking_takes_its_slot_out_at_once(patient, consultation, practitioner):
     before = _warm(consultation, practitioner)
 
-    booking.appointment_book(
-        actor=patient,
-        patient=patient,
-        practitioner=practitioner,
-        appointment_type=consultation,
-        start=at(MONDAY, 9),
-        channel="web",
-        now=NOW,
-    )
+    book(patient, practitioner, consultation, at(MONDAY, 9))
 
     after = _free(consultation, practitioner)
     assert (practitioner.pk, at(MONDAY, 9)) in before
@@ -169,15 +161,7 @@ def test_a_booking_takes_its_slot_out_at_once(patient, consultation, practitione
 
 
 def test_a_cancellation_gives_its_slot_back_at_once(patient, consultation, practitioner):
-    appointment = booking.appointment_book(
-        actor=patient,
-        patient=patient,
-        practitioner=practitioner,
-        appointment_type=consultation,
-        start=at(MONDAY, 10),
-        channel="web",
-        now=NOW,
-    )
+    appointment = book(patient, practitioner, consultation, at(MONDAY, 10))
     before = _warm(consultation, practitioner)
 
     booking.appointment_cancel(actor=patient, appointment=appointment, now=NOW)
@@ -198,15 +182,7 @@ def test_a_move_to_another_day_and_practitioner_changes_both(
         start_time=datetime.time(9),
         end_time=datetime.time(12),
     )
-    appointment = booking.appointment_book(
-        actor=patient,
-        patient=patient,
-        practitioner=practitioner,
-        appointment_type=consultation,
-        start=at(MONDAY, 9),
-        channel="web",
-        now=NOW,
-    )
+    appointment = book(patient, practitioner, consultation, at(MONDAY, 9))
     week = {
         "appointment_type": consultation,
         "practitioners": [practitioner, second_doctor],
@@ -235,15 +211,7 @@ def test_a_move_to_another_day_and_practitioner_changes_both(
 
 
 def test_a_no_show_gives_the_time_back(patient, consultation, practitioner):
-    booking.appointment_book(
-        actor=patient,
-        patient=patient,
-        practitioner=practitioner,
-        appointment_type=consultation,
-        start=at(MONDAY, 11),
-        channel="web",
-        now=NOW,
-    )
+    book(patient, practitioner, consultation, at(MONDAY, 11))
     before = _warm(consultation, practitioner)
 
     assert status.appointments_mark_no_shows(now=at(MONDAY, 12)) == 1
@@ -350,15 +318,7 @@ def test_a_result_computed_before_a_booking_and_stored_after_it_is_never_read(
             ignore_appointment_id=None,
         )
         # Another request books between this computation and its store.
-        booking.appointment_book(
-            actor=patient,
-            patient=patient,
-            practitioner=practitioner,
-            appointment_type=consultation,
-            start=at(MONDAY, 9),
-            channel="web",
-            now=NOW,
-        )
+        book(patient, practitioner, consultation, at(MONDAY, 9))
         return computed
 
     stale = slot_cache.day_starts(
@@ -386,15 +346,7 @@ def test_with_the_cache_unreachable_searches_and_bookings_still_work(
     }
     before = _free(consultation, practitioner)
 
-    booking.appointment_book(
-        actor=patient,
-        patient=patient,
-        practitioner=practitioner,
-        appointment_type=consultation,
-        start=at(MONDAY, 9),
-        channel="web",
-        now=NOW,
-    )
+    book(patient, practitioner, consultation, at(MONDAY, 9))
     after = _free(consultation, practitioner)
 
     assert len(before) == 6
@@ -690,15 +642,7 @@ def test_with_another_cache_than_redis_the_same_rules_hold(
     before = _warm(consultation, practitioner)
     _warm_search(api, consultation, department)
 
-    booking.appointment_book(
-        actor=patient,
-        patient=patient,
-        practitioner=practitioner,
-        appointment_type=consultation,
-        start=at(MONDAY, 9),
-        channel="web",
-        now=NOW,
-    )
+    book(patient, practitioner, consultation, at(MONDAY, 9))
     practitioner.user.full_name = "Ada Local"
     practitioner.user.save()
     after, _reads = _search(api, consultation, department)
