@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -215,7 +215,8 @@ def _bare_ceiling(*, iterations: int, warm_up: int) -> dict[str, Any]:
     return result
 
 
-def run(*, iterations: int = 200, warm_up: int = 20) -> dict[str, Any]:
+def run(*, iterations: int = 200, warm_up: int = 20, only: Sequence[str] = ()) -> dict[str, Any]:
+    """``only``: measure the endpoints whose names contain one of these (and the ceiling)."""
     from bench import credentials
 
     try:  # as the WSGI entry point does in production
@@ -227,6 +228,12 @@ def run(*, iterations: int = 200, warm_up: int = 20) -> dict[str, Any]:
     users = credentials.bench_users()
     rows = []
     for endpoint in _endpoints(users):
+        if (
+            only
+            and not endpoint.name.startswith("ceiling")
+            and not any(part in endpoint.name for part in only)
+        ):
+            continue
         rows.append(_measure(endpoint, iterations=iterations, warm_up=warm_up))
         print(f"  cpu {rows[-1]['name']}: {rows[-1]['median_ms']:.2f} ms", flush=True)
         if len(rows) == 1:  # right after the ceiling, on an equally warm process

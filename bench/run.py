@@ -3,6 +3,9 @@
     .venv/bin/python bench/run.py              # full: about 20-25 minutes
     BENCH_QUICK=1 .venv/bin/python bench/run.py   # everything shortened: about 5 minutes
     .venv/bin/python bench/run.py --report var/bench/results-full.json   # the page again
+    BENCH_DATABASE=mycopy .venv/bin/python bench/run.py --cpu [NAME ...]   # CPU per request
+        only, on an existing bench database (not rebuilt; a copy: CREATE DATABASE mycopy
+        TEMPLATE hospital_bench), the endpoints whose names contain NAME (all by default)
 
 Environment: BENCH_DATABASE (default hospital_bench; dropped and rebuilt),
 BENCH_ADMIN_DATABASE_URL (where to create it), BENCH_REDIS_URL (default
@@ -218,6 +221,13 @@ def main() -> None:
     os.environ.update(bench_server.server_environment())
     # WhiteNoise looks for collected static files the bench does not need.
     warnings.filterwarnings("ignore", message="No directory at")
+    if sys.argv[1:2] == ["--cpu"]:
+        # While working on an endpoint: its CPU per request on a database already built.
+        from bench import cpu
+
+        django_setup()
+        cpu.run(iterations=Mode.cpu_iterations, warm_up=Mode.cpu_warm_up, only=sys.argv[2:])
+        return
     started = time.monotonic()
     _recreate_database()
     django_setup()
