@@ -65,6 +65,13 @@ def _appointment_changed(sender: type[Appointment], instance: Appointment, **kwa
     update_fields = kwargs.get("update_fields")
     if update_fields is not None and not _TIME_TAKEN_FIELDS.intersection(update_fields):
         return  # e.g. a note or a calendar revision only
+    if kwargs.get("signal") is post_save and not kwargs.get("created"):
+        taken = instance.time_taken()
+        unchanged = instance.time_taken_known and taken == instance.time_taken_when_read
+        # What the next save of this instance compares with.
+        instance.time_taken_known, instance.time_taken_when_read = True, taken
+        if unchanged:
+            return  # a check-in, a started or completed visit: the same time, still taken
     # A move to another practitioner frees the first one's time too: the reschedule service
     # names them (this instance knows only where the appointment is now).
     slot_cache.availability_changed(practitioner_ids=[instance.practitioner_id])

@@ -144,9 +144,11 @@ _pool_lock = threading.Lock()
 _pool_seen: dict[str, tuple[int, dict[str, int]]] = {}
 
 
-def cache_lookup(cache: str, *, hit: bool) -> None:
-    """Count one lookup in an application cache (for example "slots" or "tokens")."""
-    CACHE_LOOKUPS.labels(cache=cache, result="hit" if hit else "miss").inc()
+def cache_lookup(cache: str, *, hit: bool, count: int = 1) -> None:
+    """Count lookups in an application cache (for example "slots" or "tokens"): ``count``
+    entries found (``hit``) or not."""
+    if count:
+        CACHE_LOOKUPS.labels(cache=cache, result="hit" if hit else "miss").inc(count)
 
 
 def request_shed() -> None:

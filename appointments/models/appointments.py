@@ -5,13 +5,18 @@ database (see migration 0002).
 
 from __future__ import annotations
 
+import datetime
 import uuid
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
 
 from appointments.models.schedules import AppointmentType, Practitioner
+
+# Whose time an appointment takes, and which: (practitioner id, start, blocked until).
+TimeTaken = tuple[int, datetime.datetime, datetime.datetime]
+_TIME_TAKEN_COLUMNS = frozenset({"practitioner_id", "start", "blocked_until", "status"})
 
 
 class Appointment(models.Model):
@@ -39,6 +44,13 @@ class Appointment(models.Model):
         "in_progress",
         "completed",
     )
+
+    # What the row took of the practitioner's time when it was read from the database
+    # (``time_taken``), if it was read with those columns: a save that leaves it as it was (a
+    # check-in, a completed visit, a note) need not make the slot cache recompute the
+    # practitioner's free times (appointments.subscribers).
+    time_taken_known: bool = False
+    time_taken_when_read: TimeTaken | None = None
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # Both indexed by (patient, start) and (practitioner, start) in Meta.
@@ -106,3 +118,29 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"Appointment {self.public_id}"
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Appointment:
+        instance = super().from_db(db, field_names, values)
+        if _TIME_TAKEN_COLUMNS.issubset(field_names):
+            instance.time_taken_known = True
+            instance.time_taken_when_read = instance.time_taken()
+        return instance
+
+    def refresh_from_db(
+        self, using: str | None = None, fields: Any = None, from_queryset: Any = None
+    ) -> None:
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        # Known again if every column of it was read again; else not known (a save then
+        # always counts as a change, which is never wrong).
+        self.time_taken_known = fields is None or _TIME_TAKEN_COLUMNS.issubset(
+            {"practitioner_id" if name == "practitioner" else name for name in fields}
+        )
+        self.time_taken_when_read = self.time_taken() if self.time_taken_known else None
+
+    def time_taken(self) -> TimeTaken | None:
+        """(practitioner id, start, blocked until) while the status occupies that time; None
+        when it occupies none (cancelled, no-show)."""
+        if self.status not in self.ACTIVE_STATUSES:
+            return None
+        return (self.practitioner_id, self.start, self.blocked_until)

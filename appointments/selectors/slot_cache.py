@@ -367,7 +367,7 @@ def day_starts(
     try:
         whole, values = _search_entry(search_key, [_generation_key(pk) for pk in ids])
         if whole is not None:
-            cache_lookup("slots", hit=True)
+            _count_lookups(practitioners=len(ids), computed=0)
             return _unpack_search(whole, practitioners)
         if None in values:
             generations = _generations(ids)
@@ -396,7 +396,7 @@ def day_starts(
                 missing.setdefault(pk, []).append(day)
             else:
                 result[pk][day] = _unpack(packed_day)
-    cache_lookup("slots", hit=not missing)
+    _count_lookups(practitioners=len(ids), computed=len(missing))
     entries: dict[str, bytes] = {}
     if missing:
         first = min(day for missed in missing.values() for day in missed)
@@ -414,6 +414,16 @@ def day_starts(
     # they are (at once outside one).
     transaction.on_commit(lambda: _store(entries))
     return every_day
+
+
+def _count_lookups(*, practitioners: int, computed: int) -> None:
+    """Two figures: "slots", per practitioner of a search, whether their free times came from
+    the cache (the whole search's entry or their day entries) or had to be computed, i.e. the
+    work the cache saves; "slot_searches", per search, whether nothing at all had to be
+    computed (any booking in a department makes its next search compute one practitioner)."""
+    cache_lookup("slots", hit=True, count=practitioners - computed)
+    cache_lookup("slots", hit=False, count=computed)
+    cache_lookup("slot_searches", hit=not computed)
 
 
 def _store(entries: dict[str, bytes]) -> None:

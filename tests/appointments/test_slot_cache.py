@@ -24,8 +24,9 @@ from appointments.selectors import slot_cache
 from appointments.selectors.slots import _day_starts, free_slot_times, free_slots
 from appointments.serializers.slots import SlotOutput
 from appointments.services import availability, booking, status, waitlist
+from core.metrics import CACHE_LOOKUPS
 from tests.appointments.conftest import MONDAY, NOW, api_as, at, book
-from tests.factories import PractitionerFactory, WorkingHoursFactory
+from tests.factories import PractitionerFactory, UserFactory, WorkingHoursFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -220,6 +221,93 @@ def test_a_no_show_gives_the_time_back(patient, consultation, practitioner):
     after = _free(consultation, practitioner)
     assert (practitioner.pk, at(MONDAY, 11)) not in before
     assert (practitioner.pk, at(MONDAY, 11)) in after
+
+
+def test_the_steps_of_a_visit_keep_the_cached_times(patient, consultation, practitioner):
+    """Checked in, started, completed: the time stays taken, so the practitioner's cached
+    times stay valid (each of these saves used to make every search compute them again)."""
+    appointment = book(patient, practitioner, consultation, at(MONDAY, 9))
+    reception = UserFactory.create(role="receptionist")
+    before = _warm(consultation, practitioner)
+
+    for actor, step, when in [
+        (reception, Appointment.Status.CHECKED_IN, at(MONDAY, 8, 50)),
+        (practitioner.user, Appointment.Status.IN_PROGRESS, at(MONDAY, 9)),
+        (practitioner.user, Appointment.Status.COMPLETED, at(MONDAY, 9, 20)),
+    ]:
+        status.appointment_set_status(
+            actor=actor, appointment=appointment, to_status=step, now=when
+        )
+        assert _cached_search(consultation, practitioner) == before
+
+    assert (practitioner.pk, at(MONDAY, 9)) not in before
+    assert before == _from_the_database(consultation, practitioner)
+
+
+def test_a_saved_change_of_time_shows_at_once_whoever_saves_it(patient, consultation, practitioner):
+    """A plain save() of a row read from the database (as the admin saves) that changes its
+    time or status, or of a row whose columns were read only in part, is a change."""
+    book(patient, practitioner, consultation, at(MONDAY, 9))
+    _warm(consultation, practitioner)
+
+    moved = Appointment.objects.get(patient=patient)
+    moved.start, moved.end = at(MONDAY, 10), at(MONDAY, 10, 20)
+    moved.blocked_until = at(MONDAY, 10, 30)
+    moved.save()
+    assert _free(consultation, practitioner) == _from_the_database(consultation, practitioner)
+    assert (practitioner.pk, at(MONDAY, 9)) in _free(consultation, practitioner)
+
+    _warm(consultation, practitioner)
+    partly = Appointment.objects.only("pk", "reason").get(patient=patient)
+    partly.status = Appointment.Status.CANCELLED
+    partly.save(update_fields=["status"])
+    assert (practitioner.pk, at(MONDAY, 10)) in _free(consultation, practitioner)
+
+    _warm(consultation, practitioner)
+    again = Appointment.objects.get(patient=patient)
+    again.refresh_from_db(fields=["reason"])  # known no more: the next save counts
+    again.status = Appointment.Status.BOOKED
+    again.save()
+    assert (practitioner.pk, at(MONDAY, 10)) not in _free(consultation, practitioner)
+    assert _free(consultation, practitioner) == _from_the_database(consultation, practitioner)
+
+
+def test_the_cache_counts_what_it_saved_per_practitioner_and_per_search(
+    patient, consultation, practitioner, second_doctor
+):
+    def lookups() -> dict[tuple[str, str], float]:
+        return {
+            (sample.labels["cache"], sample.labels["result"]): sample.value
+            for metric in CACHE_LOOKUPS.collect()
+            for sample in metric.samples
+            if sample.name.endswith("_total")
+        }
+
+    def counted(before: dict[tuple[str, str], float]) -> dict[tuple[str, str], float]:
+        after = lookups()
+        return {
+            key: after[key] - before.get(key, 0.0)
+            for key in after
+            if after[key] != before.get(key, 0.0)
+        }
+
+    before = lookups()
+    _free(consultation, practitioner, second_doctor)
+    assert counted(before) == {("slots", "miss"): 2, ("slot_searches", "miss"): 1}
+
+    before = lookups()
+    _free(consultation, practitioner, second_doctor)
+    assert counted(before) == {("slots", "hit"): 2, ("slot_searches", "hit"): 1}
+
+    book(patient, practitioner, consultation, at(MONDAY, 9))
+    before = lookups()
+    _free(consultation, practitioner, second_doctor)
+    # The other practitioner's times came from the cache; the booked one's were computed.
+    assert counted(before) == {
+        ("slots", "hit"): 1,
+        ("slots", "miss"): 1,
+        ("slot_searches", "miss"): 1,
+    }
 
 
 def test_added_working_hours_show_at_once(consultation, practitioner):
