@@ -7,6 +7,17 @@ end
 
 function init(args)
   statuses = {}
+  -- An optional pause (ms) after each response before the connection's next request: 64
+  -- clients that each wait, i.e. a chosen offered rate rather than the server's limit.
+  -- Random (exponential) pauses of that mean: fixed ones would keep the connections in step,
+  -- sending in bursts of 64 together, which no crowd of users does.
+  local pause = tonumber(args[1] or "0")
+  if pause and pause > 0 then
+    math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+    delay = function()
+      return math.floor(-math.log(1 - math.random()) * pause)
+    end
+  end
 end
 
 function response(status, headers, body)
