@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -79,6 +79,51 @@ def _request_hash(scope: str, payload: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+# Claim a key: a concurrent twin's INSERT waits on the unique index until the first commits,
+# then inserts nothing (and reads the first one's outcome) or, if the first rolled back, claims
+# the key itself. No savepoint: a conflict is not an error.
+_CLAIM_SQL = (
+    "INSERT INTO core_idempotencyrecord (user_id, key, request_hash, created_at) "
+    "VALUES (%s, %s, %s, %s) ON CONFLICT (user_id, key) DO NOTHING RETURNING id"
+)
+
+
+def _claim(*, user_id: Any, key: str, request_hash: str) -> int | None:
+    """The new record's id, or None when the key is already taken."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_CLAIM_SQL, [user_id, key, request_hash, timezone.now()])
+            row = cursor.fetchone()
+        return None if row is None else int(row[0])
+    try:
+        with transaction.atomic():
+            stored = IdempotencyRecord.objects.create(
+                user_id=user_id, key=key, request_hash=request_hash
+            )
+    except IntegrityError:
+        return None
+    return stored.pk
+
+
+def _json_column(body: Any) -> Any:
+    # As the model's JSONField saves it: None as SQL NULL, anything else json.dumps'ed.
+    return None if body is None else connection.ops.adapt_json_value(body, None)
+
+
+def _store(record_id: int, outcome: Outcome) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE core_idempotencyrecord SET response_status = %s, response_body = %s "
+                "WHERE id = %s",
+                [outcome.status, _json_column(outcome.body), record_id],
+            )
+        return
+    IdempotencyRecord.objects.filter(pk=record_id).update(
+        response_status=outcome.status, response_body=outcome.body
+    )
+
+
 def run_once(
     *,
     user: AbstractBaseUser,
@@ -87,22 +132,21 @@ def run_once(
     payload: Any,
     operation: Callable[[], Outcome],
     refused: Callable[[DomainError], Outcome],
+    savepoint: bool = True,
 ) -> Outcome:
     """Run ``operation`` once per (user, key) and store its outcome; a retry gets the stored one.
 
     A domain refusal is an outcome too: ``refused`` turns the error into one (or re-raises
     it, and then nothing is stored). Any other exception rolls everything back.
+    ``savepoint=False``: the operation undoes its own writes when it raises (they are all in
+    one atomic service call), so it runs without a savepoint of its own (two round trips
+    less).
     """
     _check_key(key)
     request_hash = _request_hash(scope, payload)
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                # A concurrent twin waits here on the unique index until the first commits.
-                stored = IdempotencyRecord.objects.create(
-                    user_id=user.pk, key=key, request_hash=request_hash
-                )
-        except IntegrityError:
+        stored_id = _claim(user_id=user.pk, key=key, request_hash=request_hash)
+        if stored_id is None:
             existing = IdempotencyRecord.objects.get(user_id=user.pk, key=key)
             if existing.request_hash != request_hash:
                 raise IdempotencyKeyReused() from None
@@ -110,13 +154,14 @@ def run_once(
                 raise IdempotencyInProgress() from None
             return Outcome(existing.response_status, existing.response_body, replayed=True)
         try:
-            with transaction.atomic():
+            if savepoint:
+                with transaction.atomic():
+                    outcome = operation()
+            else:
                 outcome = operation()
         except DomainError as error:
             outcome = refused(error)
-        stored.response_status = outcome.status
-        stored.response_body = outcome.body
-        stored.save(update_fields=["response_status", "response_body"])
+        _store(stored_id, outcome)
     return outcome
 
 
@@ -200,7 +245,12 @@ def _refusal(error: DomainError) -> Outcome:
 
 
 def idempotent(
-    scope: str, *, body: bool = True, sealed: tuple[str, ...] = (), etag: bool = False
+    scope: str,
+    *,
+    body: bool = True,
+    sealed: tuple[str, ...] = (),
+    etag: bool = False,
+    savepoint: bool = True,
 ) -> Callable[[_Operation[_View, _Params]], _Operation[_View, _Params]]:
     """Make an API method idempotent under the Idempotency-Key header.
 
@@ -208,7 +258,10 @@ def idempotent(
     (``"appointments.cancel:{appointment_id}"``), so one key cannot replay another
     operation's result. ``body=False``: the request body is not part of the request (a
     retry is recognised by key and scope alone). ``etag=True``: a successful answer carries
-    the ETag of its body (core/conditional.py), replays included.
+    the ETag of its body (core/conditional.py), replays included. ``savepoint=False``: the
+    method's writes are one atomic service call that undoes them when it refuses (a
+    ``DomainError`` raised anywhere else comes before any write), so ``run_once`` runs it
+    without a savepoint of its own.
     """
 
     def decorate(method: _Operation[_View, _Params]) -> _Operation[_View, _Params]:
@@ -236,6 +289,7 @@ def idempotent(
                 payload=request.data if body else {},
                 operation=operation,
                 refused=_refusal,
+                savepoint=savepoint,
             )
             if outcome.status == 204:
                 response = Response(status=204)

@@ -40,6 +40,7 @@ from appointments.selectors.appointments import (
     appointment_get,
     appointment_list,
 )
+from appointments.serializers.book_request import BookRequest
 from appointments.serializers.bookings import (
     LISTED_COLUMNS,
     AppointmentFilter,
@@ -130,9 +131,10 @@ class AppointmentListApi(APIView):
         },
         examples=examples.BOOKING,
     )
-    @idempotent(scope="appointments.book")
+    # The booking service undoes its own writes when it refuses: no savepoint around it.
+    @idempotent(scope="appointments.book", savepoint=False)
     def post(self, request: Request) -> Response:
-        data = BookInput(data=request.data)
+        data = BookRequest(data=request.data)
         data.is_valid(raise_exception=True)
         user = signed_in_user(request)
         booked = booking.appointment_book(

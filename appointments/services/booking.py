@@ -11,7 +11,6 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -36,7 +35,7 @@ from appointments.lifecycle import appointment_revised, status_move
 from appointments.models import Appointment, AppointmentType, Practitioner
 from appointments.selectors import slot_cache
 from appointments.selectors.appointments import appointment_for_update
-from appointments.selectors.slots import slot_is_free
+from appointments.selectors.slots import slot_check
 from audit.services import record
 from core.events import publish
 
@@ -87,32 +86,6 @@ def _why_not_free(
     raise SlotUnavailable()
 
 
-def _offers_and_patient_busy(
-    *,
-    practitioner: Practitioner,
-    appointment_type: AppointmentType,
-    patient: User,
-    start: datetime.datetime,
-    end: datetime.datetime,
-    ignore_id: int | None,
-) -> tuple[bool, bool]:
-    """Does the practitioner offer the type (``practitioner_offers``), and has the patient
-    another appointment at that time? One round trip for both."""
-    offered = practitioner.appointment_types.filter(pk=appointment_type.pk)
-    patient_busy = Appointment.objects.filter(
-        patient=patient, status__in=Appointment.ACTIVE_STATUSES, start__lt=end, end__gt=start
-    )
-    if ignore_id is not None:
-        patient_busy = patient_busy.exclude(pk=ignore_id)
-    offers, busy = (
-        Practitioner.objects.filter(pk=practitioner.pk)
-        .order_by()
-        .values_list(Exists(offered), Exists(patient_busy))
-        .get()
-    )
-    return bool(offers), bool(busy)
-
-
 def _check_bookable(
     *,
     actor: User,
@@ -125,28 +98,23 @@ def _check_bookable(
 ) -> tuple[datetime.datetime, datetime.datetime]:
     end = start + datetime.timedelta(minutes=appointment_type.duration_minutes)
     blocked_until = end + datetime.timedelta(minutes=appointment_type.buffer_after_minutes)
-    offers, patient_busy = _offers_and_patient_busy(
-        practitioner=practitioner,
+    # The offer, the slot and the patient's other appointments: one round trip.
+    check = slot_check(
         appointment_type=appointment_type,
-        patient=patient,
+        practitioner=practitioner,
         start=start,
-        end=end,
-        ignore_id=ignore_id,
+        now=now,
+        patient_id=patient.pk,
+        ignore_appointment_id=ignore_id,
+        respect_lead_time=permissions.lead_time_applies(user=actor),
     )
-    if not offers:
+    if not check.offered:
         raise SlotUnavailable(
             f"{practitioner.display_name} does not offer {appointment_type.name}."
         )
     if start <= now:
         raise SlotUnavailable("That time is in the past.")
-    if not slot_is_free(
-        appointment_type=appointment_type,
-        practitioner=practitioner,
-        start=start,
-        now=now,
-        ignore_appointment_id=ignore_id,
-        respect_lead_time=permissions.lead_time_applies(user=actor),
-    ):
+    if not check.free:
         _why_not_free(
             practitioner=practitioner,
             patient=patient,
@@ -156,7 +124,7 @@ def _check_bookable(
             ignore_id=ignore_id,
         )
     # Checked before the insert for a clear answer; the database constraint has the last word.
-    if patient_busy:
+    if check.patient_busy:
         raise PatientBusy()
     return end, blocked_until
 
