@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import (
@@ -59,12 +58,15 @@ _SHOWN_WITH = (
 )
 
 
+def _care_since(now: datetime.datetime) -> datetime.datetime:
+    return now - datetime.timedelta(days=settings.APPOINTMENT_CARE_RELATIONSHIP_DAYS)
+
+
 def care_relationships_of(*, user: User, now: datetime.datetime) -> QuerySet[Appointment]:
     """The clinician's appointments that make them part of a patient's care now: upcoming,
     or ended at most APPOINTMENT_CARE_RELATIONSHIP_DAYS ago, and not cancelled."""
-    since = now - datetime.timedelta(days=settings.APPOINTMENT_CARE_RELATIONSHIP_DAYS)
     return Appointment.objects.filter(
-        practitioner__user=user, status__in=CARE_STATUSES, end__gte=since
+        practitioner__user=user, status__in=CARE_STATUSES, end__gte=_care_since(now)
     )
 
 
@@ -88,19 +90,27 @@ class _InArray(Lookup[Any]):
         return f"{column} IN ({', '.join(['%s'] * len(values))})", (*params, *values)
 
 
+# ``care_relationships_of`` in plain SQL, with the practitioner row: building the ORM's query
+# was ~0.5 ms of a clinician's list (tests compare the list with the rule's subquery form).
+_REACH_SQL = (
+    "SELECT p.id, ARRAY(SELECT DISTINCT c.patient_id FROM appointments_appointment c "
+    'WHERE c.practitioner_id = p.id AND c.status = ANY(%s) AND c."end" >= %s) '
+    "FROM appointments_practitioner p WHERE p.user_id = %s"
+)
+
+
 def _clinicians_reach(*, user: User, now: datetime.datetime) -> tuple[int | None, list[int]]:
     """A clinician's practitioner row (None if they have none) and the patients in their care
     (``care_relationships_of``): one query on PostgreSQL, the patients as one array."""
-    in_care = care_relationships_of(user=user, now=now).order_by().values("patient_id").distinct()
     if connection.vendor != "postgresql":
         own = Practitioner.objects.filter(user=user).order_by().values_list("pk", flat=True)
+        in_care = care_relationships_of(user=user, now=now).order_by().distinct()
         return own.first(), list(in_care.values_list("patient_id", flat=True))
-    row = (
-        Practitioner.objects.filter(user=user)
-        .order_by()
-        .values_list("pk", ArraySubquery(in_care))
-        .first()
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _REACH_SQL, [[status.value for status in CARE_STATUSES], _care_since(now), user.pk]
+        )
+        row = cursor.fetchone()
     return (row[0], list(row[1])) if row else (None, [])
 
 
@@ -131,7 +141,10 @@ def appointments_visible_to(
     if not user.is_authenticated or not user.is_active:
         return base.none()
     if own_schedule:
-        base = base.filter(practitioner__user=user)
+        # Their practitioner row's id, not a join to it: PostgreSQL then reads the schedule
+        # in order from (practitioner, start) instead of walking everyone's appointments.
+        own = Practitioner.objects.filter(user=user).order_by().values("pk")[:1]
+        base = base.filter(practitioner_id=Subquery(own))
     if user.is_patient:
         return base.filter(patient=user)
     if user.role in FRONT_DESK or user.is_superuser:
