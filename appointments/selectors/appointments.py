@@ -143,8 +143,8 @@ def appointments_visible_to(
     if own_schedule:
         # Their practitioner row's id, not a join to it: PostgreSQL then reads the schedule
         # in order from (practitioner, start) instead of walking everyone's appointments.
-        own = Practitioner.objects.filter(user=user).order_by().values("pk")[:1]
-        base = base.filter(practitioner_id=Subquery(own))
+        their_row = Practitioner.objects.filter(user=user).order_by().values("pk")[:1]
+        base = base.filter(practitioner_id=Subquery(their_row))
     if user.is_patient:
         return base.filter(patient=user)
     if user.role in FRONT_DESK or user.is_superuser:
