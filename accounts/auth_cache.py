@@ -17,6 +17,12 @@ Two kinds of entries:
   also keeps its own copy: the last activity only ever moves forward, so an older copy still
   proves "not idle" and "nothing to record yet"; when it says otherwise, the shared entry (or
   the database) is asked again before anything is done.
+- ``users``: a user's row (without the password hash) and the hash their browser sessions
+  carry, for the requests that authenticate as them (a browser session or an access token)
+  instead of a query each. Valid only while the user's *generation* is the one it was read
+  under: every save or deletion of a user moves the generation on, before its transaction
+  commits and again after it, so an entry filled from a read made in between is never used.
+  A deactivation, a password, role or any other change of the row is seen by the next request.
 
 The cache is never the authority and never a reason to fail: an unreachable cache (Redis
 down) reads as a miss, and is left alone for ``DOWN_BACKOFF_SECONDS`` so that requests do not
@@ -27,17 +33,24 @@ from __future__ import annotations
 
 import datetime
 import logging
+import secrets
 import time
 import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache.backends.base import BaseCache
+from django.core.cache.backends.redis import RedisCache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.utils.crypto import salted_hmac
 from redis.exceptions import RedisError
 
-from accounts.models import AuthSession
+from accounts.models import AuthSession, User
 from core.metrics import cache_lookup
 
 logger = logging.getLogger(__name__)
@@ -90,6 +103,10 @@ def _token_seen_key(digest: str) -> str:
     return f"{_PREFIX}:token-seen:{digest}"
 
 
+def _token_user_key(digest: str) -> str:
+    return f"{_PREFIX}:token-user:{digest}"
+
+
 def _web_key(public_id: str) -> str:
     return f"{_PREFIX}:web:{public_id}"
 
@@ -99,28 +116,105 @@ def _web_key(public_id: str) -> str:
 
 @dataclass(frozen=True)
 class CachedToken:
-    """A live access token as the cache holds it: its session (without the user) and expiry."""
+    """A live access token as the cache holds it: its session (without the user) and expiry,
+    and, when the cache could say in the same round trip, what it holds of the session's user
+    (None: ask ``user_get``)."""
 
     session: AuthSession
     expires_at: datetime.datetime
+    user: UserLookup | None = None
+
+
+# On Redis, a token and its user are read in one round trip: the token's entries, the user's
+# key (kept beside them), and that user's entry and generation. Keys of the user are the
+# cache's full keys up to the id (ARGV), which the default key function allows.
+_LUA_SESSION_AND_USER = """
+local found = redis.call('MGET', KEYS[1], KEYS[2], KEYS[3])
+local user_id = found[3]
+if user_id then
+    local user = redis.call('MGET', ARGV[1] .. user_id, ARGV[2] .. user_id)
+    found[4] = user[1]
+    found[5] = user[2]
+end
+return found
+"""
+
+
+@dataclass(frozen=True)
+class _Redis:
+    client: Any  # redis.Redis
+    run: Callable[..., Any]  # the registered script
+    make_key: Callable[[str], str]
+    loads: Callable[[bytes], Any]
+
+
+_redis_of: weakref.WeakKeyDictionary[BaseCache, _Redis | None] = weakref.WeakKeyDictionary()
+
+
+def _redis(backend: BaseCache) -> _Redis | None:
+    """The script runner of a Redis cache (Django's backend, or the project's), None for
+    another kind of cache or a key function that does not end with the key."""
+    if backend in _redis_of:
+        return _redis_of[backend]
+    found: _Redis | None = None
+    client_of: Any = getattr(getattr(backend, "_cache", None), "get_client", None)
+    loads: Any = getattr(
+        getattr(getattr(backend, "_cache", None), "_serializer", None), "loads", None
+    )
+    if (
+        isinstance(backend, RedisCache)
+        and client_of is not None
+        and loads is not None
+        and backend.make_key("1") == backend.make_key("") + "1"
+    ):
+        client = client_of(None, write=False)
+        found = _Redis(
+            client=client,
+            run=client.register_script(_LUA_SESSION_AND_USER),
+            make_key=backend.make_key,
+            loads=loads,
+        )
+    _redis_of[backend] = found
+    return found
+
+
+def _token_and_user(backend: BaseCache, digest: str) -> list[Any]:
+    """[token entry, seen, user id, user entry, user generation], None where missing."""
+    redis = _redis(backend)
+    if redis is None:
+        keys = [_token_key(digest), _token_seen_key(digest)]
+        found = backend.get_many(keys)
+        return [found.get(keys[0]), found.get(keys[1]), None, None, None]
+    make_key = redis.make_key
+    raw = redis.run(
+        keys=[
+            make_key(_token_key(digest)),
+            make_key(_token_seen_key(digest)),
+            make_key(_token_user_key(digest)),
+        ],
+        args=[make_key(_user_key("")), make_key(_user_generation_key(""))],
+    )
+    values = [None if value is None else redis.loads(value) for value in raw]
+    return values + [None] * (5 - len(values))
 
 
 def token_get(*, digest: str) -> CachedToken | None:
     """The cached state of an access token, or None (a miss, a tombstone, no cache).
     The session's ``last_seen_at`` includes the last activity recorded through the cache."""
-    keys = [_token_key(digest), _token_seen_key(digest)]
-    found: dict[str, Any] = _guarded(lambda cache: cache.get_many(keys), {})
-    entry = found.get(keys[0])
+    found: list[Any] = _guarded(lambda cache: _token_and_user(cache, digest), [None] * 5)
+    entry, seen, user_id, user_entry, generation = found
     if not (isinstance(entry, tuple) and len(entry) == 3 and entry[0] == _SESSION_FIELDS):
         cache_lookup("tokens", hit=False)
         return None
     cache_lookup("tokens", hit=True)
     _, expires_at, values = entry
     session = AuthSession.from_db(AuthSession.objects.db, list(_SESSION_FIELDS), list(values))
-    seen = found.get(keys[1])
     if isinstance(seen, datetime.datetime) and seen > session.last_seen_at:
         session.last_seen_at = seen
-    return CachedToken(session=session, expires_at=expires_at)
+    user = None
+    if user_id is not None and user_id == session.user_id:
+        user = _user_lookup(user_id, user_entry, generation)
+    return CachedToken(session=session, expires_at=expires_at, user=user)
 
 
 def token_keep(
@@ -133,7 +227,9 @@ def token_keep(
         return
     values = tuple(getattr(session, name) for name in _SESSION_FIELDS)
     entry = (_SESSION_FIELDS, expires_at, values)
-    _guarded(lambda cache: cache.add(_token_key(digest), entry, timeout), False)
+    if _guarded(lambda cache: cache.add(_token_key(digest), entry, timeout), False):
+        # Whose token it is (it never changes): the user is read with the token.
+        _guarded(lambda cache: cache.set(_token_user_key(digest), session.user_id, timeout), None)
 
 
 def token_seen(*, digest: str, at: datetime.datetime) -> None:
@@ -205,3 +301,137 @@ def web_activity_forget(*, public_ids: Iterable[str]) -> None:
         keys.append(_web_key(public_id))
     if keys:
         _guarded(lambda cache: cache.delete_many(keys), None)
+
+
+# --- users --------------------------------------------------------------------------------
+
+# At most this long even if a generation move was lost (a cache unreachable at the time).
+USER_TTL = TOKEN_TTL_CAP
+# Generations outlive their entries; one that expired or was evicted reads as a miss.
+USER_GENERATION_TTL = 24 * 60 * 60
+# Never in the cache: the password hash (the session's HMAC of it is kept instead).
+_USER_FIELDS = tuple(
+    field.attname for field in User._meta.concrete_fields if field.attname != "password"
+)
+
+
+def _secret_id() -> str:
+    """Which SECRET_KEY made the kept session hashes: processes with another key (a rotation
+    under way) neither use nor overwrite each other's entries."""
+    secret = settings.SECRET_KEY
+    found = _secret_ids.get(secret)
+    if found is None:
+        found = _secret_ids[secret] = salted_hmac(
+            "accounts.auth_cache.users", "entries", algorithm="sha256"
+        ).hexdigest()[:12]
+    return found
+
+
+_secret_ids: dict[str, str] = {}
+
+
+def _user_key(user_id: object) -> str:
+    return f"{_PREFIX}:user:{_secret_id()}:{user_id}"
+
+
+def _user_generation_key(user_id: object) -> str:
+    return f"{_PREFIX}:user-gen:{user_id}"
+
+
+def _fresh_generation() -> int:
+    # Random, never counted up: a generation lost from the cache (evicted, expired) must not
+    # come back as a number its old entries were kept under.
+    return secrets.randbits(52)
+
+
+@dataclass(frozen=True)
+class CachedUser:
+    """A user as the cache holds them: the row (password deferred) and the session hash
+    (``get_session_auth_hash()``) their browser sessions must carry."""
+
+    user: User
+    session_auth_hash: str
+
+
+@dataclass(frozen=True)
+class UserLookup:
+    """What a read of the cache found: the user, or (a miss) the generation under which a
+    row read from the database afterwards may be kept (None: do not keep it)."""
+
+    found: CachedUser | None
+    generation: int | None
+
+
+def user_get(*, user_id: object) -> UserLookup:
+    """The cached user with this key, if the entry was kept under their current generation.
+
+    On a miss, read the row from the database *after* this call and give it to ``user_keep``
+    with the returned generation: a change committed after that read has moved it on."""
+    found: list[Any] | None = _guarded(lambda cache: _user_and_generation(cache, user_id), None)
+    if found is None:
+        return UserLookup(found=None, generation=None)
+    return _user_lookup(user_id, found[0], found[1])
+
+
+def _user_and_generation(backend: BaseCache, user_id: object) -> list[Any]:
+    keys = [_user_key(user_id), _user_generation_key(user_id)]
+    redis = _redis(backend)
+    if redis is None:
+        found = backend.get_many(keys)
+        return [found.get(keys[0]), found.get(keys[1])]
+    # One MGET on the client itself: Django's get_many costs ~10 µs more for two keys.
+    raw = redis.client.mget([redis.make_key(key) for key in keys])
+    return [None if value is None else redis.loads(value) for value in raw]
+
+
+def _user_lookup(user_id: object, entry: Any, generation: Any) -> UserLookup:
+    if (
+        generation is not None
+        and isinstance(entry, tuple)
+        and len(entry) == 4
+        and entry[0] == generation
+        and entry[1] == _USER_FIELDS
+    ):
+        cache_lookup("users", hit=True)
+        user = User.from_db(User.objects.db, list(_USER_FIELDS), list(entry[2]))
+        return UserLookup(found=CachedUser(user=user, session_auth_hash=entry[3]), generation=None)
+    cache_lookup("users", hit=False)
+    if generation is None:
+        # None yet (or evicted): start one; if another request started it first, its value
+        # is unknown here, so nothing is kept this time.
+        generation = _fresh_generation()
+        key = _user_generation_key(user_id)
+        if not _guarded(lambda cache: cache.add(key, generation, USER_GENERATION_TTL), False):
+            return UserLookup(found=None, generation=None)
+    return UserLookup(found=None, generation=generation)
+
+
+def user_keep(*, user: User, generation: int | None) -> None:
+    """Keep a user read from the database after ``user_get`` returned ``generation``."""
+    if generation is None or user.pk is None or "password" not in user.__dict__:
+        return
+    entry = (
+        generation,
+        _USER_FIELDS,
+        tuple(getattr(user, name) for name in _USER_FIELDS),
+        user.get_session_auth_hash(),
+    )
+    _guarded(lambda cache: cache.set(_user_key(user.pk), entry, USER_TTL), None)
+
+
+def user_changed(*, user_id: object) -> None:
+    """The user's row changed (or is gone): no entry kept until now may be used."""
+    key = _user_generation_key(user_id)
+    _guarded(lambda cache: cache.set(key, _fresh_generation(), USER_GENERATION_TTL), None)
+
+
+@receiver(post_save, sender=User, dispatch_uid="accounts.auth_cache.user_saved")
+@receiver(post_delete, sender=User, dispatch_uid="accounts.auth_cache.user_deleted")
+def _user_row_changed(sender: type[User], instance: User, using: str, **kwargs: Any) -> None:
+    # Now (requests may no longer use what was kept) and after the commit (a request that
+    # read the row before the commit may have kept it under the generation set now).
+    user_id = instance.pk
+    if user_id is None:
+        return
+    user_changed(user_id=user_id)
+    transaction.on_commit(lambda: user_changed(user_id=user_id), using=using)

@@ -5,10 +5,16 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import AnonymousUser
 from django.db import connections, router
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django.utils.module_loading import import_string
 
 from accounts import auth_cache
 from accounts.auth_cache import WebActivity
@@ -40,6 +46,60 @@ def web_session_of(*, request: HttpRequest) -> AuthSession | None:
     if not public_id:
         return None
     return AuthSession.objects.filter(public_id=public_id, ended_at__isnull=True).first()
+
+
+# Backends (by dotted path) whose get_user() reads the user by key and refuses an inactive
+# one, as ModelBackend's does: their users may come from the authentication cache.
+_READS_USERS_AS_MODEL_BACKEND: dict[str, bool] = {}
+
+
+def _reads_users_as_model_backend(backend_path: str) -> bool:
+    found = _READS_USERS_AS_MODEL_BACKEND.get(backend_path)
+    if found is None:
+        backend = import_string(backend_path)
+        found = _READS_USERS_AS_MODEL_BACKEND[backend_path] = (
+            isinstance(backend, type)
+            and issubclass(backend, ModelBackend)
+            and backend.get_user is ModelBackend.get_user
+            and backend.user_can_authenticate is ModelBackend.user_can_authenticate
+        )
+    return found
+
+
+def session_user_of(*, request: HttpRequest) -> User | AnonymousUser:
+    """The user a browser session is signed in as: Django's ``auth.get_user()``, with the
+    user's row from the authentication cache (auth_cache.py: an entry is used only while the
+    user is unchanged since it was read) instead of a query on every request.
+
+    Only what verifies exactly as Django would takes the cache's answer: an active user whose
+    session carries the hash the current SECRET_KEY makes. Anything else (an inactive user, a
+    changed password, a session signed with a fallback key that Django rotates, a backend of
+    another kind) is Django's own ``get_user()`` from the database."""
+    session = request.session
+    try:
+        user_id = User._meta.pk.to_python(session[SESSION_KEY])
+        backend_path = session[BACKEND_SESSION_KEY]
+    except KeyError:
+        return AnonymousUser()
+    if backend_path not in settings.AUTHENTICATION_BACKENDS or not (
+        _reads_users_as_model_backend(backend_path)
+    ):
+        return auth.get_user(request)
+    lookup = auth_cache.user_get(user_id=user_id)
+    cached = lookup.found
+    if cached is not None:
+        session_hash = session.get(HASH_SESSION_KEY)
+        if (
+            cached.user.is_active
+            and session_hash
+            and constant_time_compare(session_hash, cached.session_auth_hash)
+        ):
+            return cached.user
+        return auth.get_user(request)
+    user = auth.get_user(request)
+    if isinstance(user, User):
+        auth_cache.user_keep(user=user, generation=lookup.generation)
+    return user
 
 
 def current_session(*, request: HttpRequest, auth: object = None) -> AuthSession | None:
@@ -114,10 +174,12 @@ def _active_user(user_id: int) -> User | None:
 def api_access_token_authenticate(*, token: str) -> AuthSession | None:
     """The live session behind an access token, with its user, or None.
 
-    One query either way: the user alone when the authentication cache knows the token
-    (auth_cache.py: entries are dropped when their session ends or changes, and live at most
-    the token's remaining lifetime, capped), else the token with its session and user (and
-    the cache filled). The user is read every time: a deactivated account is refused at once.
+    No query when the authentication cache knows the token and its user, both read in one
+    round trip (auth_cache.py: token entries are dropped when their session ends or changes,
+    and live at most the token's remaining lifetime, capped; a user's entry is used only while
+    the user is unchanged since it was read, so a deactivated account is refused at once); the
+    user alone when it knows the token only; else the token with its session and user (and
+    the cache filled).
     """
     digest = token_digest(token)
     now = timezone.now()
@@ -126,7 +188,15 @@ def api_access_token_authenticate(*, token: str) -> AuthSession | None:
         session = cached.session
         if cached.expires_at <= now or session.expires_at <= now or session.ended_at is not None:
             return None
-        user = _active_user(session.user_id)
+        lookup = cached.user
+        if lookup is None:  # the cache could not say in the same round trip
+            lookup = auth_cache.user_get(user_id=session.user_id)
+        if lookup.found is not None:
+            user: User | None = lookup.found.user if lookup.found.user.is_active else None
+        else:
+            user = _active_user(session.user_id)
+            if user is not None:
+                auth_cache.user_keep(user=user, generation=lookup.generation)
         if user is None:
             return None
         session.user = user

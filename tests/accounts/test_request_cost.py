@@ -59,37 +59,41 @@ def _writes(statements: list[str]) -> list[str]:
 # --- queries per request ------------------------------------------------------------------
 
 
-def test_me_with_a_bearer_token_costs_two_queries_and_a_warm_token_no_token_query(patient):
+def test_me_with_a_bearer_token_costs_two_queries_then_one_when_the_cache_knows_all(patient):
     api = _bearer(sessions.api_session_start(user=patient, request=None))
     hits_before = _token_lookups("hit")
 
     cold_status, cold = _get(api, ME)
     warm_status, warm = _get(api, ME)
+    hot_status, hot = _get(api, ME)
 
-    assert (cold_status, warm_status) == (200, 200)
+    assert (cold_status, warm_status, hot_status) == (200, 200, 200)
     # Cold: the token with its session and user; has a second factor and a confirmed address
     # (one statement of EXISTS).
     assert len(cold) == 2
     assert "accounts_apitoken" in cold[0]
-    # Warm: the token from the cache, the user alone (a deactivated account is refused at once).
+    # Warm: the token from the cache, the user alone (and kept in the cache).
     assert len(warm) == 2
     assert not any("accounts_apitoken" in sql or "accounts_authsession" in sql for sql in warm)
     assert 'FROM "accounts_user"' in warm[0]
-    assert _token_lookups("hit") == hits_before + 1
-    assert _writes(cold + warm) == []
+    # Hot: the token and the user from the cache; only what the view itself reads.
+    assert len(hot) == 1
+    assert not any(table in hot[0] for table in ("accounts_apitoken", '"accounts_user"'))
+    assert _token_lookups("hit") == hits_before + 2
+    assert _writes(cold + warm + hot) == []
 
 
-def test_me_in_a_browser_session_costs_two_queries_when_warm(client, patient):
+def test_me_in_a_browser_session_costs_one_query_when_warm(client, patient):
     web_login(client, patient.email)
-    client.get(ME)  # the session's activity clock is read into the cache
+    client.get(ME)  # the session's activity clock and the user are read into the cache
 
     status, warm = _get(client, ME)
 
     # Without Redis (SESSION_ENGINE db) the session itself is one more read.
     beyond_the_session_store = [sql for sql in warm if "django_session" not in sql]
     assert status == 200
-    assert len(beyond_the_session_store) == 2  # the user; has a factor and a confirmed address
-    assert not any("accounts_authsession" in sql for sql in warm)
+    assert len(beyond_the_session_store) == 1  # has a factor and a confirmed address
+    assert not any("accounts_authsession" in sql or '"accounts_user"' in sql for sql in warm)
 
 
 def test_has_mfa_is_one_query_whatever_the_devices(patient, django_assert_num_queries):

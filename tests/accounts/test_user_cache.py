@@ -1,0 +1,140 @@
+"""Who a signed-in request is, from the authentication cache (accounts.auth_cache, users): no
+query for the user on a warm request, and every change to the user seen by the next request,
+even one that ends no session (issue 10)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from accounts import auth_cache
+from accounts.models import User
+from accounts.services import sessions
+from tests.conftest import web_login
+
+pytestmark = pytest.mark.django_db
+
+ME = "/api/v1/account/me"
+
+
+def _user_queries(client, path: str) -> tuple[int, list[str]]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    return response.status_code, [
+        query["sql"] for query in captured.captured_queries if '"accounts_user"' in query["sql"]
+    ]
+
+
+def test_a_warm_page_reads_no_user_row(client, patient):
+    web_login(client, patient.email)
+    client.get("/")  # the user is read into the cache
+
+    status, user_queries = _user_queries(client, "/")
+
+    assert status == 200
+    assert user_queries == []
+
+
+def test_a_warm_bearer_token_reads_no_user_row(patient):
+    from rest_framework.test import APIClient
+
+    pair = sessions.api_session_start(user=patient, request=None)
+    api = APIClient(HTTP_AUTHORIZATION=f"Bearer {pair.access_token}")
+    api.get(ME)
+    api.get(ME)
+
+    status, user_queries = _user_queries(api, ME)
+
+    assert status == 200
+    assert user_queries == []
+
+
+def test_a_change_to_the_user_is_seen_by_the_next_request(client, patient):
+    web_login(client, patient.email)
+    client.get(ME)
+    client.get(ME)
+
+    patient.full_name = "Renamed Person"
+    patient.save(update_fields=["full_name"])
+
+    assert client.get(ME).json()["full_name"] == "Renamed Person"
+
+
+@pytest.mark.parametrize("change", ["deactivated", "password"])
+def test_a_change_that_ends_no_session_still_signs_it_out_at_once(client, patient, change):
+    # force_login: no session record, so nothing ends it but Django's own checks of the user.
+    client.force_login(patient, backend="django.contrib.auth.backends.ModelBackend")
+    assert client.get(ME).status_code == 200
+    assert client.get(ME).status_code == 200  # from the cache
+
+    user = User.objects.get(pk=patient.pk)
+    if change == "deactivated":
+        user.is_active = False
+    else:
+        user.set_password("an entirely different passphrase 2026")
+    user.save()
+
+    assert client.get(ME).status_code in (401, 403)
+
+
+def test_a_role_change_is_seen_by_the_next_request(client, patient):
+    client.force_login(patient, backend="django.contrib.auth.backends.ModelBackend")
+    client.get(ME)
+    client.get(ME)
+
+    user = User.objects.get(pk=patient.pk)
+    user.role = "receptionist"
+    user.save(update_fields=["role"])
+
+    # Staff now: no further without a second factor.
+    refused = client.get(ME)
+    assert refused.status_code == 403
+    assert "MFA_ENROLMENT_REQUIRED" in refused.content.decode()
+
+
+def test_the_cache_never_holds_the_password_hash(patient):
+    lookup = auth_cache.user_get(user_id=patient.pk)
+    auth_cache.user_keep(user=User.objects.get(pk=patient.pk), generation=lookup.generation)
+
+    found = auth_cache.user_get(user_id=patient.pk).found
+
+    assert found is not None
+    assert "password" not in found.user.__dict__  # deferred: read from the database if asked
+    assert found.session_auth_hash == User.objects.get(pk=patient.pk).get_session_auth_hash()
+
+
+def test_a_row_read_before_a_change_is_never_used(patient):
+    lookup = auth_cache.user_get(user_id=patient.pk)
+    before = User.objects.get(pk=patient.pk)  # read, then the change commits
+
+    patient.full_name = "Changed Meanwhile"
+    patient.save(update_fields=["full_name"])
+    auth_cache.user_keep(user=before, generation=lookup.generation)
+
+    assert auth_cache.user_get(user_id=patient.pk).found is None
+
+
+def test_a_row_read_before_the_commit_is_never_used_after_it(
+    patient, django_capture_on_commit_callbacks
+):
+    before = User.objects.get(pk=patient.pk)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        patient.full_name = "Changed In A Transaction"
+        patient.save(update_fields=["full_name"])
+        # Another request, between the save and the commit: it still reads the old row.
+        lookup = auth_cache.user_get(user_id=patient.pk)
+        auth_cache.user_keep(user=before, generation=lookup.generation)
+
+    assert auth_cache.user_get(user_id=patient.pk).found is None
+
+
+def test_a_deleted_user_is_never_answered_from_the_cache(db):
+    user = User.objects.create_user(email="leaving@example.test", password=None)
+    lookup = auth_cache.user_get(user_id=user.pk)
+    auth_cache.user_keep(user=User.objects.get(pk=user.pk), generation=lookup.generation)
+    user_id = user.pk
+
+    User.objects.filter(pk=user_id).delete()
+
+    assert auth_cache.user_get(user_id=user_id).found is None
