@@ -68,6 +68,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: request latency per route (core.metrics) covers the whole stack.
     "core.metrics_middleware.RequestMetricsMiddleware",
+    # A liveness probe the stack already answered gets the same answer at once (counted by
+    # the metrics above, with a request id of its own).
+    "core.probes.HealthProbeMiddleware",
     "core.request_id.RequestIdMiddleware",
     # Before anything that reads the session, the cache or the database: a request that
     # waited longer than REQUEST_QUEUE_TIMEOUT before reaching Django answers 503 at once
