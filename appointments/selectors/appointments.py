@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import uuid
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, NamedTuple
 
 from django.conf import settings
@@ -166,6 +166,60 @@ def appointments_visible_to(
             visible |= Q(practitioner_id=own)
         return base.filter(visible) if visible else base.none()
     return base.none()
+
+
+class ListedPractitioner(NamedTuple):
+    """What a listed appointment shows of its practitioner (``practitioners_listed``)."""
+
+    public_id: uuid.UUID
+    time_zone: str
+    user_id: int
+    full_name: str
+    email: str
+    title: str | None
+    department_public_id: uuid.UUID
+    department_name: str
+
+
+# The practitioners of a page of the list, read apart from the page: joined in, their four
+# tables made PostgreSQL plan a join of seven for every page (~2 ms of planning, more than
+# the page took to read); apart, two small plans (~0.4 and ~0.15 ms). Plain SQL on
+# PostgreSQL: the ORM's query building would cost what the split saves in Python.
+_PRACTITIONERS_SQL = (
+    "SELECT p.id, p.public_id, p.time_zone, p.user_id, u.full_name, u.email, s.title, "
+    "d.public_id, d.name FROM appointments_practitioner p "
+    "JOIN accounts_user u ON u.id = p.user_id "
+    "LEFT JOIN accounts_staffprofile s ON s.user_id = p.user_id "
+    "JOIN accounts_department d ON d.id = p.department_id WHERE p.id = ANY(%s::bigint[])"
+)
+
+
+def practitioners_listed(ids: Collection[int]) -> dict[int, ListedPractitioner]:
+    """The practitioners with these ids, as a listed appointment shows them, by id. One
+    query. Only for ids read from appointments the user may see (their references)."""
+    if not ids:
+        return {}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_PRACTITIONERS_SQL, [list(ids)])
+            rows = cursor.fetchall()
+    else:
+        rows = list(
+            Practitioner.objects.filter(pk__in=ids)
+            .order_by()
+            .values_list(
+                "pk",
+                "public_id",
+                "time_zone",
+                "user_id",
+                "user__full_name",
+                "user__email",
+                "user__staff_profile__title",
+                "department__public_id",
+                "department__name",
+            )
+        )
+    return {row[0]: ListedPractitioner(*row[1:]) for row in rows}
 
 
 def appointment_get(*, user: User, public_id: uuid.UUID | str) -> Appointment | None:

@@ -413,7 +413,8 @@ def test_the_appointment_list_uses_a_fixed_number_of_queries(
         )
     api = _api(patient)
 
-    with django_assert_num_queries(2):  # the token, the page of appointments (with joins)
+    # The token, the page of appointments (with its patients and types), its practitioners.
+    with django_assert_num_queries(3):
         response = api.get("/api/v1/appointments")
 
     assert len(response.json()["results"]) == rows
@@ -774,8 +775,8 @@ def test_a_filtered_schedule_uses_a_fixed_number_of_queries(
         )
     doctor = _api(practitioner.user)
 
-    # The token, the practitioner's time zone, the page (with its joins).
-    with django_assert_num_queries(3):
+    # The token, the practitioner's time zone, the page (with its joins), its practitioners.
+    with django_assert_num_queries(4):
         response = doctor.get(
             "/api/v1/appointments",
             {
