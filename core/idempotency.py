@@ -269,7 +269,8 @@ def idempotent(
         def run(
             view: _View, request: Request, /, *args: _Params.args, **kwargs: _Params.kwargs
         ) -> Response:
-            key = request.headers.get("Idempotency-Key")
+            # From META: request.headers would build a mapping of every header for this one.
+            key = request.META.get("HTTP_IDEMPOTENCY_KEY")
             if not key:
                 return method(view, request, *args, **kwargs)
             user = request.user
