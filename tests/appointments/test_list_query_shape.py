@@ -244,6 +244,8 @@ def test_a_clinician_without_a_practitioner_row_sees_nothing(world):
 def test_a_doctors_page_is_three_queries_with_the_patients_as_one_parameter(
     practitioner, world, page
 ):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's query shape (elsewhere: an IN list, the rows read apart)")
     client = api_as(practitioner.user)
     path = "/api/v1/appointments"
     if page == 2:
