@@ -373,10 +373,22 @@ def test_slot_check_answers_as_a_days_search(patient, practitioner, consultation
     ).offered
 
 
-def test_slot_check_across_a_clock_change(patient, department):
-    # Europe/London springs forward on 29 March 2026 at 01:00: a window from 00:00 to 03:00.
+@pytest.mark.parametrize(
+    "first",
+    [
+        # Europe/London springs forward on 29 March 2026 at 01:00 (00:00-03:00 is two hours)...
+        datetime.datetime(2026, 3, 28, 23, 0, tzinfo=datetime.UTC),
+        # ... and falls back on 25 October 2026 at 02:00 (01:00-02:00 happens twice).
+        datetime.datetime(2026, 10, 24, 23, 0, tzinfo=datetime.UTC),
+    ],
+)
+def test_slot_check_across_a_clock_change(patient, department, first):
     visit = AppointmentTypeFactory.create(
-        department=department, duration_minutes=30, lead_time_minutes=0
+        department=department,
+        duration_minutes=30,
+        buffer_after_minutes=15,
+        lead_time_minutes=0,
+        booking_horizon_days=365,
     )
     night = Practitioner.objects.create(
         user=UserFactory.create(role="doctor"), department=department, time_zone="Europe/London"
@@ -388,14 +400,14 @@ def test_slot_check_across_a_clock_change(patient, department):
         start_time=datetime.time(0),
         end_time=datetime.time(3),
     )
-    sunday = datetime.date(2026, 3, 29)
-    first = datetime.datetime(2026, 3, 29, 0, 0, tzinfo=datetime.UTC)
 
-    for n in range(10):
-        start = first + datetime.timedelta(minutes=30 * n)
-        assert slot_check(
+    answers = []
+    for n in range(6 * 12):
+        start = first + datetime.timedelta(minutes=5 * n)
+        check = slot_check(appointment_type=visit, practitioner=night, start=start, now=NOW)
+        searched = _slot_is_free_searched(
             appointment_type=visit, practitioner=night, start=start, now=NOW
-        ).free == _slot_is_free_searched(
-            appointment_type=visit, practitioner=night, start=start, now=NOW
-        ), start
-    assert sunday.weekday() == 6
+        )
+        assert check.free == searched, start
+        answers.append(check.free)
+    assert True in answers and False in answers
