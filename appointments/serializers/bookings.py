@@ -15,7 +15,11 @@ from accounts.models import User
 from accounts.selectors.users import patients_active
 from appointments import permissions
 from appointments.models import Appointment
-from appointments.selectors.appointments import ListedPractitioner, practitioners_listed
+from appointments.selectors.appointments import (
+    LISTED_INSTANTS,
+    ListedPractitioner,
+    practitioners_listed,
+)
 from appointments.selectors.schedules import appointment_types_active, practitioners_for
 from appointments.serializers.fields import AwareDateTimeField, PublicIdField
 from appointments.serializers.slots import PractitionerSummary
@@ -79,30 +83,35 @@ class AppointmentFilter(QueryParameters):
         return attrs
 
 
-# The columns a listed appointment is rendered from (``appointments_listed``): its own and
-# those of its patient and type. A page is read as rows of these, not as model instances
-# (seven of them per appointment, most of the list's cost); its practitioners are read apart
-# (``practitioners_listed``: joined in, they made the page's plan a join of seven tables).
+# The columns a listed appointment is rendered from (``appointments_listed``), of the rows of
+# ``appointment_list``: its own and those of its patient and type, and its instants other
+# than the start as text (``LISTED_INSTANTS``). A page is read as rows of these, not as model
+# instances (seven of them per appointment, most of the list's cost); its practitioners are
+# read apart (``practitioners_listed``: joined in, they made the page's plan a join of seven
+# tables).
 LISTED_COLUMNS = (
     "public_id",
     "patient_id",
     "practitioner_id",
     "appointment_type_id",
     "start",
-    "end",
     "status",
     "reason",
     "cancellation_reason",
     "channel",
-    "hold_expires_at",
-    "created_at",
-    "updated_at",
+    *(f"{name}_text" for name in LISTED_INSTANTS),
     "patient__public_id",
     "patient__full_name",
     "patient__email",
     "appointment_type__public_id",
     "appointment_type__name",
 )
+
+
+_LISTED_INSTANT_KEYS = cast(
+    tuple[str, str, str, str], tuple(f"{name}_text" for name in LISTED_INSTANTS)
+)
+_UTC_KEYS = frozenset({"UTC", "Etc/UTC"})
 
 
 class _ListedPractitioner(NamedTuple):
@@ -133,15 +142,21 @@ class _Shown:
         self.viewer = viewer if isinstance(viewer, User) else None
         # DRF renders an instant in the current zone (UTC on the API: ApiSpeaksUtcMiddleware).
         self.zone = timezone.get_current_timezone()
+        self.in_utc = str(self.zone) in _UTC_KEYS
         self.status_labels = {value: str(label) for value, label in Appointment.Status.choices}
         self.patients: dict[int, dict[str, str]] = {}
         self.practitioners: dict[int, dict[str, Any]] = {}
         self.types: dict[int, dict[str, str]] = {}
 
-    def instant(self, value: datetime.datetime | None) -> str | None:
+    def instant(self, value: datetime.datetime | str | None) -> str | None:
         # DRF's DateTimeField: ISO 8601 in the current zone, "Z" for UTC.
         if value is None:
             return None
+        if isinstance(value, str):
+            # A row's text: UTC, the microseconds always written (isoformat() leaves out zero).
+            if self.in_utc:
+                return value[:-8] + "Z" if value.endswith(".000000Z") else value
+            value = datetime.datetime.fromisoformat(value)
         text = value.astimezone(self.zone).isoformat()
         return text[:-6] + "Z" if text.endswith("+00:00") else text
 
@@ -159,24 +174,27 @@ class _Shown:
         practitioner: dict[str, Any],
         appointment_type: dict[str, str],
         reason_shown: bool,
+        instants: tuple[str, str, str, str] = LISTED_INSTANTS,
     ) -> dict[str, Any]:
-        """``fields``: the appointment's own columns by attribute name."""
+        """``fields``: the appointment's own columns by attribute name; ``instants``: the keys
+        of its end, hold_expires_at, created_at and updated_at there."""
         status = fields["status"]
+        end, hold_expires_at, created_at, updated_at = instants
         return {
             "id": str(fields["public_id"]),
             "patient": patient,
             "practitioner": practitioner,
             "appointment_type": appointment_type,
             "start": self.instant(fields["start"]),
-            "end": self.instant(fields["end"]),
+            "end": self.instant(fields[end]),
             "status": str(status),
             "status_display": self.status_labels.get(status, str(status)),
             "reason": str(fields["reason"]) if reason_shown else "",
             "cancellation_reason": str(fields["cancellation_reason"]),
             "channel": str(fields["channel"]),
-            "hold_expires_at": self.instant(fields["hold_expires_at"]),
-            "created_at": self.instant(fields["created_at"]),
-            "updated_at": self.instant(fields["updated_at"]),
+            "hold_expires_at": self.instant(fields[hold_expires_at]),
+            "created_at": self.instant(fields[created_at]),
+            "updated_at": self.instant(fields[updated_at]),
         }
 
     def __call__(self, appointment: Appointment) -> dict[str, Any]:
@@ -250,6 +268,7 @@ class _Shown:
             reason_shown=self._reason_shown(
                 _Listed(row["patient_id"], _ListedPractitioner(listed.user_id))
             ),
+            instants=_LISTED_INSTANT_KEYS,
         )
 
 

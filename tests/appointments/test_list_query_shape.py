@@ -9,6 +9,7 @@ The rule itself is checked against its other form: ``appointments_visible_to`` w
 from __future__ import annotations
 
 import datetime
+import zoneinfo
 from typing import Any
 
 import pytest
@@ -266,3 +267,51 @@ def test_a_doctors_page_is_three_queries_with_the_patients_as_one_parameter(
     assert '"patient_id" = ANY(' in own[1]
     assert " IN (" not in own[1]
     assert "appointments_appointment" not in own[2]
+
+
+# --- Instants read as text -------------------------------------------------------------------
+
+
+def test_listed_instants_are_those_of_one_appointment_to_the_microsecond(
+    practitioner, consultation
+):
+    patient = PatientProfileFactory.create().user
+    appointment = _appointment(patient, practitioner, consultation, NOW + DAY)
+    Appointment.objects.filter(pk=appointment.pk).update(
+        created_at=NOW - datetime.timedelta(microseconds=123450),
+        updated_at=NOW + datetime.timedelta(seconds=1, microseconds=7),
+        hold_expires_at=NOW + datetime.timedelta(hours=2, microseconds=500000),
+    )
+    api = api_as(patient)
+
+    listed = api.get("/api/v1/appointments").json()["results"]
+    one = api.get(f"/api/v1/appointments/{appointment.public_id}").json()
+
+    assert listed == [one]
+    assert one["created_at"] == "2026-02-23T07:59:59.876550Z"
+    assert one["updated_at"] == "2026-02-23T08:00:01.000007Z"
+    assert one["hold_expires_at"] == "2026-02-23T10:00:00.500000Z"
+    assert one["end"] == "2026-02-24T08:30:00Z"
+
+
+def test_listed_rows_in_another_zone_are_what_instances_give(practitioner, consultation):
+    from django.utils import timezone
+
+    from appointments.selectors.appointments import appointment_list
+    from appointments.serializers.bookings import (
+        LISTED_COLUMNS,
+        appointments_listed,
+        appointments_shown,
+    )
+
+    patient = PatientProfileFactory.create().user
+    _appointment(patient, practitioner, consultation, NOW + DAY)
+    Appointment.objects.update(created_at=NOW - datetime.timedelta(microseconds=5))
+    listed_rows = appointment_list(user=patient, now=NOW).order_by("start")
+
+    with timezone.override(zoneinfo.ZoneInfo("Europe/Berlin")):
+        rows = appointments_listed(listed_rows.values(*LISTED_COLUMNS), viewer=patient)
+        instances = appointments_shown(listed_rows, viewer=patient)
+
+    assert rows == instances
+    assert rows[0]["created_at"] == "2026-02-23T08:59:59.999995+01:00"
