@@ -23,6 +23,9 @@ Two kinds of entries:
   under: every save or deletion of a user moves the generation on, before its transaction
   commits and again after it, so an entry filled from a read made in between is never used.
   A deactivation, a password, role or any other change of the row is seen by the next request.
+  The second-factor device a browser session passed is kept the same way (whose it is and
+  whether it is confirmed, no secret), under its user's generation: a change to any device
+  of the user moves it on too.
 
 The cache is never the authority and never a reason to fail: an unreachable cache (Redis
 down) reads as a miss, and is left alone for ``DOWN_BACKOFF_SECONDS`` so that requests do not
@@ -40,6 +43,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache.backends.base import BaseCache
@@ -48,6 +52,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils.crypto import salted_hmac
+from django_otp.models import Device
 from redis.exceptions import RedisError
 
 from accounts.models import AuthSession, User
@@ -355,33 +360,50 @@ class CachedUser:
 
 @dataclass(frozen=True)
 class UserLookup:
-    """What a read of the cache found: the user, or (a miss) the generation under which a
-    row read from the database afterwards may be kept (None: do not keep it)."""
+    """What a read of the cache found: the user (or None, a miss), the second-factor device
+    asked for (or None), and the user's generation, under which a row or device read from
+    the database afterwards may be kept (None: do not keep it)."""
 
     found: CachedUser | None
     generation: int | None
+    device: Device | None = None
 
 
-def user_get(*, user_id: object) -> UserLookup:
-    """The cached user with this key, if the entry was kept under their current generation.
+def user_get(*, user_id: object, device_id: str | None = None) -> UserLookup:
+    """The cached user with this key, if the entry was kept under their current generation,
+    and the device with this persistent id (the one a browser session passed), if it is the
+    user's and was kept under the same generation.
 
-    On a miss, read the row from the database *after* this call and give it to ``user_keep``
-    with the returned generation: a change committed after that read has moved it on."""
-    found: list[Any] | None = _guarded(lambda cache: _user_and_generation(cache, user_id), None)
+    On a miss, read the row (or device) from the database *after* this call and give it to
+    ``user_keep`` (``device_keep``) with the returned generation: a change committed after
+    that read has moved it on."""
+    found: list[Any] | None = _guarded(
+        lambda cache: _user_and_generation(cache, user_id, device_id), None
+    )
     if found is None:
         return UserLookup(found=None, generation=None)
-    return _user_lookup(user_id, found[0], found[1])
+    lookup = _user_lookup(user_id, found[0], found[1])
+    if device_id and lookup.generation is not None:
+        device = _device_of(found[2], device_id, user_id, lookup.generation)
+        if device is not None:
+            return UserLookup(found=lookup.found, generation=lookup.generation, device=device)
+    return lookup
 
 
-def _user_and_generation(backend: BaseCache, user_id: object) -> list[Any]:
+def _user_and_generation(backend: BaseCache, user_id: object, device_id: str | None) -> list[Any]:
+    """[user entry, generation, device entry], None where missing."""
     keys = [_user_key(user_id), _user_generation_key(user_id)]
+    if device_id:
+        keys.append(_device_key(device_id))
     redis = _redis(backend)
     if redis is None:
         found = backend.get_many(keys)
-        return [found.get(keys[0]), found.get(keys[1])]
-    # One MGET on the client itself: Django's get_many costs ~10 µs more for two keys.
-    raw = redis.client.mget([redis.make_key(key) for key in keys])
-    return [None if value is None else redis.loads(value) for value in raw]
+        values = [found.get(key) for key in keys]
+    else:
+        # One MGET on the client itself: Django's get_many costs ~10 µs more for two keys.
+        raw = redis.client.mget([redis.make_key(key) for key in keys])
+        values = [None if value is None else redis.loads(value) for value in raw]
+    return values + [None] * (3 - len(values))
 
 
 def _user_lookup(user_id: object, entry: Any, generation: Any) -> UserLookup:
@@ -394,7 +416,9 @@ def _user_lookup(user_id: object, entry: Any, generation: Any) -> UserLookup:
     ):
         cache_lookup("users", hit=True)
         user = User.from_db(User.objects.db, list(_USER_FIELDS), list(entry[2]))
-        return UserLookup(found=CachedUser(user=user, session_auth_hash=entry[3]), generation=None)
+        return UserLookup(
+            found=CachedUser(user=user, session_auth_hash=entry[3]), generation=generation
+        )
     cache_lookup("users", hit=False)
     if generation is None:
         # None yet (or evicted): start one; if another request started it first, its value
@@ -425,13 +449,61 @@ def user_changed(*, user_id: object) -> None:
     _guarded(lambda cache: cache.set(key, _fresh_generation(), USER_GENERATION_TTL), None)
 
 
+# Second-factor devices: only what tells whose device it is and whether it is confirmed (never
+# a secret: every other field is deferred, read from the database if a request needs it).
+_DEVICE_FIELDS = ("id", "user_id", "name", "confirmed")
+
+
+def _device_key(persistent_id: str) -> str:
+    return f"{_PREFIX}:device:{persistent_id}"
+
+
+def _device_of(entry: Any, persistent_id: str, user_id: object, generation: int) -> Device | None:
+    if not (
+        isinstance(entry, tuple)
+        and len(entry) == 3
+        and entry[0] == generation
+        and entry[1] == persistent_id
+    ):
+        return None
+    values = dict(zip(_DEVICE_FIELDS, entry[2], strict=True))
+    if values["user_id"] != user_id:
+        return None
+    model = apps.get_model(persistent_id.split("/", 1)[0])
+    device: Device = model.from_db(model.objects.db, list(_DEVICE_FIELDS), list(entry[2]))
+    return device
+
+
+def device_keep(*, device: Device, generation: int | None) -> None:
+    """Keep a device read from the database after ``user_get`` returned ``generation``."""
+    if generation is None or device.pk is None:
+        return
+    entry = (
+        generation,
+        device.persistent_id,
+        tuple(getattr(device, name) for name in _DEVICE_FIELDS),
+    )
+    _guarded(lambda cache: cache.set(_device_key(device.persistent_id), entry, USER_TTL), None)
+
+
+@receiver(post_save, dispatch_uid="accounts.auth_cache.device_saved")
+@receiver(post_delete, dispatch_uid="accounts.auth_cache.device_deleted")
+def _device_changed(sender: type[Any], instance: Any, using: str, **kwargs: Any) -> None:
+    # A device of any kind (TOTP, SMS, recovery codes, passkeys) is its user's: changing it
+    # moves the user's generation on, as a change of the user does.
+    if isinstance(instance, Device) and instance.user_id is not None:
+        _changed(instance.user_id, using)
+
+
 @receiver(post_save, sender=User, dispatch_uid="accounts.auth_cache.user_saved")
 @receiver(post_delete, sender=User, dispatch_uid="accounts.auth_cache.user_deleted")
 def _user_row_changed(sender: type[User], instance: User, using: str, **kwargs: Any) -> None:
+    if instance.pk is not None:
+        _changed(instance.pk, using)
+
+
+def _changed(user_id: object, using: str) -> None:
     # Now (requests may no longer use what was kept) and after the commit (a request that
     # read the row before the commit may have kept it under the generation set now).
-    user_id = instance.pk
-    if user_id is None:
-        return
     user_changed(user_id=user_id)
     transaction.on_commit(lambda: user_changed(user_id=user_id), using=using)

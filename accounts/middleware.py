@@ -77,11 +77,9 @@ def _device_bound(request: HttpRequest, user: User, device: Device | None) -> De
 
 
 def _verified_user(request: HttpRequest) -> User | AnonymousUser:
-    user = session_user_of(request=request)
+    user, device = session_user_of(request=request, device_id=_persistent_id(request))
     _otp_fields(user)
     if isinstance(user, User):
-        persistent_id = _persistent_id(request)
-        device = Device.from_persistent_id(persistent_id) if persistent_id else None
         user.otp_device = _device_bound(request, user, device)  # type: ignore[attr-defined]
     return user
 

@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.module_loading import import_string
+from django_otp.models import Device
 
 from accounts import auth_cache
 from accounts.auth_cache import WebActivity
@@ -66,10 +67,14 @@ def _reads_users_as_model_backend(backend_path: str) -> bool:
     return found
 
 
-def session_user_of(*, request: HttpRequest) -> User | AnonymousUser:
+def session_user_of(
+    *, request: HttpRequest, device_id: str | None = None
+) -> tuple[User | AnonymousUser, Device | None]:
     """The user a browser session is signed in as: Django's ``auth.get_user()``, with the
     user's row from the authentication cache (auth_cache.py: an entry is used only while the
-    user is unchanged since it was read) instead of a query on every request.
+    user is unchanged since it was read) instead of a query on every request; and the
+    second-factor device of ``device_id`` (the one the session passed, as django-otp keeps
+    it), from the cache too, whoever it belongs to (the caller checks that).
 
     Only what verifies exactly as Django would takes the cache's answer: an active user whose
     session carries the hash the current SECRET_KEY makes. Anything else (an inactive user, a
@@ -80,26 +85,40 @@ def session_user_of(*, request: HttpRequest) -> User | AnonymousUser:
         user_id = User._meta.pk.to_python(session[SESSION_KEY])
         backend_path = session[BACKEND_SESSION_KEY]
     except KeyError:
-        return AnonymousUser()
+        return AnonymousUser(), None
     if backend_path not in settings.AUTHENTICATION_BACKENDS or not (
         _reads_users_as_model_backend(backend_path)
     ):
-        return auth.get_user(request)
-    lookup = auth_cache.user_get(user_id=user_id)
+        user = auth.get_user(request)
+        return user, _device(device_id) if isinstance(user, User) else None
+    lookup = auth_cache.user_get(user_id=user_id, device_id=device_id)
     cached = lookup.found
-    if cached is not None:
+    if cached is None:
+        user = auth.get_user(request)
+        if isinstance(user, User):
+            auth_cache.user_keep(user=user, generation=lookup.generation)
+    else:
         session_hash = session.get(HASH_SESSION_KEY)
         if (
             cached.user.is_active
             and session_hash
             and constant_time_compare(session_hash, cached.session_auth_hash)
         ):
-            return cached.user
-        return auth.get_user(request)
-    user = auth.get_user(request)
-    if isinstance(user, User):
-        auth_cache.user_keep(user=user, generation=lookup.generation)
-    return user
+            user = cached.user
+        else:
+            user = auth.get_user(request)
+    if not isinstance(user, User) or not device_id:
+        return user, None
+    device = lookup.device
+    if device is None:
+        device = _device(device_id)
+        if device is not None:
+            auth_cache.device_keep(device=device, generation=lookup.generation)
+    return user, device
+
+
+def _device(persistent_id: str | None) -> Device | None:
+    return Device.from_persistent_id(persistent_id) if persistent_id else None
 
 
 def current_session(*, request: HttpRequest, auth: object = None) -> AuthSession | None:

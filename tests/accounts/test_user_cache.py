@@ -7,11 +7,13 @@ from __future__ import annotations
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import auth_cache
 from accounts.models import User
 from accounts.services import sessions
-from tests.conftest import web_login
+from tests.conftest import login_verified, web_login
 
 pytestmark = pytest.mark.django_db
 
@@ -138,3 +140,56 @@ def test_a_deleted_user_is_never_answered_from_the_cache(db):
     User.objects.filter(pk=user_id).delete()
 
     assert auth_cache.user_get(user_id=user_id).found is None
+
+
+# --- the second factor a browser session passed --------------------------------------------
+
+
+def _device_queries(client, path: str) -> tuple[int, list[str]]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    return response.status_code, [
+        query["sql"]
+        for query in captured.captured_queries
+        if '"otp_totp_totpdevice"."id" =' in query["sql"]  # the device by its key
+    ]
+
+
+def test_a_warm_staff_page_reads_no_device_row(client, doctor):
+    login_verified(client, doctor)
+    client.get("/accounts/")
+
+    status, device_queries = _device_queries(client, "/accounts/")
+
+    assert status == 200
+    assert device_queries == []
+
+
+@pytest.mark.parametrize("change", ["unconfirmed", "deleted"])
+def test_a_changed_device_is_seen_by_the_next_request(client, doctor, change):
+    device = login_verified(client, doctor)
+    assert client.get("/accounts/").status_code == 200
+    assert client.get("/accounts/").status_code == 200  # from the cache
+
+    if change == "deleted":
+        TOTPDevice.objects.filter(pk=device.pk).delete()
+    else:
+        device.confirmed = False
+        device.save(update_fields=["confirmed"])
+
+    # No longer verified: a staff member without a confirmed factor goes to enrolment.
+    refused = client.get("/accounts/")
+    assert refused.status_code == 302
+    assert refused["Location"] == reverse("accounts:security")
+
+
+def test_the_cache_never_holds_a_devices_secret(doctor):
+    device = TOTPDevice.objects.create(user=doctor, name="App", confirmed=True)
+    lookup = auth_cache.user_get(user_id=doctor.pk, device_id=device.persistent_id)
+    auth_cache.device_keep(device=device, generation=lookup.generation)
+
+    cached = auth_cache.user_get(user_id=doctor.pk, device_id=device.persistent_id).device
+
+    assert cached is not None and cached.pk == device.pk and cached.confirmed
+    assert "key" not in cached.__dict__  # deferred: read from the database if asked
+    assert cached.key == device.key
