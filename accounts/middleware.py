@@ -81,6 +81,11 @@ def _verified_user(request: HttpRequest) -> User | AnonymousUser:
     _otp_fields(user)
     if isinstance(user, User):
         user.otp_device = _device_bound(request, user, device)  # type: ignore[attr-defined]
+    # Loaded: later readers of ``request.user`` (the middleware after this, the view, the
+    # context processors and templates: ~40 reads on a page) get the user itself, not the
+    # lazy object, whose every attribute read costs several Python calls. Whoever kept the
+    # lazy object reads the same user through it.
+    request.user = user
     return user
 
 
