@@ -218,6 +218,27 @@ def test_an_appointment_longer_than_the_rest_still_counts_as_upcoming(
     assert listed == _expected(practitioner.user, end__gte=NOW)
 
 
+def test_a_long_visit_that_ended_lately_makes_care_however_long_ago_it_began(
+    practitioner, department, consultation
+):
+    colleague = PractitionerFactory.create(department=department, offers=[consultation])
+    patient = PatientProfileFactory.create().user
+    _appointment(
+        patient,
+        practitioner,
+        consultation,
+        NOW - 35 * DAY,
+        end=NOW - 25 * DAY,
+        status=Appointment.Status.COMPLETED,
+    )
+    elsewhere = _appointment(patient, colleague, consultation, NOW + DAY)
+
+    pages = _every_page(api_as(practitioner.user), "/api/v1/appointments", {"when": "upcoming"})
+
+    assert pages == [[str(elsewhere.public_id)]]
+    assert pages[0] == _expected(practitioner.user, end__gte=NOW)
+
+
 @pytest.mark.parametrize("role", ["receptionist", "patient"])
 def test_reception_and_patients_lists_are_unchanged(world, role):
     user = UserFactory.create(role="receptionist") if role == "receptionist" else None
