@@ -266,7 +266,8 @@ def appointment_list(
     the hospital's (TIME_ZONE). ``practitioner``: a practitioner's public id, or ``"me"`` (the
     user's own schedule; nothing for someone who is not a practitioner). ``patient``: a
     patient's public id. ``updated_since``: changed at or after that time. Filters only narrow
-    what ``appointments_visible_to`` allows."""
+    what ``appointments_visible_to`` allows. The rows also carry ``<instant>_text`` for each
+    of ``LISTED_INSTANTS`` (what ``appointments_listed`` renders)."""
     own_schedule = practitioner == "me"
     appointments = appointments_visible_to(
         user=user, now=now, own_schedule=own_schedule, care_read_first=True
@@ -308,6 +309,8 @@ LISTED_INSTANTS = ("end", "hold_expires_at", "created_at", "updated_at")
 
 
 class _UtcText(Func):
+    """An instant as ISO 8601 text in UTC, with its microseconds (PostgreSQL)."""
+
     template = """to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
     output_field = CharField()
 
@@ -318,9 +321,25 @@ def _instants_as_text() -> dict[str, Func | F]:
     return {f"{name}_text": F(name) for name in LISTED_INSTANTS}
 
 
-def _started_since(now: datetime.datetime) -> ExpressionWrapper[CombinedExpression]:
+class _MinusTheLongest(Func):
+    """An instant minus the longest appointment's length: one lookup in
+    appointments_length_idx (PostgreSQL)."""
+
+    template = (
+        '%(expressions)s - (SELECT "end" - "start" FROM appointments_appointment '
+        'ORDER BY "end" - "start" DESC LIMIT 1)'
+    )
+    output_field = DateTimeField()
+
+
+def _started_since(
+    now: datetime.datetime,
+) -> _MinusTheLongest | ExpressionWrapper[CombinedExpression]:
     """The earliest start an appointment not yet ended at ``now`` can have: ``now`` minus
-    the longest appointment's length (one lookup in appointments_length_idx on PostgreSQL)."""
+    the longest appointment's length. Written out on PostgreSQL (the ORM's subquery cost
+    ~0.2 ms to build)."""
+    if connection.vendor == "postgresql":
+        return _MinusTheLongest(Value(now, output_field=DateTimeField()))
     longest = (
         Appointment.objects.annotate(
             length=ExpressionWrapper(F("end") - F("start"), output_field=DurationField())
