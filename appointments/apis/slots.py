@@ -28,7 +28,9 @@ from appointments.selectors.schedules import (
     appointment_types_bookable_by,
     practitioners_for,
 )
+from appointments.selectors.slot_cache import CatalogChanged
 from appointments.selectors.slots import (
+    SlotCatalog,
     SlotPractitioner,
     free_slot_times,
     slot_catalog,
@@ -37,6 +39,7 @@ from appointments.selectors.slots import (
 from appointments.serializers.slots import (
     AppointmentTypeFilter,
     AppointmentTypeOutput,
+    PlainSlotQuery,
     PractitionerFilter,
     PractitionerSummary,
     SlotOutput,
@@ -150,6 +153,45 @@ def _rows_from(
     return list(itertools.islice(heapq.merge(*runs), count))
 
 
+def _from_the_catalog(
+    plain: PlainSlotQuery, *, respect_lead_time: bool
+) -> tuple[SlotCatalog, list[tuple[SlotPractitioner, list[float]]]] | None:
+    """The catalog of a plain search and its free times; None when its ids name nothing a
+    search accepts. The catalog as this process remembers it, checked in the same round trip
+    as the times (once it has moved on: read again, and the times searched again)."""
+    now = timezone.now()
+
+    def times_of(
+        catalog: SlotCatalog, generation: int | None
+    ) -> list[tuple[SlotPractitioner, list[float]]]:
+        return free_slot_times(
+            appointment_type=catalog.appointment_type,
+            practitioners=catalog.practitioners,
+            date_from=plain.date_from,
+            date_to=plain.date_to,
+            now=now,
+            respect_lead_time=respect_lead_time,
+            catalog_generation=generation,
+        )
+
+    def catalog_of(*, remembered: bool) -> tuple[SlotCatalog | None, int | None]:
+        return slot_catalog(
+            appointment_type_id=plain.appointment_type,
+            department_id=plain.department,
+            practitioner_id=plain.practitioner,
+            remembered=remembered,
+        )
+
+    catalog, generation = catalog_of(remembered=True)
+    if catalog is None:
+        return None
+    try:
+        return catalog, times_of(catalog, generation)
+    except CatalogChanged:
+        catalog, _generation = catalog_of(remembered=False)
+        return None if catalog is None else (catalog, times_of(catalog, None))
+
+
 class AppointmentTypeListApi(APIView):
     @extend_schema(
         tags=["appointments"],
@@ -217,25 +259,14 @@ class SlotListApi(APIView):
         plain = plain_slot_query(request.query_params)
         if plain is not None:
             position = _cursor_position(request)
-            catalog = (
-                slot_catalog(
-                    appointment_type_id=plain.appointment_type,
-                    department_id=plain.department,
-                    practitioner_id=plain.practitioner,
-                )
+            found = (
+                _from_the_catalog(plain, respect_lead_time=permissions.lead_time_applies(user=user))
                 if position is not None or not request.query_params.get(CURSOR_PARAMETER)
                 else None
             )
-            if catalog is not None:
+            if found is not None:
+                catalog, times = found
                 visit = catalog.appointment_type
-                times = free_slot_times(
-                    appointment_type=visit,
-                    practitioners=catalog.practitioners,
-                    date_from=plain.date_from,
-                    date_to=plain.date_to,
-                    now=timezone.now(),
-                    respect_lead_time=permissions.lead_time_applies(user=user),
-                )
                 rows = _rows_from(times, position, SLOT_PAGE_SIZE + 1)
                 page = rows[:SLOT_PAGE_SIZE]
                 next_url = _next_url(request, page[-1]) if len(rows) > SLOT_PAGE_SIZE else None

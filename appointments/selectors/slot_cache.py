@@ -204,11 +204,13 @@ def _search_key(
     practitioners: Sequence[tuple[int, str]],
     shape: tuple[int, int],
     days: Sequence[datetime.date],
+    catalog_generation: int | None,
 ) -> str:
     """One entry for a whole search (a department's week is hundreds of day entries). Its
-    value carries the practitioners' generations it was computed at: read in the same round
-    trip as the counters, it is valid while none of them has moved."""
-    facts = repr((shape, days[0].toordinal(), len(days), list(practitioners)))
+    value carries the practitioners' generations it was computed at (and the catalog's, when
+    the search was made with a remembered catalog): read in the same round trip as the
+    counters, it is valid while none of them has moved."""
+    facts = repr((shape, days[0].toordinal(), len(days), list(practitioners), catalog_generation))
     return f"slots:{FORMAT}:search:{hashlib.blake2b(facts.encode(), digest_size=16).hexdigest()}"
 
 
@@ -351,24 +353,44 @@ def day_starts(
     shape: tuple[int, int],
     days: Sequence[datetime.date],
     compute: Compute,
+    catalog_generation: int | None = None,
 ) -> Starts:
     """The free starts of each (practitioner id, time zone) on these days for a visit of
     ``shape`` (duration and buffer in minutes): from the cache where it has them, the rest
     from ``compute(practitioner_ids, first_day, last_day)``, which is then cached.
 
     A repeated search is one round trip: the practitioners' generation counters and the
-    whole search's entry in one MGET."""
+    whole search's entry in one script call.
+
+    ``catalog_generation``: the search was made from a catalog remembered by this process
+    (``catalog_remembered``) at that generation, checked here in the same round trip; if the
+    catalog has moved on, or the cache cannot check it, ``CatalogChanged`` is raised (and the
+    catalog forgotten) before anything is computed from it."""
     ids = [pk for pk, _zone in practitioners]
     if not ids:
+        if catalog_generation is not None:
+            raise CatalogChanged()
         return {}
     if not _available():
+        if catalog_generation is not None:
+            raise CatalogChanged()
         return flatten(compute(ids, days[0], days[-1]), days)
-    search_key = _search_key(practitioners, shape, days)
+    search_key = _search_key(practitioners, shape, days, catalog_generation)
+    counter_keys = [_generation_key(pk) for pk in ids]
+    if catalog_generation is not None:
+        counter_keys.insert(0, _CATALOG_GENERATION)
     try:
-        whole, values = _search_entry(search_key, [_generation_key(pk) for pk in ids])
+        whole, values = _search_entry(search_key, counter_keys)
         if whole is not None:
+            # Stored only by a search that found the catalog at ``catalog_generation`` (part
+            # of the key), and its stamp still matches: the catalog is that one.
             _count_lookups(practitioners=len(ids), computed=0)
             return _unpack_search(whole, practitioners)
+        if catalog_generation is not None:
+            catalog_now, *values = values
+            if catalog_now is None or int(catalog_now) != catalog_generation:
+                _catalog_memo.clear()
+                raise CatalogChanged()
         if None in values:
             generations = _generations(ids)
         else:
@@ -384,6 +406,8 @@ def day_starts(
         found = dict(zip(keys, _mget_many(keys), strict=True))
     except _CACHE_ERRORS as error:
         _failed("read", error)
+        if catalog_generation is not None:
+            raise CatalogChanged() from None
         return flatten(compute(ids, days[0], days[-1]), days)
     result: DayStarts = {pk: {} for pk in ids}
     missing: dict[int, list[datetime.date]] = {}
@@ -409,7 +433,8 @@ def day_starts(
                 result[pk][day] = free
                 entries[_entry_key(pk, generations[pk], shape, zones[pk], day)] = _pack(free)
     every_day = flatten(result, days)
-    entries[search_key] = _stamp(current) + b"\n" + _pack_search(every_day, practitioners)
+    stamp = _stamp(current if catalog_generation is None else (catalog_generation, *current))
+    entries[search_key] = stamp + b"\n" + _pack_search(every_day, practitioners)
     # Inside a transaction the entries may reflect writes not yet committed: stored only if
     # they are (at once outside one).
     transaction.on_commit(lambda: _store(entries))
@@ -442,14 +467,47 @@ def _catalog_key(name: str) -> str:
     return f"slots:{FORMAT}:catalog:{name}"
 
 
+class CatalogChanged(Exception):
+    """The catalog a search was made from is not the current one (or could not be checked):
+    start again with ``catalog_get``."""
+
+
+# What ``catalog_remembered`` found last in this process: name -> (generation, value). A few
+# entries per department and type; emptied when it outgrows this, or a check fails.
+_catalog_memo: dict[str, tuple[int, Any]] = {}
+_CATALOG_MEMO_SIZE = 1_000
+
+
 def catalog_get(name: str, build: Callable[[], Any]) -> Any:
     """The catalog entry ``name`` (any picklable value ``build()`` returns; None is not
     cached), valid while the catalog generation (``catalog_changed``) has not moved: one
     round trip when cached. The generation is read before ``build`` reads the database, so
     an entry built from rows a concurrent change replaced is stored under the old
     generation and never read."""
+    return _catalog_read(name, build)[0]
+
+
+def catalog_remembered(name: str, build: Callable[[], Any]) -> tuple[Any, int | None]:
+    """The catalog entry ``name`` as this process last found it, with its generation, with no
+    round trip; not yet checked: the search made from it passes the generation to
+    ``day_starts``, which checks it in the search's own round trip (``CatalogChanged``).
+    Not remembered yet: ``catalog_get``'s answer, with its generation (None: the cache did
+    not give one, and the value is checked already)."""
+    remembered = _catalog_memo.get(name)
+    if remembered is not None:
+        return remembered[1], remembered[0]
+    return _catalog_read(name, build, remember=True)
+
+
+def _catalog_read(
+    name: str, build: Callable[[], Any], *, remember: bool = False
+) -> tuple[Any, int | None]:
+    """``catalog_get``'s value, and the generation it is valid at when the cache has one.
+    ``remember``: an entry found in the cache is remembered by ``catalog_remembered`` (only
+    those: they were stored after their transaction committed; one just built may come from
+    a transaction that will not)."""
     if not _available():
-        return build()
+        return build(), None
     key = _catalog_key(name)
     try:
         generation, entry = _mget([_CATALOG_GENERATION, key])
@@ -457,20 +515,24 @@ def catalog_get(name: str, build: Callable[[], Any]) -> Any:
             _add_counters([_CATALOG_GENERATION])
             generation = _mget([_CATALOG_GENERATION])[0]
             if generation is None:  # flushed as it was made
-                return build()
+                return build(), None
     except _CACHE_ERRORS as error:
         _failed("read", error)
-        return build()
+        return build(), None
     generation = int(generation)
     if entry is not None:
         stored, value = pickle.loads(entry)  # noqa: S301 - written by this module
         if stored == generation:
-            return value
+            if remember:
+                if len(_catalog_memo) >= _CATALOG_MEMO_SIZE:
+                    _catalog_memo.clear()
+                _catalog_memo[name] = (generation, value)
+            return value, generation
     value = build()
     if value is not None:
         packed = pickle.dumps((generation, value), protocol=pickle.HIGHEST_PROTOCOL)
         transaction.on_commit(lambda: _store({key: packed}))
-    return value
+    return value, generation
 
 
 def catalog_changed() -> None:

@@ -364,12 +364,17 @@ def slot_catalog(
     appointment_type_id: uuid.UUID,
     department_id: uuid.UUID | None = None,
     practitioner_id: uuid.UUID | None = None,
-) -> SlotCatalog | None:
+    remembered: bool = False,
+) -> tuple[SlotCatalog | None, int | None]:
     """The catalog of a search (``SlotQuery``'s lookups and ``slot_practitioners``) by public
     ids, from the slot cache while no type, department, practitioner, staff profile or user
     name has changed (``appointments.subscribers``); None when an id names nothing a search
     accepts (an active type, a department, an active practitioner offering the type): the
-    caller then validates the long way, for the error."""
+    caller then validates the long way, for the error.
+
+    With its generation when ``remembered``: as this process last found it, unchecked until
+    ``free_slot_times(catalog_generation=...)`` checks it in the search's own round trip
+    (``slot_cache.CatalogChanged`` when it moved on: ask again without ``remembered``)."""
 
     def build() -> SlotCatalog | None:
         appointment_type = appointment_types_active().filter(public_id=appointment_type_id).first()
@@ -407,8 +412,9 @@ def slot_catalog(
         )
 
     name = f"{appointment_type_id}:{department_id or ''}:{practitioner_id or ''}"
-    catalog: SlotCatalog | None = slot_cache.catalog_get(name, build)
-    return catalog
+    if remembered:
+        return slot_cache.catalog_remembered(name, build)
+    return slot_cache.catalog_get(name, build), None
 
 
 def _day_starts(
@@ -486,9 +492,13 @@ def free_slot_times(
     respect_lead_time: bool = True,
     patient_id: int | None = None,
     cached: bool = True,
+    catalog_generation: int | None = None,
 ) -> list[tuple[P, list[float]]]:
     """The bookable starts (epoch seconds, ascending) of the type, per active practitioner, on
     these local dates; the end of each is ``duration_minutes`` later.
+
+    ``catalog_generation``: the type and practitioners come from ``slot_catalog(remembered=
+    True)`` at that generation; ``slot_cache.CatalogChanged`` if it is not the current one.
 
     From the slot cache (``slot_cache``) unless ``cached`` is false or an appointment is being
     moved (``ignore_appointment_id``); what the cache lacks takes three queries whatever the
@@ -500,6 +510,8 @@ def free_slot_times(
         return []
     practitioners = [p for p in practitioners if p.is_active]
     if not practitioners or not appointment_type.is_active:
+        if catalog_generation is not None:
+            raise slot_cache.CatalogChanged()  # nothing to check it with: ask the cache
         return []
     duration = appointment_type.duration_minutes * 60.0
     buffer = appointment_type.buffer_after_minutes * 60.0
@@ -529,7 +541,10 @@ def free_slot_times(
             shape=(appointment_type.duration_minutes, appointment_type.buffer_after_minutes),
             days=days,
             compute=compute,
+            catalog_generation=catalog_generation,
         )
+    elif catalog_generation is not None:
+        raise slot_cache.CatalogChanged()  # only the cache's round trip checks it
     else:
         found = slot_cache.flatten(compute([pk for pk, _zone in zones], date_from, date_to), days)
 

@@ -14,6 +14,7 @@ import zoneinfo
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -580,6 +581,42 @@ def test_a_renamed_practitioner_shows_at_once(
     assert "Ada Renamed" in " ".join(_names(renamed.json()["results"]))
     assert "Prof Ada Renamed" in _names(retitled.json()["results"])
     assert len(retitled.json()["results"]) == len(before)
+
+
+def test_a_remembered_catalog_is_checked_in_the_searchs_own_round_trip(
+    settings, patient, department, consultation, practitioner, second_doctor
+):
+    """A process remembers the catalog it last found and checks its generation with the
+    search's counters: no round trip of its own while it is current, never used once the
+    catalog moved on, nor when the cache cannot check it."""
+    api = api_as(patient)
+    before = _warm_search(api, consultation, department)
+    # Gone from the cache, still remembered: answered without reading or rebuilding it.
+    cache.delete(slot_cache._catalog_key(f"{consultation.public_id}:{department.public_id}:"))
+    same, catalog_reads = _search(api, consultation, department)
+    assert catalog_reads == []
+    assert same.json()["results"] == before
+
+    practitioner.user.full_name = "Ada Renamed"
+    practitioner.user.save(update_fields=["full_name"])
+    renamed, catalog_reads = _search(api, consultation, department)
+    assert catalog_reads  # moved on: read again (and rebuilt: its entry was deleted)
+    assert "Ada Renamed" in " ".join(_names(renamed.json()["results"]))
+
+    _warm_search(api, consultation, department)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    practitioner.user.full_name = "Ada Unchecked"
+    practitioner.user.save(update_fields=["full_name"])  # its bump cannot reach the cache
+    unreachable, catalog_reads = _search(api, consultation, department)
+    assert unreachable.status_code == 200
+    assert catalog_reads  # not the remembered one: read from the database
+    assert "Ada Unchecked" in " ".join(_names(unreachable.json()["results"]))
 
 
 def test_a_user_saved_without_the_shown_fields_keeps_the_catalog(
