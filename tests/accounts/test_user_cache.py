@@ -190,6 +190,6 @@ def test_the_cache_never_holds_a_devices_secret(doctor):
 
     cached = auth_cache.user_get(user_id=doctor.pk, device_id=device.persistent_id).device
 
-    assert cached is not None and cached.pk == device.pk and cached.confirmed
+    assert isinstance(cached, TOTPDevice) and cached.pk == device.pk and cached.confirmed
     assert "key" not in cached.__dict__  # deferred: read from the database if asked
     assert cached.key == device.key
