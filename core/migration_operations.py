@@ -45,3 +45,33 @@ def redundant_index_dropped(
         state_operations=[migrations.AlterField(model_name, field_name, field)],
         database_operations=[migrations.RunPython(drop, create)],
     )
+
+
+class AddIndexWithoutBlockingWrites(migrations.AddIndex):
+    """``AddIndex`` that does not block writes on PostgreSQL while the index is built (CREATE
+    INDEX CONCURRENTLY: the migration must say ``atomic = False``); a plain CREATE INDEX on
+    other databases. For large tables in use."""
+
+    atomic = False
+
+    def database_forwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if not self.allow_migrate_model(schema_editor.connection.alias, model):
+            return
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.add_index(model, self.index, concurrently=True)
+        else:
+            schema_editor.add_index(model, self.index)
+
+    def database_backwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
+        model = from_state.apps.get_model(app_label, self.model_name)
+        if not self.allow_migrate_model(schema_editor.connection.alias, model):
+            return
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.remove_index(model, self.index, concurrently=True)
+        else:
+            schema_editor.remove_index(model, self.index)

@@ -105,6 +105,11 @@ class Appointment(models.Model):
                 ),
                 name="appointments_busy_idx",
             ),
+            # Every list is a cursor page by (start, id): read in that order, a page stops
+            # after its rows instead of sorting all the rows the person may see.
+            models.Index(fields=["start"], name="appointments_start_idx"),
+            # Also, on PostgreSQL only, appointments_length_idx on ("end" - "start"): see
+            # migration 0011 (on SQLite it would name a function only Django defines).
         ]
         constraints: ClassVar = [
             models.CheckConstraint(
