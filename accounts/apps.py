@@ -10,6 +10,9 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_sync_role_groups, dispatch_uid="accounts.sync_role_groups")
+        # The authentication cache's invalidation (user, device and session saves) must be
+        # connected in every process, not only in those that happen to import it.
+        from accounts import auth_cache  # noqa: F401
 
 
 def _sync_role_groups(sender: AppConfig, **kwargs: Any) -> None:

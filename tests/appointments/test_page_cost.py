@@ -90,9 +90,10 @@ def test_the_booking_page_queries_do_not_grow_with_the_slots(
     url = f"/appointments/book/?appointment_type={consultation.public_id}&date_from={MONDAY}"
     _warm(client, url)
 
-    # user, the chosen type, the clinicians offering it, working hours, exceptions, booked
-    # times, the patient's own bookings, the form's two selects, the reader's time zone
-    with assert_page_queries(10):
+    # The chosen type, the clinicians offering it, working hours, exceptions, booked times,
+    # the patient's own bookings, the form's two selects, the reader's time zone (the user
+    # comes from the authentication cache)
+    with assert_page_queries(9):
         response = client.get(url)
 
     assert response.content.decode().count('class="slot"') > 100
@@ -120,8 +121,8 @@ def test_my_appointments_costs_the_same_queries_for_one_or_thirty(
     with time_machine.travel(at(MONDAY, 20), tick=False):
         client.force_login(patient)
         _warm(client, "/appointments/")
-        # user, the reader's zone, upcoming + cancelled + offered, past
-        with assert_page_queries(4):
+        # The reader's zone, upcoming + cancelled + offered, past (the user: cached)
+        with assert_page_queries(3):
             response = client.get("/appointments/")
 
     page = response.content.decode()
@@ -144,9 +145,9 @@ def test_the_schedule_page_queries_do_not_grow_with_the_rows(
     url = f"/appointments/schedule/?date={MONDAY}&view={view}"
     _warm(client, url)
 
-    # user, its second factor, the practitioners (the list; the user's own), the entries
-    # (what the clinician may see is a subquery of theirs)
-    with assert_page_queries(5):
+    # The practitioners (the list; the user's own), the entries (what the clinician may see
+    # is a subquery of theirs); the user and its second factor come from the cache
+    with assert_page_queries(3):
         response = client.get(url)
 
     assert response.content.decode().count('href="/appointments/') >= 12
@@ -158,7 +159,7 @@ def test_the_home_page_queries(client, patient, assert_page_queries):
         anonymous = client.get("/")
     client.force_login(patient)
     _warm(client, "/")
-    with assert_page_queries(1):  # the user
+    with assert_page_queries(0):  # the user comes from the authentication cache
         signed_in = client.get("/")
 
     assert anonymous.status_code == signed_in.status_code == 200
@@ -337,8 +338,9 @@ def test_reception_rows_check_in_with_the_pages_own_form_and_token(
     with time_machine.travel(at(MONDAY, 8, 30), tick=False):
         login_verified(desk, UserFactory.create(role="receptionist"))
         _warm(desk, "/appointments/reception/")
-        # user, its second factor, the day's appointments (the practitioners: a subquery)
-        with assert_page_queries(3):
+        # The day's appointments (the practitioners: a subquery); the user and its second
+        # factor come from the authentication cache
+        with assert_page_queries(1):
             page = desk.get("/appointments/reception/").content.decode()
         form = re.search(
             r'<form method="post" action="(/appointments/[^"]+/status/checked_in/)">'

@@ -45,7 +45,18 @@ def clinician_client(doctor) -> Client:
     return client
 
 
-@pytest.mark.parametrize("path", ["/appointments/", "/accounts/", "/accounts/security/", "/"])
+def test_the_home_page_needs_no_database(patient_client, database_down):
+    """Signed in, the user and session come from the cache: the home page still answers,
+    with the signed-in navigation."""
+    response = patient_client.get("/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Sign out" in html
+    assert 'href="/appointments/"' in html
+
+
+@pytest.mark.parametrize("path", ["/appointments/", "/accounts/", "/accounts/security/"])
 def test_signed_in_pages_answer_a_readable_503(patient_client, database_down, path):
     response = patient_client.get(path)
 
