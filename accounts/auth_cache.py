@@ -49,7 +49,7 @@ from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.utils.crypto import salted_hmac
 from django_otp.models import Device
@@ -84,8 +84,14 @@ def _cache() -> BaseCache | None:
     return backend
 
 
-def _guarded(operation: Callable[[BaseCache], _Result], default: _Result) -> _Result:
-    backend = _cache()
+def _guarded(
+    operation: Callable[[BaseCache], _Result], default: _Result, *, invalidation: bool = False
+) -> _Result:
+    """``operation`` on the cache, or ``default`` while it is known to be unreachable (or
+    when it fails). An ``invalidation`` is tried whatever an earlier failure said: skipping
+    it because of a hiccup a second ago would leave what it forgets usable elsewhere, for
+    as long as the entries live (TOKEN_TTL_CAP)."""
+    backend = caches[DEFAULT_CACHE_ALIAS] if invalidation else _cache()
     if backend is None:
         return default
     try:
@@ -247,8 +253,16 @@ def tokens_forget(*, digests: Iterable[str]) -> None:
     """The sessions of these access tokens ended or changed: no cached state may be used for
     them, and none may be added back from an earlier read."""
     tombstones = {_token_key(digest): _TOMBSTONE for digest in digests}
-    if tombstones:
-        _guarded(lambda cache: cache.set_many(tombstones, TOKEN_TTL_CAP), [])
+    if not tombstones:
+        return
+
+    def forget() -> None:
+        _guarded(lambda cache: cache.set_many(tombstones, TOKEN_TTL_CAP), [], invalidation=True)
+
+    forget()
+    # Once more after the commit: a write that failed now may succeed then (a tombstone is
+    # only ever right for an ended token).
+    transaction.on_commit(forget)
 
 
 # --- browser sessions ---------------------------------------------------------------------
@@ -305,7 +319,7 @@ def web_activity_forget(*, public_ids: Iterable[str]) -> None:
         _local_activity.pop(public_id, None)
         keys.append(_web_key(public_id))
     if keys:
-        _guarded(lambda cache: cache.delete_many(keys), None)
+        _guarded(lambda cache: cache.delete_many(keys), None, invalidation=True)
 
 
 # --- users --------------------------------------------------------------------------------
@@ -446,7 +460,11 @@ def user_keep(*, user: User, generation: int | None) -> None:
 def user_changed(*, user_id: object) -> None:
     """The user's row changed (or is gone): no entry kept until now may be used."""
     key = _user_generation_key(user_id)
-    _guarded(lambda cache: cache.set(key, _fresh_generation(), USER_GENERATION_TTL), None)
+    _guarded(
+        lambda cache: cache.set(key, _fresh_generation(), USER_GENERATION_TTL),
+        None,
+        invalidation=True,
+    )
 
 
 # Second-factor devices: only what tells whose device it is and whether it is confirmed (never
@@ -486,13 +504,29 @@ def device_keep(*, device: Device, generation: int | None) -> None:
     _guarded(lambda cache: cache.set(_device_key(device.persistent_id), entry, USER_TTL), None)
 
 
+@receiver(pre_save, dispatch_uid="accounts.auth_cache.device_owner_before")
+def _device_owner_before(sender: type[Any], instance: Any, using: str, **kwargs: Any) -> None:
+    # A device given to another user (the admin can) stops being its old owner's too: the
+    # old owner is read before the save, and their generation moves on with the new one's.
+    if not isinstance(instance, Device) or instance.pk is None:
+        return
+    update_fields = kwargs.get("update_fields")
+    if update_fields is not None and not {"user", "user_id"} & set(update_fields):
+        return
+    owner = type(instance)._default_manager.using(using).filter(pk=instance.pk)
+    instance.__dict__["_auth_cache_owner_before"] = owner.values_list("user_id", flat=True).first()
+
+
 @receiver(post_save, dispatch_uid="accounts.auth_cache.device_saved")
 @receiver(post_delete, dispatch_uid="accounts.auth_cache.device_deleted")
 def _device_changed(sender: type[Any], instance: Any, using: str, **kwargs: Any) -> None:
     # A device of any kind (TOTP, SMS, recovery codes, passkeys) is its user's: changing it
     # moves the user's generation on, as a change of the user does.
-    if isinstance(instance, Device) and instance.user_id is not None:
-        _changed(instance.user_id, using)
+    if not isinstance(instance, Device):
+        return
+    owners = {instance.user_id, instance.__dict__.pop("_auth_cache_owner_before", None)}
+    for owner in owners - {None}:
+        _changed(owner, using)
 
 
 @receiver(post_save, sender=User, dispatch_uid="accounts.auth_cache.user_saved")

@@ -8,10 +8,12 @@ AuthSession deletes the Django session or revokes the tokens at once.
 from __future__ import annotations
 
 import datetime
+import logging
 import secrets
 import time
 from dataclasses import dataclass
 from importlib import import_module
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
@@ -20,6 +22,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django_otp.models import Device
+from redis.exceptions import RedisError
 
 from accounts import auth_cache
 from accounts.auth_cache import WebActivity
@@ -31,6 +34,8 @@ from accounts.selectors.sessions import WEB_SESSION_ID_KEY, absolute_lifetime, i
 from accounts.services import refresh_grace
 from audit.services import Outcome, record
 from core.caller import client_ip, user_agent
+
+logger = logging.getLogger(__name__)
 
 LAST_ACTIVITY_KEY = "_last_activity"
 AUTH_STARTED_KEY = "_auth_started"
@@ -175,8 +180,20 @@ def _browser_sessions_delete(session_keys: list[str]) -> None:
         return
     prefix = getattr(store, "cache_key_prefix", None)
     if prefix is not None:  # cached_db: the cached copy goes first, so none outlives its row
-        caches[settings.SESSION_CACHE_ALIAS].delete_many([prefix + key for key in session_keys])
+        cached = [prefix + key for key in session_keys]
+        sessions_cache = caches[settings.SESSION_CACHE_ALIAS]
+        sessions_cache.delete_many(cached)
+        # And again once the deletion commits: a request in between finds the row still
+        # there and caches it again, where it would outlive the row.
+        transaction.on_commit(lambda: _forget_cached(sessions_cache, cached))
     store.get_model_class().objects.filter(session_key__in=session_keys).delete()
+
+
+def _forget_cached(sessions_cache: Any, keys: list[str]) -> None:
+    try:
+        sessions_cache.delete_many(keys)
+    except (RedisError, OSError):
+        logger.warning("Ended sessions could not be removed from the session cache again.")
 
 
 @transaction.atomic

@@ -472,10 +472,15 @@ class CatalogChanged(Exception):
     start again with ``catalog_get``."""
 
 
-# What ``catalog_remembered`` found last in this process: name -> (generation, value). A few
-# entries per department and type; emptied when it outgrows this, or a check fails.
-_catalog_memo: dict[str, tuple[int, Any]] = {}
+# What ``catalog_remembered`` found last in this process: name -> (generation, value, when).
+# A few entries per department and type; emptied when it outgrows this, when a check fails
+# or when this process could not move the catalog's counter on (a change it made would not
+# show). Each is used for CATALOG_MEMO_SECONDS at most, then read again: a change whose
+# counter move was lost elsewhere shows once the cache's own entry has gone, as it would
+# without this.
+_catalog_memo: dict[str, tuple[int, Any, float]] = {}
 _CATALOG_MEMO_SIZE = 1_000
+CATALOG_MEMO_SECONDS = 30.0
 
 
 def catalog_get(name: str, build: Callable[[], Any]) -> Any:
@@ -495,7 +500,9 @@ def catalog_remembered(name: str, build: Callable[[], Any]) -> tuple[Any, int | 
     not give one, and the value is checked already)."""
     remembered = _catalog_memo.get(name)
     if remembered is not None:
-        return remembered[1], remembered[0]
+        generation, value, since = remembered
+        if time.monotonic() - since < CATALOG_MEMO_SECONDS:
+            return value, generation
     return _catalog_read(name, build, remember=True)
 
 
@@ -526,7 +533,7 @@ def _catalog_read(
             if remember:
                 if len(_catalog_memo) >= _CATALOG_MEMO_SIZE:
                     _catalog_memo.clear()
-                _catalog_memo[name] = (generation, value)
+                _catalog_memo[name] = (generation, value, time.monotonic())
             return value, generation
     value = build()
     if value is not None:
@@ -545,6 +552,7 @@ def _bump_catalog() -> None:
     try:
         _bump_counters([_CATALOG_GENERATION])
     except _CACHE_ERRORS as error:
+        _catalog_memo.clear()
         _failed("invalidate", error)
 
 
