@@ -273,12 +273,13 @@ def _issue_pair(session: AuthSession) -> TokenPair:
         now + datetime.timedelta(seconds=settings.API_ACCESS_TOKEN_LIFETIME), session.expires_at
     )
     refresh_expires = min(now + idle_timeout(user=session.user), session.expires_at)
+    access_digest = token_digest(access)
     ApiToken.objects.bulk_create(
         [
             ApiToken(
                 session=session,
                 kind=ApiToken.Kind.ACCESS,
-                digest=token_digest(access),
+                digest=access_digest,
                 created_at=now,
                 expires_at=access_expires,
             ),
@@ -290,6 +291,14 @@ def _issue_pair(session: AuthSession) -> TokenPair:
                 expires_at=refresh_expires,
             ),
         ]
+    )
+    # The new access token is known to be live: its first request need not read it back
+    # from the database. After the commit (a rolled-back pair must not be found), and never
+    # over a tombstone (a session ended meanwhile: token_keep only adds).
+    transaction.on_commit(
+        lambda: auth_cache.token_keep(
+            digest=access_digest, session=session, expires_at=access_expires, now=now
+        )
     )
     return TokenPair(access, refresh, access_expires, refresh_expires, session)
 
@@ -418,6 +427,7 @@ def _rotate(token: ApiToken) -> TokenPair | None:
     _access_tokens_forget(AuthSession.objects.filter(pk=session.pk))
     ApiToken.objects.filter(session=session, kind=ApiToken.Kind.ACCESS).delete()
     AuthSession.objects.filter(pk=session.pk).update(last_seen_at=now)
+    session.last_seen_at = now  # as the row now says (the new token is cached with it)
     return _issue_pair(session)
 
 

@@ -83,6 +83,39 @@ def test_me_with_a_bearer_token_costs_two_queries_then_one_when_the_cache_knows_
     assert _writes(cold + warm + hot) == []
 
 
+def test_a_new_access_tokens_first_request_does_not_read_the_token(
+    patient, django_capture_on_commit_callbacks
+):
+    """Issued tokens are cached once their pair commits (login and refresh): the first
+    request of each finds it in the cache, as later ones do."""
+    with django_capture_on_commit_callbacks(execute=True):
+        pair = sessions.api_session_start(user=patient, request=None)
+    first_status, first = _get(_bearer(pair), ME)
+    with django_capture_on_commit_callbacks(execute=True):
+        refreshed = sessions.api_tokens_refresh(refresh_token=pair.refresh_token)
+    after_refresh_status, after_refresh = _get(_bearer(refreshed), ME)
+
+    assert (first_status, after_refresh_status) == (200, 200)
+    for statements in (first, after_refresh):
+        assert not any(
+            "accounts_apitoken" in sql or "accounts_authsession" in sql for sql in statements
+        )
+    assert _bearer(pair).get(ME).status_code == 401  # the refreshed-away token
+
+
+def test_a_token_ended_before_its_first_request_is_refused_though_it_was_cached(
+    patient, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        pair = sessions.api_session_start(user=patient, request=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        sessions.sessions_end_others(
+            user=patient, keep=None, reason=sessions.EndReason.REVOKED, request=None
+        )
+
+    assert _bearer(pair).get(ME).status_code == 401
+
+
 def test_me_in_a_browser_session_costs_one_query_when_warm(client, patient):
     web_login(client, patient.email)
     client.get(ME)  # the session's activity clock and the user are read into the cache
