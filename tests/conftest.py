@@ -95,6 +95,11 @@ def _n_plus_one_fails_the_request() -> None:
     tokens = threading.local()
 
     def started(**kwargs: object) -> None:
+        # A request that died before request_finished (an error raised through the test
+        # client) must not leave its context to the next request's, or another test's.
+        leftover = getattr(tokens, "current", None)
+        if leftover is not None:
+            listeners.teardown(leftover)
         tokens.current = listeners.setup()
 
     def finished(**kwargs: object) -> None:

@@ -12,7 +12,8 @@ from django.db import connection, transaction
 from accounts.services import sessions
 from tests.conftest import web_login
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# The race is in the session cache (cached_db on Redis).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services("REDIS_URL")]
 
 ME = "/api/v1/account/me"
 
