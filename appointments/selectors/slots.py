@@ -19,7 +19,7 @@ from operator import attrgetter
 from typing import NamedTuple, Protocol, TypeVar
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from accounts.models import Department
 from accounts.selectors.directory import departments_all
@@ -481,6 +481,24 @@ def _day_starts(
     return result
 
 
+def _patient_appointments_between(
+    *,
+    patient_id: int | None,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    ignore_appointment_id: int | None,
+) -> QuerySet[Appointment]:
+    """The patient's appointments that take time overlapping [start, end), but the one
+    being moved (no patient: none)."""
+    taken = Appointment.objects.filter(
+        patient_id=patient_id,
+        status__in=Appointment.ACTIVE_STATUSES,
+        start__lt=end,
+        end__gt=start,
+    )
+    return taken if ignore_appointment_id is None else taken.exclude(pk=ignore_appointment_id)
+
+
 def free_slot_times(
     *,
     appointment_type: VisitRules,
@@ -557,14 +575,12 @@ def free_slot_times(
         range_end = datetime.datetime.combine(
             date_to, datetime.time.max, tzinfo=UTC
         ) + datetime.timedelta(days=1)
-        own = Appointment.objects.filter(
+        own = _patient_appointments_between(
             patient_id=patient_id,
-            status__in=Appointment.ACTIVE_STATUSES,
-            start__lt=range_end,
-            end__gt=range_start,
+            start=range_start,
+            end=range_end,
+            ignore_appointment_id=ignore_appointment_id,
         )
-        if ignore_appointment_id is not None:
-            own = own.exclude(pk=ignore_appointment_id)
         patient_starts, patient_ends = _merged(
             (a.timestamp(), b.timestamp()) for a, b in own.values_list("start", "end")
         )
@@ -708,14 +724,12 @@ def slot_check(
     zone = practitioner.zone
     local_day = start.astimezone(zone).date()
     if connection.vendor != "postgresql":
-        patient_elsewhere = Appointment.objects.filter(
+        patient_elsewhere = _patient_appointments_between(
             patient_id=patient_id,
-            status__in=Appointment.ACTIVE_STATUSES,
-            start__lt=end,
-            end__gt=start,
+            start=start,
+            end=end,
+            ignore_appointment_id=ignore_appointment_id,
         )
-        if ignore_appointment_id is not None:
-            patient_elsewhere = patient_elsewhere.exclude(pk=ignore_appointment_id)
         return SlotCheck(
             free=_slot_is_free_searched(
                 appointment_type=appointment_type,
