@@ -23,6 +23,8 @@ else:
 
 _url_options: dict[str, Any] = _database.pop("OPTIONS", {})
 if _database["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend with psycopg's C loader for timestamptz (core/db/postgresql/base.py).
+    _database["ENGINE"] = "core.db.postgresql"
     # Django's psycopg pool: persistent connections under threaded or async servers
     # exhausted PostgreSQL's slots in our measurements, the pool did not. CONN_MAX_AGE
     # must stay 0 with a pool. (Not yet tried behind PgBouncer.)

@@ -56,7 +56,7 @@ def test_service_urls_select_postgres_pool_redis_and_the_broker(tmp_path):
         tmp_path,
     )
 
-    assert chosen["engine"] == "django.db.backends.postgresql"
+    assert chosen["engine"] == "core.db.postgresql"
     assert chosen["options"]["pool"]["max_size"] == 10
     assert chosen["conn_max_age"] == 0
     assert chosen["cache"] == "core.cache.RedisCache"  # Django's, one client per pool
