@@ -35,6 +35,7 @@ from accounts.roles import CLINICAL_ROLES
 from appointments import permissions
 from appointments.models import Appointment, Practitioner
 from appointments.permissions import FRONT_DESK
+from appointments.selectors import slot_cache
 
 Status = Appointment.Status
 _SQL = tuple[str, tuple[Any, ...]]
@@ -187,13 +188,13 @@ def appointments_visible_to(
 class ListedPractitioner(NamedTuple):
     """What a listed appointment shows of its practitioner (``practitioners_listed``)."""
 
-    public_id: uuid.UUID
+    public_id: str
     time_zone: str
     user_id: int
     full_name: str
     email: str
     title: str | None
-    department_public_id: uuid.UUID
+    department_public_id: str
     department_name: str
 
 
@@ -202,8 +203,8 @@ class ListedPractitioner(NamedTuple):
 # the page took to read); apart, two small plans (~0.4 and ~0.15 ms). Plain SQL on
 # PostgreSQL: the ORM's query building would cost what the split saves in Python.
 _PRACTITIONERS_SQL = (
-    "SELECT p.id, p.public_id, p.time_zone, p.user_id, u.full_name, u.email, s.title, "
-    "d.public_id, d.name FROM appointments_practitioner p "
+    "SELECT p.id, p.public_id::text, p.time_zone, p.user_id, u.full_name, u.email, s.title, "
+    "d.public_id::text, d.name FROM appointments_practitioner p "
     "JOIN accounts_user u ON u.id = p.user_id "
     "LEFT JOIN accounts_staffprofile s ON s.user_id = p.user_id "
     "JOIN accounts_department d ON d.id = p.department_id WHERE p.id = ANY(%s::bigint[])"
@@ -211,17 +212,32 @@ _PRACTITIONERS_SQL = (
 
 
 def practitioners_listed(ids: Collection[int]) -> dict[int, ListedPractitioner]:
-    """The practitioners with these ids, as a listed appointment shows them, by id. One
-    query. Only for ids read from appointments the user may see (their references)."""
+    """The practitioners with these ids, as a listed appointment shows them, by id. Only for
+    ids read from appointments the user may see (their references).
+
+    From the slot search's catalog (one cache round trip; slot_cache.catalog_get): what it
+    holds of practitioners (names, titles, departments, time zones) is what is shown here,
+    and every change to those moves the catalog on (appointments/subscribers.py), so an
+    entry is never read after a change. Else one query."""
     if not ids:
         return {}
+    ordered = sorted(ids)
+    rows = slot_cache.catalog_get(
+        "listed-practitioners:" + ",".join(map(str, ordered)),
+        lambda: _practitioner_rows(ordered),
+    )
+    return {row[0]: ListedPractitioner(*row[1:]) for row in rows}
+
+
+def _practitioner_rows(ids: Sequence[int]) -> list[tuple[Any, ...]]:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             # The array's text: psycopg writes a list in Python, element by element.
             cursor.execute(_PRACTITIONERS_SQL, ["{" + ",".join(map(str, ids)) + "}"])
-            rows = cursor.fetchall()
-    else:
-        rows = list(
+            return [tuple(row) for row in cursor.fetchall()]
+    return [
+        (pk, str(public_id), *middle, str(department_public_id), department_name)
+        for pk, public_id, *middle, department_public_id, department_name in (
             Practitioner.objects.filter(pk__in=ids)
             .order_by()
             .values_list(
@@ -236,7 +252,7 @@ def practitioners_listed(ids: Collection[int]) -> dict[int, ListedPractitioner]:
                 "department__name",
             )
         )
-    return {row[0]: ListedPractitioner(*row[1:]) for row in rows}
+    ]
 
 
 def appointment_get(*, user: User, public_id: uuid.UUID | str) -> Appointment | None:
