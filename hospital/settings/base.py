@@ -138,6 +138,8 @@ TEMPLATES = [
                 "hospital.context_processors.site",
                 "appointments.context_processors.navigation",
                 "accounts.context_processors.time_zone",
+                # After Django's built-in csrf one (always first), whose token it replaces.
+                "core.csrf.csrf",
             ],
         },
     },
