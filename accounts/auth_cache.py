@@ -383,17 +383,60 @@ class UserLookup:
     device: Device | None = None
 
 
-def user_get(*, user_id: object, device_id: str | None = None) -> UserLookup:
+@dataclass(frozen=True)
+class PrefetchedUser:
+    """The cache entries of a user (and of a device) read along with a browser session's data
+    (``session_with_user``): ``user_get`` takes them instead of a round trip of its own when
+    the session turns out to be signed in as that user with that device."""
+
+    user_id: str
+    device_id: str | None
+    values: list[Any]
+
+
+def session_with_user(
+    *, cache_key: str, user_id: str, device_id: str | None
+) -> tuple[Any, PrefetchedUser] | None:
+    """A browser session's data (as Django's cached_db store keeps it under ``cache_key`` in
+    the default cache,
+    None when it is not cached) and the entries of the user (and device) it was signed in as
+    before, in one round trip. None while the cache is unreachable (or not Redis)."""
+
+    def read(backend: BaseCache) -> tuple[Any, PrefetchedUser] | None:
+        redis = _redis(backend)
+        if redis is None:
+            return None
+        keys = [cache_key, _user_key(user_id), _user_generation_key(user_id)]
+        if device_id:
+            keys.append(_device_key(device_id))
+        raw = redis.client.mget([redis.make_key(key) for key in keys])
+        values = [None if value is None else redis.loads(value) for value in raw]
+        values += [None] * (4 - len(values))
+        return values[0], PrefetchedUser(str(user_id), device_id, values[1:])
+
+    return _guarded(read, None)
+
+
+def user_get(
+    *, user_id: object, device_id: str | None = None, prefetched: PrefetchedUser | None = None
+) -> UserLookup:
     """The cached user with this key, if the entry was kept under their current generation,
     and the device with this persistent id (the one a browser session passed), if it is the
-    user's and was kept under the same generation.
+    user's and was kept under the same generation. ``prefetched``: the entries read with the
+    session, used when they are this user's and this device's.
 
     On a miss, read the row (or device) from the database *after* this call and give it to
     ``user_keep`` (``device_keep``) with the returned generation: a change committed after
     that read has moved it on."""
-    found: list[Any] | None = _guarded(
-        lambda cache: _user_and_generation(cache, user_id, device_id), None
-    )
+    found: list[Any] | None
+    if (
+        prefetched is not None
+        and prefetched.user_id == str(user_id)
+        and prefetched.device_id == (device_id or None)
+    ):
+        found = prefetched.values
+    else:
+        found = _guarded(lambda cache: _user_and_generation(cache, user_id, device_id), None)
     if found is None:
         return UserLookup(found=None, generation=None)
     lookup = _user_lookup(user_id, found[0], found[1])

@@ -434,7 +434,7 @@ timing is asserted in tests.
   figures move between runs; the ratios to the ceiling, measured minutes apart in the same
   run, move much less.
 - Server: {results["server"]}, `DJANGO_SETTINGS_MODULE=bench.settings` (the project's
-  settings plus the ceiling view, bench/urls.py), DEBUG off, Redis cache and cached_db
+  settings plus the ceiling view, bench/urls.py), DEBUG off, Redis cache and cached_db (accounts.session_store)
   sessions, the RabbitMQ broker, rate limits off; wrk and Locust run on the same machine.
 - Data: the `{database}` PostgreSQL database, rebuilt by every run (bench/setup_data.py): a
   department of 50 practitioners, 5,000 patients, {results["data"]["appointments"]:,}

@@ -91,7 +91,12 @@ def session_user_of(
     ):
         user = auth.get_user(request)
         return user, _device(device_id) if isinstance(user, User) else None
-    lookup = auth_cache.user_get(user_id=user_id, device_id=device_id)
+    lookup = auth_cache.user_get(
+        user_id=user_id,
+        device_id=device_id,
+        # Read with the session's data (accounts/session_store.py), if it was.
+        prefetched=getattr(session, "prefetched_user", None),
+    )
     cached = lookup.found
     if cached is None:
         user = auth.get_user(request)

@@ -104,7 +104,8 @@ if REDIS_URL:
         },
     }
     # Sessions survive a Redis restart through the database copy.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # Django's cached_db, reading the signed-in user's cached row in the same round trip.
+    SESSION_ENGINE = "accounts.session_store"
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",

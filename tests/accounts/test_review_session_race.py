@@ -21,7 +21,7 @@ ME = "/api/v1/account/me"
 def test_a_request_during_sign_out_everywhere_does_not_bring_the_session_back(
     settings, client, patient
 ):
-    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db"
+    assert settings.SESSION_ENGINE == "accounts.session_store"
     assert web_login(client, patient.email).status_code == 302
     assert client.get(ME).status_code == 200
     statuses = []

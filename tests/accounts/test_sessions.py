@@ -152,7 +152,7 @@ def test_sessions_are_kept_in_redis_with_a_database_copy(client, patient):
 
     in_redis = redis.Redis.from_url(settings.REDIS_URL).keys(f"*{key}*")
 
-    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db"
+    assert settings.SESSION_ENGINE == "accounts.session_store"
     assert len(in_redis) == 1
     assert Session.objects.filter(session_key=key).exists()
 

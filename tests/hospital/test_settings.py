@@ -60,7 +60,7 @@ def test_service_urls_select_postgres_pool_redis_and_the_broker(tmp_path):
     assert chosen["options"]["pool"]["max_size"] == 10
     assert chosen["conn_max_age"] == 0
     assert chosen["cache"] == "core.cache.RedisCache"  # Django's, one client per pool
-    assert chosen["sessions"] == "django.contrib.sessions.backends.cached_db"
+    assert chosen["sessions"] == "accounts.session_store"
     assert chosen["channels"] == "channels_redis.core.RedisChannelLayer"
     assert chosen["eager"] is False
 

@@ -1,0 +1,111 @@
+"""accounts.session_store: a signed-in page reads its session and its user's cached row in
+one round trip; the session's own data still decides who is signed in."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+from django.test import Client
+
+from accounts import session_store
+from tests.conftest import web_login
+from tests.factories import PatientProfileFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.services("REDIS_URL")]
+
+ME = "/api/v1/account/me"
+
+
+@pytest.fixture
+def redis_commands(monkeypatch):
+    """The Redis commands sent while the test runs (the real client; counted on the way)."""
+    sent: list[str] = []
+    real = redis.Redis.execute_command
+
+    def counted(self, *args, **options):
+        sent.append(str(args[0]).upper())
+        return real(self, *args, **options)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", counted)
+    return sent
+
+
+def _signed_in(user) -> Client:
+    client = Client()
+    assert web_login(client, user.email).status_code == 302
+    return client
+
+
+def test_a_signed_in_page_is_one_round_trip_for_session_and_user(settings, patient, redis_commands):
+    assert settings.SESSION_ENGINE == "accounts.session_store"
+    client = _signed_in(patient)
+    client.get("/")  # this process learns whom the session is signed in as
+    client.get("/")
+    redis_commands.clear()
+
+    page = client.get("/")
+
+    assert page.status_code == 200
+    assert "Sign out" in page.content.decode()
+    assert redis_commands == ["MGET"]
+
+
+def test_the_sessions_own_data_decides_who_is_signed_in(patient, redis_commands):
+    other = PatientProfileFactory.create().user
+    for client in (_signed_in(other), _signed_in(patient)):
+        client.get(ME)
+    client = _signed_in(patient)
+    assert client.get(ME).json()["email"] == patient.email
+    key = client.session.session_key
+    assert key is not None
+    # A wrong guess (another user's entries, cached): read along, then not used.
+    session_store._SIGNED_IN_AS[key] = (str(other.pk), None)
+
+    me = client.get(ME)
+
+    assert me.status_code == 200
+    assert me.json()["email"] == patient.email
+    assert session_store._SIGNED_IN_AS[key] == (str(patient.pk), None)
+
+
+def test_a_deactivated_user_is_refused_on_the_next_request(patient):
+    client = _signed_in(patient)
+    assert client.get(ME).status_code == 200
+    assert client.get(ME).status_code == 200
+
+    patient.is_active = False
+    patient.save()
+
+    assert client.get(ME).status_code in (401, 403)
+    home = client.get("/")
+    assert home.status_code == 200
+    assert "Sign out" not in home.content.decode()
+
+
+def test_a_signed_out_session_is_forgotten(patient):
+    client = _signed_in(patient)
+    client.get("/")
+    key = client.session.session_key
+    assert key in session_store._SIGNED_IN_AS
+
+    client.post("/accounts/logout/")
+
+    assert client.get(ME).status_code in (401, 403)
+    assert key not in session_store._SIGNED_IN_AS or client.session.session_key != key
+
+
+def test_without_the_cache_pages_read_the_session_from_the_database(settings, patient):
+    client = _signed_in(patient)
+    client.get("/")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+
+    page = client.get("/")
+
+    assert page.status_code == 200
+    assert "Sign out" in page.content.decode()
