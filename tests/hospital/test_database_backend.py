@@ -67,3 +67,37 @@ def test_model_instants_round_trip_through_the_orm():
 
     assert read == joined
     assert read.tzinfo is datetime.UTC
+
+
+def test_json_results_are_what_the_standard_library_reads():
+    import json
+
+    import orjson
+
+    with connection.cursor() as cursor:
+        loader = cursor.connection.adapters.get_loader(114, 0)  # json, text
+        assert loader._loads is orjson.loads
+        cursor.execute(
+            "SELECT row_to_json(t), row_to_json(t)::text FROM (SELECT 1 AS n, 2.5 AS x, "
+            "'Zoë \"q\" \\u2028'::text AS s, NULL AS z, true AS b, "
+            "'2026-03-29 01:00:00+00'::timestamptz AS at, ARRAY[1,2] AS a, "
+            "9007199254740993::bigint AS big) t"
+        )
+        parsed, text = cursor.fetchone()
+
+    assert parsed == json.loads(text)
+    assert parsed["big"] == 9007199254740993
+    assert parsed["s"] == 'Zoë "q" \\u2028'
+
+
+def test_jsonb_columns_are_still_read_by_djangos_json_field():
+    from core.models import IdempotencyRecord
+    from tests.factories import UserFactory
+
+    user = UserFactory.create()
+    body = {"id": "x", "n": [1, 2.5, None], "text": "Zoë"}
+    record = IdempotencyRecord.objects.create(
+        user=user, key="k", request_hash="h", response_status=201, response_body=body
+    )
+
+    assert IdempotencyRecord.objects.get(pk=record.pk).response_body == body
