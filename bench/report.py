@@ -6,6 +6,10 @@ from typing import Any
 
 BOOKING_BEFORE_RPS = 107.4  # issue 10: "today's 107 requests/s" with 32 clients
 MEMORY_TARGET_MIB = 250
+# The issue's CPU targets are milliseconds on the machine it was measured on, where the bare
+# view cost "0.1-0.3 ms" (0.25 ms measured there on 2026-11-30). On a slower or busier machine
+# the same code costs more milliseconds: each target is also judged as that many ceilings.
+REFERENCE_CEILING_MS = 0.25
 LOGINS_PER_CORE_TARGET = 20
 CACHE_HIT_TARGET = 0.9
 
@@ -72,7 +76,11 @@ def _summary(results: dict[str, Any]) -> str:
         target = measured["target_ms"]
         cpu_cell = _ms(measured["median_ms"])
         if target is not None:
-            cpu_cell += f" (target <= {target:g} ms: {_verdict(measured['passed'])})"
+            in_ceilings = target / REFERENCE_CEILING_MS
+            cpu_cell += (
+                f" (target <= {target:g} ms: {_verdict(measured['passed'])}; "
+                f"<= {in_ceilings:g}x the ceiling: {_verdict(measured['ratio'] <= in_ceilings)})"
+            )
         if wrk_name and wrk_name in wrk:
             row = wrk[wrk_name]
             ratio = f"{row['ratio']:.3f}"
@@ -451,7 +459,10 @@ the project serves, so the ceiling keeps it.
 {_summary(results)}
 
 CPU: in-process, one thread, `time.thread_time()` around a Django test Client request, the
-median of {cpu["iterations"]} after {cpu["warm_up"]} warm-up requests. Throughput: wrk, 2
+median of {cpu["iterations"]} after {cpu["warm_up"]} warm-up requests; each CPU target is judged
+in milliseconds as the issue sets it, and as that many times the ceiling measured on the
+machine the targets come from ({REFERENCE_CEILING_MS:g} ms there), for a machine whose ceiling
+costs more. Throughput: wrk, 2
 threads, {wrk["connections"]} connections, {wrk["seconds"]} s per run, each endpoint's runs
 between two runs of the ceiling (its ratio is to their mean). p99 target: under 50 ms for every
 authenticated read.
