@@ -398,8 +398,7 @@ def session_with_user(
     *, cache_key: str, user_id: str, device_id: str | None
 ) -> tuple[Any, PrefetchedUser] | None:
     """A browser session's data (as Django's cached_db store keeps it under ``cache_key`` in
-    the default cache,
-    None when it is not cached) and the entries of the user (and device) it was signed in as
+    the default cache; None when it is not cached or cannot be read) and the entries of the user (and device) it was signed in as
     before, in one round trip. None while the cache is unreachable (or not Redis)."""
 
     def read(backend: BaseCache) -> tuple[Any, PrefetchedUser] | None:
@@ -410,7 +409,7 @@ def session_with_user(
         if device_id:
             keys.append(_device_key(device_id))
         raw = redis.client.mget([redis.make_key(key) for key in keys])
-        values = [None if value is None else redis.loads(value) for value in raw]
+        values = [_loaded(redis, value) for value in raw]
         values += [None] * (4 - len(values))
         return values[0], PrefetchedUser(str(user_id), device_id, values[1:])
 
@@ -459,8 +458,20 @@ def _user_and_generation(backend: BaseCache, user_id: object, device_id: str | N
     else:
         # One MGET on the client itself: Django's get_many costs ~10 µs more for two keys.
         raw = redis.client.mget([redis.make_key(key) for key in keys])
-        values = [None if value is None else redis.loads(value) for value in raw]
+        values = [_loaded(redis, value) for value in raw]
     return values + [None] * (3 - len(values))
+
+
+def _loaded(redis: _Redis, value: bytes | None) -> Any:
+    """A cached value, or None (missing) when it cannot be read back: an entry written by
+    another version, or damaged, is read from the database as Django's own cache reads do."""
+    if value is None:
+        return None
+    try:
+        return redis.loads(value)
+    except Exception:  # unpickling raises any kind of error
+        logger.warning("An unreadable entry in the authentication cache was ignored.")
+        return None
 
 
 def _user_lookup(user_id: object, entry: Any, generation: Any) -> UserLookup:

@@ -109,3 +109,24 @@ def test_without_the_cache_pages_read_the_session_from_the_database(settings, pa
 
     assert page.status_code == 200
     assert "Sign out" in page.content.decode()
+
+
+def test_an_unreadable_cached_session_is_read_from_the_database(settings, patient):
+    from django.contrib.sessions.backends.cached_db import KEY_PREFIX
+    from django.core.cache import cache
+
+    client = _signed_in(patient)
+    client.get(ME)
+    client.get(ME)  # the guess is made
+    key = client.session.session_key
+    assert key in session_store._SIGNED_IN_AS
+    raw = redis.Redis.from_url(settings.REDIS_URL)  # the cache's own Redis
+    raw.set(cache.make_key(KEY_PREFIX + key), b"\x80\x05garbage")
+    # And the user's entry too (written by another version, say).
+    raw.set(cache.make_key(f"auth:v1:user-gen:{patient.pk}"), b"\x80\x05garbage")
+
+    me = client.get(ME)
+
+    assert me.status_code == 200
+    assert me.json()["email"] == patient.email
+    assert client.get(ME).status_code == 200

@@ -114,3 +114,23 @@ def test_the_api_answers_through_it(client):
     assert response.status_code == 401
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["status"] == 401
+
+
+def test_where_the_two_differ():
+    import json
+
+    small = {"v": 1e-05, "w": -1.5e-07, "x": 1e22}
+    ours = JSONRenderer().render(small)
+
+    # The same numbers, written out by orjson where Python writes an exponent.
+    assert json.loads(ours) == small
+    assert ours != DrfJSONRenderer().render(small)
+    # NaN and infinities: null here; DRF's strict renderer refuses them.
+    assert JSONRenderer().render({"v": float("nan"), "w": float("inf")}) == b'{"v":null,"w":null}'
+    with pytest.raises(ValueError):
+        DrfJSONRenderer().render({"v": float("nan")})
+    # Keys DRF cannot write are written as strings.
+    key = uuid.UUID(int=5)
+    assert JSONRenderer().render({key: 1}) == b'{"%s":1}' % str(key).encode()
+    with pytest.raises(TypeError):
+        DrfJSONRenderer().render({key: 1})
