@@ -182,7 +182,9 @@ def _browser_sessions_delete(session_keys: list[str]) -> None:
     if prefix is not None:  # cached_db: the cached copy goes first, so none outlives its row
         cached = [prefix + key for key in session_keys]
         sessions_cache = caches[settings.SESSION_CACHE_ALIAS]
-        sessions_cache.delete_many(cached)
+        # With the cache unreachable the sessions still end (their copies live 5 minutes at
+        # most: accounts.session_store); refusing would leave them open.
+        _forget_cached(sessions_cache, cached)
         # And again once the deletion commits: a request in between finds the row still
         # there and caches it again, where it would outlive the row.
         transaction.on_commit(lambda: _forget_cached(sessions_cache, cached))
@@ -193,7 +195,7 @@ def _forget_cached(sessions_cache: Any, keys: list[str]) -> None:
     try:
         sessions_cache.delete_many(keys)
     except (RedisError, OSError):
-        logger.warning("Ended sessions could not be removed from the session cache again.")
+        logger.warning("Ended sessions could not be removed from the session cache.")
 
 
 @transaction.atomic

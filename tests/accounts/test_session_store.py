@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import redis
 from django.test import Client
+from django.urls import reverse
 
 from accounts import session_store
 from tests.conftest import web_login
@@ -130,3 +131,56 @@ def test_an_unreadable_cached_session_is_read_from_the_database(settings, patien
     assert me.status_code == 200
     assert me.json()["email"] == patient.email
     assert client.get(ME).status_code == 200
+
+
+_UNREACHABLE = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens there
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+}
+
+
+def test_a_cached_copy_lives_five_minutes_at_most(settings, patient):
+    from django.contrib.sessions.backends.cached_db import KEY_PREFIX
+    from django.core.cache import cache
+
+    client = _signed_in(patient)
+    client.get(ME)
+    key = client.session.session_key
+    assert key is not None
+
+    remaining = redis.Redis.from_url(settings.REDIS_URL).ttl(cache.make_key(KEY_PREFIX + key))
+
+    assert 0 < remaining <= session_store.CACHED_COPY_SECONDS == 300
+
+
+def test_with_the_cache_unreachable_sign_out_ends_the_session(settings, patient):
+    from django.contrib.sessions.models import Session
+
+    client = _signed_in(patient)
+    client.get(ME)
+    key = client.session.session_key
+    settings.CACHES = _UNREACHABLE
+
+    signed_out = client.post(reverse("account_logout"))
+
+    assert signed_out.status_code == 302
+    assert not Session.objects.filter(session_key=key).exists()
+    assert client.get(ME).status_code in (401, 403)
+
+
+def test_with_the_cache_unreachable_a_deactivation_ends_every_session(settings, patient):
+    from accounts.models import AuthSession
+    from accounts.services.users import user_deactivate
+    from tests.factories import UserFactory
+
+    client = _signed_in(patient)
+    assert client.get(ME).status_code == 200
+    settings.CACHES = _UNREACHABLE
+
+    user_deactivate(user=patient, deactivated_by=UserFactory.create(role="admin"))
+
+    assert client.get(ME).status_code in (401, 403)
+    assert not AuthSession.objects.filter(user=patient, ended_at__isnull=True).exists()
