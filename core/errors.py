@@ -262,7 +262,10 @@ class ApiErrorMiddleware:
 
         if unavailable.is_database_unavailable(exception):
             logger.warning(
-                "Database unavailable on %s %s: %s", request.method, request.path, exception
+                "A backing service is unavailable on %s %s: %s",
+                request.method,
+                request.path,
+                exception,
             )
             return unavailable.database_unavailable_problem()
         if isinstance(exception, Http404):

@@ -1,17 +1,22 @@
-"""When the database cannot be reached: how to recognise it and what to tell the caller.
+"""When the database (or the cache) cannot be reached: how to recognise it and what to tell
+the caller.
 
 A database that is down, restarting or out of pooled connections is a temporary condition,
 not a bug: the answer is 503 with ``Retry-After`` (a page, or problem details with the code
 ``SERVICE_UNAVAILABLE``), never a 500 and never a page that needs the database to render.
 So is a server at capacity: a request that waited its bound for a pooled connection (the
 pool's timeout, DATABASE_POOL_TIMEOUT) or for another scarce resource (``TemporarilyUnavailable``,
-e.g. a password-hashing slot) answers the same way.
+e.g. a password-hashing slot) answers the same way, and so does a request that needs Redis
+while it cannot be reached (the sign-in rate limits count there and refuse to go uncounted;
+what can do without the cache does, and never gets here).
 """
 
 from __future__ import annotations
 
 from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from core.errors import problem_response
 
@@ -31,10 +36,18 @@ def is_database_unavailable(error: BaseException | None) -> bool:
     lost, a connection attempt or the pool timing out (psycopg_pool's ``PoolTimeout``, raised
     by ``getconn()`` when Django opens the request's connection, arrives as Django's
     ``OperationalError`` through ``wrap_database_errors``, the original as its ``__cause__``),
-    a connection closed under us (``InterfaceError``); and ``TemporarilyUnavailable``."""
+    a connection closed under us (``InterfaceError``); ``TemporarilyUnavailable``; and Redis
+    refusing or not answering a connection (not its other errors: those are bugs)."""
     seen: set[int] = set()
     while error is not None and id(error) not in seen:
-        if isinstance(error, OperationalError | InterfaceError | TemporarilyUnavailable):
+        if isinstance(
+            error,
+            OperationalError
+            | InterfaceError
+            | TemporarilyUnavailable
+            | RedisConnectionError
+            | RedisTimeoutError,
+        ):
             return True
         seen.add(id(error))
         error = error.__cause__

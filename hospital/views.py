@@ -130,7 +130,9 @@ def service_unavailable(request: HttpRequest, error: BaseException | None = None
         )
         response["Retry-After"] = str(unavailable.RETRY_AFTER_SECONDS)
     # One line per request, not a traceback each: an outage is not a bug.
-    logger.warning("Database unavailable on %s %s: %r", request.method, request.path, error)
+    logger.warning(
+        "A backing service is unavailable on %s %s: %r", request.method, request.path, error
+    )
     response._has_been_logged = True  # type: ignore[attr-defined]  # read by Django's log_response
     return response
 
