@@ -180,6 +180,15 @@ def sms_outbox(_sms_outbox):
     return _sms_outbox
 
 
+# A default cache on a Redis that is not there (nothing listens on port 9), failing fast:
+# for tests of what a request does while the cache cannot be reached.
+UNREACHABLE_REDIS_CACHE = {
+    "BACKEND": "django.core.cache.backends.redis.RedisCache",
+    "LOCATION": "redis://127.0.0.1:9/0",
+    "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+}
+
+
 def web_login(client, email, password=None):
     """Sign in through the real login form; returns the response (a redirect on success)."""
     from tests.factories import TEST_PASSWORD

@@ -24,16 +24,12 @@ from tests.appointments.conftest import MONDAY, api_as, at, book
 from tests.appointments.conftest import consultation as consultation
 from tests.appointments.conftest import department as department
 from tests.appointments.conftest import practitioner as practitioner
-from tests.conftest import login_verified, totp_code, web_login
+from tests.conftest import UNREACHABLE_REDIS_CACHE, login_verified, totp_code, web_login
 from tests.factories import PatientProfileFactory, StaffProfileFactory, UserFactory
 
 ME = "/api/v1/account/me"
 LIST = "/api/v1/appointments"
-DEAD_REDIS = {
-    "BACKEND": "django.core.cache.backends.redis.RedisCache",
-    "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens there
-    "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-}
+DEAD_REDIS = UNREACHABLE_REDIS_CACHE
 
 
 def _unmasked(token: str) -> str:

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts import session_store
-from tests.conftest import web_login
+from tests.conftest import UNREACHABLE_REDIS_CACHE, web_login
 from tests.factories import PatientProfileFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.services("REDIS_URL")]
@@ -98,13 +98,7 @@ def test_a_signed_out_session_is_forgotten(patient):
 def test_without_the_cache_pages_read_the_session_from_the_database(settings, patient):
     client = _signed_in(patient)
     client.get("/")
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens there
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
-    }
+    settings.CACHES = {"default": UNREACHABLE_REDIS_CACHE}
 
     page = client.get("/")
 
@@ -133,13 +127,7 @@ def test_an_unreadable_cached_session_is_read_from_the_database(settings, patien
     assert client.get(ME).status_code == 200
 
 
-_UNREACHABLE = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens there
-        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-    }
-}
+_UNREACHABLE = {"default": UNREACHABLE_REDIS_CACHE}
 
 
 def test_a_cached_copy_lives_five_minutes_at_most(settings, patient):

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from appointments.models import Practitioner
 from tests.appointments.conftest import MONDAY, api_as, at, book
+from tests.conftest import UNREACHABLE_REDIS_CACHE
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -77,14 +78,7 @@ def test_every_change_to_what_the_list_shows_shows_at_once(listed, practitioner,
 
 
 def test_without_the_cache_the_list_reads_them_from_the_database(settings, listed, practitioner):
-    settings.CACHES = {
-        **settings.CACHES,
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens there
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        },
-    }
+    settings.CACHES = {**settings.CACHES, "default": UNREACHABLE_REDIS_CACHE}
     first, read = _listed(listed)
 
     assert read is True

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from appointments.selectors import slot_cache
 from tests.appointments.conftest import api_as
 from tests.appointments.test_slot_cache import _names, _search, _warm_search
+from tests.conftest import UNREACHABLE_REDIS_CACHE
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -21,13 +22,8 @@ def test_a_lost_catalog_bump_is_forgotten_at_the_latest_when_its_entry_expires(
     api = api_as(patient)
     _warm_search(api, consultation, department)  # remembered by this process
 
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:9/0",  # Redis unreachable while the change commits
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
-    }
+    # Redis unreachable while the change commits.
+    settings.CACHES = {"default": UNREACHABLE_REDIS_CACHE}
     practitioner.user.full_name = "Ada Renamed"
     practitioner.user.save(update_fields=["full_name"])  # its bump is lost
     settings.CACHES = real_caches  # Redis is back

@@ -27,6 +27,7 @@ from appointments.serializers.slots import SlotOutput
 from appointments.services import availability, booking, status, waitlist
 from core.metrics import CACHE_LOOKUPS
 from tests.appointments.conftest import MONDAY, NOW, api_as, at, book
+from tests.conftest import UNREACHABLE_REDIS_CACHE
 from tests.factories import PractitionerFactory, UserFactory, WorkingHoursFactory
 
 pytestmark = [
@@ -434,13 +435,7 @@ def test_a_result_computed_before_a_booking_and_stored_after_it_is_never_read(
 def test_with_the_cache_unreachable_searches_and_bookings_still_work(
     settings, patient, consultation, practitioner
 ):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens there
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
-    }
+    settings.CACHES = {"default": UNREACHABLE_REDIS_CACHE}
     before = _free(consultation, practitioner)
 
     book(patient, practitioner, consultation, at(MONDAY, 9))
@@ -456,13 +451,7 @@ def test_with_the_cache_unreachable_the_slot_api_still_answers(
 ):
     api = api_as(patient)  # signed in while the cache is up
     settings.RATE_LIMITS_ENABLED = True
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens there
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
-    }
+    settings.CACHES = {"default": UNREACHABLE_REDIS_CACHE}
     with time_machine.travel(NOW, tick=False):
         answer = api.get(
             "/api/v1/slots",
@@ -612,13 +601,7 @@ def test_a_remembered_catalog_is_checked_in_the_searchs_own_round_trip(
     assert "Ada Renamed" in " ".join(_names(renamed.json()["results"]))
 
     _warm_search(api, consultation, department)
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens there
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
-    }
+    settings.CACHES = {"default": UNREACHABLE_REDIS_CACHE}
     practitioner.user.full_name = "Ada Unchecked"
     practitioner.user.save(update_fields=["full_name"])  # its bump cannot reach the cache
     unreachable, catalog_reads = _search(api, consultation, department)

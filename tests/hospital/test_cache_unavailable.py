@@ -8,17 +8,12 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
+from tests.conftest import UNREACHABLE_REDIS_CACHE
 from tests.factories import TEST_PASSWORD
 
 pytestmark = [pytest.mark.django_db, pytest.mark.services("REDIS_URL")]
 
-_UNREACHABLE = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens there
-        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-    }
-}
+_UNREACHABLE = {"default": UNREACHABLE_REDIS_CACHE}
 
 
 def test_an_api_sign_in_answers_503_with_retry_after(settings, patient):
