@@ -19,6 +19,7 @@ from django.http import HttpRequest
 
 from audit.models import AuditEvent
 from core.caller import client_ip, user_agent
+from core.db.inserts import insert_new
 from core.request_id import current_request_id
 
 Outcome = AuditEvent.Outcome
@@ -91,16 +92,19 @@ def record(
         actor = None
 
     target_type, target_id = _describe_target(target)
-    return AuditEvent.objects.create(
-        actor_id=actor.pk if actor is not None else None,
-        actor_role=getattr(actor, "audit_role", "") if actor is not None else "",
-        action=action,
-        target_type=target_type,
-        target_id=target_id,
-        patient_id=patient.pk if patient is not None else None,
-        outcome=outcome,
-        request_id=getattr(request, "request_id", None) or current_request_id(),
-        ip_address=client_ip(request) if request is not None else None,
-        user_agent=user_agent(request) if request is not None else "",
-        details=_validated_details(details),
+    # insert_new: the statement built once (an audit row is written on most requests).
+    return insert_new(
+        AuditEvent(
+            actor_id=actor.pk if actor is not None else None,
+            actor_role=getattr(actor, "audit_role", "") if actor is not None else "",
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            patient_id=patient.pk if patient is not None else None,
+            outcome=outcome,
+            request_id=getattr(request, "request_id", None) or current_request_id(),
+            ip_address=client_ip(request) if request is not None else None,
+            user_agent=user_agent(request) if request is not None else "",
+            details=_validated_details(details),
+        )
     )

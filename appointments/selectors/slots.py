@@ -650,6 +650,12 @@ class SlotCheck(NamedTuple):
     free: bool  # the start is one of the practitioner's free slots for the type
     offered: bool  # the practitioner offers the type (``schedules.practitioner_offers``)
     patient_busy: bool  # the patient has another active appointment overlapping the visit
+    # Why a start is not free, read in the same round trip on PostgreSQL (None elsewhere: the
+    # booking reads them when it needs them). ``taken``: an active appointment of the
+    # practitioner starts at exactly this time (a lost race: 409); ``overlapped``: one overlaps
+    # the visit and its buffer.
+    taken: bool | None = None
+    overlapped: bool | None = None
 
 
 # One round trip for one start (PostgreSQL): whether the practitioner offers the type, whether
@@ -671,7 +677,9 @@ _SLOT_CHECK_SQL = (
     'WHERE practitioner_id = %(practitioner)s AND start < %(end)s AND "end" > %(start)s), '
     "ARRAY(SELECT status FROM appointments_appointment "
     "WHERE practitioner_id = %(practitioner)s AND start < %(blocked_until)s "
-    "AND start >= %(booked_from)s AND blocked_until > %(start)s AND id <> %(ignore)s)"
+    "AND start >= %(booked_from)s AND blocked_until > %(start)s AND id <> %(ignore)s), "
+    "ARRAY(SELECT status FROM appointments_appointment "
+    "WHERE practitioner_id = %(practitioner)s AND start = %(start)s AND id <> %(ignore)s)"
 )
 
 
@@ -758,9 +766,15 @@ def slot_check(
                 "ignore": ignore_appointment_id or 0,
             },
         )
-        offered, patient_elsewhere, hours, on_leave, booked = cursor.fetchone()
-    check = SlotCheck(free=False, offered=bool(offered), patient_busy=_active(patient_elsewhere))
-    if on_leave or _active(booked) or not hours:
+        offered, patient_elsewhere, hours, on_leave, booked, starting = cursor.fetchone()
+    check = SlotCheck(
+        free=False,
+        offered=bool(offered),
+        patient_busy=_active(patient_elsewhere),
+        taken=_active(starting),
+        overlapped=_active(booked),
+    )
+    if on_leave or check.overlapped or not hours:
         return check
     if not (practitioner.is_active and appointment_type.is_active):
         return check

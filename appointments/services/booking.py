@@ -7,6 +7,7 @@ first for clear errors and turn a lost race (IntegrityError) into SLOT_TAKEN (40
 from __future__ import annotations
 
 import datetime
+from typing import NoReturn
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -35,8 +36,9 @@ from appointments.lifecycle import appointment_revised, status_move
 from appointments.models import Appointment, AppointmentType, Practitioner
 from appointments.selectors import slot_cache
 from appointments.selectors.appointments import appointment_for_update
-from appointments.selectors.slots import slot_check
+from appointments.selectors.slots import SlotCheck, slot_check
 from audit.services import record
+from core.db.inserts import insert_new
 from core.events import publish
 
 Status = Appointment.Status
@@ -59,29 +61,35 @@ def _raise_conflict(error: IntegrityError) -> None:
 
 def _why_not_free(
     *,
+    check: SlotCheck,
     practitioner: Practitioner,
     patient: User,
     start: datetime.datetime,
     end: datetime.datetime,
     blocked_until: datetime.datetime,
     ignore_id: int | None,
-) -> None:
+) -> NoReturn:
     """The time is not free. Someone holding exactly this slot means the caller lost a race
     for it (409); any other reason is a bad request (400): outside availability, overlapping
-    another appointment, or the patient is busy then."""
-    active = Appointment.objects.filter(status__in=Appointment.ACTIVE_STATUSES)
-    if ignore_id is not None:
-        active = active.exclude(pk=ignore_id)
-    clashes = active.filter(
-        practitioner=practitioner, start__lt=blocked_until, blocked_until__gt=start
-    )
-    if clashes.filter(start=start).exists():
+    another appointment, or the patient is busy then. On PostgreSQL the check read all of it;
+    elsewhere the clashes are read here."""
+    taken, overlapped = check.taken, check.overlapped
+    if taken is None or overlapped is None:
+        active = Appointment.objects.filter(status__in=Appointment.ACTIVE_STATUSES)
+        if ignore_id is not None:
+            active = active.exclude(pk=ignore_id)
+        clashes = active.filter(
+            practitioner=practitioner, start__lt=blocked_until, blocked_until__gt=start
+        )
+        taken = clashes.filter(start=start).exists()
+        overlapped = taken or clashes.exists()
+    if taken:
         raise SlotTaken()
-    if clashes.exists():
+    if overlapped:
         raise SlotUnavailable(
             "That time overlaps another appointment. Choose one of the free times."
         )
-    if active.filter(patient=patient, start__lt=end, end__gt=start).exists():
+    if check.patient_busy:
         raise PatientBusy()
     raise SlotUnavailable()
 
@@ -116,6 +124,7 @@ def _check_bookable(
         raise SlotUnavailable("That time is in the past.")
     if not check.free:
         _why_not_free(
+            check=check,
             practitioner=practitioner,
             patient=patient,
             start=start,
@@ -169,17 +178,19 @@ def appointment_book(
     # No savepoint of its own: a refused insert always ends the booking with an exception,
     # which rolls back this function's transaction (or its savepoint when nested).
     try:
-        appointment = Appointment.objects.create(
-            patient=patient,
-            practitioner=practitioner,
-            appointment_type=appointment_type,
-            start=start,
-            end=end,
-            blocked_until=blocked_until,
-            status=Status.BOOKED,
-            reason=reason,
-            booked_by=actor,
-            channel=booked_through,
+        appointment = insert_new(
+            Appointment(
+                patient=patient,
+                practitioner=practitioner,
+                appointment_type=appointment_type,
+                start=start,
+                end=end,
+                blocked_until=blocked_until,
+                status=Status.BOOKED,
+                reason=reason,
+                booked_by=actor,
+                channel=booked_through,
+            )
         )
     except IntegrityError as error:
         _raise_conflict(error)

@@ -149,6 +149,25 @@ def test_a_taken_slot_is_a_conflict_and_so_is_a_patient_overlap(
     assert Appointment.objects.count() == 1
 
 
+def test_why_a_time_is_not_free(patient, practitioner, consultation):
+    """The refusal says why, from the same round trip as the check on PostgreSQL and from
+    queries of their own elsewhere: the exact start held (a lost race, 409), an overlap with
+    another visit (400), outside the hours (400); a cancelled visit holds nothing."""
+    _book(patient, practitioner, consultation, at(MONDAY, 9))
+    cancelled = _book(patient, practitioner, consultation, at(MONDAY, 10))
+    booking.appointment_cancel(actor=patient, appointment=cancelled, now=NOW)
+    someone_else = PatientProfileFactory.create().user
+
+    with pytest.raises(errors.SlotTaken):
+        _book(someone_else, practitioner, consultation, at(MONDAY, 9))
+    with pytest.raises(errors.SlotUnavailable, match="overlaps another appointment"):
+        _book(someone_else, practitioner, consultation, at(MONDAY, 9, 10))
+    with pytest.raises(errors.SlotUnavailable, match="not available"):
+        _book(someone_else, practitioner, consultation, at(MONDAY, 12, 30))
+    assert _book(someone_else, practitioner, consultation, at(MONDAY, 10)).pk != cancelled.pk
+    assert Appointment.objects.filter(status="booked").count() == 2
+
+
 def test_the_database_refuses_a_double_booking_that_skips_the_checks(
     patient, practitioner, consultation
 ):

@@ -125,6 +125,29 @@ def test_a_booking_takes_six_statements(patient, practitioner, consultation):
 
 
 @POSTGRESQL_STATEMENTS
+def test_a_lost_race_is_told_from_the_check_alone(patient, practitioner, consultation):
+    """Half the answers of a busy booking day are 409s: why the time is not free comes back
+    with the check itself, with no query of its own (three were read apart before)."""
+    book(patient, practitioner, consultation, at(MONDAY, 9))
+    api = api_as(PatientProfileFactory.create().user)
+
+    with _Statements() as queries:
+        response = api.post(
+            "/api/v1/appointments", _body(practitioner, consultation, at(MONDAY, 9)), format="json"
+        )
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "SLOT_TAKEN"
+    assert _statements(queries) == [
+        "SELECT input",
+        "SAVEPOINT",
+        "SELECT slot check",
+        "ROLLBACK TO SAVEPOINT",
+        "RELEASE SAVEPOINT",
+    ]
+
+
+@POSTGRESQL_STATEMENTS
 def test_a_booking_with_an_idempotency_key_takes_four_more(patient, practitioner, consultation):
     api = api_as(patient)
 
