@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import Any
 
 import pytest
 from django.db import connection, transaction
@@ -24,7 +23,7 @@ _VALUES = (
     "SELECT %s::timestamptz, %s::date, %s::uuid, %s::text[], %s::bigint, "
     "row_to_json(t) FROM (SELECT 1 AS one, 'x' AS two) t"
 )
-_PARAMS: list[Any] = [
+_PARAMS = [
     datetime.datetime(2026, 3, 29, 0, 59, 59, 999999, tzinfo=datetime.UTC),
     datetime.date(2400, 2, 29),
     uuid.UUID("12345678-1234-5678-1234-567812345678"),
