@@ -36,7 +36,6 @@ from appointments import permissions
 from appointments.models import Appointment, Practitioner
 from appointments.permissions import FRONT_DESK
 from appointments.selectors import slot_cache
-from core.db.prepared import prepared_cursor
 
 Status = Appointment.Status
 _SQL = tuple[str, tuple[Any, ...]]
@@ -122,7 +121,7 @@ def _clinicians_reach(*, user: User, now: datetime.datetime) -> tuple[int | None
         own = Practitioner.objects.filter(user=user).order_by().values_list("pk", flat=True)
         in_care = care_relationships_of(user=user, now=now).order_by().distinct()
         return own.first(), list(in_care.values_list("patient_id", flat=True))
-    with prepared_cursor() as cursor:
+    with connection.cursor() as cursor:
         since = _care_since(now)
         statuses = [status.value for status in CARE_STATUSES]
         cursor.execute(_REACH_SQL, [statuses, since, since, user.pk])

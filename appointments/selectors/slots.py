@@ -32,7 +32,6 @@ from appointments.models import (
 )
 from appointments.selectors import slot_cache
 from appointments.selectors.schedules import appointment_types_active, practitioners_for
-from core.db.prepared import prepared_cursor
 
 UTC = datetime.UTC
 MAX_RANGE_DAYS = 31
@@ -751,7 +750,7 @@ def slot_check(
             offered=practitioner.appointment_types.filter(pk=appointment_type.pk).exists(),
             patient_busy=patient_id is not None and patient_elsewhere.exists(),
         )
-    with prepared_cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(
             _SLOT_CHECK_SQL,
             {

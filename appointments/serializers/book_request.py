@@ -24,7 +24,6 @@ from accounts.roles import Role
 from appointments.models import AppointmentType, Practitioner
 from appointments.serializers.bookings import BookInput
 from appointments.serializers.fields import AwareDateTimeField
-from core.db.prepared import prepared_cursor
 
 _FIELDS = frozenset({"appointment_type", "practitioner", "start", "reason", "patient"})
 # Stateless fields used without binding (their errors send the body the long way).
@@ -99,7 +98,7 @@ def _resolved(data: object) -> dict[str, Any] | None:
         reason = _REASON.run_validation(data.get("reason", serializers.empty))
     except serializers.ValidationError:
         return None
-    with prepared_cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(
             _lookup_sql(), [type_id, patient_id, str(Role.PATIENT.value), practitioner_id]
         )

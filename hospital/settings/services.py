@@ -53,10 +53,6 @@ if _database["ENGINE"] == "django.db.backends.postgresql":
         "keepalives_count": 3,
         "tcp_user_timeout": 10_000,
         **_url_options,
-        # psycopg prepares what core.db.prepared_cursor runs (nothing else: Django's cursors
-        # bind on the client). Off for a pooler that does not keep prepared statements
-        # (PgBouncer in transaction mode before 1.21).
-        "prepare_threshold": 5 if env.get_bool("DATABASE_PREPARED_STATEMENTS", True) else None,
         "pool": {
             "min_size": env.get_int("DATABASE_POOL_MIN_SIZE", 1),
             "max_size": env.get_int("DATABASE_POOL_MAX_SIZE", 10, minimum=1),

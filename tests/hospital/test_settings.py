@@ -226,14 +226,6 @@ def test_url_options_are_merged_with_the_pool_and_connection_defaults(tmp_path):
     assert chosen["health_checks"] is True  # psycopg_pool checks a connection before handing it out
 
 
-def test_prepared_statements_are_on_unless_turned_off(tmp_path):
-    url = {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres"}
-
-    assert _settings_with(url, tmp_path)["options"]["prepare_threshold"] == 5
-    turned_off = {**url, "DATABASE_PREPARED_STATEMENTS": "false"}
-    assert _settings_with(turned_off, tmp_path)["options"]["prepare_threshold"] is None
-
-
 def test_a_connect_timeout_applies_when_the_url_names_none(tmp_path):
     chosen = _settings_with(
         {

@@ -21,14 +21,7 @@ import datetime
 from typing import Any
 
 import orjson
-from django.db.backends.postgresql import base, operations
-from django.db.backends.postgresql.psycopg_any import (  # type: ignore[import-untyped]
-    register_tzloader,
-)
-from django.db.backends.utils import CursorWrapper
-from django.utils.asyncio import async_unsafe
-from psycopg import Cursor, DataError, adapters
-from psycopg.pq import Format
+from django.db.backends.postgresql import base
 from psycopg.types.json import JsonBinaryLoader, JsonLoader
 
 try:  # psycopg's C implementation (psycopg[binary]); without it, Django's loader as it is.
@@ -47,33 +40,7 @@ class _OrjsonBinaryLoader(JsonBinaryLoader):
     _loads = orjson.loads  # type: ignore[assignment]  # orjson.loads takes str or bytes
 
 
-class _PreparedCursor(Cursor[Any]):
-    """Parameters bound by the server and every statement prepared on its first execution:
-    PostgreSQL parses and plans it once per connection, then only executes it."""
-
-    def execute(self, query: Any, params: Any = None, **options: Any) -> Any:
-        options["prepare"] = True
-        return super().execute(query, params, **options)
-
-
-class DatabaseOperations(operations.DatabaseOperations):
-    def last_executed_query(self, cursor: Any, sql: str, params: Any) -> str:
-        # What the query log shows: Django reads it from a client-binding cursor's query text;
-        # a prepared cursor's is in $n form, so it is composed here, as Django composes it
-        # for server-side binding.
-        if isinstance(cursor, _PreparedCursor):
-            try:
-                composed: str = self.compose_sql(sql, params)
-            except DataError:
-                return sql
-            return composed
-        executed: str = super().last_executed_query(cursor, sql, params)
-        return executed
-
-
 class DatabaseWrapper(base.DatabaseWrapper):
-    ops_class = DatabaseOperations
-
     def _reads_timestamptz_in_c(self) -> bool:
         # Named (server-side) cursors go through Django's own path, which asks the loader for
         # its zone: the C loader has none, so only where they are off (as our settings set).
@@ -100,32 +67,3 @@ class DatabaseWrapper(base.DatabaseWrapper):
             # compare; the session's is UTC, as above.
             return self.connection.cursor()
         return super().create_cursor(name)
-
-    @property
-    def prepares_statements(self) -> bool:
-        # Django leaves psycopg's threshold at None (never prepare) unless OPTIONS set it.
-        return self.settings_dict["OPTIONS"].get("prepare_threshold") is not None
-
-    @async_unsafe
-    def prepared_cursor(self) -> CursorWrapper:
-        """A cursor for fixed-shape statements run on every request: prepared once per
-        connection (core.db.prepared_cursor). Django's own cursor where statements are not
-        to be prepared (DATABASE_PREPARED_STATEMENTS=false: a pooler that does not keep them)."""
-        if not self.prepares_statements:
-            return self.cursor()
-        self.close_if_health_check_failed()
-        self.ensure_connection()
-        with self.wrap_database_errors:
-            cursor = _PreparedCursor(self.connection)
-            if not self._reads_timestamptz_in_c():
-                # As Django's create_cursor: the zone's loader where the connection's differs.
-                oid = adapters.types["timestamptz"].oid
-                loader = self.connection.adapters.get_loader(oid, Format.TEXT)
-                if self.timezone != getattr(loader, "timezone", None):
-                    register_tzloader(self.timezone, cursor)
-            # As Django's _prepare_cursor: its wrapper (query log, execute wrappers, errors).
-            self.validate_thread_sharing()
-            # (django-stubs type the raw cursor these take as Django's wrapper.)
-            if self.queries_logged:
-                return self.make_debug_cursor(cursor)  # type: ignore[arg-type]
-            return self.make_cursor(cursor)  # type: ignore[arg-type]
