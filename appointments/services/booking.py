@@ -50,7 +50,7 @@ def _require_aware(start: datetime.datetime) -> datetime.datetime:
     return start.astimezone(datetime.UTC)
 
 
-def _raise_conflict(error: IntegrityError) -> None:
+def _raise_conflict(error: IntegrityError) -> NoReturn:
     text = str(error)
     if "patient_no_overlap" in text:
         raise PatientHasOverlap() from None
@@ -138,7 +138,6 @@ def _check_bookable(
     return end, blocked_until
 
 
-@transaction.atomic
 def appointment_book(
     *,
     actor: User,
@@ -175,34 +174,37 @@ def appointment_book(
         now=now,
     )
     booked_through = permissions.booking_channel(user=actor, via=channel)
-    # No savepoint of its own: a refused insert always ends the booking with an exception,
-    # which rolls back this function's transaction (or its savepoint when nested).
+    # The checks above only read, so they run before the transaction: a refused booking (half
+    # the answers on a busy day) costs no BEGIN and ROLLBACK. They decide nothing the
+    # transaction would make safer: the database's constraints have the last word on the
+    # insert, whatever the checks saw.
     try:
-        appointment = insert_new(
-            Appointment(
-                patient=patient,
-                practitioner=practitioner,
-                appointment_type=appointment_type,
-                start=start,
-                end=end,
-                blocked_until=blocked_until,
-                status=Status.BOOKED,
-                reason=reason,
-                booked_by=actor,
-                channel=booked_through,
+        with transaction.atomic():
+            appointment = insert_new(
+                Appointment(
+                    patient=patient,
+                    practitioner=practitioner,
+                    appointment_type=appointment_type,
+                    start=start,
+                    end=end,
+                    blocked_until=blocked_until,
+                    status=Status.BOOKED,
+                    reason=reason,
+                    booked_by=actor,
+                    channel=booked_through,
+                )
             )
-        )
+            record(
+                action="appointments.booked",
+                actor=actor,
+                target=appointment,
+                patient=patient,
+                request=request,
+                details={"channel": booked_through},
+            )
+            publish(AppointmentBooked(**appointment_facts(appointment, actor=actor)))
     except IntegrityError as error:
         _raise_conflict(error)
-    record(
-        action="appointments.booked",
-        actor=actor,
-        target=appointment,
-        patient=patient,
-        request=request,
-        details={"channel": booked_through},
-    )
-    publish(AppointmentBooked(**appointment_facts(appointment, actor=actor)))
     return appointment
 
 

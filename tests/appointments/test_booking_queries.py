@@ -103,8 +103,8 @@ def _body(practitioner, appointment_type, start) -> dict[str, str]:
 # the transaction itself (BEGIN and COMMIT are not statements here).
 BOOKING = [
     "SELECT input",  # the type, the practitioner (user, profile, department), the patient
-    "SAVEPOINT",  # appointment_book's transaction
     "SELECT slot check",  # offer, patient elsewhere, hours, leave, booked time
+    "SAVEPOINT",  # appointment_book's transaction: the writes only
     "INSERT appointments_appointment",
     "INSERT audit_auditevent",
     "RELEASE SAVEPOINT",
@@ -127,7 +127,8 @@ def test_a_booking_takes_six_statements(patient, practitioner, consultation):
 @POSTGRESQL_STATEMENTS
 def test_a_lost_race_is_told_from_the_check_alone(patient, practitioner, consultation):
     """Half the answers of a busy booking day are 409s: why the time is not free comes back
-    with the check itself, with no query of its own (three were read apart before)."""
+    with the check itself, with no query of its own (three were read apart before), and the
+    check runs before the booking's transaction opens."""
     book(patient, practitioner, consultation, at(MONDAY, 9))
     api = api_as(PatientProfileFactory.create().user)
 
@@ -138,13 +139,8 @@ def test_a_lost_race_is_told_from_the_check_alone(patient, practitioner, consult
 
     assert response.status_code == 409
     assert response.json()["code"] == "SLOT_TAKEN"
-    assert _statements(queries) == [
-        "SELECT input",
-        "SAVEPOINT",
-        "SELECT slot check",
-        "ROLLBACK TO SAVEPOINT",
-        "RELEASE SAVEPOINT",
-    ]
+    # Refused before the transaction: no BEGIN and ROLLBACK either (a savepoint in tests).
+    assert _statements(queries) == ["SELECT input", "SELECT slot check"]
 
 
 @POSTGRESQL_STATEMENTS
@@ -196,8 +192,8 @@ def test_a_replayed_booking_reads_the_stored_outcome_only(patient, practitioner,
 
 
 def test_a_refused_booking_is_stored_and_its_writes_undone(patient, practitioner, consultation):
-    # Someone else holds 09:00: the service refuses inside its own savepoint, and the key
-    # keeps the refusal (no savepoint around the operation any more).
+    # Someone else holds 09:00: refused by the check, before the service's transaction; the
+    # key keeps the refusal.
     book(PatientProfileFactory.create().user, practitioner, consultation, at(MONDAY, 9))
     api = api_as(patient)
     body = _body(practitioner, consultation, at(MONDAY, 9))
@@ -213,9 +209,58 @@ def test_a_refused_booking_is_stored_and_its_writes_undone(patient, practitioner
     assert first.status_code == retry.status_code == 409
     assert first.json()["code"] == "SLOT_TAKEN"
     assert retry.json() == first.json()
-    assert "ROLLBACK TO SAVEPOINT" in _statements(queries)
+    if connection.vendor == "postgresql":  # other databases read the check in several queries
+        assert _statements(queries) == [
+            "SAVEPOINT",
+            "INSERT core_idempotencyrecord",
+            "SELECT input",
+            "SELECT slot check",
+            "UPDATE core_idempotencyrecord",
+            "RELEASE SAVEPOINT",
+        ]
+    else:
+        assert not any(sql.startswith('INSERT INTO "appointments') for sql in queries.sql)
     assert IdempotencyRecord.objects.get(key="refused-key-409").response_status == 409
     assert Appointment.objects.filter(patient=patient).count() == 0
+
+
+@POSTGRESQL_STATEMENTS
+def test_a_race_lost_at_the_insert_is_stored_and_its_writes_undone(
+    patient, practitioner, consultation
+):
+    # The check sees 09:00 free; someone else books it before the insert (here: right after
+    # the check, in the same transaction). The database refuses the insert, the service's
+    # savepoint undoes its writes, and the key keeps the 409 in its own transaction.
+    someone_else = PatientProfileFactory.create().user
+    taken: list[Appointment] = []
+    checks: list[str] = []
+
+    def taken_right_after_the_check(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if "appointments_practitioner_appointment_types" in sql and not checks:
+            checks.append(sql)  # the first check is the request's; book() makes its own
+            taken.append(book(someone_else, practitioner, consultation, at(MONDAY, 9)))
+        return result
+
+    api = api_as(patient)
+    body = _body(practitioner, consultation, at(MONDAY, 9))
+    with _Statements() as queries, connection.execute_wrapper(taken_right_after_the_check):
+        first = api.post(
+            "/api/v1/appointments", body, format="json", HTTP_IDEMPOTENCY_KEY="raced-key-409"
+        )
+    retry = api.post(
+        "/api/v1/appointments", body, format="json", HTTP_IDEMPOTENCY_KEY="raced-key-409"
+    )
+
+    assert first.status_code == retry.status_code == 409
+    assert first.json()["code"] == "SLOT_TAKEN"
+    assert retry.json() == first.json()
+    assert "ROLLBACK TO SAVEPOINT" in _statements(queries)
+    assert IdempotencyRecord.objects.get(key="raced-key-409").response_status == 409
+    assert Appointment.objects.filter(patient=patient).count() == 0
+    assert list(Appointment.objects.filter(start=at(MONDAY, 9))) == taken
+    booked = AuditEvent.objects.filter(action="appointments.booked")
+    assert [event.patient_id for event in booked] == [someone_else.pk]
 
 
 # --- BookRequest: BookInput's answers, in one query -------------------------------------------
