@@ -8,7 +8,9 @@ each call does what ``save()`` does for a new row of a model without parents: re
 checked, ``pre_save``/``post_save`` sent, each field's ``pre_save`` (``auto_now_add``,
 defaults) and ``get_db_prep_save`` applied, the primary key read back, a failed insert marking
 the enclosing transaction for rollback. Models this does not cover (parents, generated or
-database-default columns, custom placeholders) are saved by ``save()``.
+database-default columns, custom placeholders) are saved by ``save()``. A model's own
+``save()`` is not called: use this only for models whose ``save()`` adds nothing to a new row
+(AuditEvent's refuses updates only; Appointment has none).
 tests/core/test_insert_new.py compares the rows and signals with ``save()``'s.
 """
 
