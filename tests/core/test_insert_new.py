@@ -14,7 +14,7 @@ from django.db.models.signals import post_save, pre_save
 
 from accounts.models import User
 from appointments.models import Appointment, Practitioner
-from audit.models import AuditEvent
+from audit.models import AppendOnlyError, AuditEvent
 from core.db import inserts
 from core.db.inserts import insert_new
 from tests.factories import (
@@ -205,3 +205,14 @@ def test_models_it_does_not_cover_are_left_to_save():
     assert inserts._statement_for(WithDatabaseDefault, "default") is None
     assert inserts._statement_for(Appointment, "default") is not None
     assert inserts._statement_for(AuditEvent, "default") is not None
+
+
+def test_the_models_written_this_way_add_nothing_of_their_own_in_save(patient):
+    # insert_new does not call a model's own save(): a model that gains one must be looked at.
+    assert Appointment.save is models.Model.save
+    # AuditEvent's refuses to change a row, and nothing else: still true of rows written so.
+    event = insert_new(AuditEvent(action="tests.inserted", outcome="success"))
+    event.action = "tests.changed"
+    with pytest.raises(AppendOnlyError):
+        event.save()
+    assert AuditEvent.objects.get(pk=event.pk).action == "tests.inserted"
