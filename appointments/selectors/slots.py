@@ -650,12 +650,11 @@ class SlotCheck(NamedTuple):
     free: bool  # the start is one of the practitioner's free slots for the type
     offered: bool  # the practitioner offers the type (``schedules.practitioner_offers``)
     patient_busy: bool  # the patient has another active appointment overlapping the visit
-    # Why a start is not free, read in the same round trip on PostgreSQL (None elsewhere: the
-    # booking reads them when it needs them). ``taken``: an active appointment of the
-    # practitioner starts at exactly this time (a lost race: 409); ``overlapped``: one overlaps
-    # the visit and its buffer.
-    taken: bool | None = None
-    overlapped: bool | None = None
+    # Why a start is not free (in the same round trip on PostgreSQL): ``taken``, an active
+    # appointment of the practitioner starts at exactly this time (a lost race: 409);
+    # ``overlapped``, one overlaps the visit and its buffer.
+    taken: bool
+    overlapped: bool
 
 
 # One round trip for one start (PostgreSQL): whether the practitioner offers the type, whether
@@ -722,8 +721,9 @@ def slot_check(
 ) -> SlotCheck:
     """Is this exact start one of the practitioner's free slots for the type (``free``, as
     ``free_slot_times`` computes them, within lead time and horizon), does the practitioner
-    offer the type, and is the patient booked elsewhere then? Read from the database, never
-    the cache: the services decide on it (inside their transaction). One query on PostgreSQL.
+    offer the type, is the patient booked elsewhere then, and if the start is not free, is it
+    held or overlapped? Read from the database, never the cache: the services decide on it
+    (the database's constraints have the last word on their writes). One query on PostgreSQL.
     """
     duration = appointment_type.duration_minutes * 60.0
     buffer = appointment_type.buffer_after_minutes * 60.0
@@ -738,17 +738,32 @@ def slot_check(
             end=end,
             ignore_appointment_id=ignore_appointment_id,
         )
-        return SlotCheck(
-            free=_slot_is_free_searched(
-                appointment_type=appointment_type,
+        free = _slot_is_free_searched(
+            appointment_type=appointment_type,
+            practitioner=practitioner,
+            start=start,
+            now=now,
+            ignore_appointment_id=ignore_appointment_id,
+            respect_lead_time=respect_lead_time,
+        )
+        taken = overlapped = False
+        if not free:  # why not: read only when asked
+            clashes = Appointment.objects.filter(
                 practitioner=practitioner,
-                start=start,
-                now=now,
-                ignore_appointment_id=ignore_appointment_id,
-                respect_lead_time=respect_lead_time,
-            ),
+                status__in=Appointment.ACTIVE_STATUSES,
+                start__lt=blocked_until,
+                blocked_until__gt=start,
+            )
+            if ignore_appointment_id is not None:
+                clashes = clashes.exclude(pk=ignore_appointment_id)
+            taken = clashes.filter(start=start).exists()
+            overlapped = taken or clashes.exists()
+        return SlotCheck(
+            free=free,
             offered=practitioner.appointment_types.filter(pk=appointment_type.pk).exists(),
             patient_busy=patient_id is not None and patient_elsewhere.exists(),
+            taken=taken,
+            overlapped=overlapped,
         )
     with connection.cursor() as cursor:
         cursor.execute(

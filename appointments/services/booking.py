@@ -59,33 +59,13 @@ def _raise_conflict(error: IntegrityError) -> NoReturn:
     raise error
 
 
-def _why_not_free(
-    *,
-    check: SlotCheck,
-    practitioner: Practitioner,
-    patient: User,
-    start: datetime.datetime,
-    end: datetime.datetime,
-    blocked_until: datetime.datetime,
-    ignore_id: int | None,
-) -> NoReturn:
+def _why_not_free(check: SlotCheck) -> NoReturn:
     """The time is not free. Someone holding exactly this slot means the caller lost a race
-    for it (409); any other reason is a bad request (400): outside availability, overlapping
-    another appointment, or the patient is busy then. On PostgreSQL the check read all of it;
-    elsewhere the clashes are read here."""
-    taken, overlapped = check.taken, check.overlapped
-    if taken is None or overlapped is None:
-        active = Appointment.objects.filter(status__in=Appointment.ACTIVE_STATUSES)
-        if ignore_id is not None:
-            active = active.exclude(pk=ignore_id)
-        clashes = active.filter(
-            practitioner=practitioner, start__lt=blocked_until, blocked_until__gt=start
-        )
-        taken = clashes.filter(start=start).exists()
-        overlapped = taken or clashes.exists()
-    if taken:
+    for it (409); any other reason is a bad request (400): overlapping another appointment,
+    the patient busy then, or outside availability."""
+    if check.taken:
         raise SlotTaken()
-    if overlapped:
+    if check.overlapped:
         raise SlotUnavailable(
             "That time overlaps another appointment. Choose one of the free times."
         )
@@ -123,15 +103,7 @@ def _check_bookable(
     if start <= now:
         raise SlotUnavailable("That time is in the past.")
     if not check.free:
-        _why_not_free(
-            check=check,
-            practitioner=practitioner,
-            patient=patient,
-            start=start,
-            end=end,
-            blocked_until=blocked_until,
-            ignore_id=ignore_id,
-        )
+        _why_not_free(check)
     # Checked before the insert for a clear answer; the database constraint has the last word.
     if check.patient_busy:
         raise PatientBusy()
