@@ -9,7 +9,7 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponseBase
@@ -258,19 +258,32 @@ class CursorPage(CursorPagination):
         return str(value)
 
 
+class PageSource(Protocol):
+    """What a cursor page reads of its items besides a queryset: DRF's CursorPagination asks
+    for ``order_by(*ordering)`` (or its reverse), ``filter(<first field>__gt|__lt=position)``
+    and a slice (``[offset:offset + size + 1]``)."""
+
+    def order_by(self, *fields: str) -> PageSource: ...
+
+    def filter(self, **conditions: Any) -> PageSource: ...
+
+    def __getitem__(self, window: slice) -> Iterable[Any]: ...
+
+
 def cursor_page(
     request: Request,
-    items: QuerySet[_M],
+    items: QuerySet[_M] | PageSource,
     *,
     ordering: str | tuple[str, ...],
-    render: Callable[[Sequence[_M]], Any],
+    render: Callable[[Sequence[Any]], Any],
     page_size: int = 50,
 ) -> Response:
     """One page of ``items`` in ``ordering`` as ``{next, previous, results}``."""
     paginator = CursorPage()
     paginator.ordering = ordering
     paginator.page_size = page_size
-    page = paginator.paginate_queryset(items, request) or []
+    # A PageSource answers what CursorPagination asks of a queryset.
+    page = paginator.paginate_queryset(items, request) or []  # type: ignore[arg-type]
     return paginator.get_paginated_response(render(page))
 
 

@@ -38,7 +38,7 @@ from appointments.models import Appointment
 from appointments.selectors.appointments import (
     appointment_for_update,
     appointment_get,
-    appointment_list,
+    appointment_list_rows,
 )
 from appointments.serializers.book_request import BookRequest
 from appointments.serializers.bookings import (
@@ -108,10 +108,12 @@ class AppointmentListApi(APIView):
     def get(self, request: Request) -> Response:
         filters = query_parameters(request, AppointmentFilter)
         user = signed_in_user(request)
-        appointments = appointment_list(user=user, now=timezone.now(), **filters)
+        rows = appointment_list_rows(
+            user=user, now=timezone.now(), columns=LISTED_COLUMNS, **filters
+        )
         return cursor_page(
             request,
-            appointments.values(*LISTED_COLUMNS),
+            rows,
             ordering=("start", "pk"),
             render=lambda page: appointments_listed(page, viewer=user),
         )

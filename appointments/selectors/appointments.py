@@ -175,14 +175,69 @@ def appointments_visible_to(
             return base.filter(
                 Q(practitioner__user=user) | Q(patient__in=in_care_query.values("patient"))
             )
-        own, in_care = _clinicians_reach(user=user, now=now or timezone.now())
-        visible = Q()
-        if in_care:
-            visible |= Q(_InArray(F("patient_id"), in_care))
-        if own is not None:
-            visible |= Q(practitioner_id=own)
-        return base.filter(visible) if visible else base.none()
+        scope = _care_scope(user=user, now=now or timezone.now())
+        return base.none() if scope is None else base.filter(_scope_q(scope))
     return base.none()
+
+
+class ListScope(NamedTuple):
+    """Which appointments a list shows its user (``appointments_visible_to`` with the care
+    read first), as one decision that both forms of the list render: the ORM's (``Q``,
+    every database) and the plain SQL of PostgreSQL's page (``_ListRows``).
+
+    Each field narrows: ``schedule_of``, the appointments of this user's practitioner row
+    (their own schedule); ``patient``, this patient's own; ``practitioner`` and
+    ``in_care``, a clinician's own appointments or (OR) those of these patients. All None
+    (and ``in_care`` empty): every appointment."""
+
+    schedule_of: int | None = None
+    patient: int | None = None
+    practitioner: int | None = None
+    in_care: _Ids = ""
+
+
+def list_scope(
+    *, user: User, now: datetime.datetime, own_schedule: bool = False
+) -> ListScope | None:
+    """What ``appointments_visible_to(care_read_first=True)`` lets ``user`` list; None:
+    nothing. A clinician's practitioner row and patients in care are read here (one query)."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    schedule_of = user.pk if own_schedule else None
+    if user.is_patient:
+        return ListScope(schedule_of=schedule_of, patient=user.pk)
+    if user.role in FRONT_DESK or user.is_superuser:
+        return ListScope(schedule_of=schedule_of)
+    if user.role in CLINICAL_ROLES:
+        if own_schedule:
+            # All of their own schedule is theirs to see: no care relationship to ask about.
+            return ListScope(schedule_of=schedule_of)
+        return _care_scope(user=user, now=now)
+    return None
+
+
+def _care_scope(*, user: User, now: datetime.datetime) -> ListScope | None:
+    own, in_care = _clinicians_reach(user=user, now=now)
+    if own is None and not in_care:
+        return None
+    return ListScope(practitioner=own, in_care=in_care)
+
+
+def _scope_q(scope: ListScope) -> Q:
+    """The scope as the ORM's condition (the practitioner row's id, not a join to it:
+    PostgreSQL then reads a schedule in order from (practitioner, start))."""
+    wanted = Q()
+    if scope.schedule_of is not None:
+        their_row = Practitioner.objects.filter(user_id=scope.schedule_of).order_by()
+        wanted &= Q(practitioner_id=Subquery(their_row.values("pk")[:1]))
+    if scope.patient is not None:
+        wanted &= Q(patient_id=scope.patient)
+    visible = Q()
+    if scope.in_care:
+        visible |= Q(_InArray(F("patient_id"), scope.in_care))
+    if scope.practitioner is not None:
+        visible |= Q(practitioner_id=scope.practitioner)
+    return wanted & visible
 
 
 class ListedPractitioner(NamedTuple):
@@ -263,7 +318,20 @@ def appointment_get(*, user: User, public_id: uuid.UUID | str) -> Appointment | 
         return None
 
 
-def appointment_list(
+class ListFilters(NamedTuple):
+    """What the API's list filters name, resolved (days as instants, ``me`` as the user's
+    schedule): rendered by both forms of the list, like ``ListScope``."""
+
+    when: str = ""
+    status: str = ""
+    practitioner: str | None = None  # a practitioner's public id (not "me")
+    patient: uuid.UUID | None = None
+    starts_from: datetime.datetime | None = None
+    starts_before: datetime.datetime | None = None
+    updated_since: datetime.datetime | None = None
+
+
+def _list_of(
     *,
     user: User,
     now: datetime.datetime,
@@ -274,8 +342,9 @@ def appointment_list(
     practitioner: str | None = None,
     patient: uuid.UUID | None = None,
     updated_since: datetime.datetime | None = None,
-) -> QuerySet[Appointment]:
-    """The API's list: the appointments the user may see, narrowed by the filters.
+) -> tuple[ListScope | None, ListFilters]:
+    """What the API's list shows: the appointments the user may see (``list_scope``),
+    narrowed by the filters (resolved here).
 
     ``when``: upcoming or past (by their end). ``date_from``/``date_to``: the days they start
     on, inclusive, in the practitioner's time zone when one practitioner is asked for, else
@@ -284,36 +353,86 @@ def appointment_list(
     patient's public id. ``updated_since``: changed at or after that time. Filters only narrow
     what ``appointments_visible_to`` allows. The rows also carry ``<instant>_text`` for each
     of ``LISTED_INSTANTS`` (what ``appointments_listed`` renders)."""
-    own_schedule = practitioner == "me"
-    appointments = appointments_visible_to(
-        user=user, now=now, own_schedule=own_schedule, care_read_first=True
-    )
-    # One filter() for all: each call copies the query.
-    wanted = Q()
-    if when == "upcoming":
-        # And an exact bound on the start (none lasts longer than the longest), so the list
-        # walks from there in its order rather than through every past appointment first.
-        wanted &= Q(end__gte=now, start__gte=_started_since(now))
-    elif when == "past":
-        # An appointment starts before it ends (a constraint): the walk stops at now.
-        wanted &= Q(end__lt=now, start__lt=now)
-    if status:
-        wanted &= Q(status=status)
-    if practitioner and not own_schedule:
-        wanted &= Q(practitioner__public_id=practitioner)
-    if patient:
-        wanted &= Q(patient__public_id=patient)
+    starts_from = starts_before = None
     if date_from or date_to:
         zone = _days_zone(user=user, practitioner=practitioner)
         if date_from:
-            wanted &= Q(start__gte=datetime.datetime.combine(date_from, datetime.time.min, zone))
+            starts_from = datetime.datetime.combine(date_from, datetime.time.min, zone)
         if date_to:
             day_after = date_to + datetime.timedelta(days=1)
-            wanted &= Q(start__lt=datetime.datetime.combine(day_after, datetime.time.min, zone))
-    if updated_since:
-        wanted &= Q(updated_at__gte=updated_since)
-    appointments = appointments.filter(wanted) if wanted else appointments
-    return appointments.annotate(**_instants_as_text())
+            starts_before = datetime.datetime.combine(day_after, datetime.time.min, zone)
+    filters = ListFilters(
+        when=when,
+        status=status,
+        practitioner=practitioner if practitioner and practitioner != "me" else None,
+        patient=patient,
+        starts_from=starts_from,
+        starts_before=starts_before,
+        updated_since=updated_since,
+    )
+    return list_scope(user=user, now=now, own_schedule=practitioner == "me"), filters
+
+
+def _filters_q(filters: ListFilters, now: datetime.datetime) -> Q:
+    # One filter() for all: each call copies the query.
+    wanted = Q()
+    if filters.when == "upcoming":
+        # And an exact bound on the start (none lasts longer than the longest), so the list
+        # walks from there in its order rather than through every past appointment first.
+        wanted &= Q(end__gte=now, start__gte=_started_since(now))
+    elif filters.when == "past":
+        # An appointment starts before it ends (a constraint): the walk stops at now.
+        wanted &= Q(end__lt=now, start__lt=now)
+    if filters.status:
+        wanted &= Q(status=filters.status)
+    if filters.practitioner:
+        wanted &= Q(practitioner__public_id=filters.practitioner)
+    if filters.patient:
+        wanted &= Q(patient__public_id=filters.patient)
+    if filters.starts_from:
+        wanted &= Q(start__gte=filters.starts_from)
+    if filters.starts_before:
+        wanted &= Q(start__lt=filters.starts_before)
+    if filters.updated_since:
+        wanted &= Q(updated_at__gte=filters.updated_since)
+    return wanted
+
+
+def appointment_list(
+    *, user: User, now: datetime.datetime, **filters: Any
+) -> QuerySet[Appointment]:
+    """The API's list (``_list_of`` says what the filters are) in the ORM's form, on every
+    database; ``appointment_list_rows`` is what the API pages."""
+    return _list_queryset(*_list_of(user=user, now=now, **filters), now)
+
+
+def _list_queryset(
+    scope: ListScope | None, filters: ListFilters, now: datetime.datetime
+) -> QuerySet[Appointment]:
+    base = Appointment.objects.select_related(*_SHOWN_WITH).annotate(**_instants_as_text())
+    if scope is None:
+        return base.none()
+    wanted = _scope_q(scope) & _filters_q(filters, now)
+    return base.filter(wanted) if wanted else base
+
+
+def appointment_list_rows(
+    *,
+    user: User,
+    now: datetime.datetime,
+    columns: Sequence[str],
+    **filters: Any,
+) -> QuerySet[Any] | _ListRows:
+    """``appointment_list``'s rows as dicts of ``columns`` (``LISTED_COLUMNS``), for a cursor
+    page: what DRF's CursorPagination asks of a queryset (``order_by``, ``filter`` on the
+    position, a slice). On PostgreSQL in plain SQL (``_ListRows``): building and compiling
+    the ORM's query was ~0.9 ms of a ~4 ms request (its throughput +25-50% without it,
+    measured); tests page through both forms and compare them row by row."""
+    scope, resolved = _list_of(user=user, now=now, **filters)
+    if connection.vendor == "postgresql" and tuple(columns) == _LISTED_SQL_COLUMNS:
+        return _ListRows(scope, resolved, now)
+    rows: QuerySet[Any] = _list_queryset(scope, resolved, now).values(*columns)
+    return rows
 
 
 # The instants the list shows but does not order by, as ``<name>_text``. On PostgreSQL,
@@ -324,10 +443,13 @@ def appointment_list(
 LISTED_INSTANTS = ("end", "hold_expires_at", "created_at", "updated_at")
 
 
+_UTC_TEXT = """to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+
+
 class _UtcText(Func):
     """An instant as ISO 8601 text in UTC, with its microseconds (PostgreSQL)."""
 
-    template = """to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+    template = _UTC_TEXT % "%(expressions)s"
     output_field = CharField()
 
 
@@ -335,6 +457,139 @@ def _instants_as_text() -> dict[str, Func | F]:
     if connection.vendor == "postgresql":
         return {f"{name}_text": _UtcText(F(name)) for name in LISTED_INSTANTS}
     return {f"{name}_text": F(name) for name in LISTED_INSTANTS}
+
+
+# ``LISTED_COLUMNS`` (appointments.serializers.bookings) as PostgreSQL's page reads them.
+_LISTED_SQL = {
+    "public_id": "a.public_id",
+    "patient_id": "a.patient_id",
+    "practitioner_id": "a.practitioner_id",
+    "appointment_type_id": "a.appointment_type_id",
+    "start": "a.start",
+    "status": "a.status",
+    "reason": "a.reason",
+    "cancellation_reason": "a.cancellation_reason",
+    "channel": "a.channel",
+    "end_text": _UTC_TEXT % 'a."end"',
+    "hold_expires_at_text": _UTC_TEXT % 'a."hold_expires_at"',
+    "created_at_text": _UTC_TEXT % 'a."created_at"',
+    "updated_at_text": _UTC_TEXT % 'a."updated_at"',
+    "patient__public_id": "u.public_id",
+    "patient__full_name": "u.full_name",
+    "patient__email": "u.email",
+    "appointment_type__public_id": "t.public_id",
+    "appointment_type__name": "t.name",
+}
+_LISTED_SQL_COLUMNS = tuple(_LISTED_SQL)
+_LISTED_SELECT = ", ".join(f'{expression} AS "{name}"' for name, expression in _LISTED_SQL.items())
+_LIST_SELECT = (
+    f"SELECT {_LISTED_SELECT}"  # noqa: S608 - the columns and tables above, no input
+    " FROM appointments_appointment a JOIN accounts_user u ON u.id = a.patient_id"
+    " JOIN appointments_appointmenttype t ON t.id = a.appointment_type_id"
+)
+_LONGEST = (
+    '(SELECT "end" - "start" FROM appointments_appointment ORDER BY "end" - "start" DESC LIMIT 1)'
+)
+# DRF's CursorPagination orders by the list's ordering or its reverse.
+_LIST_ORDER: dict[tuple[str, ...], str] = {
+    ("start", "pk"): "a.start, a.id",
+    ("-start", "-pk"): "a.start DESC, a.id DESC",
+}
+_START = Appointment._meta.get_field("start")
+
+
+class _ListRows:
+    """``appointment_list``'s rows on PostgreSQL, in one statement of plain SQL rendered from
+    the same ``ListScope`` and ``ListFilters`` as the ORM's form: what a cursor page asks
+    (``order_by`` in the list's ordering or its reverse, ``filter`` on ``start`` after or
+    before the cursor's position, a slice) and nothing else."""
+
+    def __init__(
+        self,
+        scope: ListScope | None,
+        filters: ListFilters,
+        now: datetime.datetime,
+        order: str = _LIST_ORDER["start", "pk"],
+        position: tuple[str, datetime.datetime] | None = None,
+    ) -> None:
+        self.scope, self.filters, self.now = scope, filters, now
+        self.order, self.position = order, position
+
+    def order_by(self, *fields: str) -> _ListRows:
+        return _ListRows(self.scope, self.filters, self.now, _LIST_ORDER[fields], self.position)
+
+    def filter(self, **conditions: Any) -> _ListRows:
+        ((name, value),) = conditions.items()
+        operator = {"start__gt": ">", "start__lt": "<"}[name]
+        # As the ORM prepares it: a malformed cursor position is a ValidationError (a 400).
+        position = (operator, _START.get_prep_value(value))
+        return _ListRows(self.scope, self.filters, self.now, self.order, position)
+
+    def __getitem__(self, window: slice) -> list[dict[str, Any]]:
+        offset, stop = window.start or 0, window.stop
+        if self.scope is None or stop is None or stop <= offset:
+            return []
+        where, params = self._where(self.scope)
+        sql = f"{_LIST_SELECT} WHERE {where} ORDER BY {self.order} LIMIT %s OFFSET %s"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, stop - offset, offset])
+            names = [column.name for column in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def _where(self, scope: ListScope) -> tuple[str, list[Any]]:
+        filters, now = self.filters, self.now
+        conditions: list[str] = []
+        params: list[Any] = []
+        if scope.schedule_of is not None:
+            conditions.append(
+                "a.practitioner_id = (SELECT p.id FROM appointments_practitioner p"
+                " WHERE p.user_id = %s LIMIT 1)"
+            )
+            params.append(scope.schedule_of)
+        if scope.patient is not None:
+            conditions.append("a.patient_id = %s")
+            params.append(scope.patient)
+        visible: list[str] = []
+        if scope.in_care:
+            visible.append("a.patient_id = ANY(%s::bigint[])")
+            params.append(scope.in_care)
+        if scope.practitioner is not None:
+            visible.append("a.practitioner_id = %s")
+            params.append(scope.practitioner)
+        if visible:
+            conditions.append(f"({' OR '.join(visible)})")
+        if filters.when == "upcoming":
+            conditions.append(f'a."end" >= %s AND a.start >= %s - {_LONGEST}')
+            params += [now, now]
+        elif filters.when == "past":
+            conditions.append('a."end" < %s AND a.start < %s')
+            params += [now, now]
+        if filters.status:
+            conditions.append("a.status = %s")
+            params.append(filters.status)
+        if filters.practitioner:
+            conditions.append(
+                "a.practitioner_id IN (SELECT p.id FROM appointments_practitioner p"
+                " WHERE p.public_id = %s)"
+            )
+            params.append(uuid.UUID(filters.practitioner))
+        if filters.patient:
+            conditions.append("u.public_id = %s")
+            params.append(filters.patient)
+        if filters.starts_from:
+            conditions.append("a.start >= %s")
+            params.append(filters.starts_from)
+        if filters.starts_before:
+            conditions.append("a.start < %s")
+            params.append(filters.starts_before)
+        if filters.updated_since:
+            conditions.append("a.updated_at >= %s")
+            params.append(filters.updated_since)
+        if self.position is not None:
+            operator, start = self.position
+            conditions.append(f"a.start {operator} %s")
+            params.append(start)
+        return " AND ".join(conditions) or "TRUE", params
 
 
 class _MinusTheLongest(Func):

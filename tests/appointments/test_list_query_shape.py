@@ -285,7 +285,7 @@ def test_a_doctors_page_is_three_queries_with_the_patients_as_one_parameter(
     # Their practitioner row with the patients in their care, the page, its practitioners.
     assert len(own) == 3
     assert "ARRAY(SELECT DISTINCT" in own[0]
-    assert '"patient_id" = ANY(' in own[1]
+    assert "a.patient_id = ANY(" in own[1]
     assert " IN (" not in own[1]
     assert "appointments_appointment" not in own[2]
 
