@@ -35,7 +35,11 @@ from bench import server as bench_server  # noqa: E402
 from bench.setup_data import build, django_setup  # noqa: E402
 
 DATABASE = os.environ.get("BENCH_DATABASE", "hospital_bench")
-BOOKING_DATABASE = f"{DATABASE}_booking"  # the database as built, for the booking run
+AS_BUILT_DATABASE = f"{DATABASE}_as_built"  # a copy made right after the build
+BOOKING_DATABASE = f"{DATABASE}_booking"  # a fresh copy of that for each booking run
+# The issue-day code's own bench data (bench/issue_day.py), and a fresh copy for each run.
+ISSUE_DAY_BUILT_DATABASE = f"{DATABASE}_issue_day_built"
+ISSUE_DAY_DATABASE = f"{DATABASE}_issue_day"
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0", "false", "no")
 
 
@@ -49,6 +53,8 @@ class Mode:
     login_seconds = 10 if QUICK else 20
     booking_seconds = 10 if QUICK else 20
     booking_patients = 1500 if QUICK else 4000  # tokens made beforehand (they come round again)
+    # Interleaved pairs of booking runs against the issue-day code (20 s each: its bench's).
+    issue_day_rounds = 1 if QUICK else 3
     slot_search_iterations = 50 if QUICK else 200
 
 
@@ -84,25 +90,30 @@ def _disconnect() -> None:
 
 
 def _copy_as_built() -> None:
-    """A copy of the database as built, for the booking run: measured on the data as the
+    """A copy of the database as built, for the booking runs: measured on the data as the
     issue-day bench measured it (right after the build), not after the mixed load has booked
     and cancelled through the same department for ten minutes."""
     _disconnect()
     _admin_execute(
-        f"DROP DATABASE IF EXISTS {BOOKING_DATABASE} WITH (FORCE)",
-        f"CREATE DATABASE {BOOKING_DATABASE} TEMPLATE {DATABASE}",
+        f"DROP DATABASE IF EXISTS {AS_BUILT_DATABASE} WITH (FORCE)",
+        f"CREATE DATABASE {AS_BUILT_DATABASE} TEMPLATE {DATABASE}",
     )
 
 
 def _on_the_copy_as_built(work: Callable[[], Any]) -> Any:
-    """``work`` with this process and the servers it starts on the copy, then back; the
-    cache emptied first (what the earlier servers cached was read from the other copy)."""
+    """``work`` with this process and the servers it starts on a fresh copy of the database
+    as built, then back; the cache emptied first (what the earlier servers cached was read
+    from another database)."""
     from django.core.cache import cache
     from django.db import connections
 
     settings_dict = connections["default"].settings_dict
     urls = {name: os.environ[name] for name in ("DATABASE_URL", "BENCH_DATABASE_URL")}
     _disconnect()
+    _admin_execute(
+        f"DROP DATABASE IF EXISTS {BOOKING_DATABASE} WITH (FORCE)",
+        f"CREATE DATABASE {BOOKING_DATABASE} TEMPLATE {AS_BUILT_DATABASE}",
+    )
     settings_dict["NAME"] = BOOKING_DATABASE
     for name, url in urls.items():
         os.environ[name] = url.rsplit("/", 1)[0] + "/" + BOOKING_DATABASE
@@ -113,6 +124,47 @@ def _on_the_copy_as_built(work: Callable[[], Any]) -> Any:
         _disconnect()
         settings_dict["NAME"] = DATABASE
         os.environ.update(urls)
+
+
+def _database_url(name: str) -> str:
+    return os.environ["BENCH_DATABASE_URL"].rsplit("/", 1)[0] + "/" + name
+
+
+def _against_the_issue_day() -> dict[str, Any]:
+    """Booking, this code against the issue-day code's own bench, interleaved
+    (bench/issue_day.py), each run on a fresh copy of its side's data as built."""
+    from django.core.cache import cache
+
+    from bench import booking_http, issue_day
+
+    _admin_execute(
+        f"DROP DATABASE IF EXISTS {ISSUE_DAY_BUILT_DATABASE} WITH (FORCE)",
+        f"CREATE DATABASE {ISSUE_DAY_BUILT_DATABASE}",
+    )
+    issue_day.build(_database_url(ISSUE_DAY_BUILT_DATABASE))
+
+    def book_issue_day() -> dict[str, Any]:
+        _admin_execute(
+            f"DROP DATABASE IF EXISTS {ISSUE_DAY_DATABASE} WITH (FORCE)",
+            f"CREATE DATABASE {ISSUE_DAY_DATABASE} TEMPLATE {ISSUE_DAY_BUILT_DATABASE}",
+        )
+        cache.clear()
+        try:
+            return issue_day.book(_database_url(ISSUE_DAY_DATABASE))
+        finally:
+            issue_day.purge_default_queue()
+
+    def book_now() -> dict[str, Any]:
+        result: dict[str, Any] = _on_the_copy_as_built(
+            lambda: booking_http.run(
+                seconds=issue_day.DURATION_SECONDS, clients_made=Mode.booking_patients
+            )
+        )
+        return result
+
+    return issue_day.compare(
+        rounds=Mode.issue_day_rounds, book_issue_day=book_issue_day, book_now=book_now
+    )
 
 
 def _read(path: str) -> str:
@@ -232,6 +284,9 @@ def measure() -> dict[str, Any]:
                 seconds=Mode.booking_seconds, clients_made=Mode.booking_patients
             )
         ),
+    )
+    results["booking_issue_day"] = _timed(
+        "booking against the issue-day code", timings, _against_the_issue_day
     )
     results["load_average_end"] = _load_average()
     return results
