@@ -195,6 +195,19 @@ def _active_user(user_id: int) -> User | None:
     return next(iter(User.objects.raw(sql, [user_id])), None)
 
 
+def user_cache_warm(*, user_id: int) -> None:
+    """Keep the user's row in the authentication cache if it is not there yet (read from the
+    database after the cache gave the generation to keep it under, as a request would): a
+    sign-in or a token rotation warms it, so the first request with the new token reads no
+    user row. One round trip when it is there already."""
+    lookup = auth_cache.user_get(user_id=user_id)
+    if lookup.found is not None or lookup.generation is None:
+        return
+    user = _active_user(user_id)
+    if user is not None:
+        auth_cache.user_keep(user=user, generation=lookup.generation)
+
+
 def api_access_token_authenticate(*, token: str) -> AuthSession | None:
     """The live session behind an access token, with its user, or None.
 

@@ -30,7 +30,12 @@ from accounts.errors import InvalidToken, SessionNotFound
 from accounts.models import ApiToken, AuthSession, User
 from accounts.models.sessions import token_digest
 from accounts.selectors.mfa import method_of
-from accounts.selectors.sessions import WEB_SESSION_ID_KEY, absolute_lifetime, idle_timeout
+from accounts.selectors.sessions import (
+    WEB_SESSION_ID_KEY,
+    absolute_lifetime,
+    idle_timeout,
+    user_cache_warm,
+)
 from accounts.services import refresh_grace
 from audit.services import Outcome, record
 from core.caller import client_ip, user_agent
@@ -302,6 +307,9 @@ def _issue_pair(session: AuthSession) -> TokenPair:
             digest=access_digest, session=session, expires_at=access_expires, now=now
         )
     )
+    # And so is its user: the first request with the token need not read them either. Robust:
+    # a cache that fails here only leaves the first request to read the user itself.
+    transaction.on_commit(lambda: user_cache_warm(user_id=session.user_id), robust=True)
     return TokenPair(access, refresh, access_expires, refresh_expires, session)
 
 

@@ -193,3 +193,65 @@ def test_the_cache_never_holds_a_devices_secret(doctor):
     assert isinstance(cached, TOTPDevice) and cached.pk == device.pk and cached.confirmed
     assert "key" not in cached.__dict__  # deferred: read from the database if asked
     assert cached.key == device.key
+
+
+# --- Warmed when a token is issued -----------------------------------------------------------
+
+
+def test_a_new_tokens_first_request_reads_no_user_row(patient, django_capture_on_commit_callbacks):
+    from rest_framework.test import APIClient
+
+    with django_capture_on_commit_callbacks(execute=True):
+        pair = sessions.api_session_start(user=patient, request=None)
+    api = APIClient(HTTP_AUTHORIZATION=f"Bearer {pair.access_token}")
+
+    status, user_queries = _user_queries(api, ME)
+
+    assert status == 200
+    assert user_queries == []
+
+
+def test_a_rotated_tokens_first_request_reads_no_user_row(
+    patient, django_capture_on_commit_callbacks
+):
+    from rest_framework.test import APIClient
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = sessions.api_session_start(user=patient, request=None)
+    auth_cache.user_changed(user_id=patient.pk)  # forgotten since (as after an eviction)
+    with django_capture_on_commit_callbacks(execute=True):
+        pair = sessions.api_tokens_refresh(refresh_token=first.refresh_token)
+    api = APIClient(HTTP_AUTHORIZATION=f"Bearer {pair.access_token}")
+
+    status, user_queries = _user_queries(api, ME)
+
+    assert status == 200
+    assert user_queries == []
+
+
+def test_a_change_after_the_token_was_issued_is_seen_by_its_first_request(
+    patient, django_capture_on_commit_callbacks
+):
+    from rest_framework.test import APIClient
+
+    with django_capture_on_commit_callbacks(execute=True):
+        pair = sessions.api_session_start(user=patient, request=None)
+    patient.full_name = "Renamed After Sign-in"
+    patient.save(update_fields=["full_name"])
+    api = APIClient(HTTP_AUTHORIZATION=f"Bearer {pair.access_token}")
+
+    assert api.get(ME).json()["full_name"] == "Renamed After Sign-in"
+
+
+def test_a_deactivation_after_the_token_was_issued_refuses_its_first_request(
+    patient, django_capture_on_commit_callbacks
+):
+    from rest_framework.test import APIClient
+
+    with django_capture_on_commit_callbacks(execute=True):
+        pair = sessions.api_session_start(user=patient, request=None)
+    User.objects.filter(pk=patient.pk).update(is_active=False)  # no signal: the row only
+    auth_cache.user_changed(user_id=patient.pk)  # as the services do on a deactivation
+    api = APIClient(HTTP_AUTHORIZATION=f"Bearer {pair.access_token}")
+
+    assert api.get(ME).status_code == 401
