@@ -6,7 +6,8 @@ absolute figure moves with the machine (the shared cores here make 210-310 reque
 this code from one run to the next), so the bench also runs that commit's own booking bench,
 unchanged, on this machine, interleaved with this code's: each round books on a fresh copy of
 each side's database as built, the issue day's first in odd rounds and this code's first in
-even ones, and the ratio of the medians is the figure the goal is judged by.
+even ones, each side's client in a Python process of its own (as the issue day's bench ran
+it), and the ratio of the medians is the figure the goal is judged by.
 
 The issue-day code runs from a git worktree (var/bench/issue-day, this checkout's virtualenv)
 against its own database built by its own bench/setup_data.py (the same department of 50
@@ -32,10 +33,15 @@ ISSUE_DAY_REQUESTS_PER_SECOND = 107.4  # as the issue reports it, on the machine
 DURATION_SECONDS = 20  # the issue-day booking bench's own (a constant there)
 WORKTREE = LOGS / "issue-day"
 _BUILD = "from bench.setup_data import django_setup, build; django_setup(); build()"
+# The booking run, in a Python process of its own for either code (its client's 32 threads
+# then share no interpreter with the rest of the bench): the issue day's with its own
+# defaults (32 clients, 20 s, 4,000 patients), this code's with the same.
 _BOOK = (
     "import json; from bench.setup_data import django_setup; django_setup(); "
-    "from bench import booking_http; print('RESULT ' + json.dumps(booking_http.run()))"
+    "from bench import booking_http; print('RESULT ' + json.dumps(booking_http.run(%s)))"
 )
+_BOOK_ISSUE_DAY = _BOOK % ""
+_BOOK_NOW = _BOOK % f"seconds={DURATION_SECONDS}, clients_made=4000"
 
 
 def _worktree() -> Path:
@@ -54,31 +60,30 @@ def _worktree() -> Path:
     return WORKTREE
 
 
-def _environment(database_url: str) -> dict[str, str]:
-    """What the issue-day code runs with: the bench's services and limits, its own settings
-    module (it has no bench.settings) and database."""
+def _environment(database_url: str, *, issue_day: bool) -> dict[str, str]:
+    """What either code runs with: the bench's services and limits, its settings (the issue
+    day has no bench.settings: the project's) and database."""
     environment = server_environment()
-    environment.update(
-        DJANGO_SETTINGS_MODULE="hospital.settings",
-        BENCH_DATABASE_URL=database_url,
-        DATABASE_URL=database_url,
-    )
+    environment.update(BENCH_DATABASE_URL=database_url, DATABASE_URL=database_url)
+    if issue_day:
+        environment["DJANGO_SETTINGS_MODULE"] = "hospital.settings"
     environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
     return environment
 
 
-def _python(code: str, database_url: str) -> str:
+def _python(code: str, database_url: str, *, issue_day: bool = True) -> str:
     completed = subprocess.run(  # noqa: S603 - the virtualenv's Python, our own code
         [str(ROOT / ".venv/bin/python"), "-c", code],
-        cwd=_worktree(),
-        env=_environment(database_url),
+        cwd=_worktree() if issue_day else ROOT,
+        env=_environment(database_url, issue_day=issue_day),
         capture_output=True,
         text=True,
         timeout=900,
         check=False,
     )
     if completed.returncode != 0:
-        raise RuntimeError(f"the issue-day code failed: {completed.stderr[-2000:]}")
+        code_of = "the issue-day code" if issue_day else "this code's booking run"
+        raise RuntimeError(f"{code_of} failed: {completed.stderr[-2000:]}")
     return completed.stdout
 
 
@@ -87,9 +92,10 @@ def build(database_url: str) -> None:
     _python(_BUILD, database_url)
 
 
-def book(database_url: str) -> dict[str, Any]:
-    """The issue-day booking bench (32 clients, 20 s) on that database."""
-    output = _python(_BOOK, database_url)
+def book(database_url: str, *, issue_day: bool) -> dict[str, Any]:
+    """The booking bench of the issue day's code or of this one (32 clients, 20 s) on that
+    database, in a process of its own."""
+    output = _python(_BOOK_ISSUE_DAY if issue_day else _BOOK_NOW, database_url, issue_day=issue_day)
     line = next(line for line in output.splitlines() if line.startswith("RESULT "))
     result: dict[str, Any] = json.loads(line.removeprefix("RESULT "))
     return result

@@ -581,8 +581,9 @@ The issue's 107 requests/s was the booking bench of commit
 bench of that commit, unchanged, ran here too (bench/issue_day.py: a git worktree of that
 commit on its own database built by its own bench/setup_data.py, the same services), in
 interleaved rounds with this code's booking run (32 clients, 20 s each, every run on a fresh
-copy of its side's data as built, the cache emptied): the ratio of the medians is what the
-goal ("3x today's requests/s") is judged by on a machine other than that day's.
+copy of its side's data as built, the cache emptied, each side's client in a Python process
+of its own): the ratio of the medians is what the goal ("3x today's requests/s") is judged by
+on a machine other than that day's.
 
 {_booking_issue_day(results)}
 """  # noqa: S608

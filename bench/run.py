@@ -54,7 +54,7 @@ class Mode:
     booking_seconds = 10 if QUICK else 20
     booking_patients = 1500 if QUICK else 4000  # tokens made beforehand (they come round again)
     # Interleaved pairs of booking runs against the issue-day code (20 s each: its bench's).
-    issue_day_rounds = 1 if QUICK else 3
+    issue_day_rounds = 1 if QUICK else 5
     slot_search_iterations = 50 if QUICK else 200
 
 
@@ -135,35 +135,35 @@ def _against_the_issue_day() -> dict[str, Any]:
     (bench/issue_day.py), each run on a fresh copy of its side's data as built."""
     from django.core.cache import cache
 
-    from bench import booking_http, issue_day
+    from bench import issue_day
 
+    _disconnect()  # nothing of this process on the copies' templates
     _admin_execute(
         f"DROP DATABASE IF EXISTS {ISSUE_DAY_BUILT_DATABASE} WITH (FORCE)",
         f"CREATE DATABASE {ISSUE_DAY_BUILT_DATABASE}",
     )
     issue_day.build(_database_url(ISSUE_DAY_BUILT_DATABASE))
 
-    def book_issue_day() -> dict[str, Any]:
+    def book_on_a_fresh_copy(template: str, copy: str, *, of_the_issue_day: bool) -> dict[str, Any]:
         _admin_execute(
-            f"DROP DATABASE IF EXISTS {ISSUE_DAY_DATABASE} WITH (FORCE)",
-            f"CREATE DATABASE {ISSUE_DAY_DATABASE} TEMPLATE {ISSUE_DAY_BUILT_DATABASE}",
+            f"DROP DATABASE IF EXISTS {copy} WITH (FORCE)",
+            f"CREATE DATABASE {copy} TEMPLATE {template}",
         )
         cache.clear()
         try:
-            return issue_day.book(_database_url(ISSUE_DAY_DATABASE))
+            return issue_day.book(_database_url(copy), issue_day=of_the_issue_day)
         finally:
-            issue_day.purge_default_queue()
-
-    def book_now() -> dict[str, Any]:
-        result: dict[str, Any] = _on_the_copy_as_built(
-            lambda: booking_http.run(
-                seconds=issue_day.DURATION_SECONDS, clients_made=Mode.booking_patients
-            )
-        )
-        return result
+            if of_the_issue_day:
+                issue_day.purge_default_queue()
 
     return issue_day.compare(
-        rounds=Mode.issue_day_rounds, book_issue_day=book_issue_day, book_now=book_now
+        rounds=Mode.issue_day_rounds,
+        book_issue_day=lambda: book_on_a_fresh_copy(
+            ISSUE_DAY_BUILT_DATABASE, ISSUE_DAY_DATABASE, of_the_issue_day=True
+        ),
+        book_now=lambda: book_on_a_fresh_copy(
+            AS_BUILT_DATABASE, BOOKING_DATABASE, of_the_issue_day=False
+        ),
     )
 
 
