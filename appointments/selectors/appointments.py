@@ -136,7 +136,6 @@ def appointments_visible_to(
     user: User,
     now: datetime.datetime | None = None,
     own_schedule: bool = False,
-    care_read_first: bool = False,
 ) -> QuerySet[Appointment]:
     """Deny by default: each role sees only what its work needs.
 
@@ -146,14 +145,10 @@ def appointments_visible_to(
     the reason for the visit shows is ``permissions.can_see_reason``.
 
     ``own_schedule``: only those of the user's own schedule (as the practitioner).
-    ``care_read_first``: for lists, a clinician's practitioner row and patients in care are
-    read first (one small query), so the list's query names them as constants: PostgreSQL
-    then knows how many rows "own schedule or a patient in care" is and walks the list's
-    order (start) when they are many, or reads them by practitioner and patient when they are
-    few. As subqueries it guesses (half of all appointments for the hashed one) and walked
-    the whole table for a clinician with few patients, or scanned every appointment for the
-    OR (~60 ms at 100,000 rows, measured). Where the rows are already narrowed (one by its
-    id, a schedule's window), the subqueries are cheaper than a round trip."""
+
+    The care relationship as subqueries: where the rows are already narrowed (one by its id,
+    a schedule's window), they are cheaper than a round trip. Lists read it first instead
+    (``list_scope``, the same rule)."""
     base = Appointment.objects.select_related(*_SHOWN_WITH)
     if not user.is_authenticated or not user.is_active:
         return base.none()
@@ -170,20 +165,17 @@ def appointments_visible_to(
         if own_schedule:
             # All of their own schedule is theirs to see: no care relationship to ask about.
             return base
-        if not care_read_first:
-            in_care_query = care_relationships_of(user=user, now=now or timezone.now())
-            return base.filter(
-                Q(practitioner__user=user) | Q(patient__in=in_care_query.values("patient"))
-            )
-        scope = _care_scope(user=user, now=now or timezone.now())
-        return base.none() if scope is None else base.filter(_scope_q(scope))
+        in_care_query = care_relationships_of(user=user, now=now or timezone.now())
+        return base.filter(
+            Q(practitioner__user=user) | Q(patient__in=in_care_query.values("patient"))
+        )
     return base.none()
 
 
 class ListScope(NamedTuple):
-    """Which appointments a list shows its user (``appointments_visible_to`` with the care
-    read first), as one decision that both forms of the list render: the ORM's (``Q``,
-    every database) and the plain SQL of PostgreSQL's page (``_ListRows``).
+    """Which appointments a list shows its user (``list_scope``), as one decision that both
+    forms of the list render: the ORM's (``Q``, every database) and the plain SQL of
+    PostgreSQL's page (``_ListRows``).
 
     Each field narrows: ``schedule_of``, the appointments of this user's practitioner row
     (their own schedule); ``patient``, this patient's own; ``practitioner`` and
@@ -199,8 +191,15 @@ class ListScope(NamedTuple):
 def list_scope(
     *, user: User, now: datetime.datetime, own_schedule: bool = False
 ) -> ListScope | None:
-    """What ``appointments_visible_to(care_read_first=True)`` lets ``user`` list; None:
-    nothing. A clinician's practitioner row and patients in care are read here (one query)."""
+    """What ``appointments_visible_to`` lets ``user`` list; None: nothing.
+
+    A clinician's practitioner row and patients in care are read here first (one small
+    query), so the list's query names them as constants: PostgreSQL then knows how many rows
+    "own schedule or a patient in care" is and walks the list's order (start) when they are
+    many, or reads them by practitioner and patient when they are few. As subqueries it
+    guesses (half of all appointments for the hashed one) and walked the whole table for a
+    clinician with few patients, or scanned every appointment for the OR (~60 ms at 100,000
+    rows, measured). Tests compare the lists with ``appointments_visible_to``."""
     if not user.is_authenticated or not user.is_active:
         return None
     schedule_of = user.pk if own_schedule else None
@@ -212,15 +211,11 @@ def list_scope(
         if own_schedule:
             # All of their own schedule is theirs to see: no care relationship to ask about.
             return ListScope(schedule_of=schedule_of)
-        return _care_scope(user=user, now=now)
+        own, in_care = _clinicians_reach(user=user, now=now)
+        if own is None and not in_care:
+            return None
+        return ListScope(practitioner=own, in_care=in_care)
     return None
-
-
-def _care_scope(*, user: User, now: datetime.datetime) -> ListScope | None:
-    own, in_care = _clinicians_reach(user=user, now=now)
-    if own is None and not in_care:
-        return None
-    return ListScope(practitioner=own, in_care=in_care)
 
 
 def _scope_q(scope: ListScope) -> Q:

@@ -3,8 +3,8 @@ row and patients in care in one query and names them in the page's query as cons
 patients as one array parameter), whatever the filters; and it still lists exactly what
 ``appointments_visible_to`` allows, page after page.
 
-The rule itself is checked against its other form: ``appointments_visible_to`` without
-``care_read_first`` (subqueries, as single appointments and schedules ask it)."""
+The rule itself is checked against its other form: ``appointments_visible_to`` (subqueries,
+as single appointments and schedules ask it)."""
 
 from __future__ import annotations
 
