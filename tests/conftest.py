@@ -165,6 +165,13 @@ def totp_code(device, *, steps_ahead: int = 0) -> str:
 
 
 @pytest.fixture(autouse=True)
+def _email_transport_in_memory(settings):
+    """Notifications leave through Django's locmem backend (mail.outbox), as the account
+    emails do under pytest-django; tests of the mail queue and SMTP set their own."""
+    settings.NOTIFICATIONS_EMAIL_TRANSPORT = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture(autouse=True)
 def _sms_outbox(settings):
     """SMS go to core.sms.outbox in tests, like mail.outbox."""
     from core import sms

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import uuid
 import zoneinfo
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from accounts.models import IdentityChangeRequest, PatientProfile, StaffProfile, User
@@ -75,3 +77,38 @@ def identity_change_request_get(*, public_id: uuid.UUID | str) -> IdentityChange
     except ValueError:
         return None
     return IdentityChangeRequest.objects.select_related("patient").filter(public_id=wanted).first()
+
+
+@dataclass(frozen=True)
+class MessagingFacts:
+    """How a person is written to: language, time zone, and the phone number they proved
+    is theirs (a confirmed SMS sign-in factor), if any."""
+
+    language: str
+    zone: zoneinfo.ZoneInfo
+    verified_phone: str
+
+
+def messaging_facts_of(*, user: User) -> MessagingFacts:
+    """A patient's chosen language and zone (else the hospital's), and their verified phone.
+    Two queries."""
+    from accounts.models import SmsDevice
+
+    language, zone_name = settings.LANGUAGE_CODE.split("-")[0], ""
+    if user.is_patient:
+        profile = (
+            PatientProfile.objects.filter(user=user)
+            .values_list("preferred_language", "time_zone")
+            .first()
+        )
+        if profile is not None:
+            language, zone_name = profile
+    phone = (
+        SmsDevice.objects.filter(user=user, confirmed=True)
+        .order_by("pk")
+        .values_list("number", flat=True)
+        .first()
+    )
+    return MessagingFacts(
+        language=language, zone=zone_named(zone_name or None), verified_phone=phone or ""
+    )

@@ -24,6 +24,20 @@ def validate_time_zone(value: str) -> None:
         ) from None
 
 
+def validate_reminder_hours(value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, list) or not all(
+        isinstance(hours, int) and not isinstance(hours, bool) and 1 <= hours <= 24 * 14
+        for hours in value
+    ):
+        raise ValidationError(
+            "Give a list of whole hours between 1 and 336, e.g. [24, 2].", code="invalid"
+        )
+    if len(value) > 5:
+        raise ValidationError("At most five reminders.", code="too_many")
+
+
 class AppointmentType(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=120)
@@ -43,6 +57,14 @@ class AppointmentType(models.Model):
     )
     booking_horizon_days = models.PositiveSmallIntegerField(
         default=60, help_text="How far ahead booking opens."
+    )
+    # Null: the hospital's (NOTIFICATIONS_DEFAULT_REMINDER_HOURS); [] for none.
+    reminder_hours_before = models.JSONField(
+        null=True,
+        blank=True,
+        validators=[validate_reminder_hours],
+        help_text="Hours before the visit to remind the patient, e.g. [24, 2]. Empty for the "
+        "hospital's default; [] for no reminders.",
     )
     is_active = models.BooleanField(default=True)
 

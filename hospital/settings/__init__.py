@@ -21,6 +21,7 @@ try:
     from hospital.settings.celery import *  # noqa: F403
     from hospital.settings.logging import *  # noqa: F403
     from hospital.settings.metrics import *  # noqa: F403
+    from hospital.settings.notifications import *  # noqa: F403
     from hospital.settings.security import *  # noqa: F403
     from hospital.settings.services import *  # noqa: F403
 except ConfigurationError as error:

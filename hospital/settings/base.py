@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "audit",
     "accounts",
     "appointments",
+    "notifications",
     "hospital.apps.HospitalConfig",
 ]
 

@@ -1,0 +1,255 @@
+"""What the hospital tells people, and how each message travels.
+
+- ``Delivery``: one message to one person on one channel (email, SMS, in-app push). Written in
+  the transaction of the change that caused it, sent by a worker after the commit, retried
+  with backoff, swept when its task was lost. Its ``dedupe_key`` is unique: the same event
+  never makes the same message twice.
+- ``Notification``: the in-app message (the bell), stored so it is there whether or not the
+  person was connected when it was pushed.
+- ``MessageTemplate``: an administrator's wording of a message kind for one channel and one
+  language, over the shipped default (notifications.catalog).
+- ``NotificationPreference`` / ``NotificationSettings``: what a person wants to receive, where,
+  and when not to be disturbed.
+
+Bodies hold no clinical detail (no reason for the visit): the catalog's contexts carry only
+the appointment's type, clinician, place and times.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "Text message (SMS)"
+    IN_APP = "in_app", "In the app"
+
+
+class Category(models.TextChoices):
+    APPOINTMENTS = "appointments", "Appointments"
+    REMINDERS = "reminders", "Reminders"
+    WAITLIST = "waitlist", "Waitlist offers"
+    SECURITY = "security", "Account security"
+    SCHEDULE = "schedule", "My schedule (staff)"
+
+
+class Delivery(models.Model):
+    """One message to one recipient on one channel."""
+
+    class Status(models.TextChoices):
+        # Waiting for its time (``next_attempt_at``: now, a retry's backoff, quiet hours, a
+        # reminder's hour) or queued to a worker.
+        PENDING = "pending", "Pending"
+        # The provider accepted it (SMTP server, SendGrid, Twilio, the channel layer).
+        SENT = "sent", "Sent"
+        # The provider's callback: it reached the person's mailbox or phone ...
+        DELIVERED = "delivered", "Delivered"
+        # ... or it did not.
+        BOUNCED = "bounced", "Bounced"
+        UNDELIVERED = "undelivered", "Undelivered"
+        # Refused for good, or out of attempts: the dead-letter list (admin: retry).
+        FAILED = "failed", "Failed"
+        # Not sent because it no longer applies (a reminder of a moved or cancelled
+        # appointment, a channel switched off before it left).
+        CANCELLED = "cancelled", "Not needed any more"
+
+    FINAL_STATUSES: ClassVar[tuple[str, ...]] = (
+        Status.SENT,
+        Status.DELIVERED,
+        Status.BOUNCED,
+        Status.UNDELIVERED,
+        Status.FAILED,
+        Status.CANCELLED,
+    )
+
+    id = models.BigAutoField(primary_key=True)
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # What caused it, unique per channel and recipient: e.g. the event's digest + channel.
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=64)  # notifications.catalog: "appointment.booked"
+    category = models.CharField(max_length=16, choices=Category.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    # What it is about, e.g. "appointment:<public id>": a moved appointment's reminders are
+    # found by it; a message about something that no longer applies is not sent.
+    topic = models.CharField(max_length=80, blank=True, db_index=True)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notification_deliveries",
+    )
+    # Where it goes, as it was when the message was made: an email address or an E.164
+    # number (empty for in-app). Never logged.
+    address = models.CharField(max_length=254, blank=True)
+    language = models.CharField(max_length=16, default="en")
+    # The values the template is rendered with: names, times, links; never clinical detail.
+    context = models.JSONField(default=dict, blank=True)
+    # A message rendered by its author (the account emails of Django and allauth, through the
+    # mail queue): sent as it is; emptied once sent, since it may hold a one-time link.
+    subject = models.CharField(max_length=300, blank=True)
+    body_text = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)
+    reply_to = models.CharField(max_length=254, blank=True)
+
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.PENDING, db_index=False
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # When it is due (pending), or was last tried.
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    # When it was last handed to the broker: the sweep re-queues what stays pending past it.
+    queued_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    # SMTP: our Message-ID; SendGrid: X-Message-Id; Twilio: the message SID; in-app: the
+    # notification's id. Provider callbacks find the row by it.
+    provider_message_id = models.CharField(max_length=200, blank=True)
+    # Why the last attempt failed: the provider's code and words, never the message.
+    last_error = models.CharField(max_length=500, blank=True)
+    notification = models.ForeignKey(
+        "Notification", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        indexes: ClassVar = [
+            # The sweep and the status command read only what is still to send.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status="pending"),
+                name="notif_delivery_pending_idx",
+            ),
+            models.Index(
+                fields=["provider_message_id"],
+                condition=~Q(provider_message_id=""),
+                name="notif_delivery_provider_idx",
+            ),
+            models.Index(fields=["status", "created_at"], name="notif_delivery_status_idx"),
+            models.Index(fields=["recipient", "created_at"], name="notif_delivery_recipient_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} by {self.channel} ({self.status})"
+
+
+class Notification(models.Model):
+    """An in-app message, shown under the bell until read."""
+
+    id = models.BigAutoField(primary_key=True)
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=64)
+    category = models.CharField(max_length=16, choices=Category.choices)
+    title = models.CharField(max_length=200)
+    body = models.TextField(max_length=1000, blank=True)
+    # A path on this site where the message leads ("/appointments/<id>/"); never a secret.
+    link = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-id"]
+        indexes: ClassVar = [
+            models.Index(fields=["recipient", "-created_at", "-id"], name="notif_recipient_idx"),
+            # The bell's unread count.
+            models.Index(
+                fields=["recipient"], condition=Q(read_at__isnull=True), name="notif_unread_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for user {self.recipient_id}"
+
+
+class MessageTemplate(models.Model):
+    """An administrator's wording of one message kind, for one channel and language.
+
+    Django template syntax over the kind's context (notifications.catalog lists the names).
+    Email: ``subject`` + ``body`` (text) + optional ``body_html``; SMS: ``body``; in-app:
+    ``subject`` (the title) + ``body``."""
+
+    kind = models.CharField(max_length=64)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    language = models.CharField(max_length=16, choices=settings.LANGUAGES)
+    subject = models.CharField(max_length=300, blank=True)
+    body = models.TextField()
+    body_html = models.TextField("HTML body", blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["kind", "channel", "language"], name="notif_template_unique"
+            )
+        ]
+        ordering: ClassVar = ["kind", "channel", "language"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} / {self.channel} / {self.language}"
+
+
+class NotificationPreference(models.Model):
+    """A person's choice for one category on one channel (no row: the catalog's default)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    category = models.CharField(max_length=16, choices=Category.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    enabled = models.BooleanField()
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["user", "category", "channel"], name="notif_preference_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category}/{self.channel}: {'on' if self.enabled else 'off'}"
+
+
+class NotificationSettings(models.Model):
+    """Quiet hours, in the person's own time zone: SMS and live pushes wait until they end
+    (security emails never wait)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_settings"
+    )
+    quiet_hours_start = models.TimeField(null=True, blank=True)
+    quiet_hours_end = models.TimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "notification settings"
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=(
+                    Q(quiet_hours_start__isnull=True, quiet_hours_end__isnull=True)
+                    | Q(quiet_hours_start__isnull=False, quiet_hours_end__isnull=False)
+                ),
+                name="notif_quiet_hours_both_or_none",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Notification settings of user {self.user_id}"

@@ -1,0 +1,39 @@
+"""The periodic sweep (Celery beat, `manage.py notifications_sweep`): queues every pending
+delivery that is due and not queued since it became due (retries after their backoff,
+reminders and quiet-hour deferrals whose time has come), and those queued so long ago that
+their task must have been lost (the broker was down at the commit, a worker's queue purged).
+A delivery queued twice is sent once (notifications.services.sending)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db.models import F, Q
+from django.utils import timezone
+
+from notifications.models import Delivery
+from notifications.services.dispatch import queue_now
+
+
+def deliveries_sweep(*, limit: int = 5000) -> int:
+    """Queue what is due; returns how many deliveries the broker took."""
+    now = timezone.now()
+    lost_before = now - datetime.timedelta(seconds=settings.NOTIFICATIONS_REQUEUE_AFTER_SECONDS)
+    due = list(
+        Delivery.objects.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
+        .filter(
+            Q(queued_at__isnull=True)
+            | Q(queued_at__lt=F("next_attempt_at"))
+            | Q(queued_at__lt=lost_before)
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", "channel")[:limit]
+    )
+    by_channel: dict[str, list[int]] = {}
+    for delivery_id, channel in due:
+        by_channel.setdefault(channel, []).append(delivery_id)
+    queued = queue_now(by_channel)
+    if queued:
+        Delivery.objects.filter(pk__in=queued).update(queued_at=now)
+    return len(queued)
