@@ -7,15 +7,30 @@ from typing import Any
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailConfirmation, EmailConfirmationHMAC
 from django.http import HttpRequest
+from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
 
+from accounts.events import SignInEmailChanged
 from accounts.models import User
 from accounts.selectors.mfa import method_of
 from accounts.selectors.sessions import web_session_of
 from accounts.services import registration, sessions
 from accounts.services.auth import login_succeeded
 from audit.services import record
+from core.events import publish
+
+_NOTICES_SENT_BY_NOTIFICATIONS = frozenset(
+    {
+        "account/email/password_changed",
+        "account/email/password_set",
+        "account/email/password_reset",
+    }
+)
+
+
+def _sign_in_address(user_id: int) -> str:
+    return User.objects.filter(pk=user_id).values_list("email", flat=True).first() or ""
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -41,6 +56,9 @@ class AccountAdapter(DefaultAccountAdapter):
         )
 
     def confirm_email(self, request: HttpRequest, email_address: Any) -> bool:
+        """Confirm an address; when it replaces the sign-in address (ACCOUNT_CHANGE_EMAIL),
+        allauth mails the old one and the owner is told in the app too."""
+        sign_in_address = _sign_in_address(email_address.user_id)
         confirmed = bool(super().confirm_email(request, email_address))
         if confirmed:
             record(
@@ -50,6 +68,9 @@ class AccountAdapter(DefaultAccountAdapter):
                 request=request,
                 details={"primary": bool(email_address.primary)},
             )
+            now_signing_in = _sign_in_address(email_address.user_id)
+            if sign_in_address and now_signing_in.lower() != sign_in_address.lower():
+                publish(SignInEmailChanged(user_id=email_address.user.public_id, at=timezone.now()))
         return confirmed
 
     def send_account_already_exists_mail(self, email: str) -> None:
@@ -69,6 +90,16 @@ class AccountAdapter(DefaultAccountAdapter):
             registration.signup_confirmation_queue(address=emailconfirmation.email_address)
         else:
             super().send_confirmation_mail(request, emailconfirmation, signup)
+
+    def send_notification_mail(
+        self, template_prefix: str, user: Any, context: Any = None, email: Any = None
+    ) -> None:
+        """allauth's notices, except those the notifications app sends itself from the
+        account's events (in the owner's language, by email and in the app): password
+        changed, set or reset."""
+        if template_prefix in _NOTICES_SENT_BY_NOTIFICATIONS:
+            return
+        super().send_notification_mail(template_prefix, user, context=context, email=email)
 
     def logout(self, request: HttpRequest) -> None:
         user = request.user

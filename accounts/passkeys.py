@@ -14,6 +14,7 @@ from allauth.account.stages import LoginStageController
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -26,6 +27,7 @@ from django_otp_webauthn.views import (
 )
 
 from accounts import ratelimits
+from accounts.events import FactorAdded
 from accounts.models import User
 from accounts.selectors.mfa import Method, device_public_id, user_has_mfa
 from accounts.selectors.sessions import web_session_of
@@ -33,6 +35,7 @@ from accounts.services import mfa, sessions
 from accounts.stages import OtpStage
 from audit.services import record
 from core.caller import client_ip
+from core.events import publish
 
 
 def passkey_configuration(request: HttpRequest, *, for_login: bool) -> dict[str, Any]:
@@ -114,6 +117,7 @@ class PasskeyRegisterCompleteView(CompleteCredentialRegistrationView):
                 request=self.request,
                 details={"method": Method.PASSKEY},
             )
+            publish(FactorAdded(user_id=user.public_id, at=timezone.now(), method=Method.PASSKEY))
             device_id = self.request.session.get(DEVICE_ID_SESSION_KEY, "")
             device = Device.from_persistent_id(device_id, for_verify=False) if device_id else None
             if device is not None:

@@ -245,6 +245,32 @@ def _send(message_id: int, *, due_only: bool) -> bool:
     return True
 
 
+def backlog_older_than(*, seconds: int) -> bool:
+    """An outbox row made longer ago than ``seconds`` and not handled yet (a worker or the
+    broker has been away that long). The partial index of unhandled rows answers it."""
+    from core.models import OutboxMessage
+
+    return OutboxMessage.objects.filter(
+        handled_at__isnull=True,
+        attempts__lt=settings.OUTBOX_MAX_ATTEMPTS,
+        created_at__lt=timezone.now() - datetime.timedelta(seconds=seconds),
+    ).exists()
+
+
+def oldest_unhandled_age(*, now: datetime.datetime | None = None) -> float | None:
+    """Seconds since the oldest unhandled outbox row was made, or None."""
+    from core.models import OutboxMessage
+
+    now = now or timezone.now()
+    oldest = (
+        OutboxMessage.objects.filter(handled_at__isnull=True)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    return (now - oldest).total_seconds() if oldest else None
+
+
 def purge_handled(*, older_than: datetime.timedelta) -> int:
     """Forget rows handled longer ago than ``older_than``; returns how many."""
     from core.models import OutboxMessage

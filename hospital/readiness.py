@@ -85,6 +85,27 @@ def _check_broker() -> None:
         conn.ensure_connection(max_retries=1, timeout=2)
 
 
+def _check_backlog() -> None:
+    """Work triggered by changes is flowing: no outbox row or due delivery has waited longer
+    than NOTIFICATIONS_BACKLOG_ALERT_SECONDS (the workers, the beat or the broker are away)."""
+    from core.events import backlog_older_than
+    from notifications.selectors import delivery_backlog_older_than
+
+    seconds: int = settings.NOTIFICATIONS_BACKLOG_ALERT_SECONDS
+    try:
+        if backlog_older_than(seconds=seconds):
+            raise BacklogTooOld("outbox")
+        if delivery_backlog_older_than(seconds=seconds):
+            raise BacklogTooOld("deliveries")
+    finally:
+        if not connection.in_atomic_block:
+            connection.close()
+
+
+class BacklogTooOld(RuntimeError):
+    """Work waits longer than the threshold."""
+
+
 def _run(name: str, backend: str, check: Callable[[], None]) -> CheckResult:
     started = time.perf_counter()
     try:
@@ -113,4 +134,6 @@ def run_checks() -> list[CheckResult]:
     if settings.CELERY_BROKER_URL:
         scheme = settings.CELERY_BROKER_URL.split(":", 1)[0]
         results.append(_run("broker", scheme, _check_broker))
+        # Without a broker the work runs in-process: there is no backlog to fall behind.
+        results.append(_run("backlog", connection.vendor, _check_backlog))
     return results

@@ -19,8 +19,11 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("appointments/", include("appointments.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("webhooks/", include("notifications.webhook_urls")),
     path("api/v1/", include("accounts.api_urls")),
     path("api/v1/", include("appointments.api_urls")),
+    path("api/v1/", include("notifications.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     # Last: any other /api/ path is a JSON 404, also with DEBUG on.

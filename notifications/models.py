@@ -141,6 +141,15 @@ class Delivery(models.Model):
         return f"{self.kind} by {self.channel} ({self.status})"
 
 
+class FailedDelivery(Delivery):
+    """The dead-letter list: deliveries that failed for good (the admin's own list)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "failed delivery"
+        verbose_name_plural = "failed deliveries (dead letters)"
+
+
 class Notification(models.Model):
     """An in-app message, shown under the bell until read."""
 

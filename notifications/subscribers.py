@@ -15,7 +15,19 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.events import (
+    AccountDeactivated,
+    AccountSecurityEvent,
+    FactorAdded,
+    FactorRemoved,
+    NewDeviceSignedIn,
+    PasswordChanged,
+    RecoveryCodeUsed,
+    SignInEmailChanged,
+)
 from accounts.models import User
+from accounts.selectors.sessions import session_device_label
+from accounts.selectors.users import user_by_public_id
 from appointments.events import (
     AppointmentBooked,
     AppointmentCancelled,
@@ -31,7 +43,7 @@ from appointments.selectors.messaging import (
 )
 from core.events import event_name, event_payload, subscribe
 from core.local_time import zone_named
-from notifications.models import Delivery
+from notifications.models import Channel, Delivery
 from notifications.services.dispatch import absolute_url, dedupe_digest, notify
 from notifications.services.sending import register_relevance_check
 
@@ -272,3 +284,73 @@ def _tell_the_clinician(
         link=reverse("appointments:schedule"),
         topic=_topic(event.appointment_id),
     )
+
+
+# --- Account security ------------------------------------------------------------------------
+
+_FACTOR_NAMES = {
+    "totp": "authenticator app",
+    "sms": "text-message sign-in",
+    "passkey": "passkey",
+    "recovery": "set of recovery codes",
+}
+
+
+def _tell_the_owner(
+    event: AccountSecurityEvent, kind: str, channels: tuple[str, ...] | None = None, **context: Any
+) -> None:
+    user = user_by_public_id(public_id=event.user_id)
+    if user is None:
+        return
+    notify(
+        kind=kind,
+        user=user,
+        context={"at": event.at, **context},
+        key=_event_key(event),
+        link=reverse("accounts:security"),
+        channels=channels,
+    )
+
+
+@subscribe(NewDeviceSignedIn)
+def tell_of_a_new_device(event: NewDeviceSignedIn) -> None:
+    _tell_the_owner(
+        event, "security.new_sign_in", device=session_device_label(public_id=event.session_id)
+    )
+
+
+@subscribe(PasswordChanged)
+def tell_of_a_new_password(event: PasswordChanged) -> None:
+    _tell_the_owner(event, "security.password_changed")
+
+
+@subscribe(SignInEmailChanged)
+def tell_of_a_new_address(event: SignInEmailChanged) -> None:
+    # The old address was emailed when the change was made (allauth; the staff's change):
+    # the new one learns nothing new by email; the app says it.
+    _tell_the_owner(event, "security.email_changed", channels=(Channel.IN_APP,))
+
+
+@subscribe(FactorAdded)
+def tell_of_a_new_factor(event: FactorAdded) -> None:
+    _tell_the_owner(
+        event, "security.factor_added", factor=_FACTOR_NAMES.get(event.method, "factor")
+    )
+
+
+@subscribe(FactorRemoved)
+def tell_of_a_removed_factor(event: FactorRemoved) -> None:
+    _tell_the_owner(
+        event, "security.factor_removed", factor=_FACTOR_NAMES.get(event.method, "factor")
+    )
+
+
+@subscribe(RecoveryCodeUsed)
+def tell_of_a_recovery_code(event: RecoveryCodeUsed) -> None:
+    _tell_the_owner(event, "security.recovery_code_used")
+
+
+@subscribe(AccountDeactivated)
+def tell_of_a_deactivation(event: AccountDeactivated) -> None:
+    # By email only: the account can no longer open the app.
+    _tell_the_owner(event, "security.account_deactivated", channels=(Channel.EMAIL,))

@@ -42,7 +42,11 @@ def send_push(delivery_id: int) -> str:
     return sending.delivery_send(delivery_id=delivery_id).status
 
 
-TASK_OF_CHANNEL: dict[str, Any] = {Channel.EMAIL: send_email, Channel.SMS: send_sms, Channel.IN_APP: send_push}
+TASK_OF_CHANNEL: dict[str, Any] = {
+    Channel.EMAIL: send_email,
+    Channel.SMS: send_sms,
+    Channel.IN_APP: send_push,
+}
 
 
 @shared_task(name="notifications.tasks.sweep", soft_time_limit=60, time_limit=90)

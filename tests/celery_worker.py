@@ -6,6 +6,7 @@ can read; ``tests.celery_tasks`` (test-only tasks) is imported by the worker onl
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -32,6 +33,13 @@ class Worker:
     def kill(self) -> None:
         """SIGKILL the whole worker (the main process; prefork children follow)."""
         self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def kill_all(self) -> None:
+        """SIGKILL the worker and every process it started (pool processes, embedded beat)
+        at once: nothing of it gets to finish what it was doing."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=30)
 
 
@@ -73,9 +81,12 @@ def celery_worker(
     concurrency: int = 1,
     name: str = "w",
     purge: bool = True,
+    environment: dict[str, str] | None = None,
+    beat: bool = False,
 ) -> Iterator[Worker]:
     """Start a worker, wait until it answers a ping, stop it gracefully at the end. ``purge``
-    first drops messages an earlier test left in the queue."""
+    first drops messages an earlier test left in the queue; ``environment`` adds variables
+    (settings) for the worker; ``beat`` runs Celery beat inside it (the periodic sweeps)."""
     from hospital.celery import app
 
     if purge:
@@ -88,6 +99,7 @@ def celery_worker(
         "DATABASE_POOL_MIN_SIZE": "0",
         "LOG_LEVEL": "info",
         "LOG_FORMAT": "text",
+        **(environment or {}),
     }
     log = tmp_path / f"worker-{name}.log"
     node = f"test-{name}-{os.getpid()}@%h"
@@ -111,11 +123,14 @@ def celery_worker(
                 "--without-mingle",
                 "-n",
                 node,
+                *(["--beat", "--schedule", str(tmp_path / f"beat-{name}")] if beat else []),
             ],
             cwd=ROOT,
             env=environment,
             stdout=output,
             stderr=subprocess.STDOUT,
+            # Its own process group: kill_all() reaches the pool processes too.
+            start_new_session=True,
         )
     worker = Worker(process, log)
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 
 from django.conf import settings
 from django.contrib import auth
@@ -256,3 +257,34 @@ def api_access_token_authenticate(*, token: str) -> AuthSession | None:
         digest=digest, session=found.session, expires_at=found.expires_at, now=now
     )
     return found.session
+
+
+_BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"))
+_SYSTEMS = (
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Android", "Android"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("CrOS", "ChromeOS"),
+    ("Linux", "Linux"),
+)
+
+
+def device_label(*, user_agent: str) -> str:
+    """A person's words for a browser or app: "Firefox on Linux" (the user agent's start
+    when it is none of the common ones)."""
+    browser = next((name for token, name in _BROWSERS if token in user_agent), "")
+    if not browser and "Safari/" in user_agent:
+        browser = "Safari"
+    system = next((name for token, name in _SYSTEMS if token in user_agent), "")
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or system or (user_agent[:60] if user_agent else "an unknown device")
+
+
+def session_device_label(*, public_id: uuid.UUID | str) -> str:
+    agent = (
+        AuthSession.objects.filter(public_id=public_id).values_list("user_agent", flat=True).first()
+    )
+    return device_label(user_agent=agent or "")

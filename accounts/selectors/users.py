@@ -92,3 +92,8 @@ def account_overview_of(*, user: User) -> AccountOverview:
         email_verified=email_verified,
         date_joined=user.date_joined,
     )
+
+
+def user_by_public_id(*, public_id: uuid.UUID | str) -> User | None:
+    """Any account (active or not) by its public id: for the owner's own messages."""
+    return User.objects.filter(public_id=public_id).first()

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
+from django.utils import timezone
 
 from accounts import ratelimits
 from accounts.errors import InvalidCredentials
-from accounts.models import User
+from accounts.events import NewDeviceSignedIn
+from accounts.models import AuthSession, User
 from accounts.services import lockout
 from audit.services import Outcome, record
-from core.caller import client_ip
+from core.caller import client_ip, user_agent
+from core.events import publish
 
 
 def login_check_password(
@@ -56,7 +59,8 @@ def login_check_password(
 
 
 def login_succeeded(*, request: HttpRequest, user: User, mfa_method: str = "") -> None:
-    """Audit a completed sign-in with the factors it used."""
+    """Audit a completed sign-in with the factors it used; its owner is told of a sign-in
+    from a browser or app the account had not used before."""
     record(
         action="accounts.login",
         actor=user,
@@ -64,3 +68,17 @@ def login_succeeded(*, request: HttpRequest, user: User, mfa_method: str = "") -
         request=request,
         details={"factors": ["password", mfa_method] if mfa_method else ["password"]},
     )
+    _announce_a_new_device(user=user, request=request)
+
+
+def _announce_a_new_device(*, user: User, request: HttpRequest) -> None:
+    """A sign-in whose user agent none of the account's earlier sessions had (not the
+    account's first sign-in: nothing is known to differ from then)."""
+    sessions = AuthSession.objects.filter(user=user).order_by("-created_at", "-pk")
+    newest = sessions.values_list("pk", "public_id").first()
+    if newest is None:
+        return
+    earlier = sessions.exclude(pk=newest[0])
+    if not earlier.exists() or earlier.filter(user_agent=user_agent(request)).exists():
+        return
+    publish(NewDeviceSignedIn(user_id=user.public_id, at=timezone.now(), session_id=newest[1]))

@@ -15,10 +15,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.errors import AccountChangeRefused
+from accounts.events import SignInEmailChanged
 from accounts.models import User
 from accounts.permissions import account_administration_refusal
 from accounts.selectors.profiles import time_zone_of
 from audit.services import Outcome, record
+from core.events import publish
 
 
 def account_administration_check(
@@ -82,6 +84,7 @@ def user_email_change_by_staff(
             request=request,
             details={"fields": ["email"], "new_address_verified": False},
         )
+        publish(SignInEmailChanged(user_id=user.public_id, at=timezone.now()))
         transaction.on_commit(lambda: address.send_confirmation(request))
         transaction.on_commit(lambda: _tell_old_address(old_email=old_email, user=user))
     return user

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -25,6 +26,7 @@ from accounts.errors import (
     MfaNotEnabled,
     MfaRequired,
 )
+from accounts.events import FactorAdded, FactorRemoved
 from accounts.models import RecoveryCode, RecoveryCodeDevice, SmsDevice, User
 from accounts.models.mfa import recovery_code_digest
 from accounts.selectors.mfa import (
@@ -39,6 +41,7 @@ from accounts.selectors.mfa import (
 from accounts.validators import normalize_phone
 from audit.services import Outcome, record
 from core.caller import client_ip
+from core.events import publish
 
 # --- Who may change factors ------------------------------------------------------------
 
@@ -109,6 +112,7 @@ def _pending_device_confirm(
         request=request,
         details={"method": method_of(device=device)},
     )
+    publish(FactorAdded(user_id=user.public_id, at=timezone.now(), method=method_of(device=device)))
     return device
 
 
@@ -274,3 +278,4 @@ def _device_remove(*, user: User, device_id: str, request: HttpRequest | None) -
         request=request,
         details={"method": method},
     )
+    publish(FactorRemoved(user_id=user.public_id, at=timezone.now(), method=method))

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.exceptions import OTPWebAuthnApiError
@@ -16,11 +17,13 @@ from django_otp_webauthn.utils import rewrite_exceptions
 
 from accounts import ratelimits
 from accounts.errors import InvalidOtp, InvalidPasskey
+from accounts.events import RecoveryCodeUsed
 from accounts.models import RecoveryCodeDevice, SmsDevice, User
 from accounts.selectors.mfa import Method
 from accounts.services import lockout
 from audit.services import Outcome, record
 from core.caller import client_ip
+from core.events import publish
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +91,8 @@ def otp_verify(
                 request=request,
                 details={"method": method},
             )
+            if method == Method.RECOVERY:
+                publish(RecoveryCodeUsed(user_id=user.public_id, at=timezone.now()))
     if not verified:
         record(
             action="accounts.mfa_failed",

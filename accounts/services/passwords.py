@@ -4,11 +4,14 @@ old one. allauth's forms set the password (pages and API alike) and then call th
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils import timezone
 
+from accounts.events import PasswordChanged
 from accounts.models import AuthSession, User
 from accounts.services.lockout import account_unlock_after_reset
 from accounts.services.sessions import EndReason, sessions_end_others
 from audit.services import record
+from core.events import publish
 
 
 def password_changed(
@@ -17,6 +20,7 @@ def password_changed(
     """The user changed their password: audited, and every other session and API token of
     the account ends. ``keep_session`` is the one they changed it from."""
     record(action="accounts.password_changed", actor=user, target=user, request=request)
+    publish(PasswordChanged(user_id=user.public_id, at=timezone.now(), reset=False))
     sessions_end_others(
         user=user, keep=keep_session, reason=EndReason.PASSWORD_CHANGED, request=request
     )
@@ -27,5 +31,6 @@ def password_reset_completed(*, user: User, request: HttpRequest | None) -> None
     ends (whoever knew the old password is signed out), and a sign-in lock is lifted (the
     owner proved the mailbox is theirs)."""
     record(action="accounts.password_reset", actor=user, target=user, request=request)
+    publish(PasswordChanged(user_id=user.public_id, at=timezone.now(), reset=True))
     sessions_end_others(user=user, keep=None, reason=EndReason.PASSWORD_CHANGED, request=request)
     account_unlock_after_reset(user=user, request=request)

@@ -9,7 +9,9 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
+from accounts.events import AccountDeactivated
 from accounts.models import Department, PatientProfile, User
 from accounts.roles import ADMIN_SITE_ROLES, STAFF_ROLES, Role
 from accounts.services.privileges import (
@@ -20,6 +22,7 @@ from accounts.services.privileges import (
 from accounts.services.profiles import patient_profile_create, staff_profile_create
 from accounts.services.sessions import EndReason, sessions_end_others
 from audit.services import record
+from core.events import publish
 
 
 def user_create(
@@ -215,6 +218,7 @@ def user_deactivate(
     user.save(update_fields=["is_active"])
     sessions_end_others(user=user, keep=None, reason=EndReason.DEACTIVATED, request=request)
     record(action="accounts.deactivated", actor=deactivated_by, target=user, request=request)
+    publish(AccountDeactivated(user_id=user.public_id, at=timezone.now()))
 
 
 def _is_readable_bcrypt_hash(value: str) -> bool:

@@ -24,17 +24,33 @@ def validate_time_zone(value: str) -> None:
         ) from None
 
 
-def validate_reminder_hours(value: object) -> None:
-    if value is None:
+NO_REMINDERS = "none"
+
+
+def reminder_hours(value: str) -> list[int] | None:
+    """The hours of an appointment type's ``reminder_hours_before``: None for the hospital's
+    default (blank), [] for none ("none"), else the hours ("24, 2" -> [24, 2])."""
+    text = value.strip().lower()
+    if not text:
+        return None
+    if text == NO_REMINDERS:
+        return []
+    return [int(part) for part in text.replace(" ", "").split(",") if part]
+
+
+def validate_reminder_hours(value: str) -> None:
+    try:
+        hours = reminder_hours(value)
+    except ValueError:
+        hours = [-1]
+    if hours is None:
         return
-    if not isinstance(value, list) or not all(
-        isinstance(hours, int) and not isinstance(hours, bool) and 1 <= hours <= 24 * 14
-        for hours in value
-    ):
+    if not all(1 <= hour <= 24 * 14 for hour in hours):
         raise ValidationError(
-            "Give a list of whole hours between 1 and 336, e.g. [24, 2].", code="invalid"
+            'Give whole hours between 1 and 336 separated by commas, e.g. "24, 2", or "none".',
+            code="invalid",
         )
-    if len(value) > 5:
+    if len(hours) > 5:
         raise ValidationError("At most five reminders.", code="too_many")
 
 
@@ -58,13 +74,15 @@ class AppointmentType(models.Model):
     booking_horizon_days = models.PositiveSmallIntegerField(
         default=60, help_text="How far ahead booking opens."
     )
-    # Null: the hospital's (NOTIFICATIONS_DEFAULT_REMINDER_HOURS); [] for none.
-    reminder_hours_before = models.JSONField(
-        null=True,
+    # Text, not JSON: the booking's fast path builds these rows without database converters
+    # (appointments.selectors.booking). Read it with ``reminder_hours``.
+    reminder_hours_before = models.CharField(
+        max_length=40,
         blank=True,
+        default="",
         validators=[validate_reminder_hours],
-        help_text="Hours before the visit to remind the patient, e.g. [24, 2]. Empty for the "
-        "hospital's default; [] for no reminders.",
+        help_text='Hours before the visit to remind the patient, e.g. "24, 2". Empty for the '
+        'hospital\'s default (NOTIFICATIONS_DEFAULT_REMINDER_HOURS); "none" for no reminders.',
     )
     is_active = models.BooleanField(default=True)
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from accounts.models import User
 from appointments.models import Appointment
+from appointments.models.schedules import reminder_hours
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def appointment_message_facts(*, public_id: uuid.UUID) -> AppointmentMessageFact
         practitioner_zone=practitioner.time_zone,
         department_name=practitioner.department.name,
         type_name=appointment.appointment_type.name,
-        reminder_hours_before=appointment.appointment_type.reminder_hours_before,
+        reminder_hours_before=reminder_hours(appointment.appointment_type.reminder_hours_before),
         cancellation_reason=appointment.cancellation_reason,
         hold_expires_at=appointment.hold_expires_at,
     )

@@ -135,7 +135,8 @@ EMAIL_BACKEND = {
     "smtp": "django.core.mail.backends.smtp.EmailBackend",
     "file": "django.core.mail.backends.filebased.EmailBackend",
     "locmem": "django.core.mail.backends.locmem.EmailBackend",
-}[env.get_choice("EMAIL_BACKEND", ("console", "smtp", "file", "locmem"), "console")]
+    "sendgrid": "core.mail.backends.sendgrid.EmailBackend",
+}[env.get_choice("EMAIL_BACKEND", ("console", "smtp", "file", "locmem", "sendgrid"), "console")]
 EMAIL_HOST = env.get_str("EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = env.get_int("EMAIL_PORT", 1025, minimum=1)
 EMAIL_HOST_USER = env.get_str("EMAIL_HOST_USER")
@@ -156,3 +157,8 @@ TWILIO_API_URL = env.get_str("TWILIO_API_URL", "https://api.twilio.com")
 TWILIO_ACCOUNT_SID = env.get_str("TWILIO_ACCOUNT_SID")
 TWILIO_AUTH_TOKEN = env.get_str("TWILIO_AUTH_TOKEN")
 TWILIO_FROM_NUMBER = env.get_str("TWILIO_FROM_NUMBER")
+# EMAIL_BACKEND=sendgrid: SendGrid's v3 Mail Send API (https; plain http only for a local
+# stand-in), and the base64 public key of its Signed Event Webhook (core.mail).
+SENDGRID_API_URL = env.get_str("SENDGRID_API_URL", "https://api.sendgrid.com")
+SENDGRID_API_KEY = env.get_str("SENDGRID_API_KEY")
+SENDGRID_WEBHOOK_PUBLIC_KEY = env.get_str("SENDGRID_WEBHOOK_PUBLIC_KEY")

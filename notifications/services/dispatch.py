@@ -32,6 +32,7 @@ from notifications.models import (
     NotificationSettings,
 )
 from notifications.services.rendering import context_for_storage, render_message
+from notifications.services.unread import unread_count_forget
 
 logger = logging.getLogger(__name__)
 
@@ -219,6 +220,7 @@ def notification_create(*, delivery: Delivery, link: str) -> Notification:
         language=delivery.language,
         context=delivery.context,
     )
+    unread_count_forget(user_id=delivery.recipient.pk)
     return Notification.objects.create(
         recipient=delivery.recipient,
         kind=delivery.kind,

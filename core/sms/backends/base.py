@@ -6,5 +6,6 @@ from core.sms import SmsMessage
 
 
 class BaseSmsBackend(Protocol):
-    def send(self, message: SmsMessage) -> None:
-        """Deliver the message or raise SmsDeliveryError."""
+    def send(self, message: SmsMessage) -> str:
+        """Deliver the message and return the provider's id for it, or raise
+        SmsDeliveryError."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
 from django.conf import settings
@@ -15,13 +16,21 @@ def outbox_path() -> Path:
 
 
 class SmsBackend:
-    def send(self, message: SmsMessage) -> None:
+    def send(self, message: SmsMessage) -> str:
+        provider_message_id = f"file-{uuid.uuid4().hex}"
         path = outbox_path()
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as outbox:
             outbox.write(
                 json.dumps(
-                    {"to": message.to, "body": message.body, "sent_at": message.sent_at.isoformat()}
+                    {
+                        "id": provider_message_id,
+                        "to": message.to,
+                        "body": message.body,
+                        "status_callback": message.status_callback,
+                        "sent_at": message.sent_at.isoformat(),
+                    }
                 )
                 + "\n"
             )
+        return provider_message_id

@@ -17,6 +17,13 @@ class DefaultAccountAdapter:
     # Renders account/email/<template_prefix>_subject.txt and _message.txt (and .html).
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None: ...
     def send_account_already_exists_mail(self, email: str) -> None: ...
+    def send_notification_mail(
+        self,
+        template_prefix: str,
+        user: Any,
+        context: dict[str, Any] | None = None,
+        email: str | None = None,
+    ) -> None: ...
     def send_confirmation_mail(
         self,
         request: HttpRequest | None,

@@ -1,0 +1,1 @@
+"""Django email backends for providers (EMAIL_BACKEND)."""
