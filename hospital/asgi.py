@@ -22,15 +22,16 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from hospital.routing import websocket_urlpatterns  # noqa: E402
+from hospital.routing import browser_origin_validator, websocket_urlpatterns  # noqa: E402
 from hospital.runtime import tune_garbage_collector  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
+        # A browser's Origin must be one of ALLOWED_HOSTS; an app (no Origin) authenticates
+        # with a single-use ticket instead of the session cookie (notifications.consumers).
+        "websocket": browser_origin_validator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),
     }

@@ -6,4 +6,4 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Notifications"
 
     def ready(self) -> None:
-        from notifications import subscribers  # noqa: F401 - registers the domain-event handlers
+        from notifications import live, subscribers  # noqa: F401 - registers the event handlers

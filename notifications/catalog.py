@@ -396,7 +396,7 @@ _SECURITY_SAMPLE: dict[str, object] = {
     "at": _SAMPLE_START,
     "time_zone": "Europe/London",
     "device": "Firefox on Linux",
-    "factor": "authenticator app",
+    "factor": "an authenticator app",
     "link": "https://hospital.example/accounts/security/",
 }
 _SECURITY_FOOTER_EN = (
@@ -451,13 +451,13 @@ _security(
     "security.factor_added",
     "Sign-in factor added",
     "A sign-in method was added to your account",
-    "A {{ factor }} was added to your account on " + _AT + ".",
+    "{{ factor|capfirst }} was added to your account on " + _AT + ".",
 )
 _security(
     "security.factor_removed",
     "Sign-in factor removed",
     "A sign-in method was removed from your account",
-    "A {{ factor }} was removed from your account on " + _AT + ".",
+    "{{ factor|capfirst }} was removed from your account on " + _AT + ".",
 )
 _security(
     "security.recovery_code_used",

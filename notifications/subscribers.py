@@ -289,10 +289,10 @@ def _tell_the_clinician(
 # --- Account security ------------------------------------------------------------------------
 
 _FACTOR_NAMES = {
-    "totp": "authenticator app",
-    "sms": "text-message sign-in",
-    "passkey": "passkey",
-    "recovery": "set of recovery codes",
+    "totp": "an authenticator app",
+    "sms": "a phone for text-message sign-in",
+    "passkey": "a passkey",
+    "recovery": "a set of recovery codes",
 }
 
 
@@ -334,14 +334,14 @@ def tell_of_a_new_address(event: SignInEmailChanged) -> None:
 @subscribe(FactorAdded)
 def tell_of_a_new_factor(event: FactorAdded) -> None:
     _tell_the_owner(
-        event, "security.factor_added", factor=_FACTOR_NAMES.get(event.method, "factor")
+        event, "security.factor_added", factor=_FACTOR_NAMES.get(event.method, "a sign-in method")
     )
 
 
 @subscribe(FactorRemoved)
 def tell_of_a_removed_factor(event: FactorRemoved) -> None:
     _tell_the_owner(
-        event, "security.factor_removed", factor=_FACTOR_NAMES.get(event.method, "factor")
+        event, "security.factor_removed", factor=_FACTOR_NAMES.get(event.method, "a sign-in method")
     )
 
 

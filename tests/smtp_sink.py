@@ -4,6 +4,7 @@ server going away and coming back) and made slow (a send that takes time)."""
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.message
 import threading
@@ -22,6 +23,49 @@ class SmtpSink:
         self._messages: list[email.message.EmailMessage] = []
         self._lock = threading.Lock()
         self._controller: Controller | None = None
+        # Transactions begun (MAIL FROM) and those that ended with the message accepted.
+        self.transactions_begun = 0
+        self._hold_after: int | None = None
+        self._hold_at = "rcpt"
+        self.holding = threading.Event()
+        self._release = threading.Event()
+
+    def hold_after(self, count: int, *, at: str = "rcpt") -> None:
+        """Once ``count`` messages are in, the server stops answering (until ``release``) and
+        sets ``holding``: at "rcpt", a sender is inside a transaction before its end of DATA;
+        at "data", the server has the whole message but has not said so yet."""
+        self._hold_after = count
+        self._hold_at = at
+
+    async def _hold(self, at: str) -> None:
+        if (
+            self._hold_at == at
+            and self._hold_after is not None
+            and self.count() >= self._hold_after
+        ):
+            self.holding.set()
+            while not self._release.is_set():
+                await asyncio.sleep(0.01)
+
+    def release(self) -> None:
+        self._hold_after = None
+        self._release.set()
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options) -> str:  # noqa: N802
+        with self._lock:
+            self.transactions_begun += 1
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:  # noqa: N802
+        await self._hold("rcpt")
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    def transactions_cut(self) -> int:
+        """Transactions begun whose message never arrived (the sender went away mid-way)."""
+        return self.transactions_begun - self.count()
 
     # aiosmtpd calls this once the final "." of DATA has arrived (a connection that drops
     # inside DATA never gets here: the message is discarded).
@@ -31,6 +75,7 @@ class SmtpSink:
         message = email.message_from_bytes(envelope.content, policy=policy.default)
         with self._lock:
             self._messages.append(message)
+        await self._hold("data")
         return "250 2.0.0 Ok: queued"
 
     def start(self) -> SmtpSink:

@@ -98,8 +98,7 @@ class ReadAllApi(APIView):
         tags=_TAGS,
         summary="Mark every notification read",
         operation_id="notifications_read_all",
-        description="Marks every unread notification of yours read; returns how many were "
-        "unread.",
+        description="Marks every unread notification of yours read; returns how many were unread.",
         request=None,
         responses={200: ReadAllOutput},
     )

@@ -83,17 +83,33 @@ def preferences_update(
     changed: list[str] = []
     now = timezone.now()
     with transaction.atomic():
+        stored = {
+            (preference.category, preference.channel): preference
+            for preference in NotificationPreference.objects.select_for_update().filter(user=user)
+        }
+        new, updated = [], []
         for name, on in enabled.items():
             choice = choices[name]
             if choice.locked or choice.enabled == on:
                 continue
-            NotificationPreference.objects.update_or_create(
-                user=user,
-                category=choice.category,
-                channel=choice.channel,
-                defaults={"enabled": on, "updated_at": now},
-            )
+            preference = stored.get((choice.category, choice.channel))
+            if preference is None:
+                new.append(
+                    NotificationPreference(
+                        user=user,
+                        category=choice.category,
+                        channel=choice.channel,
+                        enabled=on,
+                        updated_at=now,
+                    )
+                )
+            else:
+                preference.enabled, preference.updated_at = on, now
+                updated.append(preference)
             changed.append(name)
+        # All the choices of one save in at most two statements.
+        NotificationPreference.objects.bulk_create(new)
+        NotificationPreference.objects.bulk_update(updated, ["enabled", "updated_at"])
         current = NotificationSettings.objects.filter(user=user).first()
         before = (current.quiet_hours_start, current.quiet_hours_end) if current else (None, None)
         if before != (quiet_hours_start, quiet_hours_end):

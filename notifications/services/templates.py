@@ -15,6 +15,7 @@ from notifications.models import Channel, MessageTemplate
 from notifications.services.rendering import (
     Rendered,
     TemplateInvalid,
+    gsm7_folded,
     html_from_text,
     render_html,
     render_text,
@@ -50,7 +51,8 @@ def template_preview(
     except TemplateInvalid as error:
         raise ValidationError({"body_html": f"This does not render: {error}"}) from None
     if channel == Channel.SMS:
-        text = " ".join(text.split())
+        # Counted as it will be sent: accents folded into the GSM alphabet where they can be.
+        text = gsm7_folded(" ".join(text.split()))
         segments = sms_segments(text)
         if segments > 2:
             raise ValidationError(
