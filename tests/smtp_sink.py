@@ -51,14 +51,14 @@ class SmtpSink:
         self._hold_after = None
         self._release.set()
 
-    async def handle_MAIL(self, server, session, envelope, address, mail_options) -> str:  # noqa: N802
+    async def handle_MAIL(self, server, session, envelope, address, mail_options) -> str:
         with self._lock:
             self.transactions_begun += 1
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 OK"
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:  # noqa: N802
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
         await self._hold("rcpt")
         envelope.rcpt_tos.append(address)
         return "250 OK"
