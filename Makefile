@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test lint typecheck pytest install install-dev lock migrate seed clean bench
+.PHONY: run serve test lint typecheck pytest install install-dev lock migrate seed clean bench bench-notifications
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,12 @@ BENCH_QUICK ?=
 bench: install-dev
 	command -v wrk >/dev/null || apt-get install -y wrk
 	BENCH_QUICK=$(BENCH_QUICK) $(BIN)/python bench/run.py
+
+# The notification pipeline (PostgreSQL, Redis db 9, RabbitMQ): 10,000 events to a real SMTP
+# server through a 2-process worker, and one change fanned out to 1,000 WebSockets; writes its
+# part of docs/benchmarks.md. About 5 minutes.
+bench-notifications: install-dev
+	$(BIN)/python -m bench.notifications
 
 # Regenerate the lock files from pyproject.toml (needs network access to the package index).
 lock:

@@ -40,7 +40,7 @@ import secrets
 import time
 import weakref
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.apps import apps
@@ -392,6 +392,20 @@ class PrefetchedUser:
     user_id: str
     device_id: str | None
     values: list[Any]
+    # The per-user entries other apps asked to read along (``read_along``), by key; a key
+    # that is missing was not read, one mapped to None was read and not there.
+    along: dict[str, Any] = field(default_factory=dict)
+
+
+# Functions user id -> a key in the default cache that signed-in pages read (the bell's
+# unread count): registered by the apps that own them, read in the session's round trip.
+_READ_ALONG: list[Callable[[str], str]] = []
+
+
+def read_along(key_of: Callable[[str], str]) -> None:
+    """Read the default cache's ``key_of(user id)`` with every cached browser session."""
+    if key_of not in _READ_ALONG:
+        _READ_ALONG.append(key_of)
 
 
 def session_with_user(
@@ -408,10 +422,14 @@ def session_with_user(
         keys = [cache_key, _user_key(user_id), _user_generation_key(user_id)]
         if device_id:
             keys.append(_device_key(device_id))
-        raw = redis.client.mget([redis.make_key(key) for key in keys])
-        values = [_loaded(redis, value) for value in raw]
+        along = [key_of(str(user_id)) for key_of in _READ_ALONG]
+        raw = redis.client.mget([redis.make_key(key) for key in keys + along])
+        loaded = [_loaded(redis, value) for value in raw]
+        values, along_values = loaded[: len(keys)], loaded[len(keys) :]
         values += [None] * (4 - len(values))
-        return values[0], PrefetchedUser(str(user_id), device_id, values[1:])
+        return values[0], PrefetchedUser(
+            str(user_id), device_id, values[1:], dict(zip(along, along_values, strict=True))
+        )
 
     return _guarded(read, None)
 

@@ -318,7 +318,15 @@ def _write(results: dict[str, Any]) -> None:
     from bench.report import render
 
     output = Path(os.environ.get("BENCH_OUTPUT", ROOT / "docs" / "benchmarks.md"))
-    output.write_text(render(results, database=results.get("database", DATABASE)))
+    page = render(results, database=results.get("database", DATABASE))
+    # The notification figures are `make bench-notifications`'s: kept as they are.
+    from bench.notifications import END_MARK, START_MARK
+
+    previous = output.read_text() if output.exists() else ""
+    if START_MARK in previous and END_MARK in previous:
+        kept = START_MARK + previous.partition(START_MARK)[2].partition(END_MARK)[0] + END_MARK
+        page = page.rstrip("\n") + "\n\n" + kept + "\n"
+    output.write_text(page)
     print(f"bench: wrote {output}")
 
 

@@ -9,10 +9,12 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db.models import Count, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors.profiles import messaging_facts_of
+from accounts.selectors.sessions import NOT_READ_ALONG, value_read_along
 from notifications import catalog
 from notifications.models import (
     Category,
@@ -34,14 +36,21 @@ def notification_of(*, user: User, public_id: uuid.UUID | str) -> Notification |
     return notifications_of(user=user).filter(public_id=public_id).first()
 
 
-def unread_count_of(*, user: User) -> int:
+def unread_count_of(*, user: User, request: HttpRequest | None = None) -> int:
     """How many of the person's messages are unread: from the cache when it is there (most
-    pages), else one count over a partial index."""
+    pages: read in the session's own round trip, accounts.auth_cache.read_along), else one
+    count over a partial index."""
     key = unread_cache_key(user.pk)
-    try:
-        cached = cache.get(key)
-    except Exception:  # a cache that is down costs a query, not the page
-        cached = None
+    cached = (
+        value_read_along(request=request, user=user, key=key)
+        if request is not None
+        else NOT_READ_ALONG
+    )
+    if cached is NOT_READ_ALONG:
+        try:
+            cached = cache.get(key)
+        except Exception:  # a cache that is down costs a query, not the page
+            cached = None
     if isinstance(cached, int):
         return cached
     count = Notification.objects.filter(recipient=user, read_at__isnull=True).count()

@@ -7,6 +7,7 @@ service that did not start can never turn into a green run.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Iterator
@@ -94,16 +95,25 @@ def _n_plus_one_fails_the_request() -> None:
     ]
     tokens = threading.local()
 
+    def teardown(token: object) -> None:
+        # A token made in another context (ASGI runs a request's start and finish, and
+        # database_sync_to_async its calls, in contexts of their own) cannot be reset here:
+        # that context ends with its task; nothing of it is left in this one.
+        with contextlib.suppress(ValueError):
+            listeners.teardown(token)  # type: ignore[arg-type]
+
     def started(**kwargs: object) -> None:
         # A request that died before request_finished (an error raised through the test
         # client) must not leave its context to the next request's, or another test's.
         leftover = getattr(tokens, "current", None)
         if leftover is not None:
-            listeners.teardown(leftover)
+            teardown(leftover)
         tokens.current = listeners.setup()
 
     def finished(**kwargs: object) -> None:
-        listeners.teardown(getattr(tokens, "current", None))
+        leftover = getattr(tokens, "current", None)
+        if leftover is not None:
+            teardown(leftover)
         tokens.current = None
 
     request_started.connect(started, weak=False, dispatch_uid="tests.zeal.started")

@@ -288,3 +288,20 @@ def session_device_label(*, public_id: uuid.UUID | str) -> str:
         AuthSession.objects.filter(public_id=public_id).values_list("user_agent", flat=True).first()
     )
     return device_label(user_agent=agent or "")
+
+
+_NOT_READ = object()
+
+
+def value_read_along(*, request: HttpRequest, user: User, key: str) -> object:
+    """What the default cache held under ``key`` (registered with
+    ``accounts.auth_cache.read_along``) when this request's session was read, for its
+    signed-in ``user``; ``NOT_READ_ALONG`` when it was not read then (read it yourself)."""
+    session = getattr(request, "session", None)
+    prefetched = getattr(session, "prefetched_user", None)
+    if prefetched is None or prefetched.user_id != str(user.pk) or key not in prefetched.along:
+        return NOT_READ_ALONG
+    return prefetched.along[key]
+
+
+NOT_READ_ALONG = _NOT_READ

@@ -11,8 +11,9 @@ import datetime
 
 from kombu import Queue
 
+from hospital.settings.auth import ACCOUNT_DEFAULT_HTTP_PROTOCOL
 from hospital.settings.auth import EMAIL_BACKEND as _EMAIL_TRANSPORT
-from hospital.settings.base import env
+from hospital.settings.base import SITE_DOMAIN, env
 from hospital.settings.celery import CELERY_BEAT_SCHEDULE as _BEAT_SCHEDULE
 
 # Django's SMTP backend, with a send that can stop before the end of DATA (core.mail.smtp):
@@ -25,8 +26,9 @@ NOTIFICATIONS_EMAIL_TRANSPORT = (
 )
 EMAIL_BACKEND = "notifications.mail.QueuedEmailBackend"
 
-# Where links in messages point (emails and SMS are read outside the site).
-HOSPITAL_PUBLIC_URL = env.get_str("HOSPITAL_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where links in messages point (emails and SMS are read outside the site): the site's
+# domain, as allauth's links use it.
+HOSPITAL_PUBLIC_URL = f"{ACCOUNT_DEFAULT_HTTP_PROTOCOL}://{SITE_DOMAIN}".rstrip("/")
 
 # Twilio calls back with each SMS's delivery status (notifications.webhooks), on
 # HOSPITAL_PUBLIC_URL, which must then be reachable from the internet.
@@ -55,12 +57,15 @@ NOTIFICATIONS_DEFAULT_REMINDER_HOURS = [
 ]
 
 # One queue per channel, so a slow SMS provider never holds up emails; `default` for the rest.
-CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_QUEUES = [Queue("default"), Queue("email"), Queue("sms"), Queue("push")]
+# CELERY_QUEUE_PREFIX keeps deployments (or the benchmark) that share a broker apart.
+CELERY_QUEUE_PREFIX = env.get_str("CELERY_QUEUE_PREFIX", "")
+CELERY_TASK_DEFAULT_QUEUE = f"{CELERY_QUEUE_PREFIX}default"
+CELERY_TASK_QUEUES = [
+    Queue(f"{CELERY_QUEUE_PREFIX}{name}") for name in ("default", "email", "sms", "push")
+]
 CELERY_TASK_ROUTES = {
-    "notifications.tasks.send_email": {"queue": "email"},
-    "notifications.tasks.send_sms": {"queue": "sms"},
-    "notifications.tasks.send_push": {"queue": "push"},
+    f"notifications.tasks.send_{channel}": {"queue": f"{CELERY_QUEUE_PREFIX}{channel}"}
+    for channel in ("email", "sms", "push")
 }
 
 CELERY_BEAT_SCHEDULE = {

@@ -16,6 +16,11 @@ def unread_cache_key(user_id: int) -> str:
     return f"notifications:unread:{user_id}"
 
 
+def unread_cache_key_of(user_id: str) -> str:
+    """The same key from the id as the session store knows it (a string)."""
+    return unread_cache_key(int(user_id))
+
+
 def unread_count_forget(*, user_id: int) -> None:
     """The cached count is wrong from the commit on: forget it then."""
 

@@ -21,7 +21,7 @@ def notification_bell(context: template.Context) -> SafeString | str:
     if not isinstance(user, User) or not user.is_authenticated:
         return ""
     try:
-        unread: int | None = unread_count_of(user=user)
+        unread: int | None = unread_count_of(user=user, request=request)
     except DatabaseError:
         # Error pages render without the database: the bell without its count.
         unread = None

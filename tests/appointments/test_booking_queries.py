@@ -107,12 +107,15 @@ BOOKING = [
     "SAVEPOINT",  # appointment_book's transaction: the writes only
     "INSERT appointments_appointment",
     "INSERT audit_auditevent",
+    # AppointmentBooked's outbox rows, one per subscriber (the patient's messages, the live
+    # schedules), in one statement.
+    "INSERT core_outboxmessage",
     "RELEASE SAVEPOINT",
 ]
 
 
 @POSTGRESQL_STATEMENTS
-def test_a_booking_takes_six_statements(patient, practitioner, consultation):
+def test_a_booking_takes_seven_statements(patient, practitioner, consultation):
     api = api_as(patient)
 
     with _Statements() as queries:

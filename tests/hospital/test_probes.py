@@ -33,7 +33,9 @@ def test_readyz_reports_each_configured_check(client, settings):
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
-    expected = {"database", "cache"} | ({"broker"} if settings.CELERY_BROKER_URL else set())
+    expected = {"database", "cache"} | (
+        {"broker", "backlog"} if settings.CELERY_BROKER_URL else set()
+    )
     assert set(body["checks"]) == expected
     assert all(check["ok"] for check in body["checks"].values())
     assert body["checks"]["database"]["backend"] == connection.vendor
