@@ -100,7 +100,7 @@ def _n_plus_one_fails_the_request() -> None:
         # database_sync_to_async its calls, in contexts of their own) cannot be reset here:
         # that context ends with its task; nothing of it is left in this one.
         with contextlib.suppress(ValueError):
-            listeners.teardown(token)  # type: ignore[arg-type]
+            listeners.teardown(token)
 
     def started(**kwargs: object) -> None:
         # A request that died before request_finished (an error raised through the test

@@ -5,6 +5,7 @@ sign them, move a delivery to delivered, bounced or undelivered; anything unsign
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 import time_machine
@@ -123,7 +124,9 @@ def test_an_sms_goes_through_twilio_with_a_status_callback(
 
 def _twilio_callback(client: Client, settings, params: dict[str, str], signature: str | None):
     url = f"{settings.HOSPITAL_PUBLIC_URL}/webhooks/twilio/status/"
-    headers = {"HTTP_X_TWILIO_SIGNATURE": signature} if signature is not None else {}
+    headers: dict[str, Any] = (
+        {"HTTP_X_TWILIO_SIGNATURE": signature} if signature is not None else {}
+    )
     return client.post(url.replace(settings.HOSPITAL_PUBLIC_URL, ""), params, **headers)
 
 
