@@ -9,7 +9,7 @@ fails the request that caused it.
 
 import datetime
 
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from hospital.settings.auth import ACCOUNT_DEFAULT_HTTP_PROTOCOL
 from hospital.settings.auth import EMAIL_BACKEND as _EMAIL_TRANSPORT
@@ -60,8 +60,15 @@ NOTIFICATIONS_DEFAULT_REMINDER_HOURS = [
 # CELERY_QUEUE_PREFIX keeps deployments (or the benchmark) that share a broker apart.
 CELERY_QUEUE_PREFIX = env.get_str("CELERY_QUEUE_PREFIX", "")
 CELERY_TASK_DEFAULT_QUEUE = f"{CELERY_QUEUE_PREFIX}default"
+# Each queue on an exchange and routing key of its own: a Queue given only a name is bound
+# to the default queue's exchange and key, so every message would reach every queue.
 CELERY_TASK_QUEUES = [
-    Queue(f"{CELERY_QUEUE_PREFIX}{name}") for name in ("default", "email", "sms", "push")
+    Queue(
+        f"{CELERY_QUEUE_PREFIX}{name}",
+        Exchange(f"{CELERY_QUEUE_PREFIX}{name}"),
+        routing_key=f"{CELERY_QUEUE_PREFIX}{name}",
+    )
+    for name in ("default", "email", "sms", "push")
 ]
 CELERY_TASK_ROUTES = {
     f"notifications.tasks.send_{channel}": {"queue": f"{CELERY_QUEUE_PREFIX}{channel}"}

@@ -125,3 +125,39 @@ def test_the_sweep_by_hand_sends_what_is_due(mail_queue, django_capture_on_commi
     assert delivery.status == "sent"
     assert [m.subject for m in mail.outbox] == ["Hello"]
     assert delivery.body_text == ""  # the body is not kept once sent
+
+
+@pytest.mark.services("CELERY_BROKER_URL")
+def test_each_send_task_lands_in_its_channels_queue_only(settings):
+    """A kombu Queue given only a name is bound to the default exchange and routing key, so a
+    message would reach every queue (and each task run once per queue): each queue has an
+    exchange and a key of its own."""
+    from kombu import Connection
+
+    from hospital.celery import app
+    from notifications import tasks
+
+    names = [queue.name for queue in app.conf.task_queues]
+    settings.CELERY_TASK_ALWAYS_EAGER = app.conf.task_always_eager = False
+    app.control.purge()
+    try:
+        tasks.send_email.apply_async((999_999,))
+        tasks.send_sms.apply_async((999_999,))
+        tasks.send_push.apply_async((999_999,))
+        tasks.sweep.apply_async()
+        depths: dict[str, int] = {}
+        with Connection(settings.CELERY_BROKER_URL) as connection:
+            for name in names:
+                channel = connection.channel()
+                try:
+                    depths[name] = channel.queue_declare(queue=name, passive=True)[1]
+                except connection.channel_errors:
+                    depths[name] = 0
+                finally:
+                    channel.close()
+    finally:
+        app.control.purge()
+        settings.CELERY_TASK_ALWAYS_EAGER = app.conf.task_always_eager = True
+
+    prefix = settings.CELERY_QUEUE_PREFIX
+    assert depths == {f"{prefix}{name}": 1 for name in ("default", "email", "sms", "push")}
