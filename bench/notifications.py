@@ -40,6 +40,8 @@ ENVIRONMENT = {
     "LOG_LEVEL": "warning",
     "LOG_FORMAT": "text",
     "RATE_LIMITS_ENABLED": "off",
+    # As in production: DEBUG keeps every query in memory and checks more on each request.
+    "DJANGO_DEBUG": "off",
 }
 EVENTS = int(os.environ.get("BENCH_NOTIFICATIONS", "10000"))
 PACED_EVENTS = int(os.environ.get("BENCH_NOTIFICATIONS_PACED", "1000"))
@@ -168,7 +170,8 @@ def _worker(port: int, log: Path) -> subprocess.Popen[bytes]:
             EMAIL_BACKEND="smtp",
             EMAIL_HOST="127.0.0.1",
             EMAIL_PORT=str(port),
-            DATABASE_POOL_MIN_SIZE="0",
+            # Each pool process keeps its connection (one task at a time needs one).
+            DATABASE_POOL_MIN_SIZE="1",
             DATABASE_POOL_MAX_SIZE="2",
         ),
         stdout=log.open("ab"),

@@ -25,6 +25,8 @@ class SmtpSink:
         self._controller: Controller | None = None
         # Transactions begun (MAIL FROM) and those that ended with the message accepted.
         self.transactions_begun = 0
+        # The client ends (address, port) that delivered messages: one per connection.
+        self.connections: set[tuple[object, ...]] = set()
         self._hold_after: int | None = None
         self._hold_at = "rcpt"
         self.holding = threading.Event()
@@ -75,6 +77,7 @@ class SmtpSink:
         message = email.message_from_bytes(envelope.content, policy=policy.default)
         with self._lock:
             self._messages.append(message)
+            self.connections.add(tuple(session.peer))
         await self._hold("data")
         return "250 2.0.0 Ok: queued"
 

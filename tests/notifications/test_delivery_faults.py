@@ -9,6 +9,7 @@ import collections
 import datetime
 import re
 import time
+import zoneinfo
 
 import pytest
 from django.core import mail
@@ -239,3 +240,44 @@ def test_the_same_send_task_delivered_twice_sends_once(tmp_path, through_the_bro
     assert delivery.provider_message_id == str(sink.messages[0]["Message-ID"])
     assert delivery.sent_at is not None
     assert delivery.sent_at <= datetime.datetime.now(tz=datetime.UTC)
+
+
+def test_each_change_sends_exactly_its_messages_at_the_sink_in_the_patients_language(
+    tmp_path, through_the_broker, sink
+):
+    patient, appointment, waiting = a_booking_with_a_patient_waiting()
+    for person, language, zone in ((patient, "es", "America/New_York"), (waiting, "fr", "")):
+        PatientProfile.objects.filter(user=person).update(
+            preferred_language=language, time_zone=zone
+        )
+    later = appointment.start + datetime.timedelta(minutes=30)
+
+    with celery_worker(tmp_path, environment=worker_environment(sink), beat=True):
+        wait_for(lambda: all_sent("appointment.booked"), what="the confirmation")
+        moved = booking.appointment_reschedule(
+            actor=patient, appointment=appointment, new_start=later
+        )
+        wait_for(lambda: all_sent("appointment.moved"), what="the move's message")
+        booking.appointment_cancel(actor=patient, appointment=moved)
+        wait_for(
+            lambda: all_sent("appointment.cancelled") and all_sent("waitlist.offer"),
+            seconds=90,
+            what="the cancellation and the offer",
+        )
+        time.sleep(3)
+
+    exactly_once(sink)
+    subjects = [str(m["Subject"]) for m in sink.to(patient.email)]
+    assert len(subjects) == 3, subjects
+    assert subjects[0].startswith("[St. Example Hospital] Su cita está reservada")
+    assert subjects[1].startswith("[St. Example Hospital] Su cita ha cambiado")
+    assert "está cancelada" in subjects[2]
+    new_york = zoneinfo.ZoneInfo("America/New_York")
+    assert f"{later.astimezone(new_york):%H:%M} (America/New_York)" in sink.text_of(
+        sink.to(patient.email)[1]
+    )
+    [offer] = sink.to(waiting.email)
+    # French has no offer wording of its own: the shipped English, in London time.
+    assert str(offer["Subject"]).startswith("[St. Example Hospital] A time has come free")
+    london = zoneinfo.ZoneInfo("Europe/London")
+    assert f"{later.astimezone(london):%H:%M} (Europe/London)" in sink.text_of(offer)
