@@ -109,7 +109,22 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{REDIS_KEY_PREFIX}:channels"},
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        # redis-py 8 reads with a 5 s timeout by default: exactly the 5 s the
+                        # layer's blocking receive (BZPOPMIN) waits for a message, so an idle
+                        # socket's receive failed and its consumer died. Longer than that wait.
+                        "socket_timeout": 15,
+                        "socket_connect_timeout": 2,
+                        # redis-py 8 allows 100 connections per pool by default; a process
+                        # with a thousand sockets joining and leaving groups needs more.
+                        "max_connections": 2000,
+                    }
+                ],
+                "prefix": f"{REDIS_KEY_PREFIX}:channels",
+            },
         },
     }
 else:

@@ -324,3 +324,72 @@ def test_staff_sign_in_with_the_second_factor_and_run_the_day_through_the_genera
 
     visit.refresh_from_db()
     assert visit.status == Appointment.Status.COMPLETED
+
+
+def test_a_patient_reads_and_chooses_notifications_through_the_generated_client(
+    api: Api, clinic: Clinic
+) -> None:
+    from notifications.models import Notification
+    from notifications.services.dispatch import notify
+
+    m = api.models
+    for number in range(2):
+        notify(
+            kind="security.password_changed",
+            user=clinic.patient,
+            context={"at": timezone.now()},
+            key=f"generated-client-{number}",
+            channels=("in_app",),
+        )
+    tokens = api.sign_in(clinic.patient.email)
+    patient = api.signed_in(tokens.access_token)
+
+    page = api.op("notifications", "notifications_list").sync_detailed(client=patient)
+    assert page.status_code == 200, page.content
+    assert all(isinstance(item, m.NotificationOutput) for item in page.parsed.results)
+    kinds = [item.kind for item in page.parsed.results]
+    assert kinds.count("security.password_changed") == 2
+    unread = api.op("notifications", "notifications_unread_count").sync_detailed(client=patient)
+    assert isinstance(unread.parsed, m.UnreadCountOutput)
+    before = unread.parsed.unread_count
+    read = api.op("notifications", "notification_read").sync_detailed(
+        client=patient, notification_id=page.parsed.results[0].id
+    )
+    assert read.parsed.unread_count == before - 1
+    missing = api.op("notifications", "notification_read").sync_detailed(
+        client=patient, notification_id=uuid.uuid4()
+    )
+    api.problem(missing, 404, "NOTIFICATION_NOT_FOUND")
+    all_read = api.op("notifications", "notifications_read_all").sync_detailed(client=patient)
+    assert isinstance(all_read.parsed, m.ReadAllOutput)
+    assert all_read.parsed.unread_count == 0
+    assert not Notification.objects.filter(recipient=clinic.patient, read_at__isnull=True).exists()
+
+    choices = api.op("notifications", "notification_preferences").sync_detailed(client=patient)
+    assert isinstance(choices.parsed, m.PreferencesOutput)
+    names = {choice.name: choice for choice in choices.parsed.choices}
+    assert names["security.email"].locked is True
+    assert names["reminders.sms"].available is False
+    update = api.op("notifications", "notification_preferences_update")
+    refused = update.sync_detailed(
+        client=patient,
+        body=m.PatchedPreferencesInputRequest.from_dict({"choices": {"security.email": False}}),
+    )
+    api.problem(refused, 400, "VALIDATION_ERROR")
+    changed = update.sync_detailed(
+        client=patient,
+        body=m.PatchedPreferencesInputRequest.from_dict(
+            {
+                "choices": {"appointments.email": False},
+                "quiet_hours": {"start": "22:00", "end": "07:00"},
+            }
+        ),
+    )
+    assert changed.status_code == 200, changed.content
+    after = {choice.name: choice.enabled for choice in changed.parsed.choices}
+    assert after["appointments.email"] is False
+    assert changed.parsed.quiet_hours.start == "22:00"
+
+    ticket = api.op("notifications", "notifications_socket_ticket").sync_detailed(client=patient)
+    assert ticket.status_code == 201, ticket.content
+    assert ticket.parsed.url == f"/ws/notifications/?ticket={ticket.parsed.ticket}"

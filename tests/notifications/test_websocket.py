@@ -6,6 +6,7 @@ in-memory channel layer and on Redis, also when the push comes from another proc
 from __future__ import annotations
 
 import asyncio
+import copy
 import datetime
 import os
 import subprocess
@@ -59,15 +60,13 @@ def layer(request: pytest.FixtureRequest, settings: Any) -> Iterator[str]:
     if request.param == "memory":
         settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     else:
-        settings.CHANNEL_LAYERS = {
-            "default": {
-                "BACKEND": "channels_redis.core.RedisChannelLayer",
-                "CONFIG": {
-                    "hosts": [os.environ["REDIS_URL"]],
-                    "prefix": f"{django_settings.REDIS_KEY_PREFIX}:test-ws:{uuid.uuid4().hex}",
-                },
-            }
-        }
+        # The layer as hospital/settings/services.py configures it, under a prefix of its own.
+        config = copy.deepcopy(django_settings.CHANNEL_LAYERS["default"])
+        assert config["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+        config["CONFIG"]["prefix"] = (
+            f"{django_settings.REDIS_KEY_PREFIX}:test-ws:{uuid.uuid4().hex}"
+        )
+        settings.CHANNEL_LAYERS = {"default": config}
     yield request.param
 
 
@@ -578,3 +577,32 @@ def test_a_push_from_another_process_and_another_event_loop_reaches_the_socket_t
     assert from_process == {"type": "unread_count", "unread_count": 7}
     assert from_thread["type"] == "notification"
     assert from_thread["notification"]["id"] == str(fresh.public_id)
+
+
+@pytest.mark.services("REDIS_URL")
+def test_a_socket_idle_longer_than_the_layers_receive_wait_still_gets_its_push(settings):
+    """The layer as the settings configure it (hospital/settings/services.py): its blocking
+    receive waits 5 s for a message, and redis-py 8 gave up reading after 5 s by default, so
+    an idle socket's consumer died and missed what came next."""
+    config = copy.deepcopy(django_settings.CHANNEL_LAYERS["default"])
+    config["CONFIG"]["prefix"] = f"{django_settings.REDIS_KEY_PREFIX}:test-idle:{uuid.uuid4().hex}"
+    settings.CHANNEL_LAYERS = {"default": config}
+    patient = PatientProfileFactory.create().user
+    client = Client()
+    web_login(client, patient.email)
+    cookie = cookie_of(client)
+
+    async def scenario() -> dict[str, Any]:
+        communicator, connected, _ = await opened(headers=[*SITE, cookie])
+        assert connected
+        await communicator.receive_json_from()  # hello
+        await asyncio.sleep(7)  # idle past the layer's 5 s receive
+        fresh = await database_sync_to_async(notification_for)(patient)
+        await database_sync_to_async(push.notification_push)(notification=fresh)
+        message = await communicator.receive_json_from(timeout=WAIT_SECONDS)
+        await communicator.disconnect()
+        return dict(message)
+
+    message = asyncio.run(scenario())
+
+    assert message["type"] == "notification"
