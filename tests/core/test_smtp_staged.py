@@ -67,7 +67,7 @@ def test_a_refused_recipient_is_a_permanent_refusal_and_the_next_message_goes(si
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    sink.handle_RCPT = refuse  # type: ignore[method-assign]
+    sink.handle_RCPT = refuse
     refused = EmailMessage("x", "y", "from@example.org", ["nobody@example.org"])
 
     with pytest.raises(smtp.SmtpRefused) as error:

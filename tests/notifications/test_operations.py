@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import io
 import json
+from typing import Any
 
 import pytest
 import time_machine
@@ -148,7 +149,7 @@ def test_each_send_task_lands_in_its_channels_queue_only(settings):
         depths: dict[str, int] = {}
         with Connection(settings.CELERY_BROKER_URL) as connection:
             for name in names:
-                channel = connection.channel()
+                channel: Any = connection.channel()
                 try:
                     depths[name] = channel.queue_declare(queue=name, passive=True)[1]
                 except connection.channel_errors:

@@ -61,7 +61,7 @@ def layer(request: pytest.FixtureRequest, settings: Any) -> Iterator[str]:
         settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     else:
         # The layer as hospital/settings/services.py configures it, under a prefix of its own.
-        config = copy.deepcopy(django_settings.CHANNEL_LAYERS["default"])
+        config: dict[str, Any] = copy.deepcopy(django_settings.CHANNEL_LAYERS["default"])
         assert config["BACKEND"] == "channels_redis.core.RedisChannelLayer"
         config["CONFIG"]["prefix"] = (
             f"{django_settings.REDIS_KEY_PREFIX}:test-ws:{uuid.uuid4().hex}"
@@ -584,7 +584,7 @@ def test_a_socket_idle_longer_than_the_layers_receive_wait_still_gets_its_push(s
     """The layer as the settings configure it (hospital/settings/services.py): its blocking
     receive waits 5 s for a message, and redis-py 8 gave up reading after 5 s by default, so
     an idle socket's consumer died and missed what came next."""
-    config = copy.deepcopy(django_settings.CHANNEL_LAYERS["default"])
+    config: dict[str, Any] = copy.deepcopy(django_settings.CHANNEL_LAYERS["default"])
     config["CONFIG"]["prefix"] = f"{django_settings.REDIS_KEY_PREFIX}:test-idle:{uuid.uuid4().hex}"
     settings.CHANNEL_LAYERS = {"default": config}
     patient = PatientProfileFactory.create().user
