@@ -56,6 +56,12 @@ class HospitalLoginForm(LoginForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.challenge: dict[str, Any] | None = None
+        # allauth puts a "Forgot your password?" link in the password's help text, between
+        # the label and its input in the Tab order; the page has that link after the button.
+        self.fields["password"].help_text = ""
+        # What password managers and phones fill in (WHATWG autocomplete tokens).
+        self.fields["login"].widget.attrs.update({"autocomplete": "username"})
+        self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
 
     def _clean_with_password(self, credentials: dict[str, Any]) -> dict[str, Any]:
         request = self.request

@@ -89,16 +89,26 @@ def can_change_booking(*, user: User, appointment: Appointment) -> bool:
     return _is_front_desk(user)
 
 
+def change_deadline_of(*, start: datetime.datetime) -> datetime.datetime:
+    """Until when a patient may move or cancel online an appointment starting at ``start``."""
+    return start - datetime.timedelta(hours=settings.APPOINTMENT_PATIENT_CHANGE_CUTOFF_HOURS)
+
+
 def change_deadline(*, appointment: Appointment) -> datetime.datetime:
     """Until when a patient may move or cancel online."""
-    return appointment.start - datetime.timedelta(
-        hours=settings.APPOINTMENT_PATIENT_CHANGE_CUTOFF_HOURS
-    )
+    return change_deadline_of(start=appointment.start)
+
+
+def too_late_to_change_at(*, user: User, start: datetime.datetime, now: datetime.datetime) -> bool:
+    """Whether a booking at ``start`` is already past its online-change deadline for ``user``:
+    the pages warn before a patient books or moves into such a time (they could not change
+    it online afterwards)."""
+    return not user.is_staff_member and now > change_deadline_of(start=start)
 
 
 def too_late_to_change(*, user: User, appointment: Appointment, now: datetime.datetime) -> bool:
     """Patients move or cancel online only until the deadline; staff may at any time."""
-    return not user.is_staff_member and now > change_deadline(appointment=appointment)
+    return too_late_to_change_at(user=user, start=appointment.start, now=now)
 
 
 def can_change_booking_now(*, user: User, appointment: Appointment, now: datetime.datetime) -> bool:

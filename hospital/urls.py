@@ -12,6 +12,7 @@ admin.site.site_title = settings.SITE_NAME
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("start/", views.start, name="start"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("metrics", metrics_view.metrics, name="metrics"),

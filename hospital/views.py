@@ -12,13 +12,15 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import AnonymousUser
 from django.db import DatabaseError, InterfaceError
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils.functional import SimpleLazyObject, empty
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.models import User
+from accounts.roles import Role
+from appointments import permissions as appointment_permissions
 from core import unavailable
 from core.errors import problem_response, wants_json
 from hospital import readiness
@@ -43,6 +45,32 @@ def home(request: HttpRequest) -> HttpResponse:
         _SIGNED_OUT_HOME[key] = response.content
         return response
     return HttpResponse(page)
+
+
+def role_home_url(user: User) -> str:
+    """Where a person starts after signing in: the page of their day's work, decided by the
+    predicates that decide what the navigation offers them."""
+    if user.is_patient:
+        return "appointments:mine"
+    if appointment_permissions.can_manage_schedules(user=user):
+        return "appointments:manage"
+    if appointment_permissions.can_open_reception(user=user):
+        return "appointments:reception"
+    if appointment_permissions.can_view_schedules(user=user):
+        return "appointments:schedule"
+    if user.role == Role.COMPLIANCE_OFFICER and user.may_use_admin_site:
+        return "admin:index"  # the audit trail lives there until compliance has its own pages
+    return "accounts:dashboard"
+
+
+@never_cache
+@require_GET
+def start(request: HttpRequest) -> HttpResponse:
+    """LOGIN_REDIRECT_URL: the signed-in person's home for their role (a ?next= given to the
+    sign-in goes there instead, as allauth decides before it comes here)."""
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 - LoginRequiredMiddleware sent everyone else to sign in
+    return redirect(role_home_url(user))
 
 
 @login_not_required

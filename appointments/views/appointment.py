@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -76,8 +77,12 @@ def detail(request: HttpRequest, appointment_id: uuid.UUID) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def reschedule(request: HttpRequest, appointment_id: uuid.UUID) -> HttpResponse:
+    """Three steps, each a page that works without JavaScript: the week's free times (the
+    current one left out), then, for the chosen time (``?start=``), a confirmation naming the
+    old and the new time, then the move itself (POST)."""
     appointment = _appointment_or_404(request, appointment_id)
     user = signed_in_user(request)
+    now = timezone.now()
     if request.method == "POST":
         new_start = parse_datetime(request.POST.get("start", "") or "")
         if new_start is None or timezone.is_naive(new_start):
@@ -92,26 +97,64 @@ def reschedule(request: HttpRequest, appointment_id: uuid.UUID) -> HttpResponse:
             return redirect("appointments:reschedule", appointment_id=appointment_id)
         messages.success(request, "The appointment was moved.")
         return redirect("appointments:detail", appointment_id=appointment_id)
+    if "start" in request.GET:
+        return _reschedule_confirm(request, appointment, user=user, now=now)
     try:
         date_from = datetime.date.fromisoformat(request.GET.get("date_from", ""))
     except ValueError:
         date_from = timezone.localdate() + datetime.timedelta(days=1)
-    slots = free_slots(
-        appointment_type=appointment.appointment_type,
-        practitioners=[appointment.practitioner],
-        date_from=date_from,
-        date_to=date_from + WEEK,
-        now=timezone.now(),
-        ignore_appointment_id=appointment.pk,
-        respect_lead_time=permissions.lead_time_applies(user=user),
-    )
+    slots = [
+        slot
+        for slot in free_slots(
+            appointment_type=appointment.appointment_type,
+            practitioners=[appointment.practitioner],
+            date_from=date_from,
+            date_to=date_from + WEEK,
+            now=now,
+            ignore_appointment_id=appointment.pk,
+            respect_lead_time=permissions.lead_time_applies(user=user),
+        )
+        # Its own time is free only because it is its own: not a time to move to.
+        if slot.start != appointment.start
+    ]
     return render(
         request,
         "appointments/reschedule.html",
         {
             "appointment": appointment,
             "slots_by_day": slots_by_local_day(slots),
+            "late_starts": {
+                slot.start
+                for slot in slots
+                if permissions.too_late_to_change_at(user=user, start=slot.start, now=now)
+            },
+            "cutoff_hours": settings.APPOINTMENT_PATIENT_CHANGE_CUTOFF_HOURS,
+            "previous_week": date_from - WEEK - datetime.timedelta(days=1),
             "next_week": date_from + WEEK + datetime.timedelta(days=1),
+            "show_previous": date_from > timezone.localdate(),
+        },
+    )
+
+
+def _reschedule_confirm(
+    request: HttpRequest, appointment: Appointment, *, user: User, now: datetime.datetime
+) -> HttpResponse:
+    new_start = parse_datetime(request.GET.get("start", "") or "")
+    if new_start is None or timezone.is_naive(new_start) or new_start == appointment.start:
+        messages.error(request, "Choose one of the times shown.")
+        return redirect("appointments:reschedule", appointment_id=appointment.public_id)
+    duration = appointment.end - appointment.start
+    return render(
+        request,
+        "appointments/reschedule_confirm.html",
+        {
+            "appointment": appointment,
+            "new_start": new_start,
+            "new_end": new_start + duration,
+            "too_late_afterwards": permissions.too_late_to_change_at(
+                user=user, start=new_start, now=now
+            ),
+            "cutoff_hours": settings.APPOINTMENT_PATIENT_CHANGE_CUTOFF_HOURS,
         },
     )
 

@@ -6,6 +6,7 @@ import datetime
 from collections.abc import Sequence
 from itertools import groupby
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -187,6 +188,12 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
         "practitioner": slot["practitioner"],
         "start": slot["start"],
         "patient": patient,
+        # The change policy, before booking: whose booking it is decides (a patient's own
+        # online changes end at the cut-off; the reception can change it at any time).
+        "cutoff_hours": settings.APPOINTMENT_PATIENT_CHANGE_CUTOFF_HOURS,
+        "too_late_afterwards": permissions.too_late_to_change_at(
+            user=patient, start=slot["start"], now=timezone.now()
+        ),
     }
     return render(
         request, "appointments/book_confirm.html", context, status=400 if form.errors else 200

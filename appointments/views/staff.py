@@ -190,6 +190,10 @@ def reception(request: HttpRequest) -> HttpResponse:
     )
 
 
+# The reception table's columns (reception.html's header), in order.
+RECEPTION_COLUMNS = ("Time", "Patient", "MRN", "With", "Status")
+
+
 def _reception_rows(
     rows: Sequence[tuple[Appointment, list[tuple[str, str]]]],
     *,
@@ -224,17 +228,22 @@ def _reception_rows(
         patient = appointment.patient
         profile = getattr(patient, "patient_profile", None)
         practitioner = appointment.practitioner
-        cells = "</td><td>".join(
-            str(conditional_escape(text))
-            for text in (
-                times.label(appointment.start, practitioner.zone),
-                patient.get_full_name(),
-                profile.medical_record_number if profile is not None else "",
-                practitioner.display_name,
-                appointment.get_status_display(),
+        # data-label names the column when a narrow screen stacks the row as a card.
+        cells = "".join(
+            f'<td data-label="{column}">{conditional_escape(text)}</td>'
+            for column, text in zip(
+                RECEPTION_COLUMNS,
+                (
+                    times.label(appointment.start, practitioner.zone),
+                    patient.get_full_name(),
+                    profile.medical_record_number if profile is not None else "",
+                    practitioner.display_name,
+                    appointment.get_status_display(),
+                ),
+                strict=True,
             )
         )
         html.append(
-            f"\n    <tr>\n      <td>{cells}</td>\n      <td>{''.join(forms)}</td>\n    </tr>\n  "
+            f'\n    <tr>\n      {cells}\n      <td class="row-actions">{"".join(forms)}</td>\n    </tr>\n  '
         )
     return mark_safe("".join(html))  # noqa: S308 - every value escaped above

@@ -109,7 +109,7 @@ def test_fifty_wrong_passwords_do_not_keep_the_owner_out_of_the_sign_in_page(cli
 
     assert asked.status_code == 200
     assert signed_in.status_code == 302
-    assert signed_in["Location"] == "/accounts/"
+    assert signed_in["Location"] == "/start/"
 
 
 @pytest.mark.asvs("6.1.1", "6.3.1")
@@ -290,7 +290,7 @@ def test_the_code_page_asks_for_the_challenge_after_failures(client, patient):
     assert asked.status_code == 400
     assert "js/challenge.js" in html
     assert passed.status_code == 302
-    assert passed["Location"] == "/accounts/"
+    assert passed["Location"] == "/start/"
 
 
 @pytest.mark.asvs("6.3.1", "16.3.1")

@@ -84,7 +84,7 @@ def test_login_with_mfa_asks_for_the_code_before_signing_in(client, patient_with
 
     assert password_step["Location"] == "/accounts/2fa/verify/"
     assert before_code.status_code == 302  # still signed out
-    assert code_step["Location"] == "/accounts/"
+    assert code_step["Location"] == "/start/"
     assert client.get("/accounts/").status_code == 200
     assert client.session[DEVICE_ID_SESSION_KEY] == device.persistent_id
     assert AuthSession.objects.get(user=patient).mfa_device == device.persistent_id
@@ -135,7 +135,7 @@ def test_a_recovery_code_works_once(client, patient_with_totp):
     web_login(client, patient.email)
     again = client.post("/accounts/2fa/verify/", {"method": "recovery", "code": codes[0]})
 
-    assert first["Location"] == "/accounts/"
+    assert first["Location"] == "/start/"
     assert again.status_code == 400
     assert RecoveryCodeDevice.objects.get(user=patient).remaining == 9
     assert AuditEvent.objects.filter(action="accounts.recovery_code_used").count() == 1
@@ -177,7 +177,7 @@ def test_sms_enrolment_and_sms_login(
     assert SmsDevice.objects.get(user=patient).confirmed
     assert asked.status_code == 200
     assert len(sms_outbox) == 2
-    assert signed_in["Location"] == "/accounts/"
+    assert signed_in["Location"] == "/start/"
 
 
 def test_staff_without_a_factor_reach_only_enrolment(client, doctor):
@@ -186,7 +186,7 @@ def test_staff_without_a_factor_reach_only_enrolment(client, doctor):
     security = client.get("/accounts/security/")
     api = client.get("/api/v1/account/me")
 
-    assert response["Location"] == "/accounts/"
+    assert response["Location"] == "/start/"
     assert dashboard.status_code == 302
     assert dashboard["Location"] == "/accounts/security/"
     assert security.status_code == 200

@@ -74,7 +74,7 @@ def test_an_unverified_patient_cannot_sign_in_until_the_link_is_opened(client, m
     assert confirmed.status_code == 302
     assert EmailAddress.objects.get(email="mary.seacole@example.org").verified
     assert signed_in.status_code == 302
-    assert signed_in["Location"] == "/accounts/"
+    assert signed_in["Location"] == "/start/"
     assert AuditEvent.objects.filter(action="accounts.email_verified").count() == 1
     assert AuditEvent.objects.filter(action="accounts.login", outcome="success").count() == 1
 

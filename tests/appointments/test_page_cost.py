@@ -294,8 +294,8 @@ def test_my_appointments_names_clinicians_as_display_name_does(client, departmen
 
     assert titled.display_name.startswith("Dr ")
     assert untitled.display_name == untitled.user.email
-    assert f"<td>{titled.display_name}</td>" in page
-    assert f"<td>{untitled.display_name}</td>" in page
+    assert f'<td data-label="With">{titled.display_name}</td>' in page
+    assert f'<td data-label="With">{untitled.display_name}</td>' in page
     assert "Mon 2 Mar 2026, 11:00 (Europe/Berlin) — 10:00 your time (Europe/London)" in page
 
 

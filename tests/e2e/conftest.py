@@ -6,7 +6,7 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 from tests.conftest import IN_CI
 
@@ -60,3 +60,14 @@ def browser_page(chromium_path: str) -> Iterator[tuple[Page, list[str]]]:
             yield page, console_errors
         finally:
             browser.close()
+
+
+@pytest.fixture
+def browser(chromium_path: str) -> Iterator[Browser]:
+    """One headless Chromium for a test that opens several contexts (roles, widths)."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page
 
 from tests.conftest import IN_CI
+from tests.e2e.conftest import UI_TIMEOUT_MS
+from tests.e2e.site_pages import ROLES, SitePages, seed_site, signed_in
 from tests.factories import (
     TEST_PASSWORD,
     AppointmentTypeFactory,
@@ -85,3 +89,30 @@ def test_main_pages_have_no_serious_accessibility_problems(live_server, browser_
         problems[path] = _serious_violations(page, axe_path)
 
     assert {path: found for path, found in problems.items() if found} == {}
+
+
+@pytest.fixture
+def site(transactional_db: Any) -> SitePages:
+    return seed_site()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_of_every_role_passes_axe_in_both_themes_at_both_widths(
+    role: str, site: SitePages, live_server: Any, browser: Browser, axe_path: Path
+) -> None:
+    problems: dict[str, list[str]] = {}
+    with signed_in(browser, live_server.url, role) as context:
+        page = context.new_page()
+        page.set_default_timeout(UI_TIMEOUT_MS)
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme=scheme)
+            for width in (1280, 390):
+                page.set_viewport_size({"width": width, "height": 900})
+                for path in site.by_role[role]:
+                    page.goto(f"{live_server.url}{path}")
+                    found = _serious_violations(page, axe_path)
+                    if found:
+                        problems[f"{path} {scheme} {width} px"] = found
+
+    print(json.dumps(problems, indent=1))
+    assert problems == {}

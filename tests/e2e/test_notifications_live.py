@@ -25,13 +25,13 @@ import pytest
 import uvicorn
 from django.conf import settings as django_settings
 from django.test import Client
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from accounts.models import User
 from appointments.models import Appointment, AppointmentType, Practitioner
 from appointments.services import booking
 from tests.conftest import login_verified
-from tests.e2e.conftest import CHROMIUM_ARGS, UI_TIMEOUT_MS
+from tests.e2e.conftest import UI_TIMEOUT_MS
 from tests.factories import (
     AppointmentTypeFactory,
     DepartmentFactory,
@@ -82,16 +82,6 @@ def asgi_server(settings: Any) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=20)
         listener.close()
-
-
-@pytest.fixture
-def browser(chromium_path: str) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def signed_in_context(browser: Browser, base_url: str, sign_in: Callable[[Client], Any]) -> Page:

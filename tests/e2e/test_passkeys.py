@@ -122,8 +122,8 @@ def test_patient_adds_a_passkey_signs_out_and_signs_in_with_it(
 
     # 1. Sign in with the password (no second factor yet).
     sign_in(page, base_url, email=patient.email)
-    expect(page).to_have_url(f"{base_url}/accounts/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("My account")
+    expect(page).to_have_url(f"{base_url}/appointments/")  # a patient's home
+    expect(page.get_by_role("heading", level=1)).to_have_text("My appointments")
 
     # 2. Add a passkey; adding a factor may first ask for the password again.
     page.goto(f"{base_url}/accounts/security/passkey/")
@@ -162,8 +162,8 @@ def test_patient_adds_a_passkey_signs_out_and_signs_in_with_it(
     passkey_button = page.locator("#passkey-verification-button")
     expect(passkey_button).to_have_text("Use your passkey")
     passkey_button.click()
-    expect(page).to_have_url(f"{base_url}/accounts/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("My account")
+    expect(page).to_have_url(f"{base_url}/appointments/")  # a patient's home
+    expect(page.get_by_role("heading", level=1)).to_have_text("My appointments")
 
     assert AuditEvent.objects.filter(
         action="accounts.mfa_verified", actor=patient, details__method="passkey"

@@ -80,8 +80,8 @@ def test_patient_signs_up_verifies_email_enrols_totp_and_signs_in_with_it(
 
     # 3. Sign in with the password (no second factor yet).
     sign_in(page, base_url)
-    expect(page).to_have_url(f"{base_url}/accounts/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("My account")
+    expect(page).to_have_url(f"{base_url}/appointments/")  # a patient's home
+    expect(page.get_by_role("heading", level=1)).to_have_text("My appointments")
 
     # 4. Set up an authenticator app.
     page.goto(f"{base_url}/accounts/security/")
@@ -116,8 +116,9 @@ def test_patient_signs_up_verifies_email_enrols_totp_and_signs_in_with_it(
     expect(page).to_have_url(f"{base_url}/accounts/2fa/verify/")
     page.fill("input[name=code]", totp_code_for(secret, at=time.time() + 30))
     page.get_by_role("button", name="Verify").click()
-    expect(page).to_have_url(f"{base_url}/accounts/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("My account")
+    expect(page).to_have_url(f"{base_url}/appointments/")  # a patient's home
+    expect(page.get_by_role("heading", level=1)).to_have_text("My appointments")
+    page.goto(f"{base_url}/accounts/")
     expect(page.locator("main")).to_contain_text(re.compile(r"MRN\d{9}"))
 
     page.screenshot(path=str(tmp_path / "signed-in-with-totp.png"), full_page=True)

@@ -1,0 +1,101 @@
+"""Every page, for every role, fits a phone: nothing scrolls sideways at 320 or 390 CSS pixels
+(WCAG 1.4.10 reflow) and every control is at least 44 x 44 px at 390 px.
+
+Links inside a sentence are measured by the line they sit on, as WCAG 2.5.8 excepts them: a
+link whose parent has text of its own besides the link is left out of the size check.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from tests.e2e.conftest import UI_TIMEOUT_MS
+from tests.e2e.site_pages import ROLES, SitePages, seed_site, signed_in
+
+PHONE_WIDTHS = (320, 390)
+TARGET_WIDTH = 390
+MINIMUM_TARGET_PX = 44
+
+MEASURE = """(minimum) => {
+  const root = document.documentElement;
+  const overflow = Math.max(root.scrollWidth, document.body.scrollWidth) - root.clientWidth;
+  const wide = [];
+  if (overflow > 0) {
+    for (const element of document.body.querySelectorAll('*')) {
+      const rect = element.getBoundingClientRect();
+      if (rect.right > root.clientWidth + 0.5 && rect.width > 0) {
+        wide.push(`${element.tagName.toLowerCase()}${element.className ? '.' + String(element.className).replace(/ +/g, '.') : ''} right=${Math.round(rect.right)}`);
+      }
+    }
+  }
+  const small = [];
+  const controls = document.querySelectorAll(
+    'a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button], [tabindex]:not([tabindex="-1"])'
+  );
+  for (const control of controls) {
+    let rect = control.getBoundingClientRect();
+    if (rect.width === 0 && rect.height === 0) continue;  // not rendered
+    if (rect.right <= 0 || rect.bottom <= 0) continue;  // off screen until focused (skip link)
+    const style = getComputedStyle(control);
+    if (style.visibility === 'hidden') continue;
+    if (control.tagName === 'A') {
+      const own = Array.from(control.parentElement.childNodes)
+        .filter((node) => node !== control && !(node.nodeType === 1 && node.matches('a, br')))
+        .map((node) => node.textContent).join('').trim();
+      if (own.length > 0) continue;  // a link in a sentence
+    }
+    if ((control.type === 'checkbox' || control.type === 'radio') && control.labels.length) {
+      // The label is the target too: a tap on it ticks the box.
+      const boxes = [rect, ...Array.from(control.labels, (label) => label.getBoundingClientRect())];
+      const left = Math.min(...boxes.map((b) => b.left)), right = Math.max(...boxes.map((b) => b.right));
+      const top = Math.min(...boxes.map((b) => b.top)), bottom = Math.max(...boxes.map((b) => b.bottom));
+      rect = {width: right - left, height: bottom - top};
+    }
+    if (rect.width < minimum - 0.5 || rect.height < minimum - 0.5) {
+      const name = (control.getAttribute('aria-label') || control.textContent || control.name || control.type || '').trim().replace(/\\s+/g, ' ').slice(0, 40);
+      small.push(`${control.tagName.toLowerCase()} "${name}" ${Math.round(rect.width)}x${Math.round(rect.height)}`);
+    }
+  }
+  return {overflow, wide: wide.slice(0, 5), small};
+}"""
+
+
+@pytest.fixture
+def site(transactional_db: Any) -> SitePages:
+    return seed_site()
+
+
+def _open(page: Page, url: str) -> None:
+    response = page.goto(url)
+    assert response is not None
+    assert response.status in (200, 404), f"{url} answered {response.status}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_fits_a_phone_and_every_control_is_big_enough_to_tap(
+    role: str, site: SitePages, live_server: Any, browser: Browser
+) -> None:
+    problems: dict[str, list[str]] = {}
+    with signed_in(browser, live_server.url, role) as context:
+        page = context.new_page()
+        page.set_default_timeout(UI_TIMEOUT_MS)
+        for path in site.by_role[role]:
+            for width in PHONE_WIDTHS:
+                page.set_viewport_size({"width": width, "height": 800})
+                _open(page, f"{live_server.url}{path}")
+                measured = page.evaluate(MEASURE, MINIMUM_TARGET_PX)
+                found: list[str] = []
+                if measured["overflow"] > 0:
+                    found.append(f"scrolls {measured['overflow']} px sideways: {measured['wide']}")
+                if width == TARGET_WIDTH:
+                    found += [f"small target {target}" for target in measured["small"]]
+                if found:
+                    problems[f"{path} at {width} px"] = found
+
+    # The whole list on failure (pytest cuts a long assertion's diff).
+    print(json.dumps(problems, indent=1))
+    assert problems == {}
