@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailConfirmation, EmailConfirmationHMAC
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -27,6 +29,15 @@ _NOTICES_SENT_BY_NOTIFICATIONS = frozenset(
         "account/email/password_reset",
     }
 )
+
+
+def _on_the_public_site(url: str) -> str:
+    """A link in an email goes to the site's public address (HOSPITAL_SITE_DOMAIN, as every
+    other message's links), whichever host the request came in on or, when a task sends it,
+    whatever the sites row said: one address for every link."""
+    public = urlsplit(settings.HOSPITAL_PUBLIC_URL)
+    parts = urlsplit(url)
+    return urlunsplit((public.scheme, public.netloc, parts.path, parts.query, parts.fragment))
 
 
 def _sign_in_address(user_id: int) -> str:
@@ -90,6 +101,14 @@ class AccountAdapter(DefaultAccountAdapter):
             registration.signup_confirmation_queue(address=emailconfirmation.email_address)
         else:
             super().send_confirmation_mail(request, emailconfirmation, signup)
+
+    def get_email_confirmation_url(
+        self, request: HttpRequest | None, emailconfirmation: Any
+    ) -> str:
+        return _on_the_public_site(super().get_email_confirmation_url(request, emailconfirmation))
+
+    def get_reset_password_from_key_url(self, key: str) -> str:
+        return _on_the_public_site(super().get_reset_password_from_key_url(key))
 
     def send_notification_mail(
         self, template_prefix: str, user: Any, context: Any = None, email: Any = None

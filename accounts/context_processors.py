@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
@@ -19,3 +21,12 @@ def time_zone(request: HttpRequest) -> dict[str, object]:
             lambda: time_zone_of(user=user if isinstance(user, User) else None).key
         )
     }
+
+
+def idle_sign_out(request: HttpRequest) -> dict[str, object]:
+    """``idle_seconds_left``: how long the signed-in session lasts without activity (from
+    accounts.middleware.SessionLifetimeMiddleware), for the page's warning; None otherwise."""
+    deadline = getattr(request, "idle_deadline", None)
+    if deadline is None:
+        return {"idle_seconds_left": None}
+    return {"idle_seconds_left": max(0, int(deadline - time.time()))}

@@ -41,8 +41,9 @@ from accounts.services.registration import signup_with_taken_address
 from accounts.services.users import patient_signup_complete
 from accounts.validators import normalize_phone
 from core.caller import client_ip
+from core.countries import country_choices, validate_country_code
 from core.local_time import time_zone_names
-from core.widgets import DateInput
+from core.widgets import DateInput, TelInput
 
 # --- allauth flows -----------------------------------------------------------------------
 
@@ -96,9 +97,14 @@ class PatientSignupForm(SignupForm):
     """Self-service sign-up creates a patient account and profile; the email must be verified."""
 
     legal_name = forms.CharField(
-        max_length=150, label="Full legal name", help_text="As on your ID or insurance card."
+        max_length=150,
+        label="Full legal name",
+        help_text="As on your ID or insurance card.",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
-    date_of_birth = forms.DateField(widget=DateInput, label="Date of birth")
+    date_of_birth = forms.DateField(
+        widget=DateInput(attrs={"autocomplete": "bday"}), label="Date of birth"
+    )
 
     field_order = ["email", "legal_name", "date_of_birth", "password1"]
 
@@ -205,10 +211,22 @@ class PatientProfileForm(forms.ModelForm[PatientProfile]):
         help_text="Appointment times are shown in the clinic's zone and, if different, in yours.",
     )
 
+    country = forms.ChoiceField(choices=country_choices, required=False, label="Country")
+
     class Meta:
         model = PatientProfile
         fields = PATIENT_EDITABLE_FIELDS
-        widgets: ClassVar = {"date_of_birth": DateInput}
+        # What browsers and password managers fill in (WHATWG autocomplete tokens).
+        widgets: ClassVar = {
+            "date_of_birth": DateInput(attrs={"autocomplete": "bday"}),
+            "phone": TelInput(attrs={"autocomplete": "tel"}),
+            "address_line1": forms.TextInput(attrs={"autocomplete": "address-line1"}),
+            "address_line2": forms.TextInput(attrs={"autocomplete": "address-line2"}),
+            "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),
+            "postal_code": forms.TextInput(attrs={"autocomplete": "postal-code"}),
+            "emergency_contact_name": forms.TextInput(attrs={"autocomplete": "off"}),
+            "emergency_contact_phone": TelInput(attrs={"autocomplete": "off"}),
+        }
 
     def _clean_phone(self, name: str) -> str:
         value: str = self.cleaned_data.get(name, "")
@@ -221,7 +239,9 @@ class PatientProfileForm(forms.ModelForm[PatientProfile]):
         return self._clean_phone("emergency_contact_phone")
 
     def clean_country(self) -> str:
-        return str(self.cleaned_data.get("country", "")).upper()
+        value = str(self.cleaned_data.get("country", "")).upper()
+        validate_country_code(value)
+        return value
 
 
 class OtpVerifyForm(forms.Form):
@@ -267,7 +287,10 @@ class TotpConfirmForm(forms.Form):
 
 class SmsStartForm(forms.Form):
     phone = forms.CharField(
-        max_length=32, label="Mobile number", help_text="With country code, e.g. +44 7911 123456."
+        max_length=32,
+        label="Mobile number",
+        help_text="With country code, e.g. +44 7911 123456.",
+        widget=TelInput(attrs={"autocomplete": "tel"}),
     )
 
 

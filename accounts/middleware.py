@@ -195,11 +195,19 @@ class SessionLifetimeMiddleware:
         if reason:
             return self._log_out(request, user, reason)
         if activity is not None:
-            sessions.web_session_touch(
+            activity = sessions.web_session_touch(
                 public_id=request.session[WEB_SESSION_ID_KEY], activity=activity
             )
+            last = activity.last_seen_at.timestamp()
         elif last is None or now - last >= ACTIVITY_WRITE_INTERVAL:
-            request.session[LAST_ACTIVITY_KEY] = now
+            request.session[LAST_ACTIVITY_KEY] = last = now
+        # When the session ends unless the person does something: the pages warn a minute
+        # before (static/js/idle.js); the clock is the recorded one, so it may run up to a
+        # minute ahead of the person's last click, never behind it.
+        request.idle_deadline = min(  # type: ignore[attr-defined]
+            last + idle_timeout(user=user).total_seconds(),
+            started + absolute_lifetime().total_seconds(),
+        )
         return None
 
     def _log_out(self, request: HttpRequest, user: User, reason: str) -> HttpResponse:

@@ -31,6 +31,7 @@ urlpatterns = [
     path("security/remove/", security.device_remove, name="device_remove"),
     path("sessions/", sessions.session_list, name="sessions"),
     path("sessions/revoke/", sessions.session_revoke, name="session_revoke"),
+    path("sessions/keep-alive/", sessions.session_keep_alive, name="session_keep_alive"),
     path("deactivate/", account.deactivate, name="deactivate"),
     path("2fa/verify/", login_step.otp_verify, name="otp_verify"),
     path("unlock/<str:key>/", unlock.unlock, name="unlock"),

@@ -125,6 +125,7 @@ class FindSlotForm(forms.Form):
         queryset=AppointmentType.objects.none(),
         to_field_name="public_id",
         label="Type of appointment",
+        empty_label="Choose a type",
         widget=ListSelect,
     )
     practitioner = PractitionerChoiceField(
@@ -226,7 +227,9 @@ class CancelForm(forms.Form):
 
 class WaitlistForm(forms.Form):
     appointment_type = forms.ModelChoiceField(
-        queryset=AppointmentType.objects.none(), to_field_name="public_id"
+        queryset=AppointmentType.objects.none(),
+        to_field_name="public_id",
+        empty_label="Choose a type",
     )
     practitioner = forms.ModelChoiceField(
         queryset=Practitioner.objects.none(),
@@ -250,6 +253,11 @@ class WaitlistForm(forms.Form):
 
 
 class WorkingHoursForm(forms.ModelForm[WorkingHours]):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A select's empty choice says what to do, not "---------".
+        _name_the_empty_choice(self.fields["weekday"], "Choose a day")
+
     class Meta:
         model = WorkingHours
         fields = ("weekday", "start_time", "end_time", "valid_from", "valid_until")
@@ -261,7 +269,17 @@ class WorkingHoursForm(forms.ModelForm[WorkingHours]):
         }
 
 
+def _name_the_empty_choice(field: forms.Field, label: str) -> None:
+    choices = list(getattr(field, "choices", []))
+    if choices and choices[0][0] in ("", None):
+        field.choices = [("", label), *choices[1:]]  # type: ignore[attr-defined]
+
+
 class ExceptionForm(forms.ModelForm[AvailabilityException]):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _name_the_empty_choice(self.fields["kind"], "Choose a kind")
+
     class Meta:
         model = AvailabilityException
         fields = ("kind", "start", "end", "reason")

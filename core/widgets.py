@@ -14,3 +14,9 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class TelInput(forms.TextInput):
+    """A phone number: phones show the dial pad."""
+
+    input_type = "tel"

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from accounts.validators import PHONE_HELP, validate_e164
+from core.countries import validate_country_code
 from core.local_time import validate_time_zone
 
 EARLIEST_DATE_OF_BIRTH = datetime.date(1900, 1, 1)
@@ -49,7 +50,10 @@ class PatientProfile(models.Model):
     city = models.CharField(max_length=80, blank=True)
     postal_code = models.CharField(max_length=16, blank=True)
     country = models.CharField(
-        max_length=2, blank=True, help_text="ISO 3166 two-letter code, e.g. GB."
+        max_length=2,
+        blank=True,
+        validators=[validate_country_code],
+        help_text="ISO 3166 two-letter code, e.g. GB.",
     )
     emergency_contact_name = models.CharField(max_length=150, blank=True)
     emergency_contact_phone = models.CharField(

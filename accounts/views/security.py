@@ -8,6 +8,7 @@ from io import BytesIO
 import qrcode
 import qrcode.image.svg
 from allauth.account.decorators import reauthentication_required
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -43,15 +44,35 @@ def _qr_svg(data: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+def _recovery_codes_page(
+    request: HttpRequest, codes: list[str], *, first_time: bool
+) -> HttpResponse:
+    """The new codes, once, with a file to download (made in the page: the codes are kept
+    nowhere in plain text), print and copy."""
+    user = signed_in_user(request)
+    download_text = "\n".join(
+        [
+            f"{settings.SITE_NAME}: recovery codes for {user.email}",
+            "Each code works once, when you cannot use your phone or passkey.",
+            "",
+            *codes,
+            "",
+        ]
+    )
+    return render(
+        request,
+        "accounts/recovery_codes.html",
+        {"codes": codes, "first_time": first_time, "download_text": download_text},
+    )
+
+
 @never_cache
 @require_http_methods(["GET"])
 def security(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     new_codes = request.session.pop("new_recovery_codes", None)  # after a first passkey
     if new_codes:
-        return render(
-            request, "accounts/recovery_codes.html", {"codes": new_codes, "first_time": True}
-        )
+        return _recovery_codes_page(request, new_codes, first_time=True)
     mfa_status = mfa_status_of(user=user)
     return render(
         request,
@@ -122,9 +143,7 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
             _after_new_factor(request, confirmed)
             messages.success(request, "Your authenticator app is set up.")
             if codes:
-                return render(
-                    request, "accounts/recovery_codes.html", {"codes": codes, "first_time": True}
-                )
+                return _recovery_codes_page(request, codes, first_time=True)
             return redirect("accounts:security")
     secret = totp_secret(device=device)
     context = {
@@ -148,7 +167,7 @@ def recovery_codes_regenerate(request: HttpRequest) -> HttpResponse:
         )
     except (MfaNotEnabled, MfaRequired) as error:  # no factor yet, or this session never passed it
         return _refused(request, error)
-    return render(request, "accounts/recovery_codes.html", {"codes": codes, "first_time": False})
+    return _recovery_codes_page(request, codes, first_time=False)
 
 
 @never_cache

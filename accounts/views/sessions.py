@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.authentication import signed_in_user
-from accounts.selectors.sessions import sessions_active_for, web_session_of
+from accounts.context_processors import idle_sign_out
+from accounts.selectors.sessions import device_label, sessions_active_for, web_session_of
 from accounts.services import sessions
 from core.errors import DomainError
 
@@ -24,7 +25,15 @@ def session_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/sessions.html",
-        {"sessions": sessions_active_for(user=user), "current": current},
+        {
+            # People read "Firefox on Linux", not a user-agent string (the same words as the
+            # new-sign-in message).
+            "rows": [
+                (session, device_label(user_agent=session.user_agent))
+                for session in sessions_active_for(user=user)
+            ],
+            "current": current,
+        },
     )
 
 
@@ -49,3 +58,13 @@ def session_revoke(request: HttpRequest) -> HttpResponse:
         return redirect("home")
     messages.success(request, "The session was signed out.")
     return redirect("accounts:sessions")
+
+
+@never_cache
+@require_POST
+def session_keep_alive(request: HttpRequest) -> HttpResponse:
+    """ "Stay signed in" on the idle warning: the request itself is the activity (recorded by
+    SessionLifetimeMiddleware before this runs); the answer is the new time left. A session
+    that already ended never gets here: the middleware signed it out."""
+    seconds_left = idle_sign_out(request)["idle_seconds_left"]
+    return JsonResponse({"idle_seconds_left": seconds_left})

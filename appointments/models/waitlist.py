@@ -43,6 +43,7 @@ class WaitlistEntry(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name_plural = "waitlist entries"
         ordering: ClassVar = ["created_at", "pk"]
         constraints: ClassVar = [
             models.CheckConstraint(

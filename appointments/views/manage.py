@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -12,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.authentication import signed_in_user
 from appointments import permissions
@@ -125,16 +126,47 @@ def add_hours(request: HttpRequest, practitioner_id: uuid.UUID) -> HttpResponse:
     )
 
 
-@require_POST
+def _remove_after_asking(
+    request: HttpRequest,
+    practitioner: Practitioner,
+    found: Any,
+    *,
+    shown_as: str,
+    remove: Callable[[Any], object],
+    done: str,
+) -> HttpResponse:
+    """GET asks on a page naming what goes and what stays; POST removes. Something already
+    gone (a second tab) sends back to the page."""
+    if request.method == "GET":
+        if found is None:
+            return _back_to_page(practitioner)
+        return render(
+            request,
+            "appointments/manage_remove_confirm.html",
+            {"practitioner": practitioner, shown_as: found},
+        )
+    if found is not None:
+        remove(found)
+        messages.success(request, done)
+    return _back_to_page(practitioner)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
 def remove_hours(
     request: HttpRequest, practitioner_id: uuid.UUID, rule_id: uuid.UUID
 ) -> HttpResponse:
     practitioner = _managed_practitioner(request, practitioner_id)
-    rule = working_hours_of(practitioner=practitioner).filter(public_id=rule_id).first()
-    if rule is not None:
-        availability.working_hours_remove(actor=signed_in_user(request), rule=rule, request=request)
-        messages.success(request, "Working hours removed.")
-    return _back_to_page(practitioner)
+    return _remove_after_asking(
+        request,
+        practitioner,
+        working_hours_of(practitioner=practitioner).filter(public_id=rule_id).first(),
+        shown_as="hours",
+        remove=lambda rule: availability.working_hours_remove(
+            actor=signed_in_user(request), rule=rule, request=request
+        ),
+        done="Working hours removed.",
+    )
 
 
 @require_POST
@@ -149,15 +181,19 @@ def add_exception(request: HttpRequest, practitioner_id: uuid.UUID) -> HttpRespo
     )
 
 
-@require_POST
+@never_cache
+@require_http_methods(["GET", "POST"])
 def remove_exception(
     request: HttpRequest, practitioner_id: uuid.UUID, exception_id: uuid.UUID
 ) -> HttpResponse:
     practitioner = _managed_practitioner(request, practitioner_id)
-    exception = exceptions_of(practitioner=practitioner).filter(public_id=exception_id).first()
-    if exception is not None:
-        availability.exception_remove(
+    return _remove_after_asking(
+        request,
+        practitioner,
+        exceptions_of(practitioner=practitioner).filter(public_id=exception_id).first(),
+        shown_as="exception",
+        remove=lambda exception: availability.exception_remove(
             actor=signed_in_user(request), exception=exception, request=request
-        )
-        messages.success(request, "The time is back in the schedule.")
-    return _back_to_page(practitioner)
+        ),
+        done="The time is back in the schedule.",
+    )

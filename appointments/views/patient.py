@@ -3,6 +3,8 @@ itself, which calendar apps fetch without signing in)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -143,9 +145,26 @@ def calendar_feed_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "appointments/calendar_feed.html",
-        {"new_url": new_url, "feed": feed, "form": form},
+        {
+            "new_url": new_url,
+            "subscribe": subscribe_links(new_url) if new_url else None,
+            "feed": feed,
+            "form": form,
+        },
         status=400 if form.errors else 200,
     )
+
+
+def subscribe_links(feed_url: str) -> dict[str, str]:
+    """One-tap subscriptions to the private link: Apple Calendar (and any app that handles
+    webcal:), Google Calendar and Outlook.com, each of which fetches the link itself."""
+    webcal = "webcal://" + feed_url.split("://", 1)[1]
+    return {
+        "webcal": webcal,
+        "google": "https://calendar.google.com/calendar/render?" + urlencode({"cid": webcal}),
+        "outlook": "https://outlook.live.com/calendar/0/addfromweb?"
+        + urlencode({"url": feed_url, "name": settings.SITE_NAME}),
+    }
 
 
 @never_cache

@@ -49,9 +49,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sites",
     "allauth",
-    "allauth.account",
+    "accounts.apps.SignInEmailAddressesConfig",  # allauth.account, named for the admin
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "accounts.apps.AuthenticatorAppsConfig",  # django_otp's TOTP plugin, named for the admin
     "django_otp_webauthn",
     "rest_framework",
     "drf_spectacular",
@@ -139,6 +139,7 @@ TEMPLATES = [
                 "hospital.context_processors.site",
                 "appointments.context_processors.navigation",
                 "accounts.context_processors.time_zone",
+                "accounts.context_processors.idle_sign_out",
                 # After Django's built-in csrf one (always first), whose token it replaces.
                 "core.csrf.csrf",
             ],
@@ -176,11 +177,20 @@ if TIME_ZONE not in zoneinfo.available_timezones():
     )
 USE_I18N = True
 USE_TZ = True
+# Our locale formats first (the 24-hour clock in every language); Django's fill the rest.
+FORMAT_MODULE_PATH = ["hospital.formats"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 SITE_NAME = env.get_str("HOSPITAL_SITE_NAME", "St. Example Hospital")
 # Host (and port) of the public site, used in links in emails.
-SITE_DOMAIN = env.get_str("HOSPITAL_SITE_DOMAIN", "127.0.0.1:8000")
+# In production it must be set: emails would otherwise send people to 127.0.0.1:8000. Every
+# `migrate` writes it (and SITE_NAME) to the sites framework's row, which allauth reads.
+SITE_DOMAIN = env.get_str("HOSPITAL_SITE_DOMAIN", "" if IS_PRODUCTION else "127.0.0.1:8000")
+if IS_PRODUCTION and not SITE_DOMAIN:
+    raise ConfigurationError(
+        "HOSPITAL_SITE_DOMAIN",
+        "must be the public host of the site (links in emails) when DJANGO_ENV=production",
+    )
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"

@@ -44,7 +44,7 @@ def test_a_patient_edits_their_details_on_the_profile_page(client, patient):
     form = {
         "phone": "+44 20 7946 0958",
         "city": "London",
-        "country": "gb",
+        "country": "GB",
         "preferred_language": "cy",
     }
 
@@ -65,6 +65,8 @@ def test_a_patient_edits_their_details_on_the_profile_page(client, patient):
     [
         ({"phone": "call me"}, "phone", "valid phone number"),
         ({"emergency_contact_phone": "+44 1"}, "emergency_contact_phone", "valid phone number"),
+        ({"country": "United Kingdom"}, "country", "Select a valid choice"),
+        ({"country": "ZZ"}, "country", "Select a valid choice"),
         # Legal name, date of birth and sex: tests/accounts/test_identity.py (requests only).
     ],
 )
@@ -81,6 +83,35 @@ def test_bad_profile_input_is_refused_clearly_and_changes_nothing(
     assert message in response.content.decode()
     assert PatientProfile.objects.filter(user=patient).values().get() == before
     assert not AuditEvent.objects.filter(action="accounts.patient_profile_updated").exists()
+
+
+def test_the_profile_form_offers_countries_by_name_and_tells_browsers_what_to_fill(client, patient):
+    client.force_login(patient)
+
+    html = client.get("/accounts/profile/").content.decode()
+
+    assert '<option value="GB">United Kingdom</option>' in html
+    assert '<option value="ES">Spain</option>' in html
+    assert 'type="tel" name="phone"' in html
+    assert 'autocomplete="tel"' in html
+    assert 'autocomplete="address-line1"' in html
+    assert 'autocomplete="postal-code"' in html
+
+
+def test_the_api_refuses_a_country_that_is_no_iso_code(client, patient):
+    from tests.appointments.conftest import api_as
+
+    api = api_as(patient)
+
+    refused = api.patch("/api/v1/account/profile", {"country": "United Kingdom"}, format="json")
+    unknown = api.patch("/api/v1/account/profile", {"country": "ZZ"}, format="json")
+    accepted = api.patch("/api/v1/account/profile", {"country": "ES"}, format="json")
+
+    assert refused.status_code == 400
+    assert unknown.status_code == 400
+    assert "country" in str(unknown.json())
+    assert accepted.status_code == 200
+    assert PatientProfile.objects.get(user=patient).country == "ES"
 
 
 def test_create_staff_makes_an_account_with_its_profile_and_role():

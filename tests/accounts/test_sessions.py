@@ -16,6 +16,27 @@ from tests.conftest import login_verified, web_login
 pytestmark = pytest.mark.django_db
 
 
+FIREFOX_ON_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:135.0) Gecko/20100101 Firefox/135.0"
+SAFARI_ON_IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_2 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/18.2 Mobile/15E148 Safari/604.1"
+)
+
+
+def test_the_sessions_page_names_devices_in_words_not_user_agent_strings(client, patient):
+    other = type(client)(HTTP_USER_AGENT=FIREFOX_ON_LINUX)
+    web_login(other, patient.email)
+    client.defaults["HTTP_USER_AGENT"] = SAFARI_ON_IPHONE
+    web_login(client, patient.email)
+
+    html = client.get("/accounts/sessions/").content.decode()
+
+    assert "Firefox on Linux" in html
+    assert "Safari on iPhone" in html
+    assert "Mozilla/5.0" not in html
+    assert "Gecko" not in html
+
+
 def test_the_sessions_page_lists_devices_and_revokes_one(client, patient):
     other = type(client)(HTTP_USER_AGENT="Firefox on a library computer")
     web_login(other, patient.email)

@@ -4,6 +4,7 @@ schedules, reception check-in and schedule management; another patient's page is
 from __future__ import annotations
 
 import datetime
+import re
 from urllib.parse import quote
 
 import pytest
@@ -166,6 +167,30 @@ def test_the_calendar_feed_page_shows_the_link_once(client, patient, practitione
     assert feed.status_code == 200
     assert "BEGIN:VEVENT" in feed.content.decode()
     assert url not in later.content.decode()
+
+
+def test_the_new_link_comes_with_one_tap_subscriptions(client, patient):
+    from html import unescape
+    from urllib.parse import parse_qs, urlsplit
+
+    web_login(client, patient.email)
+
+    created = client.post("/appointments/calendar-feed/", {"action": "create"})
+
+    url = created.context["new_url"]
+    html = unescape(created.content.decode())
+    webcal = "webcal://" + url.split("://", 1)[1]
+    links = dict(re.findall(r'<a class="button" href="([^"]+)"[^>]*>(Add to [^<]+)</a>', html))
+    by_name = {name: link for link, name in links.items()}
+    google = urlsplit(by_name["Add to Google Calendar"])
+    outlook = urlsplit(by_name["Add to Outlook"])
+    assert (google.netloc, parse_qs(google.query)) == ("calendar.google.com", {"cid": [webcal]})
+    assert outlook.netloc == "outlook.live.com"
+    assert parse_qs(outlook.query)["url"] == [url]
+    assert by_name["Add to Apple Calendar"] == webcal
+    assert 'data-copy="#feed-url"' in html
+    later = client.get("/appointments/calendar-feed/").content.decode()
+    assert "webcal://" not in later  # shown once, with the link
 
 
 def test_staff_schedule_day_and_week(client, patient, practitioner, consultation):

@@ -12,6 +12,7 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from django.conf import settings as django_settings
 from django.core.management import call_command
@@ -86,6 +87,11 @@ def seed_site() -> SitePages:
     schedule_day = first_day.isoformat()
     week_start = (first_day - datetime.timedelta(days=first_day.weekday())).isoformat()
     appointment = f"/appointments/{own.public_id}/"
+    # A confirmation page's new time (the page only asks; its POST checks the time).
+    other_start = quote((own.start + datetime.timedelta(days=1)).isoformat(), safe="")
+    rule = practitioner.working_hours.order_by("pk").first()
+    assert rule is not None
+    manage = f"/appointments/manage/{practitioner.public_id}/"
     clinician = [
         *ACCOUNT_PAGES,
         f"/appointments/schedule/?date={schedule_day}",
@@ -104,6 +110,10 @@ def seed_site() -> SitePages:
                 "/appointments/calendar-feed/",
                 appointment,
                 f"{appointment}reschedule/",
+                f"{appointment}reschedule/?start={other_start}",
+                "/appointments/book/confirm/?appointment_type="
+                f"{own.appointment_type.public_id}&practitioner={own.practitioner.public_id}"
+                f"&start={other_start}",
                 f"{appointment}cancel/",
             ],
             Role.DOCTOR: clinician,
@@ -120,7 +130,8 @@ def seed_site() -> SitePages:
             Role.ADMIN: [
                 *ACCOUNT_PAGES,
                 "/appointments/manage/",
-                f"/appointments/manage/{practitioner.public_id}/",
+                manage,
+                f"{manage}hours/{rule.public_id}/remove/",
                 f"/appointments/schedule/?date={schedule_day}",
             ],
             Role.COMPLIANCE_OFFICER: [*ACCOUNT_PAGES],

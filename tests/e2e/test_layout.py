@@ -1,5 +1,6 @@
 """Every page, for every role, fits a phone: nothing scrolls sideways at 320 or 390 CSS pixels
-(WCAG 1.4.10 reflow) and every control is at least 44 x 44 px at 390 px.
+(WCAG 1.4.10 reflow), every control is at least 44 x 44 px at 390 px, and no select offers
+"---------" as a choice.
 
 Links inside a sentence are measured by the line they sit on, as WCAG 2.5.8 excepts them: a
 link whose parent has text of its own besides the link is left out of the size check.
@@ -60,7 +61,11 @@ MEASURE = """(minimum) => {
       small.push(`${control.tagName.toLowerCase()} "${name}" ${Math.round(rect.width)}x${Math.round(rect.height)}`);
     }
   }
-  return {overflow, wide: wide.slice(0, 5), small};
+  // A select's empty choice says what to choose ("Choose a type"), never "---------".
+  const dashed = Array.from(document.querySelectorAll('option'))
+    .filter((option) => /^-+$/.test(option.textContent.trim()))
+    .map((option) => option.parentElement.name);
+  return {overflow, wide: wide.slice(0, 5), small, dashed};
 }"""
 
 
@@ -93,6 +98,7 @@ def test_every_page_fits_a_phone_and_every_control_is_big_enough_to_tap(
                     found.append(f"scrolls {measured['overflow']} px sideways: {measured['wide']}")
                 if width == TARGET_WIDTH:
                     found += [f"small target {target}" for target in measured["small"]]
+                    found += [f"select {name} offers dashes" for name in measured["dashed"]]
                 if found:
                     problems[f"{path} at {width} px"] = found
 

@@ -53,10 +53,12 @@ def sign_in(page: Page, base_url: str) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_patient_signs_up_verifies_email_enrols_totp_and_signs_in_with_it(
-    live_server, mailoutbox: list[mail.EmailMessage], browser_page, tmp_path: Path
+    live_server, mailoutbox: list[mail.EmailMessage], browser_page, tmp_path: Path, settings
 ) -> None:
     page, console_errors = browser_page
     base_url = live_server.url
+    # Emails link to the site's public address (HOSPITAL_SITE_DOMAIN): here, the live server.
+    settings.HOSPITAL_PUBLIC_URL = base_url
 
     # 1. Sign up.
     page.goto(f"{base_url}/accounts/signup/")
@@ -99,6 +101,19 @@ def test_patient_signs_up_verifies_email_enrols_totp_and_signs_in_with_it(
     page.get_by_role("button", name="Confirm").click()
     recovery_codes = page.get_by_test_id("recovery-codes").locator("li")
     expect(recovery_codes).to_have_count(10)
+    # Keep them: download (a file made in the page), copy, print.
+    shown = [text.strip() for text in recovery_codes.all_inner_texts()]
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download as a file").click()
+    downloaded = Path(download_info.value.path()).read_text().splitlines()
+    assert [line for line in downloaded if line in shown] == shown
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.get_by_role("button", name="Copy").click()
+    expect(page.locator("[data-copy-status]")).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()").split() == shown
+    page.evaluate("() => { window.printed = 0; window.print = () => { window.printed += 1; }; }")
+    page.get_by_role("button", name="Print").click()
+    assert page.evaluate("window.printed") == 1
     page.get_by_role("link", name="I have saved them").click()
     expect(page).to_have_url(f"{base_url}/accounts/security/")
 

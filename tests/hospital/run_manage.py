@@ -22,6 +22,7 @@ PRODUCTION_ENV = {
     "DJANGO_ENV": "production",
     "DJANGO_SECRET_KEY": "x7$kq2!vP9zLr4@wN8cT1mB6yH3jF0sD5gA+eU-iO_Z(Ql)RtYb",
     "DJANGO_ALLOWED_HOSTS": "hospital.example",
+    "HOSPITAL_SITE_DOMAIN": "hospital.example",
     "DATABASE_URL": "postgres://hospital@127.0.0.1:5432/hospital",
 }
 

@@ -111,6 +111,7 @@ def test_a_malformed_url_with_a_password_does_not_print_the_password(tmp_path):
         ({"DJANGO_SECRET_KEY": ""}, "DJANGO_SECRET_KEY"),
         ({"DJANGO_SECRET_KEY": "too-short"}, "DJANGO_SECRET_KEY"),
         ({"DJANGO_ALLOWED_HOSTS": ""}, "DJANGO_ALLOWED_HOSTS"),
+        ({"HOSPITAL_SITE_DOMAIN": ""}, "HOSPITAL_SITE_DOMAIN"),
         ({"DATABASE_URL": ""}, "DATABASE_URL"),
     ],
 )
