@@ -51,6 +51,20 @@ def slots_by_local_day(slots: Sequence[Slot]) -> list[tuple[datetime.date, list[
     ]
 
 
+def _week_links(request: HttpRequest, date_from: datetime.date) -> dict[str, str]:
+    """The same search a week later and, unless it starts today or earlier, a week earlier
+    (never before today: nothing is bookable in the past)."""
+    query = request.GET.copy()
+    step = WEEK + datetime.timedelta(days=1)
+    query["date_from"] = (date_from + step).isoformat()
+    links = {"next_week_url": f"?{query.urlencode()}"}
+    today = timezone.localdate()
+    if date_from > today:
+        query["date_from"] = max(today, date_from - step).isoformat()
+        links["previous_week_url"] = f"?{query.urlencode()}"
+    return links
+
+
 def _patient_by_record_number(request: HttpRequest, user: User) -> HttpResponse:
     """Reception names the patient by record number (posted); the search page's URL carries
     only the patient's random public id. Anyone else who posts a number gets a 404, and the
@@ -132,9 +146,7 @@ def book(request: HttpRequest) -> HttpResponse:
         "slot_days": days,
         "viewer_zone": viewer_zone,
         "booking_for": booking_for,
-        "next_week": (form.cleaned_data["date_from"] + WEEK + datetime.timedelta(days=1))
-        if searched
-        else None,
+        **(_week_links(request, form.cleaned_data["date_from"]) if searched else {}),
     }
     return render(
         request,

@@ -155,6 +155,35 @@ def test_the_waitlist_page(client, patient, consultation):
     assert WaitlistEntry.objects.filter(patient=patient).count() == 1
 
 
+def test_the_free_times_page_goes_a_week_back_and_forth_never_before_today(
+    client, patient, practitioner, consultation
+):
+    from html import unescape
+    from urllib.parse import parse_qs
+
+    web_login(client, patient.email)
+
+    def week_links(date_from: str) -> dict[str, dict[str, list[str]]]:
+        html = unescape(
+            client.get(
+                "/appointments/book/",
+                {"appointment_type": consultation.public_id, "date_from": date_from},
+            ).content.decode()
+        )
+        return {
+            name: parse_qs(query)
+            for query, name in re.findall(r'<a href="\?([^"]+)">[^<]*?(Previous|Next) week', html)
+        }
+
+    later = week_links("2026-03-02")
+    today = week_links("2026-02-23")  # the frozen today
+
+    assert later["Next"]["date_from"] == ["2026-03-09"]
+    assert later["Previous"]["date_from"] == ["2026-02-23"]
+    assert later["Next"]["appointment_type"] == [str(consultation.public_id)]
+    assert set(today) == {"Next"}
+
+
 def test_the_calendar_feed_page_shows_the_link_once(client, patient, practitioner, consultation):
     _book(patient, practitioner, consultation, at(MONDAY, 9))
     web_login(client, patient.email)
