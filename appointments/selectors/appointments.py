@@ -33,7 +33,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import CLINICAL_ROLES
 from appointments import permissions
-from appointments.models import Appointment, Practitioner
+from appointments.models import Appointment, AppointmentType, Practitioner
 from appointments.permissions import FRONT_DESK
 from appointments.selectors import slot_cache
 
@@ -716,4 +716,30 @@ def appointment_for_update(*, appointment: Appointment) -> Appointment:
         Appointment.objects.select_for_update(of=("self",))
         .select_related(*_SHOWN_WITH)
         .get(pk=appointment.pk)
+    )
+
+
+def same_type_on_the_day(
+    *,
+    patient: User,
+    appointment_type: AppointmentType,
+    start: datetime.datetime,
+    zone: datetime.tzinfo,
+) -> list[Appointment]:
+    """The patient's booked appointments of this type on the day ``start`` falls on (in
+    ``zone``, the clinician's): the confirm page asks before a second one that day, which is
+    more often a double tap than a need."""
+    local_day = start.astimezone(zone).date()
+    day_start = datetime.datetime.combine(local_day, datetime.time(0), tzinfo=zone)
+    day_end = day_start + datetime.timedelta(days=1)
+    return list(
+        Appointment.objects.filter(
+            patient=patient,
+            appointment_type=appointment_type,
+            status=Appointment.Status.BOOKED,
+            start__gte=day_start,
+            start__lt=day_end,
+        )
+        .select_related("practitioner__user__staff_profile")
+        .order_by("start")
     )

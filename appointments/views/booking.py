@@ -28,6 +28,7 @@ from appointments.forms import (
     PatientByRecordNumberForm,
 )
 from appointments.models import Appointment
+from appointments.selectors.appointments import same_type_on_the_day
 from appointments.selectors.schedules import (
     appointment_types_bookable_by,
     practitioners_for,
@@ -205,6 +206,12 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
         "cutoff_hours": settings.APPOINTMENT_PATIENT_CHANGE_CUTOFF_HOURS,
         "too_late_afterwards": permissions.too_late_to_change_at(
             user=patient, start=slot["start"], now=timezone.now()
+        ),
+        "same_day": same_type_on_the_day(
+            patient=patient,
+            appointment_type=slot["appointment_type"],
+            start=slot["start"],
+            zone=slot["practitioner"].zone,
         ),
     }
     return render(

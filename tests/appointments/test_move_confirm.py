@@ -170,3 +170,32 @@ def test_booking_shows_the_change_policy_and_warns_inside_the_cutoff(
     assert "You can move or cancel online up to 24 hours before the start" in outside
     assert "can\u2019t be moved or cancelled online" not in outside
     assert "once booked, it can\u2019t be moved or cancelled online" in inside
+
+
+def test_booking_the_same_type_twice_on_one_day_asks_first(
+    client, patient, practitioner, consultation, tuesday_appointment
+):
+    from tests.factories import AppointmentTypeFactory
+
+    other_type = AppointmentTypeFactory.create(department=consultation.department)
+    practitioner.appointment_types.add(other_type)
+    client.force_login(patient)
+
+    def confirm_page(appointment_type, start: datetime.datetime) -> str:
+        return client.get(
+            "/appointments/book/confirm/",
+            {
+                "appointment_type": appointment_type.public_id,
+                "practitioner": practitioner.public_id,
+                "start": start.isoformat(),
+            },
+        ).content.decode()
+
+    same_day = confirm_page(consultation, at(TUESDAY, 11))
+    other_day = confirm_page(consultation, at(MONDAY, 11))
+    other_type_same_day = confirm_page(other_type, at(TUESDAY, 11))
+
+    assert "You already have a Consultation that day" in same_day
+    assert f'href="/appointments/{tuesday_appointment.public_id}/"' in same_day
+    assert "already have" not in other_day
+    assert "already have" not in other_type_same_day
