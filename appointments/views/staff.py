@@ -211,6 +211,7 @@ def _reception_rows(
         f'<input type="hidden" name="csrfmiddlewaretoken" value="{conditional_escape(csrf_token)}">'
         f'<input type="hidden" name="next" value="{conditional_escape(back_here)}">'
     )
+    detail_url = reverse("appointments:detail", args=[sentinel]).split(sentinel)
     html: list[str] = []
     for appointment, steps in rows:
         forms = []
@@ -228,13 +229,19 @@ def _reception_rows(
         patient = appointment.patient
         profile = getattr(patient, "patient_profile", None)
         practitioner = appointment.practitioner
-        # data-label names the column when a narrow screen stacks the row as a card.
+        # data-label names the column when a narrow screen stacks the row as a card; the
+        # time opens the appointment.
+        opens = (
+            f'<a href="{conditional_escape(detail_url[0])}{appointment.public_id}'
+            f'{conditional_escape(detail_url[1])}">'
+            f"{conditional_escape(times.label(appointment.start, practitioner.zone))}</a>"
+        )
         cells = "".join(
             f'<td data-label="{column}">{conditional_escape(text)}</td>'
             for column, text in zip(
                 RECEPTION_COLUMNS,
                 (
-                    times.label(appointment.start, practitioner.zone),
+                    mark_safe(opens),  # noqa: S308 - escaped above
                     patient.get_full_name(),
                     profile.medical_record_number if profile is not None else "",
                     practitioner.display_name,

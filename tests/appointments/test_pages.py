@@ -256,6 +256,11 @@ def test_reception_checks_a_patient_in(client, patient, practitioner, consultati
 
     appointment.refresh_from_db()
     assert patient.get_full_name() in today.content.decode()
+    # The row's time opens the appointment.
+    assert (
+        f'<td data-label="Time"><a href="/appointments/{appointment.public_id}/">09:00'
+        in today.content.decode()
+    )
     assert checked["Location"] == "/appointments/reception/"
     assert appointment.status == "checked_in"
 
