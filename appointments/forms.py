@@ -276,10 +276,6 @@ def _name_the_empty_choice(field: forms.Field, label: str) -> None:
 
 
 class ExceptionForm(forms.ModelForm[AvailabilityException]):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _name_the_empty_choice(self.fields["kind"], "Choose a kind")
-
     class Meta:
         model = AvailabilityException
         fields = ("kind", "start", "end", "reason")

@@ -32,11 +32,6 @@ def country_choices() -> list[tuple[str, str]]:
     return [("", "Choose a country"), *_names(translation.get_language() or "en")]
 
 
-def country_name(code: str) -> str:
-    """The country's name in the active language (the code itself when it is unknown)."""
-    return dict(_names(translation.get_language() or "en")).get(code, code)
-
-
 def validate_country_code(value: str) -> None:
     """Model-field validator: a two-letter ISO 3166-1 code, upper case (the pages offer names;
     the API takes the code)."""
