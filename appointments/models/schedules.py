@@ -4,6 +4,7 @@ taken out of them. Working hours are wall-clock times in the practitioner's IANA
 
 from __future__ import annotations
 
+import datetime
 import uuid
 import zoneinfo
 from typing import Any, ClassVar
@@ -148,7 +149,9 @@ class Practitioner(models.Model):
 
 
 class WorkingHours(models.Model):
-    """A weekly recurring block of availability, in the practitioner's local time."""
+    """A weekly recurring block of availability, in the practitioner's local time. An end at
+    or before the start runs past midnight (a night shift, 18:00-08:00): the block belongs to
+    the weekday it opens on and ends the next morning."""
 
     class Weekday(models.IntegerChoices):
         MONDAY = 0, "Monday"
@@ -165,7 +168,10 @@ class WorkingHours(models.Model):
     )
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
     start_time = models.TimeField()
-    end_time = models.TimeField()
+    end_time = models.TimeField(
+        help_text="An end at or before the start runs past midnight: 18:00 to 08:00 is a "
+        "night shift ending the next morning."
+    )
     valid_from = models.DateField()
     valid_until = models.DateField(
         null=True, blank=True, help_text="Last day it applies; empty: no end."
@@ -176,9 +182,10 @@ class WorkingHours(models.Model):
         verbose_name_plural = "working hours"
         constraints: ClassVar = [
             models.CheckConstraint(
-                condition=models.Q(end_time__gt=models.F("start_time")),
-                name="appointments_hours_end_after_start",
-                violation_error_message="The end time must be after the start time.",
+                condition=~models.Q(end_time=models.F("start_time")),
+                name="appointments_hours_not_empty",
+                violation_error_message="The end time must differ from the start time (an "
+                "end before the start runs past midnight).",
             ),
             models.CheckConstraint(
                 condition=models.Q(valid_until__isnull=True)
@@ -189,7 +196,31 @@ class WorkingHours(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_weekday_display()} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+        suffix = " (next day)" if self.ends_next_day else ""
+        return f"{self.get_weekday_display()} {self.start_time:%H:%M}-{self.end_time:%H:%M}{suffix}"
+
+    @property
+    def ends_next_day(self) -> bool:
+        return ends_next_day(self.start_time, self.end_time)
+
+    def minutes_of_the_week(self) -> tuple[int, int]:
+        """[start, end) in minutes from Monday 00:00; the end may pass the week's end."""
+        return week_minutes(self.weekday, self.start_time, self.end_time)
+
+
+def ends_next_day(start_time: datetime.time, end_time: datetime.time) -> bool:
+    """Do working hours from ``start_time`` to ``end_time`` run past midnight?"""
+    return end_time <= start_time
+
+
+def week_minutes(
+    weekday: int, start_time: datetime.time, end_time: datetime.time
+) -> tuple[int, int]:
+    start = weekday * 1440 + start_time.hour * 60 + start_time.minute
+    end = weekday * 1440 + end_time.hour * 60 + end_time.minute
+    if ends_next_day(start_time, end_time):
+        end += 1440
+    return start, end
 
 
 class AvailabilityException(models.Model):

@@ -4,6 +4,9 @@ Working hours are wall-clock times in the practitioner's time zone, expanded day
 with zoneinfo: 09:00 stays 09:00 across a daylight-saving change; a wall time that does
 not exist that day (spring forward) is skipped; an ambiguous one (fall back) means its
 first occurrence. Slots start at the opening time and every duration + buffer after it.
+Hours whose end is at or before their start run past midnight (a night shift): the window
+opens on its weekday and closes the next day, and each slot belongs to the local day it
+starts on.
 """
 
 from __future__ import annotations
@@ -214,17 +217,29 @@ class _Rule(NamedTuple):
     valid_from: datetime.date
     valid_until: datetime.date | None
 
+    @property
+    def overnight(self) -> bool:
+        return self.end_time <= self.start_time
+
+    def applies_on(self, day: datetime.date) -> bool:
+        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
+
+
+ONE_DAY = datetime.timedelta(days=1)
+
 
 @lru_cache(maxsize=4096)
 def _window_starts(
     day: datetime.date, rule: _Rule, zone: datetime.tzinfo, duration: float, step: float
 ) -> tuple[tuple[float, ...], float]:
-    """Slot starts (epoch seconds) of one working-hours window on one day, and its end."""
-    window_end_instant = _window_end(day, rule.end_time, zone)
+    """Slot starts (epoch seconds) of one working-hours window opening on one day, and its
+    end (the next day's for a night shift)."""
+    closing_day = day + ONE_DAY if rule.overnight else day
+    window_end_instant = _window_end(closing_day, rule.end_time, zone)
     window_end = window_end_instant.timestamp()
     first = _aware(day, rule.start_time, zone)
     opening = datetime.datetime.combine(day, rule.start_time)
-    closing = datetime.datetime.combine(day, rule.end_time)
+    closing = datetime.datetime.combine(closing_day, rule.end_time)
     same_offset = first is not None and (
         first.astimezone(zone).utcoffset() == window_end_instant.astimezone(zone).utcoffset()
     )
@@ -238,7 +253,7 @@ def _window_starts(
     wall = opening
     step_delta = datetime.timedelta(seconds=step)
     while (wall - opening).total_seconds() + duration <= (closing - opening).total_seconds():
-        instant = _aware(day, wall.time(), zone)
+        instant = _aware(wall.date(), wall.time(), zone)
         if instant is not None:
             starts.append(instant.timestamp())
         wall += step_delta
@@ -440,7 +455,7 @@ def _day_starts(
 
     hours: dict[int, dict[int, list[_Rule]]] = defaultdict(lambda: defaultdict(list))
     for practitioner_id, weekday, opens, closes, valid_from, valid_until in _working_hours(
-        ids, date_from, date_to
+        ids, date_from - ONE_DAY, date_to
     ):
         hours[practitioner_id][weekday].append(_Rule(opens, closes, valid_from, valid_until))
 
@@ -457,13 +472,11 @@ def _day_starts(
         off_starts, off_ends = _merged(exceptions[practitioner_id])
         busy_starts, busy_ends = _merged(booked[practitioner_id])
         by_weekday = hours[practitioner_id]
-        per_day: dict[datetime.date, list[float]] = {}
-        for day in days:
-            free: list[float] = []
+        per_day: dict[datetime.date, list[float]] = {day: [] for day in days}
+        # The evening before the first day: a night shift opening then reaches into it.
+        for day in [date_from - ONE_DAY, *days]:
             for rule in by_weekday.get(day.weekday(), ()):
-                if rule.valid_from > day or (
-                    rule.valid_until is not None and rule.valid_until < day
-                ):
+                if not rule.applies_on(day) or (day < date_from and not rule.overnight):
                     continue
                 starts, window_end = _window_starts(day, rule, zone, duration, step)
                 # The last visit must end in the window.
@@ -474,9 +487,18 @@ def _day_starts(
                     openings = _clear_of(openings, duration, off_starts, off_ends)
                 if busy_starts:
                     openings = _clear_of(openings, duration + buffer, busy_starts, busy_ends)
-                free.extend(openings)
+                if not rule.overnight:
+                    per_day[day].extend(openings)
+                    continue
+                # Before local midnight on the day it opens, after it on the next.
+                midnight = _window_end(day + ONE_DAY, datetime.time.min, zone).timestamp()
+                split = bisect.bisect_left(openings, midnight)
+                if day in per_day:
+                    per_day[day].extend(openings[:split])
+                if day + ONE_DAY in per_day:
+                    per_day[day + ONE_DAY].extend(openings[split:])
+        for free in per_day.values():
             free.sort()
-            per_day[day] = free
         result[practitioner_id] = per_day
     return result
 
@@ -658,7 +680,8 @@ class SlotCheck(NamedTuple):
 
 
 # One round trip for one start (PostgreSQL): whether the practitioner offers the type, whether
-# the patient is booked elsewhere then, that day's working hours, and whether leave or booked
+# the patient is booked elsewhere then, that day's working hours (and the night shift of the
+# evening before, which may reach into it: the last field says which), whether leave or booked
 # time overlaps this start. The rules of a search (``_day_starts``), read for one start only:
 # leave overlapping [start, end), booked time overlapping [start, end + buffer). Overlapping
 # appointments come back as their statuses, active ones counted here: a status filter in the
@@ -668,10 +691,12 @@ _SLOT_CHECK_SQL = (
     "WHERE practitioner_id = %(practitioner)s AND appointmenttype_id = %(type)s), "
     "ARRAY(SELECT status FROM appointments_appointment WHERE patient_id = %(patient)s "
     'AND start < %(end)s AND "end" > %(start)s AND id <> %(ignore)s), '
-    "(SELECT json_agg(json_build_array(start_time, end_time, valid_from, valid_until)) "
-    "FROM appointments_workinghours WHERE practitioner_id = %(practitioner)s "
-    "AND weekday = %(weekday)s AND valid_from <= %(day)s "
-    "AND (valid_until IS NULL OR valid_until >= %(day)s)), "
+    "(SELECT json_agg(json_build_array(start_time, end_time, valid_from, valid_until, "
+    "weekday = %(weekday)s)) FROM appointments_workinghours "
+    "WHERE practitioner_id = %(practitioner)s AND ((weekday = %(weekday)s "
+    "AND valid_from <= %(day)s AND (valid_until IS NULL OR valid_until >= %(day)s)) "
+    "OR (weekday = %(eve_weekday)s AND end_time <= start_time AND valid_from <= %(eve)s "
+    "AND (valid_until IS NULL OR valid_until >= %(eve)s)))), "
     "EXISTS(SELECT 1 FROM appointments_availabilityexception "
     'WHERE practitioner_id = %(practitioner)s AND start < %(end)s AND "end" > %(start)s), '
     "ARRAY(SELECT status FROM appointments_appointment "
@@ -688,18 +713,17 @@ def _active(statuses: Iterable[str]) -> bool:
 
 def _on_the_grid(
     *,
-    rules: Iterable[_Rule],
-    day: datetime.date,
+    rules: Iterable[tuple[datetime.date, _Rule]],
     zone: datetime.tzinfo,
     duration: float,
     step: float,
     start: datetime.datetime,
 ) -> bool:
-    """Is ``start`` one of the slot starts of these working-hours windows on that local day
-    (the last visit ending in its window), as ``_day_starts`` lays them out?"""
+    """Is ``start`` one of the slot starts of these working-hours windows, each opening on its
+    local day (the last visit ending in its window), as ``_day_starts`` lays them out?"""
     wanted = start.timestamp()
     from_timestamp = datetime.datetime.fromtimestamp
-    for rule in rules:
+    for day, rule in rules:
         starts, window_end = _window_starts(day, rule, zone, duration, step)
         index = bisect.bisect_left(starts, wanted)
         # The grid's floats, compared as the search's datetimes would be.
@@ -778,6 +802,8 @@ def slot_check(
                 "booked_from": start - LONGEST_VISIT,
                 "weekday": local_day.weekday(),
                 "day": local_day,
+                "eve_weekday": (local_day - ONE_DAY).weekday(),
+                "eve": local_day - ONE_DAY,
                 "ignore": ignore_appointment_id or 0,
             },
         )
@@ -801,17 +827,19 @@ def slot_check(
     if not earliest <= wanted <= latest:
         return check
     rules = [
-        _Rule(
-            datetime.time.fromisoformat(opens),
-            datetime.time.fromisoformat(closes),
-            datetime.date.fromisoformat(valid_from),
-            datetime.date.fromisoformat(valid_until) if valid_until else None,
+        (
+            local_day if same_day else local_day - ONE_DAY,
+            _Rule(
+                datetime.time.fromisoformat(opens),
+                datetime.time.fromisoformat(closes),
+                datetime.date.fromisoformat(valid_from),
+                datetime.date.fromisoformat(valid_until) if valid_until else None,
+            ),
         )
-        for opens, closes, valid_from, valid_until in hours
+        for opens, closes, valid_from, valid_until, same_day in hours
     ]
     free = _on_the_grid(
         rules=rules,
-        day=local_day,
         zone=zone,
         duration=duration,
         step=duration + buffer,

@@ -10,10 +10,23 @@ from appointments.serializers.fields import AwareDateTimeField
 
 class WorkingHoursSerializer(serializers.ModelSerializer[WorkingHours]):
     id = serializers.UUIDField(source="public_id", read_only=True)
+    ends_next_day = serializers.BooleanField(
+        read_only=True,
+        help_text="The end is at or before the start: the hours run past midnight and end "
+        "the next morning (a night shift).",
+    )
 
     class Meta:
         model = WorkingHours
-        fields = ("id", "weekday", "start_time", "end_time", "valid_from", "valid_until")
+        fields = (
+            "id",
+            "weekday",
+            "start_time",
+            "end_time",
+            "ends_next_day",
+            "valid_from",
+            "valid_until",
+        )
 
 
 class ScheduleExceptionSerializer(serializers.ModelSerializer[AvailabilityException]):

@@ -15,6 +15,8 @@ from appointments.errors import NotAllowed
 from appointments.models import AppointmentType, AvailabilityException, Practitioner, WorkingHours
 from audit.services import record
 
+MINUTES_A_WEEK = 7 * 24 * 60
+
 
 def _require_manager(actor: User | None) -> None:
     # None: operators' commands and demo data, which run outside any request.
@@ -103,15 +105,25 @@ def working_hours_add(
         valid_until=valid_until,
     )
     rule.full_clean()
-    overlapping = WorkingHours.objects.filter(
-        practitioner=practitioner, weekday=weekday, start_time__lt=end_time, end_time__gt=start_time
-    ).exclude(valid_until__lt=valid_from)
+    # Two managers adding hours at once: one waits for the other's rules before comparing.
+    list(Practitioner.objects.select_for_update().filter(pk=practitioner.pk).values_list("pk"))
+    # Few rules per practitioner: compared on the week's clock in Python, because a night
+    # shift (an end before the start) reaches into the next weekday.
+    in_force = WorkingHours.objects.filter(practitioner=practitioner).exclude(
+        valid_until__lt=valid_from
+    )
     if valid_until is not None:
-        overlapping = overlapping.exclude(valid_from__gt=valid_until)
-    if overlapping.exists():
-        raise ValidationError(
-            {"start_time": "These hours overlap hours already set for that weekday."}
-        )
+        in_force = in_force.exclude(valid_from__gt=valid_until)
+    start, end = rule.minutes_of_the_week()
+    for other in in_force.only("weekday", "start_time", "end_time"):
+        other_start, other_end = other.minutes_of_the_week()
+        if any(
+            start < other_end + shift and other_start + shift < end
+            for shift in (-MINUTES_A_WEEK, 0, MINUTES_A_WEEK)
+        ):
+            raise ValidationError(
+                {"start_time": f"These hours overlap hours already set ({other})."}
+            )
     rule.save()
     record(
         action="appointments.working_hours_added",

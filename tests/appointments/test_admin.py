@@ -15,7 +15,7 @@ from tests.factories import StaffProfileFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-OVERLAP = "These hours overlap hours already set for that weekday."
+OVERLAP = "These hours overlap hours already set"
 
 
 @pytest.fixture
