@@ -4,13 +4,15 @@ selectors; who sees which field is the caller's predicate."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from django import forms
 from django.db.models import Model, QuerySet
 from django.forms.models import ModelChoiceIterator
-from django.forms.renderers import BaseRenderer
+from django.forms.renderers import BaseRenderer, get_default_renderer
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import conditional_escape
@@ -38,25 +40,69 @@ def practitioner_display_name(*, title: str | None, full_name: str, email: str) 
     return f"{title or ''} {full_name or email}".strip()
 
 
+class PractitionerOption(str):
+    """A practitioner option's value (their public id) that knows which types they offer: the
+    page's script leaves out those who do not offer the chosen type (the server refuses the
+    mismatch without it)."""
+
+    offers: str  # the public ids of the types, separated by spaces
+
+    def __new__(cls, public_id: object, offers: Iterable[object]) -> PractitionerOption:
+        option = super().__new__(cls, str(public_id))
+        option.offers = " ".join(str(type_id) for type_id in offers if type_id is not None)
+        return option
+
+
 class PractitionerChoices(ModelChoiceIterator):
-    """The practitioner select's options from four columns a practitioner: the model
-    instances (practitioner, user, staff profile, department) of 50 practitioners cost
-    ~1.5 ms a page, only for their names."""
+    """The practitioner select's options, and the types each offers, in one query of five
+    columns (a row per type offered): the model instances (practitioner, user, staff profile,
+    department) of 50 practitioners cost ~1.5 ms a page, only for their names."""
 
     def __iter__(self) -> Iterator[tuple[Any, Any]]:
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for public_id, full_name, email, title in self.queryset.values_list(
-            "public_id", "user__full_name", "user__email", "user__staff_profile__title"
+        names: dict[Any, str] = {}
+        offers: dict[Any, list[Any]] = {}
+        for public_id, full_name, email, title, type_id in self.queryset.values_list(
+            "public_id",
+            "user__full_name",
+            "user__email",
+            "user__staff_profile__title",
+            "appointment_types__public_id",
         ):
-            yield (
-                public_id,
-                practitioner_display_name(title=title, full_name=full_name, email=email),
-            )
+            if public_id not in names:
+                names[public_id] = practitioner_display_name(
+                    title=title, full_name=full_name, email=email
+                )
+                offers[public_id] = []
+            offers[public_id].append(type_id)
+        for public_id, name in names.items():
+            yield (PractitionerOption(public_id, offers[public_id]), name)
 
 
 class PractitionerChoiceField(forms.ModelChoiceField[Practitioner]):
     iterator = PractitionerChoices
+
+
+class TypeChoices(ModelChoiceIterator):
+    """Appointment types grouped by department (an ``<optgroup>`` each), in the queryset's
+    order (department, then name)."""
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        rows = self.queryset.values_list(
+            "public_id", "name", "duration_minutes", "department__name"
+        ).order_by("department__name", "name")
+        for department, group in groupby(rows, key=itemgetter(3)):
+            yield (
+                department,
+                [(public_id, f"{name} ({minutes} min)") for public_id, name, minutes, _ in group],
+            )
+
+
+class TypeChoiceField(forms.ModelChoiceField[AppointmentType]):
+    iterator = TypeChoices
 
 
 def _attributes(attrs: dict[str, Any]) -> str:
@@ -81,12 +127,16 @@ class ListSelect(forms.Select):
         attrs: dict[str, Any] | None = None,
         renderer: BaseRenderer | None = None,
     ) -> SafeString:
-        widget = self.get_context(name, value, attrs)["widget"]
+        context = self.get_context(name, value, attrs)
+        widget = context["widget"]
         if any(group_name for group_name, _, _ in widget["optgroups"]):
-            return super().render(name, value, attrs, renderer)
+            # The choices read once: the context already holds them.
+            html = (renderer or get_default_renderer()).render(self.template_name, context)
+            return mark_safe(html)  # noqa: S308 - Django's own select template
         options = "".join(
             f'\n  <option value="{conditional_escape(str(option["value"]))}"'
-            f"{_attributes(option['attrs'])}>{conditional_escape(option['label'])}</option>\n"
+            f"{_attributes(option['attrs'])}{_offers(option['value'])}>"
+            f"{conditional_escape(option['label'])}</option>\n"
             for _, group, _ in widget["optgroups"]
             for option in group
         )
@@ -94,6 +144,12 @@ class ListSelect(forms.Select):
             f'<select name="{conditional_escape(widget["name"])}"'
             f"{_attributes(widget['attrs'])}>{options}\n</select>"
         )
+
+
+def _offers(value: object) -> str:
+    if isinstance(value, PractitionerOption):
+        return f' data-offers="{conditional_escape(value.offers)}"'
+    return ""
 
 
 def _offer(form: forms.Form, name: str, queryset: QuerySet[Any]) -> None:
@@ -121,7 +177,7 @@ def _ask_for_patient(form: forms.Form, *, choose_patient: bool) -> None:
 
 
 class FindSlotForm(forms.Form):
-    appointment_type = forms.ModelChoiceField(
+    appointment_type = TypeChoiceField(
         queryset=AppointmentType.objects.none(),
         to_field_name="public_id",
         label="Type of appointment",
@@ -226,16 +282,18 @@ class CancelForm(forms.Form):
 
 
 class WaitlistForm(forms.Form):
-    appointment_type = forms.ModelChoiceField(
+    appointment_type = TypeChoiceField(
         queryset=AppointmentType.objects.none(),
         to_field_name="public_id",
         empty_label="Choose a type",
+        widget=ListSelect,
     )
-    practitioner = forms.ModelChoiceField(
+    practitioner = PractitionerChoiceField(
         queryset=Practitioner.objects.none(),
         to_field_name="public_id",
         required=False,
         empty_label="Any",
+        widget=ListSelect,
     )
     date_from = forms.DateField(widget=DateInput, label="Earliest day")
     date_to = forms.DateField(widget=DateInput, label="Latest day")

@@ -75,3 +75,53 @@ def test_a_patient_books_and_cancels_in_the_browser(
     assert appointment.status == "cancelled"
     page.screenshot(path=str(tmp_path / "booked-and-cancelled.png"), full_page=True)
     assert not [text for text in console_errors if "content security policy" in text.lower()]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_booking_form_groups_types_and_offers_only_who_offers_the_type(
+    live_server, browser_page: tuple[Page, list[str]]
+):
+    page, console_errors = browser_page
+    general = DepartmentFactory.create(name="General Practice")
+    cardiology = DepartmentFactory.create(name="Cardiology")
+    consultation = AppointmentTypeFactory.create(department=general, name="GP consultation")
+    echo = AppointmentTypeFactory.create(department=cardiology, name="Echocardiogram")
+    gp = PractitionerFactory.create(department=general, offers=[consultation])
+    cardiologist = PractitionerFactory.create(department=cardiology, offers=[echo])
+    patient = PatientProfileFactory.create().user
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email").fill(patient.email)
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/appointments/book/")
+    types = page.get_by_label("Type of appointment")
+    clinicians = page.get_by_label("Practitioner")
+
+    # Types under their department.
+    assert types.locator("optgroup").evaluate_all("groups => groups.map(g => g.label)") == [
+        "Cardiology",
+        "General Practice",
+    ]
+    types.select_option(label=str(echo))
+    visible = clinicians.locator("option:not([hidden])").all_inner_texts()
+    assert visible == ["Any available", cardiologist.display_name]
+    clinicians.select_option(label=cardiologist.display_name)
+    # Another type: the cardiologist does not offer it, so the choice goes back to "Any".
+    types.select_option(label=str(consultation))
+    assert clinicians.input_value() == ""
+    assert clinicians.locator("option:not([hidden])").all_inner_texts() == [
+        "Any available",
+        gp.display_name,
+    ]
+
+    # While the free times load, the button says so (the submit is held back here).
+    page.evaluate(
+        "document.querySelector('form[data-busy]')"
+        ".addEventListener('submit', e => e.preventDefault())"
+    )
+    page.get_by_role("button", name="Show free times").click()
+    busy = page.get_by_role("button", name="Finding free times\u2026")
+    expect(busy).to_have_attribute("aria-busy", "true")
+    expect(page.get_by_role("status").filter(has_text="Finding free times")).to_have_count(1)
+    assert [error for error in console_errors if "/ws/notifications/" not in error] == []
