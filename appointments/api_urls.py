@@ -30,6 +30,11 @@ urlpatterns = [
         name="appointment-check-in",
     ),
     path(
+        "appointments/<uuid:appointment_id>/check-in/undo",
+        bookings.CheckInUndoApi.as_view(),
+        name="appointment-check-in-undo",
+    ),
+    path(
         "appointments/<uuid:appointment_id>/start",
         bookings.StartApi.as_view(),
         name="appointment-start",

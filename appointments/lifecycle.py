@@ -13,7 +13,9 @@ Status = Appointment.Status
 TRANSITIONS: dict[str, frozenset[str]] = {
     Status.HELD: frozenset({Status.BOOKED, Status.CANCELLED}),
     Status.BOOKED: frozenset({Status.CHECKED_IN, Status.CANCELLED, Status.NO_SHOW}),
-    Status.CHECKED_IN: frozenset({Status.IN_PROGRESS, Status.CANCELLED}),
+    # Back to booked: a check-in recorded by mistake (the wrong patient's row), undone by the
+    # front desk before the visit starts.
+    Status.CHECKED_IN: frozenset({Status.IN_PROGRESS, Status.CANCELLED, Status.BOOKED}),
     Status.IN_PROGRESS: frozenset({Status.COMPLETED}),
     Status.COMPLETED: frozenset(),
     Status.CANCELLED: frozenset(),
@@ -21,8 +23,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 # The visit's steps, in order: what staff record as the patient arrives and is seen.
 VISIT_STEPS: tuple[str, ...] = (Status.CHECKED_IN, Status.IN_PROGRESS, Status.COMPLETED)
-# Statuses set by hand (pages and API); the others follow from booking and cancelling.
-SET_BY_HAND: tuple[str, ...] = (*VISIT_STEPS, Status.NO_SHOW)
+# Statuses set by hand (pages and API); the others follow from booking and cancelling. Booked
+# is set by hand only as the undoing of a check-in.
+SET_BY_HAND: tuple[str, ...] = (*VISIT_STEPS, Status.NO_SHOW, Status.BOOKED)
 
 _TIMESTAMP_OF: dict[str, str] = {
     Status.CHECKED_IN: "checked_in_at",
@@ -40,11 +43,19 @@ def status_move(*, appointment: Appointment, to_status: str, now: datetime.datet
             f"A {appointment.get_status_display().lower()} appointment cannot become "
             f"{Status(to_status).label.lower()}."
         )
+    undone = appointment.status == Status.CHECKED_IN and to_status == Status.BOOKED
     appointment.status = to_status
     appointment_revised(appointment=appointment)
+    if undone:
+        appointment.checked_in_at = None
     timestamp = _TIMESTAMP_OF.get(to_status)
     if timestamp:
         setattr(appointment, timestamp, now)
+
+
+def undoes_check_in(*, appointment: Appointment, to_status: str) -> bool:
+    """Is this move the undoing of a check-in (checked in, back to booked)?"""
+    return appointment.status == Status.CHECKED_IN and to_status == Status.BOOKED
 
 
 def appointment_revised(*, appointment: Appointment) -> None:

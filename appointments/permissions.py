@@ -170,6 +170,8 @@ def can_set_status(*, user: User | None, appointment: Appointment, to_status: st
         return False
     if to_status == Appointment.Status.CHECKED_IN:
         return can_check_in(user=user, appointment=appointment)
+    if to_status == Appointment.Status.BOOKED:  # a check-in undone: whoever checks in
+        return can_check_in(user=user, appointment=appointment)
     if to_status in (Appointment.Status.IN_PROGRESS, Appointment.Status.COMPLETED):
         return can_treat(user=user, appointment=appointment)
     return False
@@ -191,16 +193,41 @@ def visit_step_open(*, appointment: Appointment, to_status: str, now: datetime.d
     return now >= check_in_opens_at(appointment=appointment)
 
 
+def can_undo_check_in(*, user: User, appointment: Appointment) -> bool:
+    """A check-in recorded by mistake goes back to booked, until the visit starts."""
+    return Appointment.Status.BOOKED in lifecycle.TRANSITIONS[
+        appointment.status
+    ] and can_set_status(user=user, appointment=appointment, to_status=Appointment.Status.BOOKED)
+
+
+def no_show_open(*, appointment: Appointment, now: datetime.datetime) -> bool:
+    """A no-show is recorded only once the grace period after the start has passed."""
+    grace = datetime.timedelta(minutes=settings.APPOINTMENT_NO_SHOW_GRACE_MINUTES)
+    return now >= appointment.start + grace
+
+
 def visit_steps_for(*, user: User, appointment: Appointment, now: datetime.datetime) -> list[str]:
-    """The visit's next steps this user may record now (the buttons of the pages)."""
+    """What this user may record of the visit now (the buttons of the pages): its next step,
+    undoing a check-in, a no-show once the grace period has passed."""
     allowed = lifecycle.TRANSITIONS[appointment.status]
-    return [
+    steps = [
         step
         for step in lifecycle.VISIT_STEPS
         if step in allowed
         and can_set_status(user=user, appointment=appointment, to_status=step)
         and visit_step_open(appointment=appointment, to_status=step, now=now)
     ]
+    if can_undo_check_in(user=user, appointment=appointment):
+        steps.append(Appointment.Status.BOOKED)
+    no_show = Appointment.Status.NO_SHOW
+    if (
+        no_show in allowed
+        and user.is_authenticated
+        and can_mark_no_show(user=user, appointment=appointment)
+        and no_show_open(appointment=appointment, now=now)
+    ):
+        steps.append(no_show)
+    return steps
 
 
 # --- Schedules ------------------------------------------------------------------------------------

@@ -282,6 +282,18 @@ class CheckInApi(StatusChangeApi):
 
 @extend_schema_view(
     post=extend_schema(
+        summary="Undo a check-in (reception)",
+        operation_id="appointment_check_in_undo",
+        description="A check-in recorded by mistake, undone before the visit starts: "
+        "checked_in -> booked. Audited as appointments.check_in_undone.",
+    )
+)
+class CheckInUndoApi(StatusChangeApi):
+    to_status = Appointment.Status.BOOKED
+
+
+@extend_schema_view(
+    post=extend_schema(
         summary="Start the visit (its practitioner)",
         operation_id="appointment_start",
         description="The visit's practitioner starts it: checked_in -> in_progress.",

@@ -20,7 +20,7 @@ from appointments.errors import (
     VisitNotStarted,
 )
 from appointments.events import AppointmentStatusChanged, appointment_facts
-from appointments.lifecycle import status_move
+from appointments.lifecycle import status_move, undoes_check_in
 from appointments.models import Appointment
 from appointments.selectors.appointments import appointment_for_update
 from audit.services import record
@@ -43,20 +43,24 @@ def appointment_set_status(
     request: HttpRequest | None = None,
     now: datetime.datetime | None = None,
 ) -> Appointment:
-    """Check in (front desk), start and complete (the practitioner), mark a no-show."""
+    """Check in (front desk), start and complete (the practitioner), mark a no-show; and
+    back to booked from checked in: a check-in undone (front desk, before the visit starts)."""
     now = now or timezone.now()
     appointment = appointment_for_update(appointment=appointment)
     if not permissions.can_set_status(user=actor, appointment=appointment, to_status=to_status):
         raise NotAllowed()
     _refuse_a_step_out_of_order(appointment=appointment, to_status=to_status, now=now)
-    if to_status == Status.NO_SHOW and appointment.start + _no_show_grace() > now:
+    undone = undoes_check_in(appointment=appointment, to_status=to_status)
+    if to_status == Status.NO_SHOW and not permissions.no_show_open(
+        appointment=appointment, now=now
+    ):
         raise InvalidTransition(
             "A no-show can be recorded only after the grace period past the start."
         )
     status_move(appointment=appointment, to_status=to_status, now=now)
     appointment.save()
     record(
-        action=f"appointments.{to_status}",
+        action="appointments.check_in_undone" if undone else f"appointments.{to_status}",
         actor=actor,
         target=appointment,
         patient=appointment.patient,

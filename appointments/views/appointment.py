@@ -36,6 +36,16 @@ _STEP_BUTTONS: dict[str, str] = {
     Status.CHECKED_IN: "Check in",
     Status.IN_PROGRESS: "Start visit",
     Status.COMPLETED: "Complete visit",
+    Status.BOOKED: "Undo check-in",
+    Status.NO_SHOW: "Did not come",
+}
+# What the page says after each.
+_STEP_DONE: dict[str, str] = {
+    Status.CHECKED_IN: "Checked in.",
+    Status.IN_PROGRESS: "The visit has started.",
+    Status.COMPLETED: "The visit is complete.",
+    Status.BOOKED: "Check-in undone: the appointment is booked again.",
+    Status.NO_SHOW: "Recorded as a no-show.",
 }
 
 
@@ -203,7 +213,7 @@ def set_status(request: HttpRequest, appointment_id: uuid.UUID, to_status: str) 
     except DomainError as error:
         refusal_notice(request, error)
     else:
-        messages.success(request, f"Marked as {Status(to_status).label.lower()}.")
+        messages.success(request, _STEP_DONE[to_status])
     return redirect(_posted_next(request) or reverse("appointments:detail", args=[appointment_id]))
 
 

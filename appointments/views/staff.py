@@ -190,6 +190,10 @@ def reception(request: HttpRequest) -> HttpResponse:
     )
 
 
+# Going back (an undone check-in) and a no-show: not the row's main action.
+_SECONDARY_STEPS = frozenset({Appointment.Status.BOOKED, Appointment.Status.NO_SHOW})
+_SECONDARY = ' class="secondary"'
+
 # The reception table's columns (reception.html's header), in order.
 RECEPTION_COLUMNS = ("Time", "Patient", "MRN", "With", "Status")
 
@@ -224,7 +228,8 @@ def _reception_rows(
             forms.append(
                 f'<form method="post" action="{conditional_escape(url[0])}{appointment.public_id}'
                 f'{conditional_escape(url[1])}">{hidden}'
-                f'<button type="submit">{conditional_escape(label)}</button></form>'
+                f'<button type="submit"{_SECONDARY if step in _SECONDARY_STEPS else ""}>'
+                f"{conditional_escape(label)}</button></form>"
             )
         patient = appointment.patient
         profile = getattr(patient, "patient_profile", None)

@@ -115,6 +115,10 @@ TABLE: dict[str, dict[str, tuple[int | str, ...]]] = {
         "api": _row(401, 403, 404, 403, 404, 404, 200, 200, 404),
         "page": _row(_LOGIN, 302, 404, 302, 404, 404, 302, 302, 404),
     },
+    "undo_check_in": {  # as check-in: whoever checks in undoes it
+        "api": _row(401, 403, 404, 403, 404, 404, 200, 200, 404),
+        "page": _row(_LOGIN, 302, 404, 302, 404, 404, 302, 302, 404),
+    },
     "start": _TREAT,
     "complete": _TREAT,
     "cancel": _CHANGE,
@@ -322,6 +326,8 @@ def _probe(action: str, surface: str, c: Caller):
         ),
         ("check_in", "api"): lambda: c.api.post(f"/api/v1/appointments/{a1}/check-in"),
         ("check_in", "page"): lambda: c.page.post(f"/appointments/{a1}/status/checked_in/"),
+        ("undo_check_in", "api"): lambda: c.api.post(f"/api/v1/appointments/{a1}/check-in/undo"),
+        ("undo_check_in", "page"): lambda: c.page.post(f"/appointments/{a1}/status/booked/"),
         ("start", "api"): lambda: c.api.post(f"/api/v1/appointments/{a1}/start"),
         ("start", "page"): lambda: c.page.post(f"/appointments/{a1}/status/in_progress/"),
         ("complete", "api"): lambda: c.api.post(f"/api/v1/appointments/{a1}/complete"),
@@ -374,7 +380,9 @@ def _probe(action: str, surface: str, c: Caller):
 
 def _prepare(action: str, world: World) -> None:
     """The visit's later steps start from the step before."""
-    before = {"start": "checked_in", "complete": "in_progress"}.get(action)
+    before = {"start": "checked_in", "complete": "in_progress", "undo_check_in": "checked_in"}.get(
+        action
+    )
     if before:
         Appointment.objects.filter(pk=world.a1.pk).update(status=before)
 
@@ -382,6 +390,7 @@ def _prepare(action: str, world: World) -> None:
 # What a change leaves behind, to compare with who the API lets do it.
 _EFFECTS = {
     "check_in": lambda w, actor: _a1(w).status == "checked_in",
+    "undo_check_in": lambda w, actor: _a1(w).status == "booked",
     "start": lambda w, actor: _a1(w).status == "in_progress",
     "complete": lambda w, actor: _a1(w).status == "completed",
     "cancel": lambda w, actor: _a1(w).status == "cancelled",
@@ -464,4 +473,4 @@ def test_role_action_surface(action, surface, role, expected, world):
 
 def test_the_table_covers_every_role_and_counts_its_cases():
     assert {len(cells) for surfaces in TABLE.values() for cells in surfaces.values()} == {9}
-    assert len(CASES) == 351
+    assert len(CASES) == 369
