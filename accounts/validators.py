@@ -10,15 +10,16 @@ from django.core.exceptions import ValidationError
 PHONE_HELP = "International format with country code, e.g. +44 20 7946 0958."
 
 
-def normalize_phone(value: str) -> str:
-    """Return the number in E.164 (``+442079460958``) or raise ValidationError."""
+def normalize_phone(value: str, region: str | None = None) -> str:
+    """Return the number in E.164 (``+442079460958``) or raise ValidationError. With
+    ``region`` (ISO 3166), a number without its country code is read as that country's."""
     raw = (value or "").strip()
     if not raw:
         raise ValidationError("Enter a phone number.", code="required")
     if len(raw) > 32:
         raise ValidationError("That phone number is too long.", code="invalid_phone")
     try:
-        parsed = phonenumbers.parse(raw, None)
+        parsed = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
         raise ValidationError(
             f"Enter a valid phone number. {PHONE_HELP}", code="invalid_phone"

@@ -10,6 +10,7 @@ from operator import itemgetter
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.db.models import Model, QuerySet
 from django.forms.models import ModelChoiceIterator
 from django.forms.renderers import BaseRenderer, get_default_renderer
@@ -19,6 +20,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.selectors.users import patients_active
+from accounts.validators import normalize_phone
 from appointments.models import (
     AppointmentType,
     AvailabilityException,
@@ -31,7 +33,7 @@ from appointments.selectors.schedules import (
     practitioner_offers,
     practitioners_for,
 )
-from core.widgets import DateInput
+from core.widgets import DateInput, TelInput
 
 
 def practitioner_display_name(*, title: str | None, full_name: str, email: str) -> str:
@@ -259,6 +261,52 @@ class PatientByRecordNumberForm(forms.Form):
     the lookup itself (who may, the audit row) is ``accounts.services.lookup``."""
 
     medical_record_number = forms.CharField(max_length=12, label="Patient's medical record number")
+
+
+class PatientSearchForm(forms.Form):
+    """Reception: find a patient who has no record number at hand, by date of birth or phone
+    and their name. Posted (the page's URL carries none of it); the search itself is
+    ``accounts.services.lookup.patients_find``."""
+
+    prefix = "find"
+
+    name = forms.CharField(
+        max_length=150,
+        required=False,
+        label="Name",
+        help_text="Any part of the legal name, e.g. the family name.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    date_of_birth = forms.DateField(
+        required=False, label="Date of birth", widget=DateInput(attrs={"autocomplete": "off"})
+    )
+    phone = forms.CharField(
+        max_length=32,
+        required=False,
+        label="Phone",
+        widget=TelInput(attrs={"autocomplete": "off"}),
+    )
+
+    def clean_phone(self) -> str:
+        raw: str = self.cleaned_data["phone"]
+        if not raw.strip():
+            return ""
+        try:
+            return normalize_phone(raw, region=settings.HOSPITAL_PHONE_REGION)
+        except forms.ValidationError:
+            raise forms.ValidationError(
+                "Enter the phone number as the patient gave it, e.g. 020 7946 0958 or "
+                "+44 20 7946 0958."
+            ) from None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("date_of_birth") and not data.get("phone") and not self.errors:
+            raise forms.ValidationError(
+                "Give the date of birth or the phone number (and the name if you have it): "
+                "a name alone matches too many people."
+            )
+        return data
 
 
 class ConfirmBookingForm(forms.Form):

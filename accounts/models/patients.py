@@ -75,6 +75,15 @@ class PatientProfile(models.Model):
 
     class Meta:
         ordering: ClassVar = ["legal_name"]
+        # The front desk finds a patient by date of birth or phone (then the name among them).
+        indexes: ClassVar = [
+            models.Index(fields=["date_of_birth"], name="accounts_patient_birth_idx"),
+            models.Index(
+                fields=["phone"],
+                name="accounts_patient_phone_idx",
+                condition=~models.Q(phone=""),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Patient {self.medical_record_number}"

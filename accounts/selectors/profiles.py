@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 import zoneinfo
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from django.db.models import QuerySet
 
 from accounts.models import IdentityChangeRequest, PatientProfile, StaffProfile, User
 from accounts.permissions import can_decide_identity_changes
+from accounts.roles import Role
 from core.local_time import hospital_zone, zone_named
 
 
@@ -43,6 +45,30 @@ def patient_profile_by_record_number(*, number: str) -> PatientProfile | None:
         .filter(medical_record_number=number.strip().upper(), user__is_active=True)
         .first()
     )
+
+
+PATIENTS_SHOWN = 20
+
+
+def patients_matching(
+    *, name: str = "", date_of_birth: datetime.date | None = None, phone: str = ""
+) -> list[PatientProfile]:
+    """Active patients born on ``date_of_birth`` and/or with this phone (E.164), whose legal
+    name holds every word of ``name``: at most ``PATIENTS_SHOWN`` + 1 (one more says "narrow
+    it down"), by name. One query on an index (date of birth or phone); without either it
+    finds nobody: a name alone would read the register."""
+    if date_of_birth is None and not phone:
+        return []
+    found = PatientProfile.objects.select_related("user").filter(
+        user__is_active=True, user__role=Role.PATIENT
+    )
+    if date_of_birth is not None:
+        found = found.filter(date_of_birth=date_of_birth)
+    if phone:
+        found = found.filter(phone=phone)
+    for word in name.split():
+        found = found.filter(legal_name__icontains=word)
+    return list(found.order_by("legal_name", "medical_record_number")[: PATIENTS_SHOWN + 1])
 
 
 def identity_change_requests_of(*, user: User) -> QuerySet[IdentityChangeRequest]:

@@ -7,11 +7,17 @@ has a rate, so nobody reads the register by trying numbers.
 
 from __future__ import annotations
 
+import datetime
+
 from django.http import HttpRequest
 
 from accounts.models import PatientProfile, User
 from accounts.roles import Role
-from accounts.selectors.profiles import patient_profile_by_record_number
+from accounts.selectors.profiles import (
+    PATIENTS_SHOWN,
+    patient_profile_by_record_number,
+    patients_matching,
+)
 from audit.models import AuditEvent
 from audit.services import record
 from core import ratelimit
@@ -68,6 +74,52 @@ def patient_look_up(
     return profile
 
 
+SEARCHED = "accounts.patients_searched"
+
+
+def patients_find(
+    *,
+    actor: User,
+    name: str = "",
+    date_of_birth: datetime.date | None = None,
+    phone: str = "",
+    request: HttpRequest | None = None,
+) -> list[PatientProfile]:
+    """The front desk's search for a patient who has no record number at hand: by date of
+    birth and/or phone (E.164), narrowed by name (``profiles.patients_matching``). The same
+    people and the same rate as ``patient_look_up`` (one budget for both); audited with how
+    many were found, never with what was asked (it identifies a person)."""
+    if not may_look_up_patients(user=actor):
+        _audit(
+            actor=actor,
+            outcome=Outcome.DENIED,
+            request=request,
+            code="NOT_ALLOWED",
+            action=SEARCHED,
+        )
+        raise PatientLookupNotAllowed()
+    try:
+        ratelimit.hit("patient-lookup:account", str(actor.pk), LOOKUP_PER_ACCOUNT)
+    except RateLimited:
+        _audit(
+            actor=actor,
+            outcome=Outcome.DENIED,
+            request=request,
+            code="RATE_LIMITED",
+            action=SEARCHED,
+        )
+        raise
+    found = patients_matching(name=name, date_of_birth=date_of_birth, phone=phone)
+    record(
+        action=SEARCHED,
+        outcome=Outcome.SUCCESS,
+        actor=actor,
+        request=request,
+        details={"found": min(len(found), PATIENTS_SHOWN), "more": len(found) > PATIENTS_SHOWN},
+    )
+    return found[: PATIENTS_SHOWN + 1]
+
+
 def _audit(
     *,
     actor: User,
@@ -75,10 +127,11 @@ def _audit(
     request: HttpRequest | None,
     patient: User | None = None,
     code: str = "",
+    action: str = LOOKED_UP,
 ) -> None:
     # Never the number: it identifies a person even when no patient has it (a typo of one).
     record(
-        action=LOOKED_UP,
+        action=action,
         outcome=outcome,
         actor=actor,
         target=patient,

@@ -16,8 +16,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts.authentication import signed_in_user
-from accounts.models import User
-from accounts.selectors.profiles import time_zone_of
+from accounts.models import PatientProfile, User
+from accounts.selectors.profiles import PATIENTS_SHOWN, time_zone_of
 from accounts.selectors.users import patient_get
 from accounts.services import lookup
 from appointments import permissions
@@ -26,6 +26,7 @@ from appointments.forms import (
     ConfirmBookingForm,
     FindSlotForm,
     PatientByRecordNumberForm,
+    PatientSearchForm,
 )
 from appointments.models import Appointment
 from appointments.selectors.appointments import same_type_on_the_day
@@ -66,10 +67,51 @@ def _week_links(request: HttpRequest, date_from: datetime.date) -> dict[str, str
     return links
 
 
+def _who_page(
+    request: HttpRequest,
+    *,
+    who: PatientByRecordNumberForm | None = None,
+    find: PatientSearchForm | None = None,
+    found: list[PatientProfile] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """Step 0 for the front desk: whom the appointment is for, by record number or found by
+    date of birth or phone and name."""
+    context = {
+        "who_form": who or PatientByRecordNumberForm(),
+        "find_form": find or PatientSearchForm(),
+        "found": None if found is None else found[:PATIENTS_SHOWN],
+        "found_more": found is not None and len(found) > PATIENTS_SHOWN,
+    }
+    return render(request, "appointments/book.html", context, status=status)
+
+
+def _patients_found(request: HttpRequest, user: User) -> HttpResponse:
+    """Reception's search by date of birth or phone and name (posted: never in a URL)."""
+    find = PatientSearchForm(request.POST)
+    if not lookup.may_look_up_patients(user=user):
+        try:  # audited as refused
+            lookup.patients_find(actor=user, request=request)
+        except lookup.PatientLookupNotAllowed:
+            raise Http404 from None
+    if not find.is_valid():
+        return _who_page(request, find=find, status=400)
+    found = lookup.patients_find(
+        actor=user,
+        name=find.cleaned_data["name"],
+        date_of_birth=find.cleaned_data["date_of_birth"],
+        phone=find.cleaned_data["phone"],
+        request=request,
+    )
+    return _who_page(request, find=find, found=found)
+
+
 def _patient_by_record_number(request: HttpRequest, user: User) -> HttpResponse:
     """Reception names the patient by record number (posted); the search page's URL carries
     only the patient's random public id. Anyone else who posts a number gets a 404, and the
     attempt is audited by the lookup."""
+    if any(key.startswith(f"{PatientSearchForm.prefix}-") for key in request.POST):
+        return _patients_found(request, user)
     who = PatientByRecordNumberForm(request.POST)
     if who.is_valid():
         try:
@@ -86,7 +128,7 @@ def _patient_by_record_number(request: HttpRequest, user: User) -> HttpResponse:
             return redirect(f"{reverse('appointments:book')}?patient={profile.user.public_id}")
     elif not lookup.may_look_up_patients(user=user):
         raise Http404
-    return render(request, "appointments/book.html", {"who_form": who}, status=400)
+    return _who_page(request, who=who, status=400)
 
 
 @never_cache
@@ -101,7 +143,7 @@ def book(request: HttpRequest) -> HttpResponse:
         raise Http404
     for_a_patient = permissions.chooses_the_patient(user=user)
     if for_a_patient and not request.GET.get("patient"):
-        return render(request, "appointments/book.html", {"who_form": PatientByRecordNumberForm()})
+        return _who_page(request)
     booking_for = None
     if for_a_patient:
         booking_for = patient_get(public_id=request.GET.get("patient", ""))

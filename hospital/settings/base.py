@@ -175,6 +175,9 @@ if TIME_ZONE not in zoneinfo.available_timezones():
     raise ConfigurationError(
         "TIME_ZONE", f"expected an IANA time zone name such as Europe/London, got {TIME_ZONE!r}"
     )
+# Phone numbers typed without a country code (at the front desk) are read as this country's
+# (ISO 3166 two-letter code); stored numbers are always E.164.
+HOSPITAL_PHONE_REGION = env.get_str("HOSPITAL_PHONE_REGION", "GB").upper()
 USE_I18N = True
 USE_TZ = True
 # Our locale formats first (the 24-hour clock in every language); Django's fill the rest.
