@@ -95,3 +95,9 @@ def privilege_change_refusals(
 def can_decide_identity_changes(*, user: User) -> bool:
     """The reception and administrators approve or reject patients' identity changes."""
     return user.is_active and (user.is_superuser or user.role in (Role.RECEPTIONIST, Role.ADMIN))
+
+
+def can_register_patients(*, user: User) -> bool:
+    """The front desk and administrators register a walk-in patient (an account and its
+    profile; the patient chooses their password from the emailed link)."""
+    return user.is_active and (user.is_superuser or user.role in (Role.RECEPTIONIST, Role.ADMIN))

@@ -19,6 +19,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
+from accounts.models import PatientProfile
+from accounts.models.patients import validate_date_of_birth
 from accounts.selectors.users import patients_active
 from accounts.validators import normalize_phone
 from appointments.models import (
@@ -307,6 +309,48 @@ class PatientSearchForm(forms.Form):
                 "a name alone matches too many people."
             )
         return data
+
+
+class DeskRegistrationForm(forms.Form):
+    """A walk-in patient registered at the front desk (``users.patient_register_at_desk``)."""
+
+    legal_name = forms.CharField(
+        max_length=150,
+        label="Legal name",
+        help_text="As on an identity document.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    date_of_birth = forms.DateField(
+        label="Date of birth",
+        validators=[validate_date_of_birth],
+        widget=DateInput(attrs={"autocomplete": "off"}),
+    )
+    sex = forms.ChoiceField(
+        choices=PatientProfile.Sex.choices, initial=PatientProfile.Sex.UNKNOWN, label="Sex"
+    )
+    phone = forms.CharField(
+        max_length=32,
+        required=False,
+        label="Phone (optional)",
+        widget=TelInput(attrs={"autocomplete": "off"}),
+    )
+    email = forms.EmailField(
+        label="Email address",
+        help_text="The patient gets a link there to choose their password and sign in.",
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+
+    def clean_phone(self) -> str:
+        raw: str = self.cleaned_data["phone"]
+        if not raw.strip():
+            return ""
+        try:
+            return normalize_phone(raw, region=settings.HOSPITAL_PHONE_REGION)
+        except forms.ValidationError:
+            raise forms.ValidationError(
+                "Enter a phone number the patient can be reached on, e.g. 020 7946 0958 or "
+                "+44 20 7946 0958."
+            ) from None
 
 
 class ConfirmBookingForm(forms.Form):

@@ -15,6 +15,7 @@ urlpatterns = [
     path("calendar/<str:token>.ics", patient.calendar_feed, name="calendar_feed"),
     path("schedule/", staff.schedule, name="schedule"),
     path("reception/", staff.reception, name="reception"),
+    path("reception/patients/new/", booking.register_patient, name="register_patient"),
     path("manage/", manage.manage_list, name="manage"),
     path("manage/<uuid:practitioner_id>/", manage.manage_practitioner, name="manage_practitioner"),
     path("manage/<uuid:practitioner_id>/hours/", manage.add_hours, name="manage_add_hours"),

@@ -34,6 +34,20 @@ def user_password_reset_send(
     transaction.on_commit(lambda: _send(email=user.email, request=request))
 
 
+def password_choose_link_send(*, user: User, sent_by: User, request: HttpRequest) -> None:
+    """A new patient registered at the front desk chooses their password from an emailed
+    link (allauth's reset link), sent after the commit. Audited as a reset of a new account."""
+    record(
+        action="accounts.password_reset_sent",
+        actor=sent_by,
+        target=user,
+        patient=user,
+        request=request,
+        details={"new_account": True},
+    )
+    transaction.on_commit(lambda: _send(email=user.email, request=request))
+
+
 def _send(*, email: str, request: HttpRequest) -> None:
     form = ResetPasswordForm(data={"email": email})
     if form.is_valid():  # allauth's own form: its token, its link, its email

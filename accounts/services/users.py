@@ -7,13 +7,15 @@ import datetime
 from allauth.account.models import EmailAddress
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.events import AccountDeactivated
 from accounts.models import Department, PatientProfile, User
+from accounts.permissions import can_register_patients
 from accounts.roles import ADMIN_SITE_ROLES, STAFF_ROLES, Role
+from accounts.services.password_resets import password_choose_link_send
 from accounts.services.privileges import (
     privileges_change_check,
     role_groups_sync,
@@ -22,6 +24,7 @@ from accounts.services.privileges import (
 from accounts.services.profiles import patient_profile_create, staff_profile_create
 from accounts.services.sessions import EndReason, sessions_end_others
 from audit.services import record
+from core.errors import PermissionDeniedError
 from core.events import publish
 
 
@@ -142,6 +145,56 @@ def patient_signup_complete(
     return patient_profile_create(
         user=user, legal_name=legal_name, date_of_birth=date_of_birth, request=request
     )
+
+
+@transaction.atomic
+def patient_register_at_desk(
+    *,
+    registered_by: User,
+    email: str,
+    legal_name: str,
+    date_of_birth: datetime.date,
+    sex: str = PatientProfile.Sex.UNKNOWN,
+    phone: str = "",
+    request: HttpRequest,
+) -> PatientProfile:
+    """A walk-in patient registered by the front desk: a patient account (no password: its
+    owner chooses one from the emailed link) and its profile with a new record number, in one
+    transaction; the link leaves after the commit. Audited as created by ``registered_by``."""
+    if not can_register_patients(user=registered_by):
+        raise PermissionDeniedError("Only the reception and administrators register patients.")
+    if User.objects.filter(email__iexact=email.strip()).exists():
+        raise ValidationError(
+            {"email": "An account with this email address already exists: find the patient."}
+        )
+    try:
+        with transaction.atomic():  # a second desk registering the same address meanwhile
+            user = _user_create(
+                email=email,
+                password=None,
+                full_name=legal_name,
+                role=Role.PATIENT,
+                is_superuser=False,
+                created_by=registered_by,
+                request=request,
+                source="reception",
+                email_verified=True,  # staff vouch for it, as for accounts the admin creates
+            )
+    except IntegrityError:
+        raise ValidationError(
+            {"email": "An account with this email address already exists: find the patient."}
+        ) from None
+    profile = patient_profile_create(
+        user=user,
+        legal_name=legal_name,
+        date_of_birth=date_of_birth,
+        created_by=registered_by,
+        request=request,
+        sex=sex,
+        phone=phone,
+    )
+    password_choose_link_send(user=user, sent_by=registered_by, request=request)
+    return profile
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ from itertools import groupby
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,13 +18,15 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.authentication import signed_in_user
 from accounts.models import PatientProfile, User
+from accounts.permissions import can_register_patients
 from accounts.selectors.profiles import PATIENTS_SHOWN, time_zone_of
 from accounts.selectors.users import patient_get
-from accounts.services import lookup
+from accounts.services import lookup, users
 from appointments import permissions
 from appointments.forms import (
     ChosenSlotForm,
     ConfirmBookingForm,
+    DeskRegistrationForm,
     FindSlotForm,
     PatientByRecordNumberForm,
     PatientSearchForm,
@@ -129,6 +132,36 @@ def _patient_by_record_number(request: HttpRequest, user: User) -> HttpResponse:
     elif not lookup.may_look_up_patients(user=user):
         raise Http404
     return _who_page(request, who=who, status=400)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def register_patient(request: HttpRequest) -> HttpResponse:
+    """The front desk registers a walk-in patient, then books for them."""
+    user = signed_in_user(request)
+    if not can_register_patients(user=user):
+        raise Http404
+    form = DeskRegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            profile = users.patient_register_at_desk(
+                registered_by=user, request=request, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                f"{profile.legal_name} is registered ({profile.medical_record_number}). "
+                "They will get an email to choose a password.",
+            )
+            return redirect(f"{reverse('appointments:book')}?patient={profile.user.public_id}")
+    return render(
+        request,
+        "appointments/register_patient.html",
+        {"form": form},
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 @never_cache

@@ -122,6 +122,7 @@ def seed_site() -> SitePages:
                 *ACCOUNT_PAGES,
                 f"/appointments/reception/?date={schedule_day}",
                 "/appointments/book/",
+                "/appointments/reception/patients/new/",
                 f"/appointments/book/?patient={patient.public_id}",
                 f"/appointments/schedule/?date={schedule_day}",
                 "/accounts/identity-requests/",
