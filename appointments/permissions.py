@@ -144,6 +144,13 @@ def can_see_reason(*, user: User, appointment: Appointment) -> bool:
     return user.role in CLINICAL_ROLES and appointment.practitioner.user_id == user.pk
 
 
+def can_see_patient_identifiers(*, user: User, appointment: Appointment) -> bool:
+    """Staff who can open the appointment see who the patient is beyond the name (date of
+    birth, age, record number): to be sure it is the right person. The caller has already
+    found the appointment visible to the user."""
+    return user.is_active and (user.is_staff_member or user.is_superuser)
+
+
 # --- The visit ------------------------------------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.authentication import signed_in_user
 from accounts.models import User
+from accounts.selectors.profiles import patient_profile_of
 from appointments import ical, lifecycle, permissions
 from appointments.forms import CancelForm
 from appointments.models import Appointment
@@ -66,6 +67,23 @@ def _appointment_or_404(request: HttpRequest, appointment_id: uuid.UUID) -> Appo
     return appointment
 
 
+def age_on(born: datetime.date, day: datetime.date) -> int:
+    """Whole years from ``born`` to ``day`` (born on 29 February: a year older on 1 March)."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def _patient_identifiers(*, user: User, appointment: Appointment) -> dict[str, object]:
+    if not permissions.can_see_patient_identifiers(user=user, appointment=appointment):
+        return {}
+    profile = patient_profile_of(user=appointment.patient)
+    if profile is None:
+        return {}
+    return {
+        "patient_profile": profile,
+        "patient_age": age_on(profile.date_of_birth, timezone.localdate()),
+    }
+
+
 @require_GET
 def detail(request: HttpRequest, appointment_id: uuid.UUID) -> HttpResponse:
     appointment = _appointment_or_404(request, appointment_id)
@@ -79,6 +97,7 @@ def detail(request: HttpRequest, appointment_id: uuid.UUID) -> HttpResponse:
             user=user, appointment=appointment, now=now
         ),
         "steps": visit_step_buttons(user=user, appointment=appointment, now=now),
+        **_patient_identifiers(user=user, appointment=appointment),
         "show_reason": permissions.can_see_reason(user=user, appointment=appointment),
     }
     return render(request, "appointments/detail.html", context)

@@ -88,6 +88,18 @@ def schedule_rows(
     return [(day, by_day.get(day, [])) for day in days]
 
 
+def _schedule_links(
+    request: HttpRequest, *, earlier: datetime.date, later: datetime.date, today: datetime.date
+) -> dict[str, str]:
+    """The same schedule (practitioner, department, view) on another day."""
+    query = request.GET.copy()
+    links = {}
+    for name, day in (("earlier_url", earlier), ("later_url", later), ("today_url", today)):
+        query["date"] = day.isoformat()
+        links[name] = f"?{query.urlencode()}"
+    return links
+
+
 @require_GET
 def schedule(request: HttpRequest) -> HttpResponse:
     """Day or week schedule of one practitioner or a whole department (by default, the
@@ -145,8 +157,12 @@ def schedule(request: HttpRequest) -> HttpResponse:
         ),
         "chosen_practitioner": chosen_practitioner,
         "chosen_department": chosen_department,
-        "previous": day - datetime.timedelta(days=days),
-        "following": day + datetime.timedelta(days=days),
+        **_schedule_links(
+            request,
+            earlier=day - datetime.timedelta(days=days),
+            later=day + datetime.timedelta(days=days),
+            today=timezone.localdate(),
+        ),
         "showing": showing,
     }
     return render(request, "appointments/schedule.html", context)

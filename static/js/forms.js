@@ -2,7 +2,8 @@
 //   - a practitioner <option data-offers="type ids"> is hidden while another type is chosen
 //     in the same form (the server refuses the mismatch all the same);
 //   - a form with data-busy="Finding free times..." says so on its submit button, and in
-//     its [data-busy-status] region for screen readers, until the next page arrives.
+//     its [data-busy-status] region for screen readers, until the next page arrives;
+//   - a form with data-auto-submit (the schedule's filters) is sent when a field changes.
 (function () {
   "use strict";
   var forEach = function (list, fn) { Array.prototype.forEach.call(list, fn); };
@@ -22,6 +23,19 @@
     };
     type.addEventListener("change", filter);
     filter();
+  });
+
+  // Filters that apply as soon as one is chosen (the page says so; Show still works).
+  forEach(document.querySelectorAll("form[data-auto-submit]"), function (form) {
+    var hint = form.querySelector("[data-auto-submit-hint]");
+    if (hint) { hint.hidden = false; }
+    forEach(form.querySelectorAll("select, input"), function (field) {
+      field.addEventListener("change", function () {
+        // A date still being typed ("0002-..." after the year's first digit) waits.
+        if (field.type === "date" && !/^(19|20)\d\d-/.test(field.value)) { return; }
+        form.requestSubmit ? form.requestSubmit() : form.submit();
+      });
+    });
   });
 
   forEach(document.querySelectorAll("form[data-busy]"), function (form) {
