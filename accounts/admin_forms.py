@@ -213,3 +213,33 @@ class UserChangeForm(_UserAdminForm):
                 if wanted != current:
                     changes[field] = wanted
         return changes
+
+
+# --- Searches that find patients ----------------------------------------------------------
+
+
+class PatientSearchAudited(admin.ModelAdmin[Any]):
+    """A search on an admin list that finds patients (by record number, name or email) is a
+    lookup: audited like the reception's (``accounts.services.lookup``), with the list it was
+    made on and how many rows matched, never with what was searched for."""
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: Any, search_term: str
+    ) -> tuple[Any, bool]:
+        from accounts.authentication import signed_in_user
+        from accounts.services.lookup import LOOKED_UP
+        from audit.services import record
+
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term.strip():
+            record(
+                action=LOOKED_UP,
+                actor=signed_in_user(request),
+                request=request,
+                details={
+                    "surface": "admin",
+                    "list": self.model._meta.label_lower,
+                    "matches": results.count(),
+                },
+            )
+        return results, may_have_duplicates

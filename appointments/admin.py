@@ -5,15 +5,18 @@ Appointments and the waitlist are read-only here: booking goes through its servi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
 from accounts.admin_forms import (
     MAIN_FORM,
+    PatientSearchAudited,
     SavesThroughServices,
     ServiceInlineFormSet,
     ServiceRefusal,
@@ -33,7 +36,7 @@ from audit.services import record
 from core.errors import DomainError
 
 
-class _ScheduleInline(admin.TabularInline[Any, Practitioner]):
+class _ScheduleInline(admin.StackedInline[Any, Practitioner]):
     """Rows are added or removed, never edited in place (there is no audited "change" of a
     rule): to move hours, remove the row and add the new one in the same save."""
 
@@ -61,7 +64,11 @@ class PractitionerAdmin(SavesThroughServices):
     list_display = ("display_name", "department", "time_zone", "is_active")
     list_filter = ("department", "is_active")
     search_fields = ("user__full_name", "user__email")
-    filter_horizontal = ("appointment_types",)
+    # Checkboxes, not the two-box filter widget: its help icons carry an aria-label axe
+    # refuses, and a hospital's types fit in a list.
+    formfield_overrides: ClassVar = {
+        models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple},
+    }
     inlines = (WorkingHoursInline, ExceptionInline)
     list_select_related = ("user__staff_profile", "department")
     autocomplete_fields = ("user",)
@@ -220,12 +227,42 @@ class AppointmentTypeAdmin(SavesThroughServices):
         return False  # retire it instead (is_active): appointments point at it
 
 
+def _patient_label(patient: Any) -> str:
+    profile = getattr(patient, "patient_profile", None)
+    number = f" ({profile.medical_record_number})" if profile is not None else ""
+    return f"{patient.get_full_name()}{number}"
+
+
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin[Appointment]):
-    list_display = ("start", "practitioner", "appointment_type", "status", "channel")
-    list_filter = ("status", "channel", "practitioner__department")
+class AppointmentAdmin(PatientSearchAudited):
+    list_display = (
+        "start",
+        "patient_shown",
+        "practitioner",
+        "appointment_type",
+        "status",
+        "channel",
+    )
+    list_filter = ("status", "channel", "practitioner__department", "appointment_type")
+    # The record number exactly; names and addresses by their start (an index can serve it).
+    search_fields = (
+        "=patient__patient_profile__medical_record_number",
+        "^patient__full_name",
+        "^patient__email",
+        "^practitioner__user__full_name",
+    )
+    search_help_text = "A record number, or the start of a patient's or clinician's name or email."
     date_hierarchy = "start"
-    list_select_related = ("practitioner__user__staff_profile", "appointment_type")
+    list_select_related = (
+        "practitioner__user__staff_profile",
+        "appointment_type",
+        "patient__patient_profile",
+    )
+
+    @admin.display(description="Patient", ordering="patient__full_name")
+    def patient_shown(self, appointment: Appointment) -> str:
+        return _patient_label(appointment.patient)
+
     # Never the reason for the visit: permissions.can_see_reason allows only the patient and
     # the visit's practitioner, and neither reads it here (minimum necessary).
     readonly_fields = [field.name for field in Appointment._meta.fields if field.name != "reason"]
@@ -242,8 +279,9 @@ class AppointmentAdmin(admin.ModelAdmin[Appointment]):
 
 
 @admin.register(WaitlistEntry)
-class WaitlistEntryAdmin(admin.ModelAdmin[WaitlistEntry]):
+class WaitlistEntryAdmin(PatientSearchAudited):
     list_display = (
+        "patient_shown",
         "appointment_type",
         "practitioner",
         "date_from",
@@ -251,7 +289,22 @@ class WaitlistEntryAdmin(admin.ModelAdmin[WaitlistEntry]):
         "status",
         "created_at",
     )
-    list_filter = ("status",)
+    list_filter = ("status", "appointment_type__department", "appointment_type")
+    search_fields = (
+        "=patient__patient_profile__medical_record_number",
+        "^patient__full_name",
+        "^patient__email",
+    )
+    search_help_text = "A record number, or the start of the patient's name or email."
+    list_select_related = (
+        "patient__patient_profile",
+        "appointment_type",
+        "practitioner__user__staff_profile",
+    )
+
+    @admin.display(description="Patient", ordering="patient__full_name")
+    def patient_shown(self, entry: WaitlistEntry) -> str:
+        return _patient_label(entry.patient)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -9,17 +9,21 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from accounts.admin_forms import MAIN_FORM, SavesThroughServices, ServiceRefusal, adopt
+from accounts.admin_forms import (
+    MAIN_FORM,
+    PatientSearchAudited,
+    SavesThroughServices,
+    ServiceRefusal,
+    adopt,
+)
 from accounts.authentication import signed_in_user
 from accounts.models import AuthSession, Department, PatientProfile, StaffProfile
 from accounts.services.directory import DEPARTMENT_FIELDS, department_create, department_update
-from accounts.services.lookup import LOOKED_UP
 from accounts.services.profiles import (
     STAFF_PROFILE_FIELDS,
     staff_profile_create,
     staff_profile_update,
 )
-from audit.services import record
 from core.errors import DomainError
 
 
@@ -97,28 +101,14 @@ class StaffProfileAdmin(SavesThroughServices):
 
 
 @admin.register(PatientProfile)
-class PatientProfileAdmin(admin.ModelAdmin[PatientProfile]):
+class PatientProfileAdmin(PatientSearchAudited):
     """Read-only: patients keep their contact details; their identity changes only through an
-    approved identity change request."""
+    approved identity change request. A search here is an audited lookup."""
 
-    list_display = ("medical_record_number", "legal_name", "date_of_birth")
+    list_display = ("medical_record_number", "legal_name", "date_of_birth", "sex", "created_at")
+    list_filter = ("sex", "preferred_language")
     search_fields = ("medical_record_number", "legal_name", "user__email")
     list_select_related = ("user",)
-
-    def get_search_results(
-        self, request: HttpRequest, queryset: Any, search_term: str
-    ) -> tuple[Any, bool]:
-        """A search here is a lookup by record number, name or email: audited like the
-        reception's lookup (accounts.services.lookup), never with what was searched for."""
-        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        if search_term.strip():
-            record(
-                action=LOOKED_UP,
-                actor=signed_in_user(request),
-                request=request,
-                details={"surface": "admin", "matches": results.count()},
-            )
-        return results, may_have_duplicates
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -534,5 +534,5 @@ def test_searching_patient_profiles_in_the_admin_is_an_audited_lookup(admin_clie
     assert rows.count() == 1  # the search, not the plain list
     row = rows.get()
     assert row.actor == admin_client.admin
-    assert row.details == {"surface": "admin", "matches": 1}
+    assert row.details == {"surface": "admin", "list": "accounts.patientprofile", "matches": 1}
     assert number not in str(row.details) and number not in row.target_id

@@ -24,3 +24,77 @@ def test_the_admin_index_has_readable_unique_section_and_model_names(client, adm
     assert not [name for name in sections if "_" in name or name.isupper()], sections
     assert "Waitlist entries" in html
     assert "entrys" not in html
+
+
+@pytest.fixture
+def booked(db):
+    from appointments.services import booking
+    from tests.appointments.conftest import MONDAY, NOW, at
+    from tests.factories import (
+        AppointmentTypeFactory,
+        DepartmentFactory,
+        PatientProfileFactory,
+        PractitionerFactory,
+        WorkingHoursFactory,
+    )
+
+    department = DepartmentFactory.create()
+    visit = AppointmentTypeFactory.create(department=department, duration_minutes=30)
+    practitioner = PractitionerFactory.create(department=department, offers=[visit])
+    WorkingHoursFactory.create(practitioner=practitioner)
+    patient = PatientProfileFactory.create(legal_name="Ada Lovelace").user
+    patient.full_name = "Ada Lovelace"
+    patient.save(update_fields=["full_name"])
+    other = PatientProfileFactory.create(legal_name="Alan Turing").user
+    other.full_name = "Alan Turing"
+    other.save(update_fields=["full_name"])
+    for who, hour in ((patient, 9), (other, 10)):
+        booking.appointment_book(
+            actor=who,
+            patient=who,
+            practitioner=practitioner,
+            appointment_type=visit,
+            start=at(MONDAY, hour),
+            channel="web",
+            now=NOW,
+        )
+    return patient
+
+
+@pytest.mark.parametrize(
+    "path", ["/admin/appointments/appointment/", "/admin/appointments/waitlistentry/"]
+)
+def test_admin_lists_show_the_patient_and_search_by_record_number(
+    client, admin_user, booked, path
+) -> None:
+    from appointments.models import WaitlistEntry
+    from audit.models import AuditEvent
+
+    if "waitlist" in path:
+        from appointments.models import Appointment
+
+        for appointment in Appointment.objects.all():
+            WaitlistEntry.objects.create(
+                patient=appointment.patient,
+                appointment_type=appointment.appointment_type,
+                date_from=appointment.start.date(),
+                date_to=appointment.start.date(),
+            )
+    login_verified(client, admin_user)
+    number = booked.patient_profile.medical_record_number
+
+    listed = client.get(path).content.decode()
+    searched = client.get(path, {"q": number}).content.decode()
+
+    assert f"Ada Lovelace ({number})" in listed and "Alan Turing" in listed
+    assert "Ada Lovelace" in searched and "Alan Turing" not in searched
+    looked_up = AuditEvent.objects.get(action="accounts.patient_looked_up")
+    assert looked_up.details["matches"] == 1 and number not in str(looked_up.details)
+
+
+def test_the_admin_has_the_sites_icon(client, admin_user) -> None:
+    login_verified(client, admin_user)
+
+    html = client.get("/admin/").content.decode()
+
+    assert re.search(r'<link rel="icon" href="/static/img/favicon[^"]*\.svg"', html)
