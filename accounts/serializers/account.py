@@ -13,6 +13,7 @@ from accounts.models import (
     StaffProfile,
     User,
 )
+from accounts.selectors.sessions import device_label
 from core.api import ReferenceSerializer
 
 
@@ -93,6 +94,10 @@ class SessionOutput(serializers.ModelSerializer[AuthSession]):
     id = serializers.UUIDField(source="public_id", read_only=True)
     current = serializers.SerializerMethodField()
     mfa_verified = serializers.BooleanField(source="is_mfa_verified", read_only=True)
+    device = serializers.SerializerMethodField(
+        help_text='The browser or app in a person\'s words, e.g. "Firefox on Linux" (show this; '
+        "user_agent is the raw header)."
+    )
 
     class Meta:
         model = AuthSession
@@ -100,6 +105,7 @@ class SessionOutput(serializers.ModelSerializer[AuthSession]):
             "id",
             "kind",
             "ip_address",
+            "device",
             "user_agent",
             "created_at",
             "last_seen_at",
@@ -108,6 +114,9 @@ class SessionOutput(serializers.ModelSerializer[AuthSession]):
             "current",
         )
         read_only_fields = fields
+
+    def get_device(self, session: AuthSession) -> str:
+        return device_label(user_agent=session.user_agent)
 
     def get_current(self, session: AuthSession) -> bool:
         return session.pk == self.context.get("current_pk")

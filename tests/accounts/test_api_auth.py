@@ -541,3 +541,16 @@ def test_the_login_reply_has_the_fields_of_its_status(api, patient):
 
     assert set(body) == {"status", "tokens", "mfa_enrolment_required"}
     assert body["status"] == "authenticated"
+
+
+def test_the_session_list_names_each_device_in_words(patient):
+    firefox = APIClient(
+        HTTP_USER_AGENT="Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+    )
+    tokens = _login(firefox, patient.email).json()["tokens"]
+    _bearer(firefox, tokens)
+
+    rows = firefox.get("/api/v1/account/sessions").json()["results"]
+
+    assert [row["device"] for row in rows] == ["Firefox on Linux"]
+    assert rows[0]["user_agent"].startswith("Mozilla/5.0 (X11; Linux")
