@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test lint typecheck pytest install install-dev lock migrate seed clean bench bench-notifications
+.PHONY: run serve test lint typecheck pytest install install-dev lock migrate seed clean bench bench-notifications messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ run: seed
 	@echo "  Hospital platform: http://$(HOST):$(PORT)/   (admin: http://$(HOST):$(PORT)/admin/)"
 	@echo ""
 	$(BIN)/uvicorn hospital.asgi:application --host $(HOST) --port $(PORT) --no-access-log
+
+# The English catalogue that puts allauth's Title Case in sentence case (after an allauth
+# upgrade; tests/web/test_wording.py says when it is due).
+messages: install
+	$(BIN)/python locale/sentence_case.py
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -153,6 +153,9 @@ SITE_ID = 1
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 LANGUAGE_CODE = "en-gb"
+# Our catalogues first: locale/en puts allauth's Title Case headings in sentence case
+# (locale/sentence_case.py writes it).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 # Languages patients can choose for communication (not yet UI translations).
 LANGUAGES = [
     ("en", "English"),
