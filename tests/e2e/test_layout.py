@@ -1,6 +1,8 @@
 """Every page, for every role, fits a phone: nothing scrolls sideways at 320 or 390 CSS pixels
 (WCAG 1.4.10 reflow), every control is at least 44 x 44 px at 390 px, and no select offers
-"---------" as a choice.
+"---------" as a choice. And every page stays light: loaded with the browser's cache off, at
+most ``MAX_REQUESTS`` requests and ``MAX_BYTES`` transferred, with no console error and no
+Content Security Policy violation.
 
 Links inside a sentence are measured by the line they sit on, as WCAG 2.5.8 excepts them: a
 link whose parent has text of its own besides the link is left out of the size check.
@@ -9,10 +11,11 @@ link whose parent has text of its own besides the link is left out of the size c
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, Request
 
 from tests.e2e.conftest import UI_TIMEOUT_MS
 from tests.e2e.site_pages import ROLES, SitePages, seed_site, signed_in
@@ -20,6 +23,8 @@ from tests.e2e.site_pages import ROLES, SitePages, seed_site, signed_in
 PHONE_WIDTHS = (320, 390)
 TARGET_WIDTH = 390
 MINIMUM_TARGET_PX = 44
+MAX_REQUESTS = 6
+MAX_BYTES = 150 * 1024
 
 MEASURE = """(minimum) => {
   const root = document.documentElement;
@@ -74,10 +79,33 @@ def site(transactional_db: Any) -> SitePages:
     return seed_site()
 
 
-def _open(page: Page, url: str) -> None:
+def _open(page: Page, url: str) -> int:
     response = page.goto(url)
     assert response is not None
     assert response.status in (200, 404), f"{url} answered {response.status}"
+    return response.status
+
+
+def _weight_problems(
+    path: str, loaded: list[Request], *, started_ms: float, weights: dict[str, str]
+) -> list[str]:
+    """What one load of the page asked for: each address once (as a browser's memory cache
+    serves a repeated one within a page), the page it was redirected to only, nothing left
+    over from the page before."""
+    mine = {
+        request.url: request
+        for request in loaded
+        if request.redirected_to is None and request.timing["startTime"] >= started_ms - 1
+    }
+    sizes = [request.sizes() for request in mine.values()]
+    transferred = sum(size["responseBodySize"] + size["responseHeadersSize"] for size in sizes)
+    weights[path] = f"{len(mine)} requests, {transferred / 1024:.1f} KB"
+    found = []
+    if len(mine) > MAX_REQUESTS:
+        found.append(f"{len(mine)} requests: {sorted(mine)}")
+    if transferred > MAX_BYTES:
+        found.append(f"{transferred} bytes transferred")
+    return found
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -85,15 +113,40 @@ def test_every_page_fits_a_phone_and_every_control_is_big_enough_to_tap(
     role: str, site: SitePages, live_server: Any, browser: Browser
 ) -> None:
     problems: dict[str, list[str]] = {}
+    weights: dict[str, str] = {}
     with signed_in(browser, live_server.url, role) as context:
         page = context.new_page()
         page.set_default_timeout(UI_TIMEOUT_MS)
+        # Every load as a first visit's: nothing from the browser's cache.
+        context.new_cdp_session(page).send("Network.setCacheDisabled", {"cacheDisabled": True})
+        loaded: list[Request] = []
+        console: list[str] = []
+        page.on("requestfinished", lambda request: loaded.append(request))
+        page.on(
+            "console",
+            lambda message: console.append(message.text) if message.type == "error" else None,
+        )
         for path in site.by_role[role]:
             for width in PHONE_WIDTHS:
                 page.set_viewport_size({"width": width, "height": 800})
-                _open(page, f"{live_server.url}{path}")
+                loaded.clear()
+                console.clear()
+                started_ms = time.time() * 1000
+                status = _open(page, f"{live_server.url}{path}")
+                page.wait_for_load_state("load")
                 measured = page.evaluate(MEASURE, MINIMUM_TARGET_PX)
                 found: list[str] = []
+                if width == TARGET_WIDTH:
+                    found += _weight_problems(path, loaded, started_ms=started_ms, weights=weights)
+                    # The live server speaks WSGI: the notifications socket is refused there
+                    # (tests/e2e/test_notifications_live.py runs it on ASGI); a missing
+                    # page's own 404 is what it should answer.
+                    found += [
+                        f"console: {text}"
+                        for text in console
+                        if "/ws/notifications/" not in text
+                        and not (status == 404 and "status of 404" in text)
+                    ]
                 if measured["overflow"] > 0:
                     found.append(f"scrolls {measured['overflow']} px sideways: {measured['wide']}")
                 if width == TARGET_WIDTH:
@@ -102,6 +155,7 @@ def test_every_page_fits_a_phone_and_every_control_is_big_enough_to_tap(
                 if found:
                     problems[f"{path} at {width} px"] = found
 
-    # The whole list on failure (pytest cuts a long assertion's diff).
+    # The whole list on failure (pytest cuts a long assertion's diff), and each page's weight.
+    print(json.dumps(weights, indent=1))
     print(json.dumps(problems, indent=1))
     assert problems == {}
