@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test lint typecheck pytest install install-dev lock migrate seed clean bench bench-notifications messages
+.PHONY: run serve test lint typecheck pytest install install-dev lock migrate seed clean bench bench-notifications messages assets
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ run: seed
 
 # The English catalogue that puts allauth's Title Case in sentence case (after an allauth
 # upgrade; tests/web/test_wording.py says when it is due).
+# static/js/site.js from static/js/parts/ (tests/web/test_assets.py says when it is due).
+assets: install
+	$(BIN)/python manage.py build_assets
+
 messages: install
 	$(BIN)/python locale/sentence_case.py
 

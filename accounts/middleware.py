@@ -202,7 +202,7 @@ class SessionLifetimeMiddleware:
         elif last is None or now - last >= ACTIVITY_WRITE_INTERVAL:
             request.session[LAST_ACTIVITY_KEY] = last = now
         # When the session ends unless the person does something: the pages warn a minute
-        # before (static/js/idle.js); the clock is the recorded one, so it may run up to a
+        # before (static/js/parts/idle.js); the clock is the recorded one, so it may run up to a
         # minute ahead of the person's last click, never behind it.
         request.idle_deadline = min(  # type: ignore[attr-defined]
             last + idle_timeout(user=user).total_seconds(),

@@ -49,7 +49,7 @@ def test_types_are_grouped_and_practitioners_name_what_they_offer(
         [str(echo.public_id), str(consultation.public_id)]
     )
     assert offers[str(idle.public_id)] == ""
-    assert 'src="/static/js/forms.js' in html
+    assert 'src="/static/js/site.js' in html
 
 
 def test_without_the_script_a_mismatch_is_refused_next_to_the_field(

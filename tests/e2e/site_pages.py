@@ -141,10 +141,13 @@ def seed_site() -> SitePages:
 
 
 @contextmanager
-def signed_in(browser: Browser, base_url: str, role: str) -> Iterator[BrowserContext]:
+def signed_in(
+    browser: Browser, base_url: str, role: str, *, service_workers: str = "allow"
+) -> Iterator[BrowserContext]:
     """A browser context signed in as the role's demo person (staff with a verified second
-    factor, as the sign-in's second step leaves them), or anonymous."""
-    context = browser.new_context()
+    factor, as the sign-in's second step leaves them), or anonymous. ``service_workers=
+    "block"``: every request goes to the network (a page's weight is measured so)."""
+    context = browser.new_context(service_workers=service_workers)  # type: ignore[arg-type]
     try:
         if role != ANONYMOUS:
             user = user_get_by_email(email=DEMO_PEOPLE[Role(role)])

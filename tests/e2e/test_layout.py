@@ -114,7 +114,8 @@ def test_every_page_fits_a_phone_and_every_control_is_big_enough_to_tap(
 ) -> None:
     problems: dict[str, list[str]] = {}
     weights: dict[str, str] = {}
-    with signed_in(browser, live_server.url, role) as context:
+    # The service worker blocked: what a first visit asks of the network, every time.
+    with signed_in(browser, live_server.url, role, service_workers="block") as context:
         page = context.new_page()
         page.set_default_timeout(UI_TIMEOUT_MS)
         # Every load as a first visit's: nothing from the browser's cache.

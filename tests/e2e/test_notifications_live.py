@@ -42,7 +42,7 @@ from tests.factories import (
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services("REDIS_URL")]
 
-LIVE_JS = "/static/js/live.js"
+LIVE_JS = "/static/js/site.js"
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 # Generous: a loaded CI machine; the latency printed is what it took.
 ARRIVAL_TIMEOUT_MS = 15_000
