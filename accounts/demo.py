@@ -17,11 +17,36 @@ from accounts.services.profiles import patient_profile_create
 from accounts.services.users import staff_create, user_create
 from core.seeding import DEMO_PASSWORD, DemoLogin
 
+# code, name, description, location, directions
 DEPARTMENTS = (
-    ("cardiology", "Cardiology", "Heart and circulation."),
-    ("general-practice", "General Practice", "First contact for most health concerns."),
-    ("paediatrics", "Paediatrics", "Care for babies, children and young people."),
-    ("radiology", "Radiology", "Imaging: X-ray, CT, MRI and ultrasound."),
+    (
+        "cardiology",
+        "Cardiology",
+        "Heart and circulation.",
+        "Main building, 2nd floor, east wing",
+        "From the main entrance take lift B to the 2nd floor and follow the red signs.",
+    ),
+    (
+        "general-practice",
+        "General Practice",
+        "First contact for most health concerns.",
+        "Outpatients, ground floor",
+        "Turn left after the main entrance; the waiting room is past the pharmacy.",
+    ),
+    (
+        "paediatrics",
+        "Paediatrics",
+        "Care for babies, children and young people.",
+        "Children's wing, 1st floor",
+        "Use the children's wing entrance on Park Road; buggies fit the lift by the door.",
+    ),
+    (
+        "radiology",
+        "Radiology",
+        "Imaging: X-ray, CT, MRI and ultrasound.",
+        "Main building, lower ground floor",
+        "Take the stairs or lift A down one floor from the main entrance.",
+    ),
 )
 
 # email, full name, role, department code, title, specialty, licence number
@@ -104,9 +129,13 @@ def _ensure_totp(user: User) -> str:
 def seed() -> list[DemoLogin]:
     """Create what does not exist yet; never touch existing rows."""
     departments = {}
-    for code, name, description in DEPARTMENTS:
+    for code, name, description, location, directions in DEPARTMENTS:
         departments[code] = Department.objects.filter(code=code).first() or department_create(
-            code=code, name=name, description=description
+            code=code,
+            name=name,
+            description=description,
+            location=location,
+            directions=directions,
         )
 
     logins = []

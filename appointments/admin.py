@@ -204,6 +204,7 @@ class AppointmentTypeAdmin(SavesThroughServices):
                     patient_bookable=data["patient_bookable"],
                     lead_time_minutes=data["lead_time_minutes"],
                     booking_horizon_days=data["booking_horizon_days"],
+                    preparation=data.get("preparation", ""),
                     request=request,
                 )
             except (ValidationError, DomainError) as error:

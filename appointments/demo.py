@@ -22,6 +22,13 @@ TYPES = {
     "cardiology": [("Cardiology consultation", 30, 10, True), ("ECG", 20, 10, False)],
     "paediatrics": [("Child health check", 20, 10, True)],
 }
+# type name -> what to bring (the others: the hospital's default)
+PREPARATION = {
+    "Cardiology consultation": "Bring a list of your medicines, any recent ECG or blood "
+    "pressure readings, and wear a top that is easy to take off.",
+    "Child health check": "Bring the child's red book (personal health record) and a list of "
+    "any medicines they take.",
+}
 # practitioner email -> department code
 PRACTITIONERS = {
     "dr.house@hospital.example": "general-practice",
@@ -46,6 +53,7 @@ def seed() -> list[DemoLogin]:
                     patient_bookable=bookable,
                     lead_time_minutes=60,
                     booking_horizon_days=60,
+                    preparation=PREPARATION.get(name, ""),
                 )
     for email, code in PRACTITIONERS.items():
         user = user_get_by_email(email=email)

@@ -4,5 +4,5 @@ from django.conf import settings
 from django.http import HttpRequest
 
 
-def site(request: HttpRequest) -> dict[str, str]:
-    return {"site_name": settings.SITE_NAME}
+def site(request: HttpRequest) -> dict[str, object]:
+    return {"site_name": settings.SITE_NAME, "hospital_contact": settings.HOSPITAL_CONTACT}

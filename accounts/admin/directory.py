@@ -29,7 +29,8 @@ from core.errors import DomainError
 
 @admin.register(Department)
 class DepartmentAdmin(SavesThroughServices):
-    list_display = ("name", "code", "is_active")
+    list_display = ("name", "code", "location", "is_active")
+    list_filter = ("is_active",)
     search_fields = ("name", "code")
     prepopulated_fields = {"code": ("name",)}
 
@@ -45,6 +46,8 @@ class DepartmentAdmin(SavesThroughServices):
                     code=data["code"],
                     name=data["name"],
                     description=data.get("description", ""),
+                    location=data.get("location", ""),
+                    directions=data.get("directions", ""),
                     created_by=actor,
                     request=request,
                 )

@@ -16,6 +16,16 @@ class Department(models.Model):
     )
     name = models.CharField(max_length=120, unique=True)
     description = models.TextField(blank=True, max_length=2000)
+    location = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text='Where patients go, e.g. "Main building, 2nd floor, east wing".',
+    )
+    directions = models.TextField(
+        blank=True,
+        max_length=1000,
+        help_text="How to get there from the main entrance (patients see it before a visit).",
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:

@@ -77,7 +77,7 @@ class DepartmentSerializer(serializers.ModelSerializer[Department]):
 
     class Meta:
         model = Department
-        fields = ("id", "code", "name", "description")
+        fields = ("id", "code", "name", "description", "location", "directions")
         read_only_fields = fields
 
 

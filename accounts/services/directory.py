@@ -18,11 +18,15 @@ def department_create(
     code: str,
     name: str,
     description: str = "",
+    location: str = "",
+    directions: str = "",
     created_by: User | None = None,
     request: HttpRequest | None = None,
 ) -> Department:
     """Open a department of the hospital; audited."""
-    department = Department(code=code, name=name, description=description)
+    department = Department(
+        code=code, name=name, description=description, location=location, directions=directions
+    )
     department.full_clean()
     department.save()
     record(
@@ -31,7 +35,7 @@ def department_create(
     return department
 
 
-DEPARTMENT_FIELDS = ("code", "name", "description", "is_active")
+DEPARTMENT_FIELDS = ("code", "name", "description", "location", "directions", "is_active")
 
 
 @transaction.atomic

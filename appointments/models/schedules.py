@@ -85,6 +85,12 @@ class AppointmentType(models.Model):
         help_text='Hours before the visit to remind the patient, e.g. "24, 2". Empty for the '
         'hospital\'s default (NOTIFICATIONS_DEFAULT_REMINDER_HOURS); "none" for no reminders.',
     )
+    preparation = models.TextField(
+        blank=True,
+        max_length=1000,
+        help_text="What to bring and how to prepare (patients see it before the visit). Empty: "
+        "photo ID and a list of the medicines you take.",
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:

@@ -655,6 +655,28 @@ def patient_appointments(*, user: User, now: datetime.datetime) -> PatientAppoin
     )
 
 
+DEFAULT_PREPARATION = "Bring photo ID and a list of the medicines you take."
+
+
+def next_appointment_of(*, user: User, now: datetime.datetime) -> Appointment | None:
+    """The patient's next appointment that is going ahead (booked, checked in, under way),
+    with what its card shows: type, clinician, department (where, how to get there). One
+    query."""
+    return (
+        appointments_visible_to(user=user)
+        .filter(
+            patient=user,
+            end__gte=now,
+            status__in=(Status.BOOKED, Status.CHECKED_IN, Status.IN_PROGRESS),
+        )
+        .select_related(
+            "appointment_type", "practitioner__user__staff_profile", "practitioner__department"
+        )
+        .order_by("start")
+        .first()
+    )
+
+
 class ScheduleEntry(NamedTuple):
     """A row of a schedule: the appointment, or only the time it takes (``appointment`` is
     None) when the viewer may not see whose appointment it is."""

@@ -65,6 +65,7 @@ class AppointmentTypeOutput(serializers.ModelSerializer[AppointmentType]):
             "patient_bookable",
             "lead_time_minutes",
             "booking_horizon_days",
+            "preparation",
         )
         read_only_fields = fields
 

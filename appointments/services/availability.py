@@ -62,6 +62,7 @@ def appointment_type_create(
     patient_bookable: bool = True,
     lead_time_minutes: int = 60,
     booking_horizon_days: int = 60,
+    preparation: str = "",
     request: HttpRequest | None = None,
 ) -> AppointmentType:
     _require_manager(actor)
@@ -73,6 +74,7 @@ def appointment_type_create(
         patient_bookable=patient_bookable,
         lead_time_minutes=lead_time_minutes,
         booking_horizon_days=booking_horizon_days,
+        preparation=preparation,
     )
     appointment_type.full_clean()
     appointment_type.save()

@@ -22,7 +22,12 @@ from accounts.selectors.profiles import time_zone_of
 from appointments import ical, permissions
 from appointments.errors import AppointmentNotFound
 from appointments.forms import CalendarFeedForm, WaitlistForm
-from appointments.selectors.appointments import appointments_in_feed_of, patient_appointments
+from appointments.selectors.appointments import (
+    DEFAULT_PREPARATION,
+    appointments_in_feed_of,
+    next_appointment_of,
+    patient_appointments,
+)
 from appointments.selectors.calendar import (
     calendar_feed_by_token,
     calendar_feed_is_live,
@@ -45,11 +50,19 @@ def my_appointments(request: HttpRequest) -> HttpResponse:
     # The reader's zone, looked up once (the template's ``viewer_zone`` is this one too).
     viewer_zone = time_zone_of(user=user).key
     lists = patient_lists(mine, viewer_zone=viewer_zone)
+    now = timezone.now()
+    upcoming = next_appointment_of(user=user, now=now)
     return render(
         request,
         "appointments/my_appointments.html",
         {
             **lists._asdict(),
+            "next_appointment": upcoming,
+            "next_can_change": upcoming is not None
+            and permissions.can_change_booking_now(user=user, appointment=upcoming, now=now),
+            "next_preparation": (upcoming.appointment_type.preparation or DEFAULT_PREPARATION)
+            if upcoming is not None
+            else "",
             "viewer_zone": viewer_zone,
             "cutoff_hours": settings.APPOINTMENT_PATIENT_CHANGE_CUTOFF_HOURS,
         },

@@ -188,6 +188,13 @@ FORMAT_MODULE_PATH = ["hospital.formats"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 SITE_NAME = env.get_str("HOSPITAL_SITE_NAME", "St. Example Hospital")
+# How to reach the hospital, on the public home page (and wherever a page says "call us").
+HOSPITAL_CONTACT = {
+    "phone": env.get_str("HOSPITAL_CONTACT_PHONE", "+44 20 7946 0000"),
+    "email": env.get_str("HOSPITAL_CONTACT_EMAIL", "reception@hospital.example"),
+    "address": env.get_str("HOSPITAL_ADDRESS", "1 Example Street, London EC1A 1AA"),
+    "hours": env.get_str("HOSPITAL_RECEPTION_HOURS", "Reception: every day, 07:30 to 20:00"),
+}
 # Host (and port) of the public site, used in links in emails.
 # In production it must be set: emails would otherwise send people to 127.0.0.1:8000. Every
 # `migrate` writes it (and SITE_NAME) to the sites framework's row, which allauth reads.

@@ -121,8 +121,9 @@ def test_my_appointments_costs_the_same_queries_for_one_or_thirty(
     with time_machine.travel(at(MONDAY, 20), tick=False):
         client.force_login(patient)
         _warm(client, "/appointments/")
-        # The reader's zone, upcoming + cancelled + offered, past (the user: cached)
-        with assert_page_queries(3):
+        # The reader's zone, upcoming + cancelled + offered, past, the next appointment's
+        # card (the user: cached)
+        with assert_page_queries(4):
             response = client.get("/appointments/")
 
     page = response.content.decode()

@@ -35,6 +35,7 @@ OPERATION_IDS = {
     "appointment_book",
     "appointment_cancel",
     "appointment_check_in",
+    "appointment_check_in_undo",
     "appointment_complete",
     "appointment_get",
     "appointment_ics",
