@@ -334,3 +334,12 @@ class HospitalReauthenticateForm(ReauthenticateForm):
         password: str = self.cleaned_data["password"]
         _reauthenticated(self.user, password)
         return password
+
+
+class AppearanceForm(forms.Form):
+    theme = forms.ChoiceField(
+        label="Appearance",
+        choices=User.Theme.choices,
+        widget=forms.RadioSelect,
+        help_text="Dark is easier on the eyes at night; your device's setting changes with it.",
+    )

@@ -13,6 +13,7 @@ urlpatterns = [
     # answering at a fixed time so a taken address cannot be told by timing.
     path("signup/", signup.signup, name="signup"),
     path("profile/", account.profile_edit, name="profile_edit"),
+    path("appearance/", account.appearance, name="appearance"),
     path(
         "profile/identity/",
         identity.identity_change_request_create,

@@ -78,6 +78,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     date_joined = models.DateTimeField(default=timezone.now)
 
+    class Theme(models.TextChoices):
+        SYSTEM = "system", "Follow my device"
+        LIGHT = "light", "Light"
+        DARK = "dark", "Dark"
+
+    # How the pages look for them; "system" follows the device's light or dark setting.
+    theme = models.CharField(
+        "appearance", max_length=8, choices=Theme.choices, default=Theme.SYSTEM
+    )
+
     objects: ClassVar[UserManager] = UserManager()
 
     USERNAME_FIELD = "email"

@@ -288,3 +288,13 @@ def _is_readable_bcrypt_hash(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def user_theme_set(*, user: User, theme: str) -> User:
+    """The person's appearance (light, dark or their device's): a preference, not audited."""
+    if theme not in User.Theme.values:
+        raise ValidationError({"theme": "Choose light, dark or your device's setting."})
+    if user.theme != theme:
+        user.theme = theme
+        user.save(update_fields=["theme"])
+    return user

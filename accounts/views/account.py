@@ -13,14 +13,27 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts.authentication import signed_in_user
-from accounts.forms import ConfirmPasswordForm, PatientProfileForm
+from accounts.forms import AppearanceForm, ConfirmPasswordForm, PatientProfileForm
 from accounts.identity_forms import IdentityChangeRequestForm
 from accounts.permissions import can_decide_identity_changes
 from accounts.selectors.mfa import mfa_status_of
 from accounts.selectors.profiles import patient_profile_of, staff_profile_of
 from accounts.services.profiles import PATIENT_EDITABLE_FIELDS, patient_profile_update
-from accounts.services.users import user_deactivate
+from accounts.services.users import user_deactivate, user_theme_set
 from accounts.views.identity import profile_page
+
+
+@require_http_methods(["POST"])
+def appearance(request: HttpRequest) -> HttpResponse:
+    """Light, dark or the device's: saved for the person, on every page and device."""
+    user = signed_in_user(request)
+    form = AppearanceForm(request.POST)
+    if form.is_valid():
+        user_theme_set(user=user, theme=form.cleaned_data["theme"])
+        messages.success(request, "Appearance saved.")
+    else:
+        messages.error(request, "Choose light, dark or your device's setting.")
+    return redirect("accounts:dashboard")
 
 
 @require_http_methods(["GET"])
@@ -36,6 +49,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "has_mfa": mfa_status.has_mfa,
             "must_enrol": mfa_status.enrolment_required,
             "decides_identity_changes": can_decide_identity_changes(user=user),
+            "appearance_form": AppearanceForm(initial={"theme": user.theme}),
         },
     )
 
