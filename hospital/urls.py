@@ -16,6 +16,7 @@ urlpatterns = [
     path("manifest.webmanifest", installable.manifest, name="manifest"),
     path("sw.js", installable.service_worker, name="service_worker"),
     path("offline/", installable.offline, name="offline"),
+    path("styleguide/", views.styleguide, name="styleguide"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("metrics", metrics_view.metrics, name="metrics"),

@@ -6,12 +6,13 @@ import logging
 import sys
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import AnonymousUser
 from django.db import DatabaseError, InterfaceError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils.functional import SimpleLazyObject, empty
@@ -23,6 +24,7 @@ from accounts.roles import Role
 from appointments import permissions as appointment_permissions
 from core import unavailable
 from core.errors import problem_response, wants_json
+from core.widgets import DateInput
 from hospital import readiness
 
 logger = logging.getLogger("django.request")
@@ -222,4 +224,38 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         code="CSRF_FAILED",
         title="Form expired",
         message="This form could not be verified. Reload the page and submit it again.",
+    )
+
+
+class _StyleguideForm(forms.Form):
+    """Fields as every form shows them: label, help, an error next to its field."""
+
+    full_name = forms.CharField(label="Full name", help_text="As on an identity document.")
+    email = forms.EmailField(label="Email address")
+    visit_day = forms.DateField(label="Day", widget=DateInput)
+    kind = forms.ChoiceField(
+        label="Type of appointment",
+        choices=[("", "Choose a type"), ("gp", "GP consultation"), ("ecg", "ECG")],
+    )
+    reminders = forms.BooleanField(label="Remind me by text message", required=False)
+
+
+@never_cache
+@require_GET
+def styleguide(request: HttpRequest) -> HttpResponse:
+    """The design system's components on one page, for staff while developing
+    (``STYLEGUIDE_ENABLED``, on with DEBUG); a 404 otherwise."""
+    user = request.user
+    if not settings.STYLEGUIDE_ENABLED or not (
+        isinstance(user, User) and (user.is_staff_member or user.is_superuser)
+    ):
+        raise Http404
+    invalid = _StyleguideForm(
+        {"refused-full_name": "Ada Lovelace", "refused-email": "not an address"}, prefix="refused"
+    )
+    invalid.is_valid()
+    return render(
+        request,
+        "styleguide.html",
+        {"blank_form": _StyleguideForm(), "invalid_form": invalid},
     )

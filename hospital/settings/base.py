@@ -188,6 +188,8 @@ FORMAT_MODULE_PATH = ["hospital.formats"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 SITE_NAME = env.get_str("HOSPITAL_SITE_NAME", "St. Example Hospital")
+# /styleguide/: the design system's components, for staff; on while developing.
+STYLEGUIDE_ENABLED = env.get_bool("HOSPITAL_STYLEGUIDE", DEBUG)
 # How to reach the hospital, on the public home page (and wherever a page says "call us").
 HOSPITAL_CONTACT = {
     "phone": env.get_str("HOSPITAL_CONTACT_PHONE", "+44 20 7946 0000"),

@@ -20,6 +20,7 @@ from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext
 
+from accounts.models import User
 from accounts.roles import Role
 from accounts.selectors.users import user_get_by_email
 from appointments.models import Appointment, Practitioner
@@ -69,9 +70,32 @@ class SitePages:
     by_role: dict[str, list[str]]
 
 
+def _today_at_reception(patient: User, like: Appointment) -> None:
+    """Two of today's rows for the reception list (the demo books from tomorrow on): one
+    checked in (its undo button), one booked (check-in or no-show), in the small hours, when
+    nobody works, so they clash with nothing."""
+    zone = like.practitioner.zone
+    small_hours = datetime.datetime.combine(timezone.localdate(), datetime.time(1), tzinfo=zone)
+    for hour, status in ((0, Appointment.Status.CHECKED_IN), (1, Appointment.Status.BOOKED)):
+        start = small_hours + datetime.timedelta(hours=hour)
+        end = start + datetime.timedelta(minutes=15)
+        Appointment.objects.create(
+            patient=patient,
+            practitioner=like.practitioner,
+            appointment_type=like.appointment_type,
+            start=start,
+            end=end,
+            blocked_until=end,
+            status=status,
+            channel=Appointment.Channel.WEB,
+        )
+
+
 def seed_site() -> SitePages:
     """Seed the demo data and list every page of every role on it."""
     call_command("seed_demo", stdout=io.StringIO())
+    # The style guide is on while developing and testing (the checks below go through it).
+    assert django_settings.STYLEGUIDE_ENABLED
     patient = user_get_by_email(email=DEMO_PEOPLE[Role.PATIENT])
     assert patient is not None
     own = (
@@ -83,6 +107,7 @@ def seed_site() -> SitePages:
     practitioner = Practitioner.objects.select_related("user").get(
         user__email=DEMO_PEOPLE[Role.DOCTOR]
     )
+    _today_at_reception(patient, own)
     first_day = own.start.astimezone(practitioner.zone).date()
     schedule_day = first_day.isoformat()
     week_start = (first_day - datetime.timedelta(days=first_day.weekday())).isoformat()
@@ -130,6 +155,7 @@ def seed_site() -> SitePages:
             ],
             Role.ADMIN: [
                 *ACCOUNT_PAGES,
+                "/styleguide/",
                 "/appointments/manage/",
                 manage,
                 f"{manage}hours/{rule.public_id}/remove/",
