@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test lint typecheck pytest install install-dev lock migrate seed clean bench bench-notifications messages assets
+.PHONY: run serve test lint typecheck pytest install install-dev lock migrate seed clean bench bench-notifications messages assets screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ run: seed
 
 # The English catalogue that puts allauth's Title Case in sentence case (after an allauth
 # upgrade; tests/web/test_wording.py says when it is due).
+# Screenshots of the main pages (every role, 1280 and 390 px, light and dark) in
+# docs/screenshots/, on the demo data, in Chromium.
+screenshots: install-dev
+	$(BIN)/pytest -p no:cacheprovider tests/e2e/screenshots.py
+
 # static/js/site.js from static/js/parts/ (tests/web/test_assets.py says when it is due).
 assets: install
 	$(BIN)/python manage.py build_assets
