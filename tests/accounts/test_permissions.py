@@ -159,6 +159,10 @@ PUBLIC = {
     "/metrics",
     "/api/schema/",
     "/api/docs/",
+    # The installable app's files: nothing of anyone (hospital/installable.py).
+    "/manifest.webmanifest",
+    "/sw.js",
+    "/offline/",
     "/accounts/login/",
     "/accounts/signup/",
     "/accounts/logout/",

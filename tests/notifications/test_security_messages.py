@@ -327,7 +327,7 @@ def test_a_changed_sign_in_address_is_told_in_the_app_and_allauth_emails_the_old
     ) == [Channel.IN_APP]
     # ... and allauth's notice to the old address, the one that no longer signs in.
     to_old = [m.subject for m in mail.outbox if m.to == [old_email]]
-    assert to_old == [PREFIX + "Email Changed"]
+    assert to_old == [PREFIX + "Email changed"]  # allauth's subject, in sentence case
 
 
 def test_a_sign_in_address_changed_by_staff_is_told_in_the_app_and_the_old_address_by_email(
