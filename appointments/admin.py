@@ -264,10 +264,14 @@ class AppointmentAdmin(PatientSearchAudited):
     def patient_shown(self, appointment: Appointment) -> str:
         return _patient_label(appointment.patient)
 
-    # Never the reason for the visit: permissions.can_see_reason allows only the patient and
-    # the visit's practitioner, and neither reads it here (minimum necessary).
-    readonly_fields = [field.name for field in Appointment._meta.fields if field.name != "reason"]
-    exclude = ("reason",)
+    # Never the reason for the visit or the visit note: permissions.can_see_reason allows only
+    # the patient and the visit's practitioner, and neither reads them here (minimum necessary).
+    readonly_fields = [
+        field.name
+        for field in Appointment._meta.fields
+        if field.name not in ("reason", "visit_note")
+    ]
+    exclude = ("reason", "visit_note")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -19,10 +19,12 @@ class Department(models.Model):
     location = models.CharField(
         max_length=200,
         blank=True,
+        db_default="",
         help_text='Where patients go, e.g. "Main building, 2nd floor, east wing".',
     )
     directions = models.TextField(
         blank=True,
+        db_default="",
         max_length=1000,
         help_text="How to get there from the main entrance (patients see it before a visit).",
     )

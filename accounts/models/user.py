@@ -85,7 +85,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     # How the pages look for them; "system" follows the device's light or dark setting.
     theme = models.CharField(
-        "appearance", max_length=8, choices=Theme.choices, default=Theme.SYSTEM
+        "appearance",
+        max_length=8,
+        choices=Theme.choices,
+        default=Theme.SYSTEM,
+        db_default=Theme.SYSTEM,
     )
 
     objects: ClassVar[UserManager] = UserManager()

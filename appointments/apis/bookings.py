@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
+    OpenApiExample,
     extend_schema,
     extend_schema_view,
 )
@@ -47,6 +48,7 @@ from appointments.serializers.bookings import (
     AppointmentOutput,
     BookInput,
     CancelInput,
+    CompleteInput,
     RescheduleInput,
     appointment_shown,
     appointments_listed,
@@ -312,6 +314,42 @@ class StartApi(StatusChangeApi):
 )
 class CompleteApi(StatusChangeApi):
     to_status = Appointment.Status.COMPLETED
+
+    @extend_schema(
+        tags=["appointments"],
+        request=CompleteInput,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={
+            200: AppointmentOutput,
+            **problems(
+                VALIDATION_ERROR,
+                NotAllowed,
+                AppointmentNotFound,
+                InvalidTransition,
+                VisitNotStarted,
+                *_IDEMPOTENCY,
+            ),
+        },
+        examples=[
+            OpenApiExample(
+                "With a note",
+                value={"note": "Blood pressure fine. Repeat the test in six months."},
+                request_only=True,
+            )
+        ],
+    )
+    @idempotent(scope="appointments.completed:{appointment_id}")
+    def post(self, request: Request, appointment_id: uuid.UUID) -> Response:
+        data = CompleteInput(data=request.data or {})
+        data.is_valid(raise_exception=True)
+        changed = appointment_set_status(
+            actor=signed_in_user(request),
+            appointment=_visible_appointment(request, appointment_id),
+            to_status=self.to_status,
+            request=django_request(request),
+            note=data.validated_data["note"],
+        )
+        return _output(request, changed)
 
 
 @extend_schema_view(

@@ -52,6 +52,7 @@ APPOINTMENT = {
     "status_display": "Booked",
     "reason": "Follow-up",
     "cancellation_reason": "",
+    "visit_note": "",
     "channel": "api",
     "hold_expires_at": None,
     "created_at": "2026-02-23T08:00:00Z",

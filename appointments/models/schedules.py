@@ -87,6 +87,7 @@ class AppointmentType(models.Model):
     )
     preparation = models.TextField(
         blank=True,
+        db_default="",
         max_length=1000,
         help_text="What to bring and how to prepare (patients see it before the visit). Empty: "
         "photo ID and a list of the medicines you take.",

@@ -464,6 +464,7 @@ _LISTED_SQL = {
     "status": "a.status",
     "reason": "a.reason",
     "cancellation_reason": "a.cancellation_reason",
+    "visit_note": "a.visit_note",
     "channel": "a.channel",
     "end_text": _UTC_TEXT % 'a."end"',
     "hold_expires_at_text": _UTC_TEXT % 'a."hold_expires_at"',

@@ -98,6 +98,7 @@ LISTED_COLUMNS = (
     "status",
     "reason",
     "cancellation_reason",
+    "visit_note",
     "channel",
     *(f"{name}_text" for name in LISTED_INSTANTS),
     "patient__public_id",
@@ -191,6 +192,7 @@ class _Shown:
             "status_display": self.status_labels.get(status, str(status)),
             "reason": str(fields["reason"]) if reason_shown else "",
             "cancellation_reason": str(fields["cancellation_reason"]),
+            "visit_note": str(fields["visit_note"]) if reason_shown else "",
             "channel": str(fields["channel"]),
             "hold_expires_at": self.instant(fields[hold_expires_at]),
             "created_at": self.instant(fields[created_at]),
@@ -323,6 +325,7 @@ class AppointmentOutput(serializers.ModelSerializer[Appointment]):
             "status_display",
             "reason",
             "cancellation_reason",
+            "visit_note",
             "channel",
             "hold_expires_at",
             "created_at",
@@ -333,7 +336,11 @@ class AppointmentOutput(serializers.ModelSerializer[Appointment]):
             "reason": {
                 "help_text": "The reason for the visit: only for the patient and the visit's "
                 "practitioner; empty for everyone else."
-            }
+            },
+            "visit_note": {
+                "help_text": "What the practitioner wrote on completing the visit: only for "
+                "the patient and the visit's practitioner; empty for everyone else."
+            },
         }
 
     def to_representation(self, instance: Appointment) -> dict[str, Any]:
@@ -372,4 +379,14 @@ class CancelInput(serializers.Serializer[None]):
         allow_blank=True,
         default="",
         help_text="Required for staff.",
+    )
+
+
+class CompleteInput(serializers.Serializer[None]):
+    note = serializers.CharField(
+        max_length=4000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="What was done and what comes next (optional); the patient sees it too.",
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -28,6 +29,7 @@ from core.events import publish
 from core.local_time import describe
 
 Status = Appointment.Status
+VISIT_NOTE_MAX = 4000
 
 
 def _no_show_grace() -> datetime.timedelta:
@@ -42,9 +44,11 @@ def appointment_set_status(
     to_status: str,
     request: HttpRequest | None = None,
     now: datetime.datetime | None = None,
+    note: str = "",
 ) -> Appointment:
-    """Check in (front desk), start and complete (the practitioner), mark a no-show; and
-    back to booked from checked in: a check-in undone (front desk, before the visit starts)."""
+    """Check in (front desk), start and complete (the practitioner, with a visit note if
+    given), mark a no-show; and back to booked from checked in: a check-in undone (front
+    desk, before the visit starts)."""
     now = now or timezone.now()
     appointment = appointment_for_update(appointment=appointment)
     if not permissions.can_set_status(user=actor, appointment=appointment, to_status=to_status):
@@ -57,7 +61,14 @@ def appointment_set_status(
         raise InvalidTransition(
             "A no-show can be recorded only after the grace period past the start."
         )
+    note = note.strip()
+    if note and to_status != Status.COMPLETED:
+        raise InvalidTransition("A visit note is written when the visit is completed.")
+    if len(note) > VISIT_NOTE_MAX:
+        raise ValidationError({"note": f"Keep the note under {VISIT_NOTE_MAX} characters."})
     status_move(appointment=appointment, to_status=to_status, now=now)
+    if note:
+        appointment.visit_note = note
     appointment.save()
     record(
         action="appointments.check_in_undone" if undone else f"appointments.{to_status}",
@@ -65,6 +76,8 @@ def appointment_set_status(
         target=appointment,
         patient=appointment.patient,
         request=request,
+        # Whether a note was written, never what it says.
+        details={"note": True} if note else None,
     )
     publish(
         AppointmentStatusChanged(**appointment_facts(appointment, actor=actor), status=to_status)

@@ -228,9 +228,12 @@ def set_status(request: HttpRequest, appointment_id: uuid.UUID, to_status: str) 
             appointment=appointment,
             to_status=to_status,
             request=request,
+            note=request.POST.get("note", "") if to_status == Status.COMPLETED else "",
         )
     except DomainError as error:
         refusal_notice(request, error)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _STEP_DONE[to_status])
     return redirect(_posted_next(request) or reverse("appointments:detail", args=[appointment_id]))

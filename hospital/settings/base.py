@@ -195,7 +195,7 @@ HOSPITAL_CONTACT = {
     "phone": env.get_str("HOSPITAL_CONTACT_PHONE", "+44 20 7946 0000"),
     "email": env.get_str("HOSPITAL_CONTACT_EMAIL", "reception@hospital.example"),
     "address": env.get_str("HOSPITAL_ADDRESS", "1 Example Street, London EC1A 1AA"),
-    "hours": env.get_str("HOSPITAL_RECEPTION_HOURS", "Reception: every day, 07:30 to 20:00"),
+    "hours": env.get_str("HOSPITAL_RECEPTION_HOURS", "Every day, 07:30 to 20:00"),
 }
 # Host (and port) of the public site, used in links in emails.
 # In production it must be set: emails would otherwise send people to 127.0.0.1:8000. Every

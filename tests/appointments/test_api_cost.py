@@ -299,6 +299,7 @@ def _expected(clinic) -> dict[str, dict]:
     common = {
         "appointment_type": consultation,
         "cancellation_reason": "",
+        "visit_note": "",
         "channel": "web",
         "hold_expires_at": None,
         "created_at": created,
