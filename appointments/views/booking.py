@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -62,7 +63,10 @@ def _week_links(request: HttpRequest, date_from: datetime.date) -> dict[str, str
     query = request.GET.copy()
     step = WEEK + datetime.timedelta(days=1)
     query["date_from"] = (date_from + step).isoformat()
-    links = {"next_week_url": f"?{query.urlencode()}"}
+    links = {
+        "next_week_url": f"?{query.urlencode()}",
+        "week_label": f"{date_format(date_from, 'j F')} to {date_format(date_from + WEEK, 'j F')}",
+    }
     today = timezone.localdate()
     if date_from > today:
         query["date_from"] = max(today, date_from - step).isoformat()

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 JS = Path(settings.BASE_DIR) / "static" / "js"
-PARTS = ("idle.js", "live.js", "forms.js", "page_actions.js", "install.js")
+PARTS = ("idle.js", "live.js", "forms.js", "page_actions.js", "swap.js", "install.js")
 HEADER = (
     "// Built from static/js/parts/ by `make assets` (manage.py build_assets): edit the parts.\n"
     "// Each part starts on its own and does nothing on a page without its elements.\n"
