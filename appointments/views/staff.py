@@ -38,6 +38,10 @@ class ScheduleRow(NamedTuple):
     what: str
     with_whom: str
     status: str
+    # Minutes from local midnight (the practitioner's zone) to the start and the end: where
+    # the row sits on the time grid.
+    starts_at: int = 0
+    ends_at: int = 0
 
 
 def _options(choices: Sequence[tuple[object, str]], chosen: str) -> SafeString:
@@ -48,6 +52,69 @@ def _options(choices: Sequence[tuple[object, str]], chosen: str) -> SafeString:
             f"{' selected' if chosen == str(value) else ''}>{conditional_escape(label)}</option>"
             for value, label in choices
         )
+    )
+
+
+def _minutes_of_the_day(
+    start: datetime.datetime,
+    end: datetime.datetime,
+    zone: datetime.tzinfo,
+    day: datetime.date,
+) -> tuple[int, int]:
+    """Wall-clock minutes of ``day`` from its midnight, the end cut at the next midnight."""
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+    starts_at = local_start.hour * 60 + local_start.minute
+    if local_end.date() > day:
+        return starts_at, 24 * 60
+    return starts_at, max(local_end.hour * 60 + local_end.minute, starts_at + 1)
+
+
+# The time grid: quarter hours, from the earliest to the latest quarter that has something
+# (at least DEFAULT_GRID_HOURS), as CSS classes (tg-s-N / tg-e-N: grid row lines; the
+# stylesheet has one per line, as a Content Security Policy without inline styles needs).
+GRID_STEP_MINUTES = 15
+DEFAULT_GRID_HOURS = (8, 18)
+
+
+class GridEntry(NamedTuple):
+    row: ScheduleRow
+    column: int
+    first_line: int
+    last_line: int
+
+
+class TimeGrid(NamedTuple):
+    hours: list[tuple[str, int]]  # (label, grid line) of each full hour shown
+    days: list[tuple[int, datetime.date]]
+    entries: list[GridEntry]
+
+
+def time_grid(by_day: Sequence[tuple[datetime.date, Sequence[ScheduleRow]]]) -> TimeGrid:
+    """One practitioner's days as a grid of quarter hours: a column a day, each row placed
+    by its time. Line 1 is the day headings; the first quarter shown is line 2."""
+    starts = [row.starts_at for _day, rows in by_day for row in rows]
+    ends = [row.ends_at for _day, rows in by_day for row in rows]
+    first = min([DEFAULT_GRID_HOURS[0] * 60, *starts]) // 60 * 60
+    last = -(-max([DEFAULT_GRID_HOURS[1] * 60, *ends]) // 60) * 60
+
+    def line(minutes: int) -> int:
+        return 2 + (min(max(minutes, first), last) - first) // GRID_STEP_MINUTES
+
+    entries = [
+        GridEntry(
+            row=row,
+            column=column,
+            first_line=line(row.starts_at),
+            last_line=max(line(row.ends_at), line(row.starts_at) + 1),
+        )
+        for column, (_day, rows) in enumerate(by_day, start=2)
+        for row in rows
+    ]
+    hours = [(f"{hour:02d}:00", line(hour * 60)) for hour in range(first // 60, last // 60)]
+    return TimeGrid(
+        hours=hours,
+        days=[(column, day) for column, (day, _rows) in enumerate(by_day, start=2)],
+        entries=entries,
     )
 
 
@@ -64,6 +131,7 @@ def schedule_rows(
         practitioner, appointment = entry.practitioner, entry.appointment
         zone = practitioner.zone
         day = entry.start.astimezone(zone).date()
+        starts_at, ends_at = _minutes_of_the_day(entry.start, entry.end, zone, day)
         if appointment is None:
             row = ScheduleRow(
                 url="",
@@ -72,6 +140,8 @@ def schedule_rows(
                 what="",
                 with_whom=practitioner.display_name,
                 status="",
+                starts_at=starts_at,
+                ends_at=ends_at,
             )
         else:
             row = ScheduleRow(
@@ -83,6 +153,8 @@ def schedule_rows(
                 what=appointment.appointment_type.name,
                 with_whom=appointment.practitioner.display_name,
                 status=appointment.get_status_display(),
+                starts_at=starts_at,
+                ends_at=ends_at,
             )
         by_day[day].append(row)
     return [(day, by_day.get(day, [])) for day in days]
@@ -142,6 +214,8 @@ def schedule(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "by_day": by_day,
+        # One clinician's days on a time grid; a department's (overlapping columns) as lists.
+        "grid": time_grid(by_day) if len(showing) == 1 else None,
         "viewer_zone": viewer_zone,
         "view": view,
         "day": day,
