@@ -172,7 +172,9 @@ def test_the_free_times_page_goes_a_week_back_and_forth_never_before_today(
         )
         return {
             name: parse_qs(query)
-            for query, name in re.findall(r'<a href="\?([^"]+)" data-swap>[^<]*?(Previous|Next) week', html)
+            for query, name in re.findall(
+                r'<a href="\?([^"]+)" data-swap>[^<]*?(Previous|Next) week', html
+            )
         }
 
     later = week_links("2026-03-02")
