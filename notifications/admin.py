@@ -173,6 +173,7 @@ class MessageTemplateAdmin(admin.ModelAdmin[MessageTemplate]):
     form = MessageTemplateForm
     list_display = ("kind", "channel", "language", "updated_at", "updated_by")
     list_filter = ("channel", "language", "kind")
+    search_fields = ("kind", "subject")
     readonly_fields = ("names_you_can_use", "preview", "updated_at", "updated_by")
 
     def get_fields(self, request: HttpRequest, obj: MessageTemplate | None = None) -> Any:

@@ -49,6 +49,7 @@ class TOTPDeviceAdmin(ReadOnlyAdmin):
 
 class RoleGroupAdmin(ReadOnlyAdmin):
     list_display = ("name",)
+    search_fields = ("name",)
     fields = ("name", "permissions")
 
 

@@ -98,3 +98,35 @@ def test_the_admin_has_the_sites_icon(client, admin_user) -> None:
     html = client.get("/admin/").content.decode()
 
     assert re.search(r'<link rel="icon" href="/static/img/favicon[^"]*\.svg"', html)
+
+
+def _registered():
+    from django.contrib import admin
+
+    return [
+        (model, model_admin)
+        for model, model_admin in admin.site._registry.items()
+        if model._meta.label != "sites.Site"  # one row, set by migrate
+    ]
+
+
+@pytest.mark.parametrize(
+    ("label", "model_admin"),
+    [(model._meta.label, model_admin) for model, model_admin in _registered()],
+)
+def test_every_admin_list_has_columns_a_search_and_a_readable_name(label, model_admin) -> None:
+    assert model_admin.list_display != ("__str__",), label
+    assert model_admin.search_fields, label
+    plural = str(model_admin.model._meta.verbose_name_plural)
+    assert "_" not in plural and not plural.endswith("ys"), (label, plural)
+
+
+def test_every_admin_list_searches_without_error(client) -> None:
+    from tests.factories import UserFactory
+
+    superuser = UserFactory.create(role="admin", is_superuser=True, is_staff=True)
+    login_verified(client, superuser)
+    for model, _admin in _registered():
+        meta = model._meta
+        response = client.get(f"/admin/{meta.app_label}/{meta.model_name}/", {"q": "x"})
+        assert response.status_code == 200, meta.label
