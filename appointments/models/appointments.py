@@ -75,8 +75,9 @@ class Appointment(models.Model):
     reason = models.CharField("reason for visit", max_length=500, blank=True)
     cancellation_reason = models.CharField(max_length=500, blank=True)
     # What the clinician wrote on completing the visit: clinical, shown as the reason is
-    # (permissions.can_see_reason: the patient and the visit's practitioner only).
-    visit_note = models.TextField(blank=True, max_length=4000, db_default="")
+    # (permissions.can_see_reason: the patient and the visit's practitioner only). The
+    # database default serves code that does not know the column yet (during a deploy).
+    visit_note = models.TextField(blank=True, max_length=4000, default="", db_default="")
     booked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )

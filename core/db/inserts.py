@@ -7,8 +7,9 @@ go through ``insert_new`` instead: the statement is built once per model and dat
 each call does what ``save()`` does for a new row of a model without parents: related objects
 checked, ``pre_save``/``post_save`` sent, each field's ``pre_save`` (``auto_now_add``,
 defaults) and ``get_db_prep_save`` applied, the primary key read back, a failed insert marking
-the enclosing transaction for rollback. Models this does not cover (parents, generated or
-database-default columns, custom placeholders) are saved by ``save()``. A model's own
+the enclosing transaction for rollback. Models this does not cover (parents, generated
+columns, database defaults without a Python default, custom placeholders) are saved by
+``save()``. A model's own
 ``save()`` is not called: use this only for models whose ``save()`` adds nothing to a new row
 (AuditEvent's refuses updates only; Appointment has none).
 tests/core/test_insert_new.py compares the rows and signals with ``save()``'s.
@@ -35,22 +36,29 @@ class _Statement(NamedTuple):
 _statements: dict[tuple[type[models.Model], str], _Statement | None] = {}
 
 
+def _written_with_its_python_default(field: models.Field[Any, Any]) -> bool:
+    return field.db_default is not NOT_PROVIDED and field.has_default()
+
+
 def _statement_for(model: type[models.Model], using: str) -> _Statement | None:
     meta = model._meta
     connection = connections[using]
     pk = meta.pk
-    if (
-        meta.parents
-        or pk is None
-        or meta.auto_field is not pk
-        or list(meta.db_returning_fields) != [pk]
+    if meta.parents or pk is None or meta.auto_field is not pk:
+        return None
+    # A database default beside a Python default (a column added with a default for the code
+    # still running during a deploy) is written like any column: the instance has its value,
+    # nothing needs reading back. One without a Python default is left to save().
+    if any(
+        field is not pk and not _written_with_its_python_default(field)
+        for field in meta.db_returning_fields
     ):
         return None
     fields = tuple(field for field in meta.local_concrete_fields if field is not pk)
     for field in fields:
         if (
             getattr(field, "generated", False)
-            or field.db_default is not NOT_PROVIDED
+            or (field.db_default is not NOT_PROVIDED and not field.has_default())
             or hasattr(field, "get_placeholder")
         ):
             return None

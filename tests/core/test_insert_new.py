@@ -216,3 +216,13 @@ def test_the_models_written_this_way_add_nothing_of_their_own_in_save(patient):
     with pytest.raises(AppendOnlyError):
         event.save()
     assert AuditEvent.objects.get(pk=event.pk).action == "tests.inserted"
+
+
+def test_a_column_with_a_database_and_a_python_default_is_written_like_any_other(patient):
+    # Appointment.visit_note: a database default for code that does not know it yet (a
+    # deploy), a Python default for the instance. The fast insert still covers the model.
+    field = Appointment._meta.get_field("visit_note")
+    assert field.db_default is not models.NOT_PROVIDED and field.has_default()
+    statement = inserts._statement_for(Appointment, "default")
+    assert statement is not None
+    assert field in statement.fields
