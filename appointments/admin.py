@@ -55,10 +55,6 @@ class ExceptionInline(_ScheduleInline):
     model = AvailabilityException
 
 
-def _changed_fields(form: Any) -> list[str]:
-    return sorted(form.changed_data)
-
-
 @admin.register(Practitioner)
 class PractitionerAdmin(SavesThroughServices):
     list_display = ("display_name", "department", "time_zone", "is_active")
@@ -96,15 +92,24 @@ class PractitionerAdmin(SavesThroughServices):
                 raise ServiceRefusal.of(MAIN_FORM, error) from None
             adopt(obj, created)
             return
-        # No availability service changes a practitioner yet: saved here, audited by field name.
-        obj.save()
-        if form.changed_data:
+        stored = Practitioner.objects.get(pk=obj.pk)  # ``obj`` already has the form's values
+        try:
+            updated = availability.practitioner_update(
+                actor=actor,
+                practitioner=stored,
+                request=request,
+                **{f: data[f] for f in availability.PRACTITIONER_FIELDS if f in form.changed_data},
+            )
+        except (ValidationError, DomainError) as error:
+            raise ServiceRefusal.of(MAIN_FORM, error) from None
+        adopt(obj, updated)
+        if "appointment_types" in form.changed_data:  # saved with the form's relations
             record(
                 action="appointments.practitioner_changed",
                 actor=actor,
                 target=obj,
                 request=request,
-                details={"fields": _changed_fields(form)},
+                details={"fields": ["appointment_types"]},
             )
 
     def save_formset(
@@ -211,16 +216,21 @@ class AppointmentTypeAdmin(SavesThroughServices):
                 raise ServiceRefusal.of(MAIN_FORM, error) from None
             adopt(obj, created)
             return
-        # No availability service changes a type yet: saved here, audited by field name.
-        obj.save()
-        if form.changed_data:
-            record(
-                action="appointments.type_changed",
+        stored = AppointmentType.objects.get(pk=obj.pk)  # ``obj`` already has the form's values
+        try:
+            updated = availability.appointment_type_update(
                 actor=actor,
-                target=obj,
+                appointment_type=stored,
                 request=request,
-                details={"fields": _changed_fields(form)},
+                **{
+                    f: data[f]
+                    for f in availability.APPOINTMENT_TYPE_FIELDS
+                    if f in form.changed_data
+                },
             )
+        except (ValidationError, DomainError) as error:
+            raise ServiceRefusal.of(MAIN_FORM, error) from None
+        adopt(obj, updated)
 
     def has_delete_permission(
         self, request: HttpRequest, obj: AppointmentType | None = None

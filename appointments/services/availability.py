@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -82,6 +83,82 @@ def appointment_type_create(
         action="appointments.type_created", actor=actor, target=appointment_type, request=request
     )
     return appointment_type
+
+
+# What the admin may change of a type or a practitioner after creating it.
+APPOINTMENT_TYPE_FIELDS = (
+    "department",
+    "name",
+    "duration_minutes",
+    "buffer_after_minutes",
+    "patient_bookable",
+    "lead_time_minutes",
+    "booking_horizon_days",
+    "reminder_hours_before",
+    "preparation",
+    "is_active",
+)
+PRACTITIONER_FIELDS = ("department", "time_zone", "is_active")
+
+
+def _changed(instance: Any, fields: tuple[str, ...], changes: dict[str, Any]) -> list[str]:
+    unknown = set(changes) - set(fields)
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed here."))
+    changed = sorted(name for name, value in changes.items() if getattr(instance, name) != value)
+    for name in changed:
+        setattr(instance, name, changes[name])
+    return changed
+
+
+@transaction.atomic
+def appointment_type_update(
+    *,
+    actor: User | None,
+    appointment_type: AppointmentType,
+    request: HttpRequest | None = None,
+    **changes: Any,
+) -> AppointmentType:
+    """Change a type (durations, rules, what to bring, retire it); validated, audited by
+    field name. Bookings already made keep their times."""
+    _require_manager(actor)
+    changed = _changed(appointment_type, APPOINTMENT_TYPE_FIELDS, changes)
+    appointment_type.full_clean()
+    if changed:
+        appointment_type.save(update_fields=changed)
+        record(
+            action="appointments.type_changed",
+            actor=actor,
+            target=appointment_type,
+            request=request,
+            details={"fields": changed},
+        )
+    return appointment_type
+
+
+@transaction.atomic
+def practitioner_update(
+    *,
+    actor: User | None,
+    practitioner: Practitioner,
+    request: HttpRequest | None = None,
+    **changes: Any,
+) -> Practitioner:
+    """Move a practitioner to another department or zone, or make them inactive; validated,
+    audited by field name."""
+    _require_manager(actor)
+    changed = _changed(practitioner, PRACTITIONER_FIELDS, changes)
+    practitioner.full_clean()
+    if changed:
+        practitioner.save(update_fields=changed)
+        record(
+            action="appointments.practitioner_changed",
+            actor=actor,
+            target=practitioner,
+            request=request,
+            details={"fields": changed},
+        )
+    return practitioner
 
 
 @transaction.atomic

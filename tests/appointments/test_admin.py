@@ -245,3 +245,31 @@ def test_appointments_and_the_waitlist_are_read_only_in_the_admin(client, practi
     practitioner_delete = client.get(f"/admin/appointments/practitioner/{practitioner.pk}/delete/")
 
     assert practitioner_delete.status_code == 403
+
+
+def test_a_type_change_the_rules_refuse_writes_nothing(admin_client, consultation):
+    page = admin_client.get(f"/admin/appointments/appointmenttype/{consultation.pk}/change/")
+
+    refused = admin_client.post(
+        f"/admin/appointments/appointmenttype/{consultation.pk}/change/",
+        {**changeform_data(page), "duration_minutes": "3", "preparation": "Bring your inhaler."},
+    )
+
+    consultation.refresh_from_db()
+    assert refused.status_code == 200
+    assert "A visit lasts between 5 minutes and 8 hours." in refused.content.decode()
+    assert (consultation.duration_minutes, consultation.preparation) == (30, "")
+    assert not AuditEvent.objects.filter(action="appointments.type_changed").exists()
+
+
+def test_the_services_refuse_a_field_the_admin_may_not_change(consultation):
+    from django.core.exceptions import ValidationError
+
+    from appointments.services import availability
+
+    with pytest.raises(ValidationError) as refused:
+        availability.appointment_type_update(
+            actor=None, appointment_type=consultation, public_id="x"
+        )
+
+    assert "public_id" in refused.value.message_dict
