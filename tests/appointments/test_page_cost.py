@@ -122,8 +122,8 @@ def test_my_appointments_costs_the_same_queries_for_one_or_thirty(
         client.force_login(patient)
         _warm(client, "/appointments/")
         # The reader's zone, upcoming + cancelled + offered, past, the next appointment's
-        # card (the user: cached)
-        with assert_page_queries(4):
+        # card, the newest unread messages (the user: cached)
+        with assert_page_queries(5):
             response = client.get("/appointments/")
 
     page = response.content.decode()

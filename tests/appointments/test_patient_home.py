@@ -119,3 +119,30 @@ def test_a_summer_time_appointment_reads_in_the_clinics_zone(
     html = _page(client, patient)
 
     assert "Monday 6 April 2026, 09:00" in html
+
+
+def test_the_newest_unread_messages_are_on_the_home_page(client, patient):
+    from notifications.models import Notification
+
+    for n in range(4):
+        Notification.objects.create(
+            recipient=patient, kind="test", category="appointments", title=f"Unread {n}"
+        )
+    Notification.objects.create(
+        recipient=patient,
+        kind="test",
+        category="appointments",
+        title="Already read",
+        read_at=NOW,
+    )
+    someone_else = PatientProfileFactory.create().user
+    Notification.objects.create(
+        recipient=someone_else, kind="test", category="appointments", title="Not yours"
+    )
+
+    html = _page(client, patient)
+
+    card = html.split('aria-labelledby="recent-heading"', 1)[1].split("</section>", 1)[0]
+    assert card.count("<li>") == 3  # the newest three
+    assert "Already read" not in card and "Not yours" not in card
+    assert 'href="/notifications/"' in card
