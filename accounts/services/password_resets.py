@@ -36,7 +36,9 @@ def user_password_reset_send(
 
 def password_choose_link_send(*, user: User, sent_by: User, request: HttpRequest) -> None:
     """A new patient registered at the front desk chooses their password from an emailed
-    link (allauth's reset link), sent after the commit. Audited as a reset of a new account."""
+    link (allauth's reset link). Audited as a reset of a new account. Written in the caller's
+    transaction: the mail queue (notifications.mail) stores the email with the account and
+    sends it after the commit, so neither exists without the other."""
     record(
         action="accounts.password_reset_sent",
         actor=sent_by,
@@ -45,7 +47,7 @@ def password_choose_link_send(*, user: User, sent_by: User, request: HttpRequest
         request=request,
         details={"new_account": True},
     )
-    transaction.on_commit(lambda: _send(email=user.email, request=request))
+    _send(email=user.email, request=request)
 
 
 def _send(*, email: str, request: HttpRequest) -> None:

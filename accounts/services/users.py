@@ -160,7 +160,8 @@ def patient_register_at_desk(
 ) -> PatientProfile:
     """A walk-in patient registered by the front desk: a patient account (no password: its
     owner chooses one from the emailed link) and its profile with a new record number, in one
-    transaction; the link leaves after the commit. Audited as created by ``registered_by``."""
+    transaction with the email of the link (queued, it leaves after the commit). Audited as
+    created by ``registered_by``."""
     if not can_register_patients(user=registered_by):
         raise PermissionDeniedError("Only the reception and administrators register patients.")
     if User.objects.filter(email__iexact=email.strip()).exists():

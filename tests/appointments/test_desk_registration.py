@@ -126,3 +126,15 @@ def test_anonymous_is_sent_to_sign_in(client):
 def test_reception_links_to_it(desk):
     assert PAGE in desk.get("/appointments/reception/").content.decode()
     assert PAGE in desk.get("/appointments/book/").content.decode()
+
+
+def test_the_link_is_written_in_the_registrations_transaction(desk):
+    # No on-commit callback runs here (the test's transaction never commits), yet the email
+    # is handed to the mail backend: the link is sent inside the registration's transaction,
+    # where the project's backend (notifications.mail) stores it as a delivery row with the
+    # account, so neither can exist without the other (tests/notifications cover the queue).
+    desk.post(PAGE, WALK_IN)
+
+    user = User.objects.get(email__iexact=WALK_IN["email"])
+    assert [message.to for message in mail.outbox] == [[user.email.lower()]]
+    assert "/accounts/password/reset/key/" in mail.outbox[0].body
