@@ -87,6 +87,7 @@ class TimeGrid(NamedTuple):
     hours: list[tuple[str, int]]  # (label, grid line) of each full hour shown
     days: list[tuple[int, datetime.date]]
     entries: list[GridEntry]
+    busy_columns: frozenset[int]  # the days (columns) with something on them
 
 
 def time_grid(by_day: Sequence[tuple[datetime.date, Sequence[ScheduleRow]]]) -> TimeGrid:
@@ -115,6 +116,7 @@ def time_grid(by_day: Sequence[tuple[datetime.date, Sequence[ScheduleRow]]]) -> 
         hours=hours,
         days=[(column, day) for column, (day, _rows) in enumerate(by_day, start=2)],
         entries=entries,
+        busy_columns=frozenset(entry.column for entry in entries),
     )
 
 
