@@ -128,13 +128,16 @@ def test_every_page_fits_a_phone_and_every_control_is_big_enough_to_tap(
             lambda message: console.append(message.text) if message.type == "error" else None,
         )
         for path in site.by_role[role]:
-            for width in PHONE_WIDTHS:
+            # One load a page, at the width that is measured most; the narrower width is a
+            # resize of the same page (the layout follows it without a reload).
+            page.set_viewport_size({"width": TARGET_WIDTH, "height": 800})
+            loaded.clear()
+            console.clear()
+            started_ms = time.time() * 1000
+            status = _open(page, f"{live_server.url}{path}")
+            page.wait_for_load_state("load")
+            for width in sorted(PHONE_WIDTHS, key=lambda width: width != TARGET_WIDTH):
                 page.set_viewport_size({"width": width, "height": 800})
-                loaded.clear()
-                console.clear()
-                started_ms = time.time() * 1000
-                status = _open(page, f"{live_server.url}{path}")
-                page.wait_for_load_state("load")
                 measured = page.evaluate(MEASURE, MINIMUM_TARGET_PX)
                 found: list[str] = []
                 if width == TARGET_WIDTH:
