@@ -42,8 +42,6 @@ run: seed
 	@echo ""
 	$(BIN)/uvicorn hospital.asgi:application --host $(HOST) --port $(PORT) --no-access-log
 
-# The English catalogue that puts allauth's Title Case in sentence case (after an allauth
-# upgrade; tests/web/test_wording.py says when it is due).
 # Screenshots of the main pages (every role, 1280 and 390 px, light and dark) in
 # docs/screenshots/, on the demo data, in Chromium.
 screenshots: install-dev
@@ -53,7 +51,11 @@ screenshots: install-dev
 assets: install
 	$(BIN)/python manage.py build_assets
 
+# The Spanish and Arabic catalogues from the marked strings (then translate the new entries
+# in locale/es and locale/ar), and the English one that puts allauth's Title Case in
+# sentence case; tests/web/test_translations.py and test_wording.py say when it is due.
 messages: install
+	$(BIN)/python manage.py catalogues
 	$(BIN)/python locale/sentence_case.py
 
 lint: install-dev

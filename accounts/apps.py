@@ -3,12 +3,13 @@ from typing import Any
 from allauth.account.apps import AccountConfig as AllauthAccountConfig
 from django.apps import AppConfig, apps
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.apps import DefaultConfig as OTPTOTPConfig
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = "Accounts"
+    verbose_name = _("Accounts")
 
     def ready(self) -> None:
         post_migrate.connect(_sync_role_groups, dispatch_uid="accounts.sync_role_groups")
@@ -50,10 +51,10 @@ class SignInEmailAddressesConfig(AllauthAccountConfig):
     """allauth's account app under a name of its own: the admin index showed two
     "Accounts" sections (ours and allauth's)."""
 
-    verbose_name = "Sign-in email addresses"
+    verbose_name = _("Sign-in email addresses")
 
 
 class AuthenticatorAppsConfig(OTPTOTPConfig):
     """django-otp's TOTP plugin, named for people ("OTP_TOTP" on the admin index)."""
 
-    verbose_name = "Authenticator apps"
+    verbose_name = _("Authenticator apps")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
@@ -37,13 +38,13 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(header) != 2 or len(header[1]) > 128:
             raise exceptions.AuthenticationFailed(
-                "Malformed Authorization header: expected 'Bearer <token>'."
+                _("Malformed Authorization header: expected 'Bearer <token>'.")
             )
         token = header[1].decode(errors="ignore")
         session = api_access_token_authenticate(token=token)
         if session is None:
             raise exceptions.AuthenticationFailed(
-                "The access token is invalid or has expired. Refresh it or sign in again."
+                _("The access token is invalid or has expired. Refresh it or sign in again.")
             )
         session_touch(session=session, access_token=token)
         return session.user, session

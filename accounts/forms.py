@@ -22,6 +22,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, QueryDict
 from django.http.response import HttpResponseBase
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts import ratelimits
 from accounts.errors import (
@@ -98,12 +100,12 @@ class PatientSignupForm(SignupForm):
 
     legal_name = forms.CharField(
         max_length=150,
-        label="Full legal name",
-        help_text="As on your ID or insurance card.",
+        label=_("Full legal name"),
+        help_text=_("As on your ID or insurance card."),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     date_of_birth = forms.DateField(
-        widget=DateInput(attrs={"autocomplete": "bday"}), label="Date of birth"
+        widget=DateInput(attrs={"autocomplete": "bday"}), label=_("Date of birth")
     )
 
     field_order = ["email", "legal_name", "date_of_birth", "password1"]
@@ -111,9 +113,9 @@ class PatientSignupForm(SignupForm):
     def clean_date_of_birth(self) -> datetime.date:
         value: datetime.date = self.cleaned_data["date_of_birth"]
         if date_of_birth_in_future(date_of_birth=value):
-            raise ValidationError("The date of birth cannot be in the future.")
+            raise ValidationError(gettext("The date of birth cannot be in the future."))
         if value.year < 1900:
-            raise ValidationError("Enter a date of birth after 1900.")
+            raise ValidationError(gettext("Enter a date of birth after 1900."))
         return value
 
     def clean(self) -> dict[str, Any]:
@@ -198,7 +200,8 @@ class HospitalResetPasswordKeyForm(ResetPasswordKeyForm):
 
 def _time_zone_choices() -> list[tuple[str, str]]:
     return [
-        ("", f"The hospital's ({settings.TIME_ZONE})"),
+        # Translators: the hospital's time zone, e.g. "The hospital's (Europe/London)".
+        ("", gettext("The hospital's (%(zone)s)") % {"zone": settings.TIME_ZONE}),
         *((name, name.replace("_", " ")) for name in sorted(time_zone_names())),
     ]
 
@@ -207,15 +210,28 @@ class PatientProfileForm(forms.ModelForm[PatientProfile]):
     time_zone = forms.ChoiceField(
         choices=_time_zone_choices,
         required=False,
-        label="Your time zone",
-        help_text="Appointment times are shown in the clinic's zone and, if different, in yours.",
+        label=_("Your time zone"),
+        help_text=_(
+            "Appointment times are shown in the clinic's zone and, if different, in yours."
+        ),
     )
 
-    country = forms.ChoiceField(choices=country_choices, required=False, label="Country")
+    country = forms.ChoiceField(choices=country_choices, required=False, label=_("Country"))
 
     class Meta:
         model = PatientProfile
         fields = PATIENT_EDITABLE_FIELDS
+        # The model's field names in the reader's language (address lines and the time zone
+        # come translated from the model).
+        labels: ClassVar = {
+            "phone": _("Phone"),
+            "city": _("City"),
+            "postal_code": _("Postal code"),
+            "emergency_contact_name": _("Emergency contact name"),
+            "emergency_contact_phone": _("Emergency contact phone"),
+            "insurance_member_id": _("Insurance member id"),
+            "preferred_language": _("Preferred language"),
+        }
         # What browsers and password managers fill in (WHATWG autocomplete tokens).
         widgets: ClassVar = {
             "date_of_birth": DateInput(attrs={"autocomplete": "bday"}),
@@ -250,7 +266,7 @@ class OtpVerifyForm(forms.Form):
     challenge_nonce = forms.CharField(required=False, widget=forms.HiddenInput, max_length=32)
     code = forms.CharField(
         max_length=32,
-        label="Code",
+        label=_("Code"),
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
         ),
@@ -280,7 +296,7 @@ class TotpConfirmForm(forms.Form):
     code = forms.CharField(
         max_length=8,
         min_length=6,
-        label="6-digit code from the app",
+        label=_("6-digit code from the app"),
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
 
@@ -288,8 +304,8 @@ class TotpConfirmForm(forms.Form):
 class SmsStartForm(forms.Form):
     phone = forms.CharField(
         max_length=32,
-        label="Mobile number",
-        help_text="With country code, e.g. +44 7911 123456.",
+        label=_("Mobile number"),
+        help_text=_("With country code, e.g. +44 7911 123456."),
         widget=TelInput(attrs={"autocomplete": "tel"}),
     )
 
@@ -297,14 +313,16 @@ class SmsStartForm(forms.Form):
 class SmsConfirmForm(forms.Form):
     code = forms.CharField(
         max_length=8,
-        label="Code from the SMS",
+        label=_("Code from the SMS"),
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
 
 
 class ConfirmPasswordForm(forms.Form):
     password = forms.CharField(
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}), max_length=256
+        label=_("Password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        max_length=256,
     )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
@@ -338,8 +356,8 @@ class HospitalReauthenticateForm(ReauthenticateForm):
 
 class AppearanceForm(forms.Form):
     theme = forms.ChoiceField(
-        label="Appearance",
+        label=_("Appearance"),
         choices=User.Theme.choices,
         widget=forms.RadioSelect,
-        help_text="Dark is easier on the eyes at night; your device's setting changes with it.",
+        help_text=_("Dark is easier on the eyes at night; your device's setting changes with it."),
     )

@@ -7,6 +7,7 @@ import datetime
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import PatientProfile
 from accounts.services.profiles import PATIENT_IDENTITY_FIELDS
@@ -17,10 +18,12 @@ class IdentityChangeRequestForm(forms.Form):
     """Shown filled with the current values; the fields the patient changes are asked for."""
 
     legal_name = forms.CharField(
-        max_length=150, label="Full legal name", help_text="As on your ID or insurance card."
+        max_length=150,
+        label=_("Full legal name"),
+        help_text=_("As on your ID or insurance card."),
     )
-    date_of_birth = forms.DateField(widget=DateInput, label="Date of birth")
-    sex = forms.ChoiceField(choices=PatientProfile.Sex.choices)
+    date_of_birth = forms.DateField(widget=DateInput, label=_("Date of birth"))
+    sex = forms.ChoiceField(choices=PatientProfile.Sex.choices, label=_("Sex"))
 
     def __init__(self, *args: Any, profile: PatientProfile, **kwargs: Any) -> None:
         kwargs.setdefault(
@@ -39,9 +42,12 @@ class IdentityChangeRequestForm(forms.Form):
 
 
 class IdentityDecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("approve", _("Approve")), ("reject", _("Reject"))]
+    )
     note = forms.CharField(
+        label=_("Note"),
         max_length=300,
         required=False,
-        help_text="Shown to the patient when you reject, e.g. which proof to bring.",
+        help_text=_("Shown to the patient when you reject, e.g. which proof to bring."),
     )

@@ -22,6 +22,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext as _
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
 
@@ -224,9 +225,9 @@ class SessionLifetimeMiddleware:
             )
         logout(request)
         message = (
-            "You were signed out after a period without activity, to protect your information."
+            _("You were signed out after a period without activity, to protect your information.")
             if reason == sessions.EndReason.IDLE
-            else "Your session reached its maximum length. Please sign in again."
+            else _("Your session reached its maximum length. Please sign in again.")
         )
         if wants_json(request):
             return problem_response(status=401, code="SESSION_EXPIRED", detail=message)
@@ -252,6 +253,7 @@ class StaffMfaEnrolmentMiddleware:
         "/accounts/security/",
         "/accounts/reauthenticate/",
         "/accounts/logout/",
+        "/accounts/language/",
         "/static/",
         "/healthz",
         "/readyz",
@@ -279,10 +281,11 @@ class StaffMfaEnrolmentMiddleware:
                 return problem_response(
                     status=403,
                     code="MFA_ENROLMENT_REQUIRED",
-                    detail="Staff accounts must set up two-factor authentication first.",
+                    detail=_("Staff accounts must set up two-factor authentication first."),
                 )
             messages.warning(
-                request, "Staff accounts must set up two-factor authentication before continuing."
+                request,
+                _("Staff accounts must set up two-factor authentication before continuing."),
             )
             return redirect("accounts:security")
         return self.get_response(request)

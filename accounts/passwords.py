@@ -17,6 +17,8 @@ from django.conf import settings
 from django.contrib.auth.hashers import Argon2PasswordHasher, BCryptPasswordHasher
 from django.core.exceptions import ValidationError
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.unavailable import TemporarilyUnavailable
 
@@ -172,13 +174,15 @@ class BreachedPasswordValidator:
                 break
         if len(set(compact)) <= 2 or candidates & breached:
             raise ValidationError(
-                "This password is too common: it appears in lists of passwords exposed in data "
-                "breaches. Choose a longer phrase that is unique to you.",
+                _(
+                    "This password is too common: it appears in lists of passwords exposed in "
+                    "data breaches. Choose a longer phrase that is unique to you."
+                ),
                 code="password_breached",
             )
 
     def get_help_text(self) -> str:
-        return "Your password can't be a commonly used or previously breached password."
+        return _("Your password can't be a commonly used or previously breached password.")
 
 
 class ContextWordsValidator:
@@ -193,7 +197,7 @@ class ContextWordsValidator:
         }
         email = getattr(user, "email", "") or ""
         if email:
-            local, _, domain = email.lower().partition("@")
+            local, _at, domain = email.lower().partition("@")
             words |= {part for part in re.split(r"[^a-z]+", f"{local} {domain}") if len(part) >= 3}
         remainder = password.lower()
         for word in sorted(words, key=len, reverse=True):
@@ -203,13 +207,15 @@ class ContextWordsValidator:
         letters = re.sub(r"[^a-z\u00c0-\uffff]", "", remainder)
         if len(letters) < self.minimum_other_letters:
             raise ValidationError(
-                "This password is built from the name of this service or from your email "
-                "address. Choose a phrase that has nothing to do with them.",
+                _(
+                    "This password is built from the name of this service or from your email "
+                    "address. Choose a phrase that has nothing to do with them."
+                ),
                 code="password_context",
             )
 
     def get_help_text(self) -> str:
-        return "Your password can't be built from this service's name or your email address."
+        return _("Your password can't be built from this service's name or your email address.")
 
 
 class MaximumLengthValidator:
@@ -221,9 +227,20 @@ class MaximumLengthValidator:
     def validate(self, password: str, user: Any = None) -> None:
         if len(password) > self.max_length:
             raise ValidationError(
-                f"This password is too long: use at most {self.max_length} characters.",
+                ngettext(
+                    "This password is too long: use at most %(max_length)d character.",
+                    "This password is too long: use at most %(max_length)d characters.",
+                    self.max_length,
+                )
+                % {"max_length": self.max_length},
                 code="password_too_long",
             )
 
     def get_help_text(self) -> str:
-        return f"Your password can be up to {self.max_length} characters long; spaces and any characters are allowed."
+        return ngettext(
+            "Your password can be up to %(max_length)d character long; spaces and any "
+            "characters are allowed.",
+            "Your password can be up to %(max_length)d characters long; spaces and any "
+            "characters are allowed.",
+            self.max_length,
+        ) % {"max_length": self.max_length}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
@@ -24,7 +26,7 @@ def mfa_satisfied(*, user: User, auth: Any) -> bool:
 class StaffMfaVerified(BasePermission):
     """Default on every endpoint: staff reach nothing without a verified second factor."""
 
-    message = "Staff accounts must set up and pass two-factor authentication first."
+    message = _("Staff accounts must set up and pass two-factor authentication first.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user
@@ -35,13 +37,14 @@ class StaffMfaVerified(BasePermission):
 
 # --- Administering accounts (the admin and any other door) -----------------------------------
 
-_SELF = "Nobody changes their own privileges: ask another administrator."
-_NOT_AN_ADMINISTRATOR = "Only administrators change accounts."
-_SUPERUSER_FLAG = "Only a superuser grants or removes superuser status."
-_ADMIN_SITE_ROLE = (
+# Translated when a refusal is made (str(...)), in the language of the person refused.
+_SELF = _("Nobody changes their own privileges: ask another administrator.")
+_NOT_AN_ADMINISTRATOR = _("Only administrators change accounts.")
+_SUPERUSER_FLAG = _("Only a superuser grants or removes superuser status.")
+_ADMIN_SITE_ROLE = _(
     "Only a superuser grants administration-site roles (administrator, compliance officer)."
 )
-_PRIVILEGED_ACCOUNT = (
+_PRIVILEGED_ACCOUNT = _(
     "Only a superuser changes the accounts of administrators, compliance officers and superusers."
 )
 
@@ -56,11 +59,11 @@ def account_administration_refusal(*, actor: User, user: User) -> str | None:
     password reset) as an administrator, or None if they may. One's own account is changed
     on one's own account pages, with re-authentication."""
     if actor.pk == user.pk:
-        return "Change your own account on your account pages, not here."
+        return gettext("Change your own account on your account pages, not here.")
     if not (actor.is_superuser or actor.role == Role.ADMIN):
-        return _NOT_AN_ADMINISTRATOR
+        return str(_NOT_AN_ADMINISTRATOR)
     if holds_admin_site_privileges(user=user) and not actor.is_superuser:
-        return _PRIVILEGED_ACCOUNT
+        return str(_PRIVILEGED_ACCOUNT)
     return None
 
 
@@ -78,17 +81,17 @@ def privilege_change_refusals(
     refusals: dict[str, str] = {}
     for field, value in changes.items():
         if user is not None and actor.pk == user.pk:
-            refusals[field] = _SELF
+            refusals[field] = str(_SELF)
         elif not (actor.is_superuser or actor.role == Role.ADMIN):
-            refusals[field] = _NOT_AN_ADMINISTRATOR
+            refusals[field] = str(_NOT_AN_ADMINISTRATOR)
         elif actor.is_superuser:
             continue
         elif user is not None and holds_admin_site_privileges(user=user):
-            refusals[field] = _PRIVILEGED_ACCOUNT
+            refusals[field] = str(_PRIVILEGED_ACCOUNT)
         elif field == "is_superuser":
-            refusals[field] = _SUPERUSER_FLAG
+            refusals[field] = str(_SUPERUSER_FLAG)
         elif field == "role" and value in ADMIN_SITE_ROLES:
-            refusals[field] = _ADMIN_SITE_ROLE
+            refusals[field] = str(_ADMIN_SITE_ROLE)
     return refusals
 
 

@@ -16,15 +16,16 @@ from django.apps import apps as django_apps
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.utils.module_loading import module_has_submodule
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    PATIENT = "patient", "Patient"
-    DOCTOR = "doctor", "Doctor"
-    NURSE = "nurse", "Nurse"
-    RECEPTIONIST = "receptionist", "Receptionist"
-    ADMIN = "admin", "Administrator"
-    COMPLIANCE_OFFICER = "compliance_officer", "Compliance officer"
+    PATIENT = "patient", _("Patient")
+    DOCTOR = "doctor", _("Doctor")
+    NURSE = "nurse", _("Nurse")
+    RECEPTIONIST = "receptionist", _("Receptionist")
+    ADMIN = "admin", _("Administrator")
+    COMPLIANCE_OFFICER = "compliance_officer", _("Compliance officer")
 
 
 STAFF_ROLES = frozenset(
@@ -129,7 +130,7 @@ def role_groups_sync(apps: Any) -> None:
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")
     for role, group_name in GROUP_NAMES.items():
-        group, _ = group_model.objects.get_or_create(name=group_name)
+        group, _created = group_model.objects.get_or_create(name=group_name)
         wanted = []
         for dotted in sorted(grants[role]):
             app_label, codename = dotted.split(".", 1)

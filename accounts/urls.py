@@ -3,7 +3,16 @@ from django.urls import path
 from django.views.i18n import JavaScriptCatalog
 
 from accounts import passkeys
-from accounts.views import account, identity, login_step, security, sessions, signup, unlock
+from accounts.views import (
+    account,
+    identity,
+    language,
+    login_step,
+    security,
+    sessions,
+    signup,
+    unlock,
+)
 
 app_name = "accounts"
 
@@ -14,6 +23,7 @@ urlpatterns = [
     path("signup/", signup.signup, name="signup"),
     path("profile/", account.profile_edit, name="profile_edit"),
     path("appearance/", account.appearance, name="appearance"),
+    path("language/", language.language, name="language"),
     path(
         "profile/identity/",
         identity.identity_change_request_create,

@@ -6,8 +6,10 @@ import secrets
 
 import phonenumbers
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-PHONE_HELP = "International format with country code, e.g. +44 20 7946 0958."
+PHONE_HELP = _("International format with country code, e.g. +44 20 7946 0958.")
 
 
 def normalize_phone(value: str, region: str | None = None) -> str:
@@ -15,25 +17,30 @@ def normalize_phone(value: str, region: str | None = None) -> str:
     ``region`` (ISO 3166), a number without its country code is read as that country's."""
     raw = (value or "").strip()
     if not raw:
-        raise ValidationError("Enter a phone number.", code="required")
+        raise ValidationError(gettext("Enter a phone number."), code="required")
     if len(raw) > 32:
-        raise ValidationError("That phone number is too long.", code="invalid_phone")
+        raise ValidationError(gettext("That phone number is too long."), code="invalid_phone")
     try:
         parsed = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
-        raise ValidationError(
-            f"Enter a valid phone number. {PHONE_HELP}", code="invalid_phone"
-        ) from None
+        raise ValidationError(_invalid_phone(), code="invalid_phone") from None
     if not phonenumbers.is_valid_number(parsed):
-        raise ValidationError(f"Enter a valid phone number. {PHONE_HELP}", code="invalid_phone")
+        raise ValidationError(_invalid_phone(), code="invalid_phone")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _invalid_phone() -> str:
+    # Translators: the placeholder is the sentence "International format with country
+    # code, e.g. +44 20 7946 0958."
+    return gettext("Enter a valid phone number. %(help)s") % {"help": PHONE_HELP}
 
 
 def validate_e164(value: str) -> None:
     """Model-field validator: the stored value must already be normalised E.164."""
     if value and normalize_phone(value) != value:
         raise ValidationError(
-            "Store phone numbers in E.164 form, e.g. +442079460958.", code="invalid_phone"
+            gettext("Store phone numbers in E.164 form, e.g. +442079460958."),
+            code="invalid_phone",
         )
 
 

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_forms import (
     MAIN_FORM,
@@ -262,7 +263,9 @@ class AppointmentAdmin(PatientSearchAudited):
         "^patient__email",
         "^practitioner__user__full_name",
     )
-    search_help_text = "A record number, or the start of a patient's or clinician's name or email."
+    search_help_text = _(
+        "A record number, or the start of a patient's or clinician's name or email."
+    )
     date_hierarchy = "start"
     list_select_related = (
         "practitioner__user__staff_profile",
@@ -270,7 +273,7 @@ class AppointmentAdmin(PatientSearchAudited):
         "patient__patient_profile",
     )
 
-    @admin.display(description="Patient", ordering="patient__full_name")
+    @admin.display(description=_("Patient"), ordering="patient__full_name")
     def patient_shown(self, appointment: Appointment) -> str:
         return _patient_label(appointment.patient)
 
@@ -310,14 +313,14 @@ class WaitlistEntryAdmin(PatientSearchAudited):
         "^patient__full_name",
         "^patient__email",
     )
-    search_help_text = "A record number, or the start of the patient's name or email."
+    search_help_text = _("A record number, or the start of the patient's name or email.")
     list_select_related = (
         "patient__patient_profile",
         "appointment_type",
         "practitioner__user__staff_profile",
     )
 
-    @admin.display(description="Patient", ordering="patient__full_name")
+    @admin.display(description=_("Patient"), ordering="patient__full_name")
     def patient_shown(self, entry: WaitlistEntry) -> str:
         return _patient_label(entry.patient)
 

@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import PatientProfile
 from accounts.models.patients import validate_date_of_birth
@@ -98,10 +100,15 @@ class TypeChoices(ModelChoiceIterator):
         rows = self.queryset.values_list(
             "public_id", "name", "duration_minutes", "department__name"
         ).order_by("department__name", "name")
+        # Translators: an appointment type and its length, e.g. "GP consultation (15 min)".
+        named = _("%(name)s (%(minutes)s min)")
         for department, group in groupby(rows, key=itemgetter(3)):
             yield (
                 department,
-                [(public_id, f"{name} ({minutes} min)") for public_id, name, minutes, _ in group],
+                [
+                    (public_id, named % {"name": name, "minutes": minutes})
+                    for public_id, name, minutes, _department in group
+                ],
             )
 
 
@@ -133,7 +140,7 @@ class ListSelect(forms.Select):
     ) -> SafeString:
         context = self.get_context(name, value, attrs)
         widget = context["widget"]
-        if any(group_name for group_name, _, _ in widget["optgroups"]):
+        if any(group_name for group_name, _group, _index in widget["optgroups"]):
             # The choices read once: the context already holds them.
             html = (renderer or get_default_renderer()).render(self.template_name, context)
             return mark_safe(html)  # noqa: S308 - Django's own select template
@@ -141,7 +148,7 @@ class ListSelect(forms.Select):
             f'\n  <option value="{conditional_escape(str(option["value"]))}"'
             f"{_attributes(option['attrs'])}{_offers(option['value'])}>"
             f"{conditional_escape(option['label'])}</option>\n"
-            for _, group, _ in widget["optgroups"]
+            for _name, group, _index in widget["optgroups"]
             for option in group
         )
         return mark_safe(  # noqa: S308 - every value escaped above
@@ -184,18 +191,19 @@ class FindSlotForm(forms.Form):
     appointment_type = TypeChoiceField(
         queryset=AppointmentType.objects.none(),
         to_field_name="public_id",
-        label="Type of appointment",
-        empty_label="Choose a type",
+        label=gettext_lazy("Type of appointment"),
+        empty_label=gettext_lazy("Choose a type"),
         widget=ListSelect,
     )
     practitioner = PractitionerChoiceField(
         queryset=Practitioner.objects.none(),
         to_field_name="public_id",
         required=False,
-        empty_label="Any available",
+        empty_label=gettext_lazy("Any available"),
         widget=ListSelect,
     )
-    date_from = forms.DateField(widget=DateInput, label="From")
+    # Translators: the first day to look for free times from.
+    date_from = forms.DateField(widget=DateInput, label=gettext_lazy("From"))
     patient = _patient_field()
 
     def __init__(
@@ -214,7 +222,7 @@ class FindSlotForm(forms.Form):
     def clean_date_from(self) -> datetime.date:
         value: datetime.date = self.cleaned_data["date_from"]
         if value < timezone.localdate():
-            raise forms.ValidationError("Choose today or a later day.")
+            raise forms.ValidationError(_("Choose today or a later day."))
         return value
 
     def clean(self) -> dict[str, Any]:
@@ -229,7 +237,9 @@ class FindSlotForm(forms.Form):
         ):
             self.add_error(
                 "practitioner",
-                f"{practitioner.display_name} does not offer {appointment_type.name}.",
+                # Translators: e.g. "Dr Weber does not offer Child health check."
+                _("%(practitioner)s does not offer %(type)s.")
+                % {"practitioner": practitioner.display_name, "type": appointment_type.name},
             )
         return data
 
@@ -254,7 +264,7 @@ class ChosenSlotForm(forms.Form):
         except ValueError:
             start = None
         if start is None or timezone.is_naive(start):
-            raise forms.ValidationError("Choose one of the times shown.")
+            raise forms.ValidationError(_("Choose one of the times shown."))
         return start
 
 
@@ -262,7 +272,9 @@ class PatientByRecordNumberForm(forms.Form):
     """Reception: who the appointment is for. Posted, so the number never goes into a URL;
     the lookup itself (who may, the audit row) is ``accounts.services.lookup``."""
 
-    medical_record_number = forms.CharField(max_length=12, label="Patient's medical record number")
+    medical_record_number = forms.CharField(
+        max_length=12, label=gettext_lazy("Patient's medical record number")
+    )
 
 
 class PatientSearchForm(forms.Form):
@@ -275,17 +287,19 @@ class PatientSearchForm(forms.Form):
     name = forms.CharField(
         max_length=150,
         required=False,
-        label="Name",
-        help_text="Any part of the legal name, e.g. the family name.",
+        label=gettext_lazy("Name"),
+        help_text=gettext_lazy("Any part of the legal name, e.g. the family name."),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     date_of_birth = forms.DateField(
-        required=False, label="Date of birth", widget=DateInput(attrs={"autocomplete": "off"})
+        required=False,
+        label=gettext_lazy("Date of birth"),
+        widget=DateInput(attrs={"autocomplete": "off"}),
     )
     phone = forms.CharField(
         max_length=32,
         required=False,
-        label="Phone",
+        label=gettext_lazy("Phone"),
         widget=TelInput(attrs={"autocomplete": "off"}),
     )
 
@@ -297,16 +311,20 @@ class PatientSearchForm(forms.Form):
             return normalize_phone(raw, region=settings.HOSPITAL_PHONE_REGION)
         except forms.ValidationError:
             raise forms.ValidationError(
-                "Enter the phone number as the patient gave it, e.g. 020 7946 0958 or "
-                "+44 20 7946 0958."
+                _(
+                    "Enter the phone number as the patient gave it, e.g. 020 7946 0958 or "
+                    "+44 20 7946 0958."
+                )
             ) from None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not data.get("date_of_birth") and not data.get("phone") and not self.errors:
             raise forms.ValidationError(
-                "Give the date of birth or the phone number (and the name if you have it): "
-                "a name alone matches too many people."
+                _(
+                    "Give the date of birth or the phone number (and the name if you have it): "
+                    "a name alone matches too many people."
+                )
             )
         return data
 
@@ -316,27 +334,31 @@ class DeskRegistrationForm(forms.Form):
 
     legal_name = forms.CharField(
         max_length=150,
-        label="Legal name",
-        help_text="As on an identity document.",
+        label=gettext_lazy("Legal name"),
+        help_text=gettext_lazy("As on an identity document."),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     date_of_birth = forms.DateField(
-        label="Date of birth",
+        label=gettext_lazy("Date of birth"),
         validators=[validate_date_of_birth],
         widget=DateInput(attrs={"autocomplete": "off"}),
     )
     sex = forms.ChoiceField(
-        choices=PatientProfile.Sex.choices, initial=PatientProfile.Sex.UNKNOWN, label="Sex"
+        choices=PatientProfile.Sex.choices,
+        initial=PatientProfile.Sex.UNKNOWN,
+        label=gettext_lazy("Sex"),
     )
     phone = forms.CharField(
         max_length=32,
         required=False,
-        label="Phone (optional)",
+        label=gettext_lazy("Phone (optional)"),
         widget=TelInput(attrs={"autocomplete": "off"}),
     )
     email = forms.EmailField(
-        label="Email address",
-        help_text="The patient gets a link there to choose their password and sign in.",
+        label=gettext_lazy("Email address"),
+        help_text=gettext_lazy(
+            "The patient gets a link there to choose their password and sign in."
+        ),
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
 
@@ -348,8 +370,10 @@ class DeskRegistrationForm(forms.Form):
             return normalize_phone(raw, region=settings.HOSPITAL_PHONE_REGION)
         except forms.ValidationError:
             raise forms.ValidationError(
-                "Enter a phone number the patient can be reached on, e.g. 020 7946 0958 or "
-                "+44 20 7946 0958."
+                _(
+                    "Enter a phone number the patient can be reached on, e.g. 020 7946 0958 or "
+                    "+44 20 7946 0958."
+                )
             ) from None
 
 
@@ -358,14 +382,17 @@ class ConfirmBookingForm(forms.Form):
         max_length=500,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="Reason for the visit (optional)",
-        help_text="A few words help the clinic prepare. Only your care team sees it.",
+        label=gettext_lazy("Reason for the visit (optional)"),
+        help_text=gettext_lazy("A few words help the clinic prepare. Only your care team sees it."),
     )
 
 
 class CancelForm(forms.Form):
     reason = forms.CharField(
-        max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Reason"
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label=gettext_lazy("Reason"),
     )
 
     def __init__(self, *args: Any, reason_required: bool, **kwargs: Any) -> None:
@@ -377,18 +404,19 @@ class WaitlistForm(forms.Form):
     appointment_type = TypeChoiceField(
         queryset=AppointmentType.objects.none(),
         to_field_name="public_id",
-        empty_label="Choose a type",
+        empty_label=gettext_lazy("Choose a type"),
         widget=ListSelect,
     )
     practitioner = PractitionerChoiceField(
         queryset=Practitioner.objects.none(),
         to_field_name="public_id",
         required=False,
-        empty_label="Any",
+        # Translators: any practitioner.
+        empty_label=gettext_lazy("Any"),
         widget=ListSelect,
     )
-    date_from = forms.DateField(widget=DateInput, label="Earliest day")
-    date_to = forms.DateField(widget=DateInput, label="Latest day")
+    date_from = forms.DateField(widget=DateInput, label=gettext_lazy("Earliest day"))
+    date_to = forms.DateField(widget=DateInput, label=gettext_lazy("Latest day"))
 
     def __init__(
         self,
@@ -406,7 +434,7 @@ class WorkingHoursForm(forms.ModelForm[WorkingHours]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # A select's empty choice says what to do, not "---------".
-        _name_the_empty_choice(self.fields["weekday"], "Choose a day")
+        _name_the_empty_choice(self.fields["weekday"], _("Choose a day"))
 
     class Meta:
         model = WorkingHours
@@ -434,8 +462,8 @@ class ExceptionForm(forms.ModelForm[AvailabilityException]):
             "end": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         }
         help_texts = {
-            "start": "In the practitioner's time zone.",
-            "end": "In the practitioner's time zone.",
+            "start": gettext_lazy("In the practitioner's time zone."),
+            "end": gettext_lazy("In the practitioner's time zone."),
         }
 
 
@@ -443,11 +471,13 @@ class CalendarFeedForm(forms.Form):
     """How the private calendar link titles appointments."""
 
     title_mode = forms.ChoiceField(
-        label="Titles in your calendar",
+        label=gettext_lazy("Titles in your calendar"),
         choices=CalendarFeed.TitleMode.choices,
         initial=CalendarFeed.TitleMode.DETAILED,
         required=False,  # without a choice: the old link's, or detailed
         widget=forms.RadioSelect,
-        help_text="Calendars kept by Google, Microsoft or Apple are read by those companies: "
-        "the neutral title shows only when and where.",
+        help_text=gettext_lazy(
+            "Calendars kept by Google, Microsoft or Apple are read by those companies: "
+            "the neutral title shows only when and where."
+        ),
     )

@@ -19,6 +19,9 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.http import HttpResponse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from icalendar import Alarm, Calendar, Event, vDuration, vText
 
 from appointments.models import Appointment, CalendarFeed
@@ -27,7 +30,7 @@ TitleMode = CalendarFeed.TitleMode
 
 # Host-independent: the part after "@" only makes the UID unique to this application.
 UID_SUFFIX = "appointments.hospital"
-NEUTRAL_TITLE = "Hospital appointment"
+NEUTRAL_TITLE = gettext_lazy("Hospital appointment")
 # Reminders before the start, for appointments still to come as booked.
 REMINDERS: tuple[datetime.timedelta, ...] = (
     datetime.timedelta(days=1),
@@ -62,9 +65,13 @@ def _utc(value: datetime.datetime) -> datetime.datetime:
 def _event(appointment: Appointment, *, stamp: datetime.datetime, title_mode: str) -> Event:
     practitioner = appointment.practitioner
     if title_mode == TitleMode.NEUTRAL:
-        summary, location = NEUTRAL_TITLE, settings.SITE_NAME
+        summary, location = str(NEUTRAL_TITLE), settings.SITE_NAME
     else:
-        summary = f"{appointment.appointment_type.name} with {practitioner.display_name}"
+        # Translators: a calendar event's title, e.g. "Consultation with Dr Weber".
+        summary = _("%(type)s with %(practitioner)s") % {
+            "type": appointment.appointment_type.name,
+            "practitioner": practitioner.display_name,
+        }
         location = f"{settings.SITE_NAME}, {practitioner.department.name}"
     event = Event()
     event.add("uid", event_uid(appointment))
@@ -132,17 +139,23 @@ def calendar_response(
 
 
 def feed_response(appointments: Iterable[Appointment], *, feed: CalendarFeed) -> HttpResponse:
-    """A private feed, titled as its owner chose."""
-    return calendar_response(
-        appointments,
-        name=f"{feed.user.get_short_name()}'s appointments",
-        title_mode=feed.title_mode,
-        refresh=FEED_REFRESH,
-    )
+    """A private feed, titled as its owner chose, in the owner's language when they chose one
+    (calendar apps fetch it without saying which language their reader reads)."""
+    language = getattr(feed.user, "language", "")
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        language = translation.get_language()
+    with translation.override(language):
+        return calendar_response(
+            appointments,
+            # Translators: the name of a calendar, e.g. "Ada's appointments".
+            name=_("%(name)s's appointments") % {"name": feed.user.get_short_name()},
+            title_mode=feed.title_mode,
+            refresh=FEED_REFRESH,
+        )
 
 
 def appointment_file(appointment: Appointment) -> HttpResponse:
     """One appointment as a calendar file to download."""
     return calendar_response(
-        [appointment], name="Appointment", filename=f"appointment-{appointment.public_id}.ics"
+        [appointment], name=_("Appointment"), filename=f"appointment-{appointment.public_id}.ics"
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 
+from django.utils.translation import gettext as _
+
 from appointments.errors import InvalidTransition
 from appointments.models import Appointment
 
@@ -40,8 +42,13 @@ def status_move(*, appointment: Appointment, to_status: str, now: datetime.datet
     The caller saves."""
     if to_status not in TRANSITIONS[appointment.status]:
         raise InvalidTransition(
-            f"A {appointment.get_status_display().lower()} appointment cannot become "
-            f"{Status(to_status).label.lower()}."
+            # Translators: two statuses of an appointment, in lower case, e.g. "A cancelled
+            # appointment cannot become checked in."
+            _("A %(current)s appointment cannot become %(new)s.")
+            % {
+                "current": appointment.get_status_display().lower(),
+                "new": str(Status(to_status).label).lower(),
+            }
         )
     undone = appointment.status == Status.CHECKED_IN and to_status == Status.BOOKED
     appointment.status = to_status

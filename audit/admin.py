@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
 
@@ -20,7 +21,7 @@ class ActorRoleFilter(admin.AllValuesFieldListFilter):
         for choice in super().choices(changelist):
             display = str(choice["display"])
             if display == "":
-                choice["display"] = "No one signed in"
+                choice["display"] = _("No one signed in")
             elif "_" in display or display.islower():
                 choice["display"] = display.replace("_", " ").capitalize()
             yield choice

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class AppendOnlyError(Exception):
@@ -26,12 +27,12 @@ class AuditEvent(models.Model):
     PostgreSQL, a trigger refuses UPDATE and DELETE too)."""
 
     class Outcome(models.TextChoices):
-        SUCCESS = "success", "Success"
-        FAILURE = "failure", "Failure"
-        DENIED = "denied", "Denied"
+        SUCCESS = "success", _("Success")
+        FAILURE = "failure", _("Failure")
+        DENIED = "denied", _("Denied")
 
     # The primary key is the sequence number: it only grows.
-    id = models.BigAutoField(primary_key=True, verbose_name="sequence")
+    id = models.BigAutoField(primary_key=True, verbose_name=_("sequence"))
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
     # actor and patient are indexed with occurred_at in Meta.
     actor = models.ForeignKey(
@@ -41,12 +42,12 @@ class AuditEvent(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
-        help_text="Who acted; empty for anonymous callers and the system.",
+        help_text=_("Who acted; empty for anonymous callers and the system."),
     )
-    actor_role = models.CharField(max_length=32, blank=True, help_text="Role at the time.")
+    actor_role = models.CharField(max_length=32, blank=True, help_text=_("Role at the time."))
     action = models.CharField(max_length=80, db_index=True)
     target_type = models.CharField(max_length=64, blank=True)
-    target_id = models.CharField(max_length=64, blank=True, help_text="Public id of the target.")
+    target_id = models.CharField(max_length=64, blank=True, help_text=_("Public id of the target."))
     patient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -54,7 +55,7 @@ class AuditEvent(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
-        help_text="The patient whose data was concerned, if any.",
+        help_text=_("The patient whose data was concerned, if any."),
     )
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
     request_id = models.CharField(max_length=128, blank=True)

@@ -14,6 +14,8 @@ from typing import Any, ClassVar, Protocol, TypeVar
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
@@ -133,8 +135,8 @@ class ReferenceSerializer(serializers.Serializer[Any]):
 
 
 CURSOR_PARAMETER = "cursor"
-UNKNOWN_PARAMETER = "Unknown query parameter."
-EMPTY_PARAMETER = "Give a value, or leave the parameter out."
+UNKNOWN_PARAMETER = gettext_lazy("Unknown query parameter.")
+EMPTY_PARAMETER = gettext_lazy("Give a value, or leave the parameter out.")
 
 
 class QueryParameters(serializers.Serializer[None]):
@@ -248,7 +250,7 @@ class CursorPage(CursorPagination):
         try:
             return super().decode_cursor(request)
         except NotFound:
-            raise serializers.ValidationError({CURSOR_PARAMETER: ["Invalid cursor."]}) from None
+            raise serializers.ValidationError({CURSOR_PARAMETER: [_("Invalid cursor.")]}) from None
 
     def _get_position_from_instance(self, instance: Any, ordering: Sequence[str]) -> str:
         # Orderings may follow relations ("user__full_name"): the position is read along them.
@@ -305,7 +307,7 @@ def keyset_page(
         except (binascii.Error, ValueError, UnicodeDecodeError):
             decoded = None
         if not (isinstance(decoded, list) and all(isinstance(part, str) for part in decoded)):
-            raise serializers.ValidationError({CURSOR_PARAMETER: ["Invalid cursor."]})
+            raise serializers.ValidationError({CURSOR_PARAMETER: [_("Invalid cursor.")]})
         after = decoded
     remaining = [row for row in rows if after is None or list(key(row)) > after]
     page = remaining[:page_size]

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
@@ -6,4 +7,4 @@ class CoreConfig(AppConfig):
     management commands (``relay_outbox``, ``sms_outbox``)."""
 
     name = "core"
-    verbose_name = "Platform primitives"
+    verbose_name = _("Platform primitives")

@@ -15,6 +15,7 @@ import hashlib
 import json
 from typing import Any
 
+from django.utils.translation import gettext_noop
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.request import Request
@@ -26,7 +27,7 @@ from core.errors import DomainError
 class PreconditionFailed(DomainError):
     code = "PRECONDITION_FAILED"
     status = 412
-    default_message = (
+    default_message = gettext_noop(
         "It was changed since you read it: fetch it again (a new ETag) and retry with that "
         "ETag in If-Match."
     )

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 
 from core.errors import problem_response
 
@@ -50,8 +51,10 @@ class CrossOriginRefusalMiddleware:
             response = problem_response(
                 status=403,
                 code=CORS_NOT_ALLOWED,
-                detail="Cross-origin requests from browsers are not allowed: this API serves "
-                "the hospital's own apps and site only.",
+                detail=_(
+                    "Cross-origin requests from browsers are not allowed: this API serves "
+                    "the hospital's own apps and site only."
+                ),
             )
             patch_vary_headers(response, ("Origin",))
             return response

@@ -11,6 +11,7 @@ import phonenumbers
 from babel import Locale, UnknownLocaleError
 from django.core.exceptions import ValidationError
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 COUNTRY_CODES = frozenset(phonenumbers.SUPPORTED_REGIONS)
 
@@ -29,7 +30,7 @@ def _names(language: str) -> tuple[tuple[str, str], ...]:
 def country_choices() -> list[tuple[str, str]]:
     """(code, name) for every country, by name in the active language, after an empty
     choice (the address may leave the country out)."""
-    return [("", "Choose a country"), *_names(translation.get_language() or "en")]
+    return [("", _("Choose a country")), *_names(translation.get_language() or "en")]
 
 
 def validate_country_code(value: str) -> None:
@@ -37,5 +38,5 @@ def validate_country_code(value: str) -> None:
     the API takes the code)."""
     if value and value not in COUNTRY_CODES:
         raise ValidationError(
-            "Enter a two-letter ISO 3166 country code, e.g. GB.", code="invalid_country"
+            _("Enter a two-letter ISO 3166 country code, e.g. GB."), code="invalid_country"
         )

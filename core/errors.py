@@ -17,6 +17,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -75,18 +77,23 @@ for _code, _status in (
 
 
 class DomainError(Exception):
-    """A business rule refused the operation. Subclass per app with its own codes."""
+    """A business rule refused the operation. Subclass per app with its own codes.
+
+    ``default_message`` is marked with ``gettext_noop`` (extracted, kept in English on the
+    class) and translated when the error is raised, into the language of the request it
+    answers: ``message`` is a plain string, as what stores it as JSON needs (the idempotency
+    record of a refusal). A ``message`` given to the constructor is translated by its caller."""
 
     code: str = "ERROR"
     status: int = HTTPStatus.BAD_REQUEST
-    default_message: str = "The request could not be completed."
+    default_message: str = gettext_noop("The request could not be completed.")
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         register_error_code(cls.code, cls.status)
 
     def __init__(self, message: str | None = None, *, code: str | None = None) -> None:
-        self.message = message or self.default_message
+        self.message = str(message or _(self.default_message))
         # Extra members of the problem body (e.g. a challenge to solve); never secrets.
         self.extra: dict[str, Any] = {}
         if code is not None:
@@ -97,19 +104,19 @@ class DomainError(Exception):
 class NotFoundError(DomainError):
     code = "NOT_FOUND"
     status = HTTPStatus.NOT_FOUND
-    default_message = "Not found."
+    default_message = gettext_noop("Not found.")
 
 
 class PermissionDeniedError(DomainError):
     code = "PERMISSION_DENIED"
     status = HTTPStatus.FORBIDDEN
-    default_message = "You do not have permission to do this."
+    default_message = gettext_noop("You do not have permission to do this.")
 
 
 class ConflictError(DomainError):
     code = "CONFLICT"
     status = HTTPStatus.CONFLICT
-    default_message = "The request conflicts with the current state."
+    default_message = gettext_noop("The request conflicts with the current state.")
 
 
 register_error_code(DomainError.code, DomainError.status)
@@ -119,12 +126,14 @@ register_error_code(DomainError.code, DomainError.status)
 class IdempotencyKeyReused(DomainError):
     code = "IDEMPOTENCY_KEY_REUSED"
     status = 422
-    default_message = "This Idempotency-Key was already used for a different request."
+    default_message = gettext_noop("This Idempotency-Key was already used for a different request.")
 
 
 class IdempotencyInProgress(ConflictError):
     code = "IDEMPOTENCY_IN_PROGRESS"
-    default_message = "A request with this Idempotency-Key is still being processed. Retry shortly."
+    default_message = gettext_noop(
+        "A request with this Idempotency-Key is still being processed. Retry shortly."
+    )
 
 
 def error_messages(detail: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -152,6 +161,36 @@ def error_messages(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     return {name: [str(detail)]}
 
 
+# The ``title`` of a problem: the HTTP status phrase (as ``http.HTTPStatus`` words it), in the
+# language of the request. A status missing here is titled in English.
+STATUS_TITLES = {
+    400: gettext_lazy("Bad Request"),
+    401: gettext_lazy("Unauthorized"),
+    403: gettext_lazy("Forbidden"),
+    404: gettext_lazy("Not Found"),
+    405: gettext_lazy("Method Not Allowed"),
+    406: gettext_lazy("Not Acceptable"),
+    409: gettext_lazy("Conflict"),
+    410: gettext_lazy("Gone"),
+    412: gettext_lazy("Precondition Failed"),
+    413: gettext_lazy("Request Entity Too Large"),
+    415: gettext_lazy("Unsupported Media Type"),
+    422: gettext_lazy("Unprocessable Entity"),
+    428: gettext_lazy("Precondition Required"),
+    429: gettext_lazy("Too Many Requests"),
+    500: gettext_lazy("Internal Server Error"),
+    502: gettext_lazy("Bad Gateway"),
+    503: gettext_lazy("Service Unavailable"),
+    504: gettext_lazy("Gateway Timeout"),
+}
+
+
+def status_title(status: int) -> str:
+    """The problem ``title`` of ``status`` in the active language."""
+    title = STATUS_TITLES.get(status)
+    return str(title) if title is not None else HTTPStatus(status).phrase
+
+
 def problem_body(
     *,
     status: int,
@@ -163,7 +202,7 @@ def problem_body(
     body: dict[str, Any] = {
         "type": f"urn:hospital:error:{code.lower()}",
         "code": code,
-        "title": HTTPStatus(status).phrase,
+        "title": status_title(status),
         "status": status,
         "detail": detail,
         "request_id": current_request_id(),
@@ -223,7 +262,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         body = problem_body(
             status=response.status_code,
             code=VALIDATION_ERROR,
-            detail="The request has invalid fields; see errors.",
+            detail=_("The request has invalid fields; see errors."),
             errors=error_messages(exc.detail),
         )
     else:
@@ -269,12 +308,12 @@ class ApiErrorMiddleware:
             )
             return unavailable.database_unavailable_problem()
         if isinstance(exception, Http404):
-            return problem_response(status=404, code="NOT_FOUND", detail="Not found.")
+            return problem_response(status=404, code="NOT_FOUND", detail=_("Not found."))
         if isinstance(exception, DjangoPermissionDenied):
             return problem_response(
                 status=403,
                 code="PERMISSION_DENIED",
-                detail="You do not have permission to do this.",
+                detail=_("You do not have permission to do this."),
             )
         logger.error(
             "Unhandled exception on %s %s",
@@ -286,5 +325,5 @@ class ApiErrorMiddleware:
         return problem_response(
             status=500,
             code="SERVER_ERROR",
-            detail="An unexpected error occurred. Quote the request id to support.",
+            detail=_("An unexpected error occurred. Quote the request id to support."),
         )

@@ -33,6 +33,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotAuthenticated
@@ -69,7 +70,9 @@ def _check_key(key: str) -> None:
     if not _KEY.match(key):
         raise ValidationError(
             {
-                "Idempotency-Key": "Use 8 to 128 letters, digits, '-', '_', '.' or ':' (a UUID is ideal)."
+                "Idempotency-Key": _(
+                    "Use 8 to 128 letters, digits, '-', '_', '.' or ':' (a UUID is ideal)."
+                )
             }
         )
 
@@ -168,7 +171,7 @@ def run_once(
 def idempotency_records_purge(*, now: datetime.datetime | None = None) -> int:
     """Forget stored results older than a day: retries come within minutes, not days."""
     cutoff = (now or timezone.now()) - RETENTION
-    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    deleted, _by_model = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
     return deleted
 
 

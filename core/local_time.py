@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponseBase
 from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
 
 # Between the time in the page's zone and the same time in the reader's own zone.
 YOUR_TIME_SEPARATOR = " \u2014 "
@@ -41,8 +42,16 @@ def validate_time_zone(value: str) -> None:
     """Model and form validator: an IANA name such as ``Europe/London``."""
     if not is_time_zone(value):
         raise ValidationError(
-            "Enter a time zone name such as Europe/London.", code="invalid_time_zone"
+            _("Enter a time zone name such as Europe/London."), code="invalid_time_zone"
         )
+
+
+def your_time(time: str, zone: str) -> str:
+    """The time in the reader's own zone, labelled as theirs (after the page's time and
+    ``YOUR_TIME_SEPARATOR``)."""
+    # Translators: a time in the reader's own time zone, after the same time in another zone,
+    # e.g. "08:00 your time (Europe/London)". zone is an IANA time zone name.
+    return _("%(time)s your time (%(zone)s)") % {"time": time, "zone": zone}
 
 
 def hospital_zone() -> zoneinfo.ZoneInfo:
@@ -103,7 +112,7 @@ def describe(
         return text
     same_day = value.astimezone(own).date() == value.astimezone(place).date()
     yours = _span(value, end, own, TIME_ONLY if same_day else fmt)
-    return f"{text}{YOUR_TIME_SEPARATOR}{yours} your time ({own.key})"
+    return f"{text}{YOUR_TIME_SEPARATOR}{your_time(yours, own.key)}"
 
 
 class ApiSpeaksUtcMiddleware:

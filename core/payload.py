@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from core.errors import problem_response, wants_json
 
@@ -33,7 +34,7 @@ PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
 def _limit_text() -> str:
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     if limit is None:
-        return "the limit"
+        return _("the limit")
     if limit >= 1024 * 1024:
         return f"{limit / (1024 * 1024):.1f} MB"
     return f"{max(1, limit // 1024)} KB"
@@ -41,7 +42,8 @@ def _limit_text() -> str:
 
 def payload_too_large_response(request: HttpRequest) -> HttpResponse:
     """413: problem details for API clients, the error page for people."""
-    message = f"The request is too large: send at most {_limit_text()}."
+    # Translators: limit is a size such as "2.5 MB", or "the limit".
+    message = _("The request is too large: send at most %(limit)s.") % {"limit": _limit_text()}
     logger.warning(
         "Request body over the upload limit on %s %s (Content-Length %s)",
         request.method,
@@ -55,8 +57,8 @@ def payload_too_large_response(request: HttpRequest) -> HttpResponse:
         "errors/error.html",
         {
             "status": 413,
-            "title": "Too much data",
-            "message": message + " Please shorten what you entered and try again.",
+            "title": _("Too much data"),
+            "message": message + " " + _("Please shorten what you entered and try again."),
         },
         status=413,
     )

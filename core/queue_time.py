@@ -41,6 +41,7 @@ from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from core import metrics, unavailable
 from core.errors import wants_json
@@ -168,8 +169,8 @@ def shed_response(request: HttpRequest) -> HttpResponse:
     else:
         context = {
             "status": 503,
-            "title": "Service unavailable",
-            "message": unavailable.MESSAGE,
+            "title": _("Service unavailable"),
+            "message": str(unavailable.MESSAGE),
             "messages": (),  # queued messages live in the session, which is not loaded
         }
         response = render(request, "errors/error.html", context, status=503)

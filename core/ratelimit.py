@@ -25,6 +25,8 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
 from core.cache import RedisCache
 from core.errors import DomainError, problem_response, wants_json
@@ -49,13 +51,21 @@ class Rate:
 class RateLimited(DomainError):
     code = "RATE_LIMITED"
     status = 429
-    default_message = "Too many attempts. Please wait before trying again."
+    default_message = gettext_noop("Too many attempts. Please wait before trying again.")
 
     def __init__(self, retry_after: int, message: str | None = None) -> None:
         self.retry_after = max(1, retry_after)
         minutes = math.ceil(self.retry_after / 60)
-        wait = f"{self.retry_after} seconds" if self.retry_after < 120 else f"{minutes} minutes"
-        super().__init__(message or f"Too many attempts. Please try again in {wait}.")
+        if self.retry_after < 120:
+            wait = ngettext("%(count)d second", "%(count)d seconds", self.retry_after) % {
+                "count": self.retry_after
+            }
+        else:
+            wait = ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+        super().__init__(
+            # Translators: wait is a duration such as "30 seconds" or "5 minutes".
+            message or _("Too many attempts. Please try again in %(wait)s.") % {"wait": wait}
+        )
 
 
 @dataclass(frozen=True)
@@ -163,7 +173,7 @@ def rate_limited_response(request: HttpRequest, error: RateLimited) -> HttpRespo
         response = render(
             request,
             "errors/error.html",
-            {"status": 429, "title": "Too many attempts", "message": error.message},
+            {"status": 429, "title": _("Too many attempts"), "message": error.message},
             status=429,
         )
     response["Retry-After"] = str(error.retry_after)

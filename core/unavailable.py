@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
+from django.utils.translation import gettext_lazy as _
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -23,7 +24,9 @@ from core.errors import problem_response
 SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 # Seconds a client should wait before trying again: about a pool timeout.
 RETRY_AFTER_SECONDS = 5
-MESSAGE = "The service is briefly unavailable. Nothing was changed; please try again in a moment."
+MESSAGE = _(
+    "The service is briefly unavailable. Nothing was changed; please try again in a moment."
+)
 
 
 class TemporarilyUnavailable(Exception):
@@ -56,7 +59,7 @@ def is_database_unavailable(error: BaseException | None) -> bool:
 
 def database_unavailable_problem() -> JsonResponse:
     """The API's answer: problem details ``SERVICE_UNAVAILABLE``, 503, ``Retry-After``."""
-    response = problem_response(status=503, code=SERVICE_UNAVAILABLE, detail=MESSAGE)
+    response = problem_response(status=503, code=SERVICE_UNAVAILABLE, detail=str(MESSAGE))
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     # Its callers log one warning line; Django's log_response would add an ERROR line per
     # request ("Service Unavailable") under load, when nothing is broken.

@@ -20,6 +20,8 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
@@ -45,7 +47,12 @@ def _shell() -> tuple[tuple[str, ...], str]:
             with open(found, "rb") as shell_file:
                 digest.update(shell_file.read())
         digest.update(static(path).encode())
-    digest.update(render_to_string("offline.html", {"site_name": settings.SITE_NAME}).encode())
+    # The offline page in every language: the version is the same whichever language the
+    # process first answered in, and changes with any of the page's translations.
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            offline_page = render_to_string("offline.html", {"site_name": settings.SITE_NAME})
+        digest.update(offline_page.encode())
     urls = (*(static(path) for path in SHELL_STATIC), reverse("offline"))
     return urls, digest.hexdigest()[:16]
 
@@ -59,7 +66,7 @@ def manifest(request: HttpRequest) -> JsonResponse:
             "id": "/",
             "name": settings.SITE_NAME,
             "short_name": settings.SITE_NAME[:12],
-            "description": "Appointments, messages and your details at the hospital.",
+            "description": _("Appointments, messages and your details at the hospital."),
             "start_url": reverse("start"),
             "scope": "/",
             "display": "standalone",

@@ -3,11 +3,20 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from hospital import installable, metrics_view, views
 
-admin.site.site_header = f"{settings.SITE_NAME} administration"
+
+def _admin_header() -> str:
+    # Translators: the admin's heading, e.g. "St. Example Hospital administration".
+    return _("%(site)s administration") % {"site": settings.SITE_NAME}
+
+
+# In the language of each request (this module is imported once).
+admin.site.site_header = lazy(_admin_header, str)()
 admin.site.site_title = settings.SITE_NAME
 
 urlpatterns = [

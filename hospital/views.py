@@ -16,6 +16,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils.functional import SimpleLazyObject, empty
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -31,8 +33,9 @@ logger = logging.getLogger("django.request")
 
 
 # The home page as everyone signed out sees it (no form, no token, nothing of the reader),
-# rendered once per process and per what it shows: the busiest page costs no template work.
-_SIGNED_OUT_HOME: dict[tuple[str, str], bytes] = {}
+# rendered once per process and per what it shows (in each language): the busiest page costs
+# no template work.
+_SIGNED_OUT_HOME: dict[tuple[str, str, str], bytes] = {}
 
 
 @login_not_required
@@ -40,7 +43,7 @@ _SIGNED_OUT_HOME: dict[tuple[str, str], bytes] = {}
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated or messages.get_messages(request):
         return render(request, "home.html")
-    key = (settings.SITE_NAME, static("css/site.css"))
+    key = (settings.SITE_NAME, static("css/site.css"), get_language())
     page = _SIGNED_OUT_HOME.get(key)
     if page is None:
         response = render(request, "home.html")
@@ -154,8 +157,8 @@ def service_unavailable(request: HttpRequest, error: BaseException | None = None
             request,
             status=503,
             code=unavailable.SERVICE_UNAVAILABLE,
-            title="Service unavailable",
-            message=unavailable.MESSAGE,
+            title=_("Service unavailable"),
+            message=str(unavailable.MESSAGE),
             database_available=False,
         )
         response["Retry-After"] = str(unavailable.RETRY_AFTER_SECONDS)
@@ -172,8 +175,10 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
         request,
         status=400,
         code="BAD_REQUEST",
-        title="Bad request",
-        message="The request could not be understood. Please check what you entered and try again.",
+        title=_("Bad request"),
+        message=_(
+            "The request could not be understood. Please check what you entered and try again."
+        ),
     )
 
 
@@ -182,8 +187,8 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
         request,
         status=403,
         code="PERMISSION_DENIED",
-        title="Access denied",
-        message="You do not have permission to open this page.",
+        title=_("Access denied"),
+        message=_("You do not have permission to open this page."),
     )
 
 
@@ -192,8 +197,8 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
         request,
         status=404,
         code="NOT_FOUND",
-        title="Page not found",
-        message="The page you asked for does not exist or is not available to you.",
+        title=_("Page not found"),
+        message=_("The page you asked for does not exist or is not available to you."),
     )
 
 
@@ -206,15 +211,19 @@ def server_error(request: HttpRequest) -> HttpResponse:
         request,
         status=500,
         code="SERVER_ERROR",
-        title="Something went wrong",
-        message="An unexpected error occurred. It has been logged; please try again later "
-        "and quote the request id below if you contact support.",
+        title=_("Something went wrong"),
+        message=_(
+            "An unexpected error occurred. It has been logged; please try again later "
+            "and quote the request id below if you contact support."
+        ),
     )
 
 
 @login_not_required
 def api_not_found(request: HttpRequest) -> HttpResponse:
-    return problem_response(status=404, code="NOT_FOUND", detail="No API endpoint at this address.")
+    return problem_response(
+        status=404, code="NOT_FOUND", detail=_("No API endpoint at this address.")
+    )
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
@@ -222,22 +231,28 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         request,
         status=403,
         code="CSRF_FAILED",
-        title="Form expired",
-        message="This form could not be verified. Reload the page and submit it again.",
+        title=_("Form expired"),
+        message=_("This form could not be verified. Reload the page and submit it again."),
     )
 
 
 class _StyleguideForm(forms.Form):
     """Fields as every form shows them: label, help, an error next to its field."""
 
-    full_name = forms.CharField(label="Full name", help_text="As on an identity document.")
-    email = forms.EmailField(label="Email address")
-    visit_day = forms.DateField(label="Day", widget=DateInput)
-    kind = forms.ChoiceField(
-        label="Type of appointment",
-        choices=[("", "Choose a type"), ("gp", "GP consultation"), ("ecg", "ECG")],
+    full_name = forms.CharField(
+        label=gettext_lazy("Full name"), help_text=gettext_lazy("As on an identity document.")
     )
-    reminders = forms.BooleanField(label="Remind me by text message", required=False)
+    email = forms.EmailField(label=gettext_lazy("Email address"))
+    visit_day = forms.DateField(label=gettext_lazy("Day"), widget=DateInput)
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Type of appointment"),
+        choices=[
+            ("", gettext_lazy("Choose a type")),
+            ("gp", gettext_lazy("GP consultation")),
+            ("ecg", gettext_lazy("ECG")),
+        ],
+    )
+    reminders = forms.BooleanField(label=gettext_lazy("Remind me by text message"), required=False)
 
 
 @never_cache

@@ -15,6 +15,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.authentication import signed_in_user
 from notifications import catalog
@@ -25,12 +27,14 @@ from notifications.services import retries, templates
 def _masked(address: str) -> str:
     """Enough of an address to recognise it in a list, not to copy it."""
     if "@" in address:
-        name, _, domain = address.partition("@")
+        name, _at, domain = address.partition("@")
         return f"{name[:2]}…@{domain}"
     return f"…{address[-4:]}" if address else ""
 
 
-@admin.action(description="Send the selected failed deliveries again", permissions=["change"])
+@admin.action(
+    description=gettext_lazy("Send the selected failed deliveries again"), permissions=["change"]
+)
 def retry_deliveries(
     modeladmin: admin.ModelAdmin[Any], request: HttpRequest, queryset: QuerySet[Delivery]
 ) -> None:
@@ -40,14 +44,16 @@ def retry_deliveries(
         request=request,
     )
     skipped = queryset.count() - count
-    modeladmin.message_user(
-        request,
-        f"{count} queued again."
-        + (
-            f" {skipped} left as they were (not failed, bounced or undelivered)." if skipped else ""
-        ),
-        messages.SUCCESS if count else messages.WARNING,
-    )
+    message = ngettext("%(count)d queued again.", "%(count)d queued again.", count) % {
+        "count": count
+    }
+    if skipped:
+        message += " " + ngettext(
+            "%(count)d left as they were (not failed, bounced or undelivered).",
+            "%(count)d left as they were (not failed, bounced or undelivered).",
+            skipped,
+        ) % {"count": skipped}
+    modeladmin.message_user(request, message, messages.SUCCESS if count else messages.WARNING)
 
 
 @admin.register(Delivery)
@@ -96,11 +102,11 @@ class DeliveryAdmin(admin.ModelAdmin[Delivery]):
     )
     readonly_fields = fields
 
-    @admin.display(description="to")
+    @admin.display(description=gettext_lazy("to"))
     def to(self, delivery: Delivery) -> str:
-        return _masked(delivery.address) or "in-app"
+        return _masked(delivery.address) or _("in-app")
 
-    @admin.display(description="recipient")
+    @admin.display(description=gettext_lazy("recipient"))
     def recipient_public_id(self, delivery: Delivery) -> str:
         return str(delivery.recipient.public_id) if delivery.recipient else "—"
 
@@ -188,21 +194,28 @@ class MessageTemplateAdmin(admin.ModelAdmin[MessageTemplate]):
         ]
         return [*fields, "preview", "updated_at", "updated_by"] if obj is not None else fields
 
-    @admin.display(description="names you can use")
+    @admin.display(description=gettext_lazy("names you can use"))
     def names_you_can_use(self, template: MessageTemplate | None) -> SafeString:
         rows = [
             (kind.label, ", ".join(f"{{{{ {name} }}}}" for name in kind.sample))
             for kind in catalog.KINDS.values()
             if kind.kind != catalog.MAIL_KIND
         ]
+        dates = format_html(
+            _(
+                # Translators: example is a template expression such as {{ start|date:"l j F" }}.
+                "Times take Django's date filters, e.g. {example}; they are shown in the "
+                "reader's time zone and language."
+            ),
+            example=SafeString('<code>{{ start|date:"l j F" }}</code>'),
+        )
         return format_html(
-            "<dl>{}</dl><p>Times take Django's date filters, e.g. "
-            '<code>{{{{ start|date:"l j F" }}}}</code>; they are shown in the reader\'s '
-            "time zone and language.</p>",
+            "<dl>{}</dl><p>{}</p>",
             format_html_join("", "<dt>{}</dt><dd><code>{}</code></dd>", rows),
+            dates,
         )
 
-    @admin.display(description="preview with sample data")
+    @admin.display(description=gettext_lazy("preview with sample data"))
     def preview(self, template: MessageTemplate) -> SafeString:
         try:
             rendered = templates.template_preview(
@@ -220,8 +233,9 @@ class MessageTemplateAdmin(admin.ModelAdmin[MessageTemplate]):
             rendered.subject,
             rendered.text,
             format_html(
-                "<iframe sandbox title='HTML part' srcdoc='{}' style='width:100%;height:16rem;"
+                "<iframe sandbox title='{}' srcdoc='{}' style='width:100%;height:16rem;"
                 "border:1px solid #ccc'></iframe>",
+                _("HTML part"),
                 rendered.html,
             )
             if rendered.html

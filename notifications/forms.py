@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from notifications.selectors import PreferenceChoice
 
@@ -12,12 +14,13 @@ from notifications.selectors import PreferenceChoice
 class PreferencesForm(forms.Form):
     quiet_hours_start = forms.TimeField(
         required=False,
-        label="Quiet from",
+        label=gettext_lazy("Quiet from"),
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
     quiet_hours_end = forms.TimeField(
         required=False,
-        label="until",
+        # Translators: the end of the quiet hours, after "Quiet from" and its time.
+        label=gettext_lazy("until"),
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
 
@@ -28,7 +31,9 @@ class PreferencesForm(forms.Form):
             self.fields[choice.field_name] = forms.BooleanField(
                 required=False,
                 initial=choice.enabled,
-                label=f"{choice.category_label}: {choice.channel_label}",
+                # Translators: a notification category and a channel, e.g. "Reminders: Email".
+                label=_("%(category)s: %(channel)s")
+                % {"category": choice.category_label, "channel": choice.channel_label},
                 disabled=choice.locked or not choice.available,
             )
 

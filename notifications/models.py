@@ -24,20 +24,22 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 
 class Channel(models.TextChoices):
-    EMAIL = "email", "Email"
-    SMS = "sms", "Text message (SMS)"
-    IN_APP = "in_app", "In the app"
+    EMAIL = "email", gettext_lazy("Email")
+    SMS = "sms", gettext_lazy("Text message (SMS)")
+    IN_APP = "in_app", gettext_lazy("In the app")
 
 
 class Category(models.TextChoices):
-    APPOINTMENTS = "appointments", "Appointments"
-    REMINDERS = "reminders", "Reminders"
-    WAITLIST = "waitlist", "Waitlist offers"
-    SECURITY = "security", "Account security"
-    SCHEDULE = "schedule", "My schedule (staff)"
+    APPOINTMENTS = "appointments", gettext_lazy("Appointments")
+    REMINDERS = "reminders", gettext_lazy("Reminders")
+    WAITLIST = "waitlist", gettext_lazy("Waitlist offers")
+    SECURITY = "security", gettext_lazy("Account security")
+    SCHEDULE = "schedule", gettext_lazy("My schedule (staff)")
 
 
 class Delivery(models.Model):
@@ -46,19 +48,19 @@ class Delivery(models.Model):
     class Status(models.TextChoices):
         # Waiting for its time (``next_attempt_at``: now, a retry's backoff, quiet hours, a
         # reminder's hour) or queued to a worker.
-        PENDING = "pending", "Pending"
+        PENDING = "pending", gettext_lazy("Pending")
         # The provider accepted it (SMTP server, SendGrid, Twilio, the channel layer).
-        SENT = "sent", "Sent"
+        SENT = "sent", gettext_lazy("Sent")
         # The provider's callback: it reached the person's mailbox or phone ...
-        DELIVERED = "delivered", "Delivered"
+        DELIVERED = "delivered", gettext_lazy("Delivered")
         # ... or it did not.
-        BOUNCED = "bounced", "Bounced"
-        UNDELIVERED = "undelivered", "Undelivered"
+        BOUNCED = "bounced", gettext_lazy("Bounced")
+        UNDELIVERED = "undelivered", gettext_lazy("Undelivered")
         # Refused for good, or out of attempts: the dead-letter list (admin: retry).
-        FAILED = "failed", "Failed"
+        FAILED = "failed", gettext_lazy("Failed")
         # Not sent because it no longer applies (a reminder of a moved or cancelled
         # appointment, a channel switched off before it left).
-        CANCELLED = "cancelled", "Not needed any more"
+        CANCELLED = "cancelled", gettext_lazy("Not needed any more")
 
     FINAL_STATUSES: ClassVar[tuple[str, ...]] = (
         Status.SENT,
@@ -120,7 +122,7 @@ class Delivery(models.Model):
     )
 
     class Meta:
-        verbose_name_plural = "deliveries"
+        verbose_name_plural = gettext_lazy("deliveries")
         indexes: ClassVar = [
             # The sweep and the status command read only what is still to send.
             models.Index(
@@ -138,7 +140,13 @@ class Delivery(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} by {self.channel} ({self.status})"
+        # Translators: e.g. "appointment.booked by sms (failed)": the codes of the kind,
+        # the channel and the status.
+        return _("%(kind)s by %(channel)s (%(status)s)") % {
+            "kind": self.kind,
+            "channel": self.channel,
+            "status": self.status,
+        }
 
 
 class FailedDelivery(Delivery):
@@ -146,8 +154,8 @@ class FailedDelivery(Delivery):
 
     class Meta:
         proxy = True
-        verbose_name = "failed delivery"
-        verbose_name_plural = "failed deliveries (dead letters)"
+        verbose_name = gettext_lazy("failed delivery")
+        verbose_name_plural = gettext_lazy("failed deliveries (dead letters)")
 
 
 class Notification(models.Model):
@@ -178,7 +186,8 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} for user {self.recipient_id}"
+        # Translators: kind is a code such as "appointment.booked"; user is a number.
+        return _("%(kind)s for user %(user)s") % {"kind": self.kind, "user": self.recipient_id}
 
 
 class MessageTemplate(models.Model):
@@ -190,10 +199,10 @@ class MessageTemplate(models.Model):
 
     kind = models.CharField(max_length=64)
     channel = models.CharField(max_length=8, choices=Channel.choices)
-    language = models.CharField(max_length=16, choices=settings.LANGUAGES)
+    language = models.CharField(max_length=16, choices=settings.COMMUNICATION_LANGUAGES)
     subject = models.CharField(max_length=300, blank=True)
     body = models.TextField()
-    body_html = models.TextField("HTML body", blank=True)
+    body_html = models.TextField(gettext_lazy("HTML body"), blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -234,7 +243,17 @@ class NotificationPreference(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.category}/{self.channel}: {'on' if self.enabled else 'off'}"
+        if self.enabled:
+            # Translators: category and channel are codes, e.g. "reminders/sms: on".
+            return _("%(category)s/%(channel)s: on") % {
+                "category": self.category,
+                "channel": self.channel,
+            }
+        # Translators: category and channel are codes, e.g. "reminders/sms: off".
+        return _("%(category)s/%(channel)s: off") % {
+            "category": self.category,
+            "channel": self.channel,
+        }
 
 
 class NotificationSettings(models.Model):
@@ -249,7 +268,7 @@ class NotificationSettings(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        verbose_name_plural = "notification settings"
+        verbose_name_plural = gettext_lazy("notification settings")
         constraints: ClassVar = [
             models.CheckConstraint(
                 condition=(
@@ -261,4 +280,4 @@ class NotificationSettings(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Notification settings of user {self.user_id}"
+        return _("Notification settings of user %(user)s") % {"user": self.user_id}

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.authentication import signed_in_user
@@ -29,7 +30,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if "read_all" in request.POST:
             inbox_service.notifications_mark_all_read(user=user)
-            messages.success(request, "All notifications are marked read.")
+            messages.success(request, _("All notifications are marked read."))
         else:
             try:
                 inbox_service.notification_mark_read(
@@ -37,7 +38,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
                     notification_id=request.POST.get("read", ""),  # type: ignore[arg-type]
                 )
             except (NotificationNotFound, ValidationError, ValueError):
-                messages.error(request, "That notification was not found.")
+                messages.error(request, _("That notification was not found."))
         return redirect(request.get_full_path())
     page = Paginator(notifications_of(user=user), 25).get_page(request.GET.get("page"))
     return render(
@@ -78,7 +79,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
                 )
         else:
             messages.success(
-                request, "Your choices are saved." if changed else "Nothing was changed."
+                request, _("Your choices are saved.") if changed else _("Nothing was changed.")
             )
             return redirect("notifications:preferences")
     rows = [

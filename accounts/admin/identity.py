@@ -7,6 +7,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.authentication import signed_in_user
 from accounts.models import IdentityChangeRequest
@@ -48,14 +50,14 @@ class IdentityChangeRequestAdmin(admin.ModelAdmin[IdentityChangeRequest]):
     ) -> bool:
         return False
 
-    @admin.action(description="Approve the selected changes", permissions=["decide"])
+    @admin.action(description=_("Approve the selected changes"), permissions=["decide"])
     def approve_requests(
         self, request: HttpRequest, queryset: QuerySet[IdentityChangeRequest]
     ) -> None:
         self._decide(request, queryset, approve=True)
 
     @admin.action(
-        description="Reject the selected changes (the patient is asked for proof)",
+        description=_("Reject the selected changes (the patient is asked for proof)"),
         permissions=["decide"],
     )
     def reject_requests(
@@ -78,7 +80,7 @@ class IdentityChangeRequestAdmin(admin.ModelAdmin[IdentityChangeRequest]):
                     identity_change_reject(
                         change_request=change_request,
                         decided_by=actor,
-                        note="Please bring proof of the change to the reception.",
+                        note=gettext("Please bring proof of the change to the reception."),
                         request=request,
                     )
             except (ValidationError, DomainError) as refused:
@@ -87,4 +89,9 @@ class IdentityChangeRequestAdmin(admin.ModelAdmin[IdentityChangeRequest]):
             else:
                 decided += 1
         if decided:
-            self.message_user(request, f"{decided} request(s) decided.", messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext("%(count)d request(s) decided.", "%(count)d request(s) decided.", decided)
+                % {"count": decided},
+                messages.SUCCESS,
+            )

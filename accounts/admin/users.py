@@ -12,6 +12,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts.admin_forms import (
@@ -44,26 +46,28 @@ class UserAdmin(SavesThroughServices):
     actions = ("send_password_reset",)
     fieldsets = (
         (None, {"fields": ("email", "password_status", "public_id")}),
-        ("Personal info", {"fields": ("full_name",)}),
-        ("Role and access", {"fields": ("role", "is_active", "is_superuser", "groups")}),
-        ("Important dates", {"fields": ("last_login", "date_joined")}),
+        (_("Personal info"), {"fields": ("full_name",)}),
+        (_("Role and access"), {"fields": ("role", "is_active", "is_superuser", "groups")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
         (
             None,
             {
                 "fields": ("email", "full_name", "role"),
-                "description": "The new member chooses a password from the link we email "
-                "them. Nobody else ever sets it.",
+                "description": _(
+                    "The new member chooses a password from the link we email them. Nobody "
+                    "else ever sets it."
+                ),
             },
         ),
     )
 
-    @admin.display(description="Password")
+    @admin.display(description=_("Password"))
     def password_status(self, user: User) -> str:
         if not user.has_usable_password():
-            return "Not set yet. Its owner sets it from a password reset link."
-        return "Set by its owner. To replace it, send them a password reset."
+            return gettext("Not set yet. Its owner sets it from a password reset link.")
+        return gettext("Set by its owner. To replace it, send them a password reset.")
 
     def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> Any:
         return self.add_fieldsets if obj is None else super().get_fieldsets(request, obj)
@@ -155,7 +159,7 @@ class UserAdmin(SavesThroughServices):
         user = get_object_or_404(User, pk=user_id)
         password_set_refused(user=user, attempted_by=signed_in_user(request), request=request)
         return HttpResponse(
-            "Nobody sets another person's password. Send them a password reset instead.",
+            gettext("Nobody sets another person's password. Send them a password reset instead."),
             status=403,
             content_type="text/plain; charset=utf-8",
         )
@@ -167,7 +171,7 @@ class UserAdmin(SavesThroughServices):
         self._send_resets(request, [user])
         return HttpResponseRedirect(reverse("admin:accounts_user_change", args=[user.pk]))
 
-    @admin.action(description="Send a password reset link", permissions=["change"])
+    @admin.action(description=_("Send a password reset link"), permissions=["change"])
     def send_password_reset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         self._send_resets(request, list(queryset))
 
@@ -183,5 +187,12 @@ class UserAdmin(SavesThroughServices):
                 sent += 1
         if sent:
             self.message_user(
-                request, f"Password reset link sent to {sent} account(s).", messages.SUCCESS
+                request,
+                ngettext(
+                    "Password reset link sent to %(count)d account(s).",
+                    "Password reset link sent to %(count)d account(s).",
+                    sent,
+                )
+                % {"count": sent},
+                messages.SUCCESS,
             )

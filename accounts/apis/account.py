@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from allauth.account.forms import AddEmailForm
 from django.db import transaction
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -141,7 +142,7 @@ class StaffProfileApi(APIView):
     def get(self, request: Request) -> Response:
         profile = staff_profile_of(user=signed_in_user(request))
         if profile is None:
-            raise NotFoundError("This account has no staff profile.")
+            raise NotFoundError(_("This account has no staff profile."))
         return Response(StaffProfileOutput(profile).data)
 
 
@@ -173,7 +174,7 @@ class PasswordChangeApi(APIView):
             session=current_session(request=django_request(request), auth=request.auth),
             request=django_request(request),
         )
-        return Response({"detail": "Your password was changed. Other sessions were signed out."})
+        return Response({"detail": _("Your password was changed. Other sessions were signed out.")})
 
 
 class EmailChangeApi(APIView):
@@ -202,7 +203,9 @@ class EmailChangeApi(APIView):
         form.save(django_request(request))
         return Response(
             {
-                "detail": "We sent a link to the new address. It replaces the old one once confirmed."
+                "detail": _(
+                    "We sent a link to the new address. It replaces the old one once confirmed."
+                )
             },
             status=status.HTTP_202_ACCEPTED,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
 from rest_framework.request import Request
@@ -164,7 +165,7 @@ class LoginMfaSmsApi(PublicApi):
         data.is_valid(raise_exception=True)
         api_auth.api_login_sms(mfa_token=data.validated_data["mfa_token"])
         return Response(
-            {"detail": "If the account has a phone, a code was sent to it."},
+            {"detail": _("If the account has a phone, a code was sent to it.")},
             status=status.HTTP_202_ACCEPTED,
         )
 
@@ -185,7 +186,7 @@ class UnlockApi(PublicApi):
         data = KeyInput(data=request.data)
         data.is_valid(raise_exception=True)
         lockout.account_unlock(key=data.validated_data["key"], request=django_request(request))
-        return Response({"detail": "Your account is unlocked. You can sign in again."})
+        return Response({"detail": _("Your account is unlocked. You can sign in again.")})
 
 
 class RefreshApi(PublicApi):

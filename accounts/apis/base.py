@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 from rest_framework.views import APIView
 
 # The same answer whether or not the address has an account (no enumeration).
-ACCEPTED_DETAIL = "If this address can be used, we have sent an email with the next step."
+ACCEPTED_DETAIL = _("If this address can be used, we have sent an email with the next step.")
 
 
 class PublicApi(APIView):

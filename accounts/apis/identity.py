@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -76,7 +77,7 @@ def identity_requests_path() -> str:
 def own_patient_profile(user: User) -> PatientProfile:
     profile = patient_profile_of(user=user)
     if profile is None:
-        raise NotFoundError("This account has no patient profile.")
+        raise NotFoundError(_("This account has no patient profile."))
     return profile
 
 

@@ -4,6 +4,7 @@ recovery codes, removal."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from django_otp.models import Device
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status
@@ -158,7 +159,7 @@ class SmsSetupApi(MfaEnrolmentApi):
             )
         except ValidationError as error:  # the number: reported against the field sent
             raise serializers.ValidationError({"phone": error.messages}) from None
-        return Response({"detail": "We sent a code by SMS."}, status=status.HTTP_202_ACCEPTED)
+        return Response({"detail": _("We sent a code by SMS.")}, status=status.HTTP_202_ACCEPTED)
 
 
 class SmsConfirmApi(MfaEnrolmentApi):
@@ -183,7 +184,7 @@ class SmsConfirmApi(MfaEnrolmentApi):
             request=django_request(request),
         )
         _verified_with(request, device=device)
-        return Response({"detail": "Your phone can now receive sign-in codes."})
+        return Response({"detail": _("Your phone can now receive sign-in codes.")})
 
 
 class RecoveryCodesApi(APIView):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from allauth.account.forms import UserTokenForm
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -52,7 +53,7 @@ class SignupApi(PublicApi):
         )
         if not form.is_valid():
             raise form_errors(form)
-        user, _ = form.try_save(django_request(request))
+        user, _response = form.try_save(django_request(request))
         registration.signup_confirmation_send(user=user, request=django_request(request))
         return Response({"detail": ACCEPTED_DETAIL}, status=status.HTTP_202_ACCEPTED)
 
@@ -72,7 +73,7 @@ class EmailVerifyApi(PublicApi):
         registration.email_address_confirm(
             key=data.validated_data["key"], request=django_request(request)
         )
-        return Response({"detail": "Your email address is confirmed. You can sign in."})
+        return Response({"detail": _("Your email address is confirmed. You can sign in.")})
 
 
 class EmailVerifyResendApi(PublicApi):
@@ -124,11 +125,11 @@ class PasswordResetConfirmApi(PublicApi):
     def post(self, request: Request) -> Response:
         data = PasswordResetConfirmInput(data=request.data)
         data.is_valid(raise_exception=True)
-        uidb36, _, key = data.validated_data["key"].partition("-")
+        uidb36, _dash, key = data.validated_data["key"].partition("-")
         token_form = UserTokenForm(data={"uidb36": uidb36, "key": key})
         if not token_form.is_valid():
             raise ValidationError(
-                {"key": "This reset link is invalid or has expired. Ask for a new one."}
+                {"key": _("This reset link is invalid or has expired. Ask for a new one.")}
             )
         form = HospitalResetPasswordKeyForm(
             user=token_form.reset_user,
@@ -141,4 +142,4 @@ class PasswordResetConfirmApi(PublicApi):
         if not form.is_valid():
             raise form_errors(form)
         form.save()  # the new password, then accounts.services.passwords.password_reset_completed
-        return Response({"detail": "Your password was changed. Sign in with it."})
+        return Response({"detail": _("Your password was changed. Sign in with it.")})

@@ -7,12 +7,13 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Department(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     code = models.SlugField(
-        max_length=32, unique=True, help_text="Short stable code, e.g. cardiology."
+        max_length=32, unique=True, help_text=_("Short stable code, e.g. cardiology.")
     )
     name = models.CharField(max_length=120, unique=True)
     description = models.TextField(blank=True, max_length=2000)
@@ -20,13 +21,13 @@ class Department(models.Model):
         max_length=200,
         blank=True,
         db_default="",
-        help_text='Where patients go, e.g. "Main building, 2nd floor, east wing".',
+        help_text=_('Where patients go, e.g. "Main building, 2nd floor, east wing".'),
     )
     directions = models.TextField(
         blank=True,
         db_default="",
         max_length=1000,
-        help_text="How to get there from the main entrance (patients see it before a visit).",
+        help_text=_("How to get there from the main entrance (patients see it before a visit)."),
     )
     is_active = models.BooleanField(default=True)
 
@@ -45,7 +46,7 @@ class StaffProfile(models.Model):
         Department, null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
     )
     title = models.CharField(
-        max_length=60, blank=True, help_text='e.g. "Dr", "Consultant", "Charge Nurse".'
+        max_length=60, blank=True, help_text=_('e.g. "Dr", "Consultant", "Charge Nurse".')
     )
     specialty = models.CharField(max_length=120, blank=True)
     licence_number = models.CharField(max_length=64, blank=True)
@@ -59,7 +60,7 @@ class StaffProfile(models.Model):
                 fields=["licence_number"],
                 condition=~models.Q(licence_number=""),
                 name="accounts_staff_licence_unique",
-                violation_error_message="Another staff member already has this licence number.",
+                violation_error_message=_("Another staff member already has this licence number."),
             )
         ]
 

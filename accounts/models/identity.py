@@ -8,19 +8,21 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class IdentityChangeRequest(models.Model):
     class Field(models.TextChoices):
-        LEGAL_NAME = "legal_name", "Legal name"
-        DATE_OF_BIRTH = "date_of_birth", "Date of birth"
-        SEX = "sex", "Sex"
+        LEGAL_NAME = "legal_name", _("Legal name")
+        DATE_OF_BIRTH = "date_of_birth", _("Date of birth")
+        SEX = "sex", _("Sex")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
-        WITHDRAWN = "withdrawn", "Replaced by a newer request"
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Replaced by a newer request")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     patient = models.ForeignKey(
@@ -43,7 +45,7 @@ class IdentityChangeRequest(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.CharField(
-        max_length=300, blank=True, help_text="Shown to the patient, e.g. what proof to bring."
+        max_length=300, blank=True, help_text=_("Shown to the patient, e.g. what proof to bring.")
     )
 
     class Meta:
@@ -53,12 +55,18 @@ class IdentityChangeRequest(models.Model):
                 fields=["patient", "field"],
                 condition=models.Q(status="pending"),
                 name="accounts_identity_one_pending_per_field",
-                violation_error_message="A change of this field is already waiting for a decision.",
+                violation_error_message=_(
+                    "A change of this field is already waiting for a decision."
+                ),
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_field_display()} change ({self.get_status_display()})"
+        # Translators: e.g. "Date of birth change (Pending)".
+        return gettext("%(field)s change (%(status)s)") % {
+            "field": self.get_field_display(),
+            "status": self.get_status_display(),
+        }
 
     @property
     def is_pending(self) -> bool:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class SignInLock(models.Model):
@@ -13,8 +15,8 @@ class SignInLock(models.Model):
     carries ``nonce``, so an older link cannot lift a newer lock) or resets the password."""
 
     class Factor(models.TextChoices):
-        PASSWORD = "password", "Password"
-        OTP = "otp", "Second-factor code"
+        PASSWORD = "password", _("Password")
+        OTP = "otp", _("Second-factor code")
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -27,4 +29,7 @@ class SignInLock(models.Model):
     locked_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
-        return f"Sign-in lock since {self.locked_at:%Y-%m-%d %H:%M} UTC"
+        # Translators: the time is in UTC, e.g. "2025-03-01 14:05".
+        return gettext("Sign-in lock since %(time)s UTC") % {
+            "time": format(self.locked_at, "%Y-%m-%d %H:%M")
+        }

@@ -13,6 +13,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext, ngettext
 from django_otp.models import Device, SideChannelDevice, ThrottlingMixin, TimestampMixin
 
 from accounts.validators import validate_e164
@@ -65,7 +66,7 @@ class RecoveryCode(models.Model):
         ]
 
     def __str__(self) -> str:
-        return "Recovery code (hashed)"
+        return gettext("Recovery code (hashed)")
 
 
 class SmsDevice(TimestampMixin, ThrottlingMixin, SideChannelDevice):
@@ -80,12 +81,19 @@ class SmsDevice(TimestampMixin, ThrottlingMixin, SideChannelDevice):
         from core.sms import send_sms  # infrastructure, imported lazily
 
         self.generate_token(valid_secs=settings.OTP_SMS_TOKEN_VALIDITY)
+        minutes = settings.OTP_SMS_TOKEN_VALIDITY // 60
         send_sms(
             to=self.number,
-            body=f"Your {settings.SITE_NAME} sign-in code is {self.token}. It expires in "
-            f"{settings.OTP_SMS_TOKEN_VALIDITY // 60} minutes. Never share it.",
+            body=ngettext(
+                "Your %(site_name)s sign-in code is %(code)s. It expires in %(minutes)d "
+                "minute. Never share it.",
+                "Your %(site_name)s sign-in code is %(code)s. It expires in %(minutes)d "
+                "minutes. Never share it.",
+                minutes,
+            )
+            % {"site_name": settings.SITE_NAME, "code": self.token, "minutes": minutes},
         )
-        return "A code was sent by SMS."
+        return gettext("A code was sent by SMS.")
 
     def verify_token(self, token: object) -> bool:
         allowed, _ = self.verify_is_allowed()

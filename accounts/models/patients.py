@@ -11,6 +11,8 @@ from typing import ClassVar
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.validators import PHONE_HELP, validate_e164
 from core.countries import validate_country_code
@@ -23,17 +25,17 @@ def validate_date_of_birth(value: datetime.date) -> None:
     """The sign-up rule, on every path that writes a date of birth: not before 1900, not in
     the future (UTC)."""
     if value > datetime.datetime.now(tz=datetime.UTC).date():
-        raise ValidationError("The date of birth cannot be in the future.", code="future")
+        raise ValidationError(gettext("The date of birth cannot be in the future."), code="future")
     if value < EARLIEST_DATE_OF_BIRTH:
-        raise ValidationError("Enter a date of birth after 1900.", code="too_early")
+        raise ValidationError(gettext("Enter a date of birth after 1900."), code="too_early")
 
 
 class PatientProfile(models.Model):
     class Sex(models.TextChoices):
-        FEMALE = "female", "Female"
-        MALE = "male", "Male"
-        INTERSEX = "intersex", "Intersex"
-        UNKNOWN = "unknown", "Prefer not to say"
+        FEMALE = "female", _("Female")
+        MALE = "male", _("Male")
+        INTERSEX = "intersex", _("Intersex")
+        UNKNOWN = "unknown", _("Prefer not to say")
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="patient_profile"
@@ -45,30 +47,32 @@ class PatientProfile(models.Model):
     phone = models.CharField(
         max_length=16, blank=True, validators=[validate_e164], help_text=PHONE_HELP
     )
-    address_line1 = models.CharField("address line 1", max_length=120, blank=True)
-    address_line2 = models.CharField("address line 2", max_length=120, blank=True)
+    address_line1 = models.CharField(_("address line 1"), max_length=120, blank=True)
+    address_line2 = models.CharField(_("address line 2"), max_length=120, blank=True)
     city = models.CharField(max_length=80, blank=True)
     postal_code = models.CharField(max_length=16, blank=True)
     country = models.CharField(
         max_length=2,
         blank=True,
         validators=[validate_country_code],
-        help_text="ISO 3166 two-letter code, e.g. GB.",
+        help_text=_("ISO 3166 two-letter code, e.g. GB."),
     )
     emergency_contact_name = models.CharField(max_length=150, blank=True)
     emergency_contact_phone = models.CharField(
         max_length=16, blank=True, validators=[validate_e164], help_text=PHONE_HELP
     )
     insurance_member_id = models.CharField(max_length=64, blank=True)
-    preferred_language = models.CharField(max_length=16, choices=settings.LANGUAGES, default="en")
+    preferred_language = models.CharField(
+        max_length=16, choices=settings.COMMUNICATION_LANGUAGES, default="en"
+    )
     # Where the patient lives: pages and emails show times in it too, beside the clinic's.
     # Blank: the hospital's zone (TIME_ZONE).
     time_zone = models.CharField(
-        "your time zone",
+        _("your time zone"),
         max_length=64,
         blank=True,
         validators=[validate_time_zone],
-        help_text="Times are also shown in this zone. Leave empty for the hospital's.",
+        help_text=_("Times are also shown in this zone. Leave empty for the hospital's."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -86,4 +90,5 @@ class PatientProfile(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Patient {self.medical_record_number}"
+        # Translators: the patient's medical record number, e.g. "Patient MRN123456782".
+        return gettext("Patient %(number)s") % {"number": self.medical_record_number}

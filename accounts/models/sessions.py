@@ -8,6 +8,8 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 def token_digest(token: str) -> str:
@@ -17,19 +19,19 @@ def token_digest(token: str) -> str:
 
 class AuthSession(models.Model):
     class Kind(models.TextChoices):
-        WEB = "web", "Browser"
-        API = "api", "App"
+        WEB = "web", _("Browser")
+        API = "api", _("App")
 
     class EndReason(models.TextChoices):
-        LOGOUT = "logout", "Signed out"
-        REVOKED = "revoked", "Revoked by the user"
-        PASSWORD_CHANGED = "password_changed", "Password changed"
-        IDLE = "idle", "Idle timeout"
-        EXPIRED = "expired", "Lifetime reached"
-        REFRESH_REUSE = "refresh_reuse", "Refresh token reused"
-        DEACTIVATED = "deactivated", "Account deactivated"
-        ADMIN = "admin", "Ended by an administrator"
-        ROLE_CHANGED = "role_changed", "Role changed"
+        LOGOUT = "logout", _("Signed out")
+        REVOKED = "revoked", _("Revoked by the user")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        IDLE = "idle", _("Idle timeout")
+        EXPIRED = "expired", _("Lifetime reached")
+        REFRESH_REUSE = "refresh_reuse", _("Refresh token reused")
+        DEACTIVATED = "deactivated", _("Account deactivated")
+        ADMIN = "admin", _("Ended by an administrator")
+        ROLE_CHANGED = "role_changed", _("Role changed")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # Indexed by (user, ended_at) in Meta.
@@ -44,11 +46,13 @@ class AuthSession(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=512, blank=True)
     mfa_device = models.CharField(
-        max_length=128, blank=True, help_text="Persistent id of the OTP device that verified it."
+        max_length=128,
+        blank=True,
+        help_text=_("Persistent id of the OTP device that verified it."),
     )
     created_at = models.DateTimeField()
     last_seen_at = models.DateTimeField()
-    expires_at = models.DateTimeField(help_text="Absolute end of life.")
+    expires_at = models.DateTimeField(help_text=_("Absolute end of life."))
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.CharField(max_length=24, choices=EndReason.choices, blank=True)
 
@@ -59,7 +63,11 @@ class AuthSession(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} session {self.public_id}"
+        # Translators: the kind is "Browser" or "App", then the session's id.
+        return gettext("%(kind)s session %(id)s") % {
+            "kind": self.get_kind_display(),
+            "id": self.public_id,
+        }
 
     @property
     def is_active(self) -> bool:
@@ -72,8 +80,8 @@ class AuthSession(models.Model):
 
 class ApiToken(models.Model):
     class Kind(models.TextChoices):
-        ACCESS = "access", "Access"
-        REFRESH = "refresh", "Refresh"
+        ACCESS = "access", _("Access")
+        REFRESH = "refresh", _("Refresh")
 
     # Indexed by (session, kind) in Meta.
     session = models.ForeignKey(
@@ -84,7 +92,7 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     rotated_at = models.DateTimeField(
-        null=True, blank=True, help_text="Refresh tokens: when exchanged."
+        null=True, blank=True, help_text=_("Refresh tokens: when exchanged.")
     )
 
     class Meta:
@@ -93,4 +101,5 @@ class ApiToken(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} token"
+        # Translators: the kind is "Access" or "Refresh".
+        return gettext("%(kind)s token") % {"kind": self.get_kind_display()}

@@ -5,10 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import ADMIN_SITE_ROLES, STAFF_ROLES, Role
 
@@ -53,43 +55,57 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=uuid.uuid4,
         unique=True,
         editable=False,
-        help_text="Random identifier used in URLs and the API instead of the database key.",
+        help_text=_("Random identifier used in URLs and the API instead of the database key."),
     )
     # unique=True satisfies Django's auth checks; the constraint below makes it case-insensitive.
     email = models.EmailField(
-        "email address",
+        _("email address"),
         max_length=254,
         unique=True,
-        error_messages={"unique": "An account with this email address already exists."},
+        error_messages={"unique": _("An account with this email address already exists.")},
     )
     full_name = models.CharField(max_length=150, blank=True)
     role = models.CharField(
         max_length=32,
         choices=Role.choices,
         default=Role.PATIENT,
-        help_text="Change it through accounts.services.user_set_role, which keeps groups in step.",
+        help_text=_(
+            "Change it through accounts.services.user_set_role, which keeps groups in step."
+        ),
     )
     is_active = models.BooleanField(
         default=True,
-        help_text="Unselect this instead of deleting accounts: audit history keeps pointing at them.",
+        help_text=_(
+            "Unselect this instead of deleting accounts: audit history keeps pointing at them."
+        ),
     )
     is_staff = models.BooleanField(
-        default=False, help_text="Designates whether the user can log into the admin site."
+        default=False, help_text=_("Designates whether the user can log into the admin site.")
     )
     date_joined = models.DateTimeField(default=timezone.now)
 
     class Theme(models.TextChoices):
-        SYSTEM = "system", "Follow my device"
-        LIGHT = "light", "Light"
-        DARK = "dark", "Dark"
+        SYSTEM = "system", _("Follow my device")
+        LIGHT = "light", _("Light")
+        DARK = "dark", _("Dark")
 
     # How the pages look for them; "system" follows the device's light or dark setting.
     theme = models.CharField(
-        "appearance",
+        _("appearance"),
         max_length=8,
         choices=Theme.choices,
         default=Theme.SYSTEM,
         db_default=Theme.SYSTEM,
+    )
+
+    # The language of their pages (settings.LANGUAGES); blank: the browser's.
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        default="",
+        db_default="",
     )
 
     objects: ClassVar[UserManager] = UserManager()
@@ -103,7 +119,7 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.UniqueConstraint(
                 Lower("email"),
                 name="accounts_user_email_ci_unique",
-                violation_error_message="An account with this email address already exists.",
+                violation_error_message=_("An account with this email address already exists."),
             ),
         ]
         ordering: ClassVar = ["email"]

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext, gettext_noop, ngettext
 from django_otp import devices_for_user
 from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -42,6 +43,15 @@ _DEVICE_METHOD: dict[type[Device], str] = {
 PRIMARY_METHODS = frozenset({Method.TOTP, Method.SMS, Method.PASSKEY})
 _PRIMARY_DEVICE_MODELS = tuple(
     model for model, method in _DEVICE_METHOD.items() if method in PRIMARY_METHODS
+)
+# The names the services give the devices they create (stored in English, as django-otp
+# keeps them): shown in the reader's language. A passkey's name is the person's own.
+DEVICE_NAMES = frozenset(
+    {
+        gettext_noop("Authenticator app"),
+        gettext_noop("Phone"),
+        gettext_noop("Recovery codes"),
+    }
 )
 
 
@@ -83,16 +93,22 @@ def device_summaries(*, user: User) -> list[DeviceSummary]:
     summaries = []
     for device in devices_of(user=user):
         if isinstance(device, SmsDevice):
-            detail = f"Phone {device.masked_number}"
+            # Translators: a phone number with its middle hidden, e.g. "Phone +44••••58".
+            detail = gettext("Phone %(number)s") % {"number": device.masked_number}
         elif isinstance(device, RecoveryCodeDevice):
-            detail = f"{device.remaining} of {settings.MFA_RECOVERY_CODE_COUNT} codes left"
+            total = settings.MFA_RECOVERY_CODE_COUNT
+            detail = ngettext(
+                "%(remaining)d of %(total)d code left",
+                "%(remaining)d of %(total)d codes left",
+                total,
+            ) % {"remaining": device.remaining, "total": total}
         else:
             detail = ""
         summaries.append(
             DeviceSummary(
                 id=device_public_id(device=device),
                 method=method_of(device=device),
-                name=device.name,
+                name=gettext(device.name) if device.name in DEVICE_NAMES else device.name,
                 created_at=getattr(device, "created_at", None),
                 last_used_at=getattr(device, "last_used_at", None),
                 detail=detail,

@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 from django_otp.models import Device
 
 from accounts import auth_cache
@@ -279,8 +280,9 @@ def device_label(*, user_agent: str) -> str:
         browser = "Safari"
     system = next((name for token, name in _SYSTEMS if token in user_agent), "")
     if browser and system:
-        return f"{browser} on {system}"
-    return browser or system or (user_agent[:60] if user_agent else "an unknown device")
+        # Translators: a browser on an operating system, e.g. "Firefox on Linux".
+        return _("%(browser)s on %(system)s") % {"browser": browser, "system": system}
+    return browser or system or (user_agent[:60] if user_agent else _("an unknown device"))
 
 
 def session_device_label(*, public_id: uuid.UUID | str) -> str:

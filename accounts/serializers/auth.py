@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
@@ -80,10 +81,10 @@ class MfaInput(serializers.Serializer[None]):
         if attrs["method"] == Method.PASSKEY:
             if not isinstance(attrs.get("credential"), dict):
                 raise serializers.ValidationError(
-                    {"credential": "Send the passkey's answer (a JSON object)."}
+                    {"credential": _("Send the passkey's answer (a JSON object).")}
                 )
         elif not attrs.get("code"):
-            raise serializers.ValidationError({"code": "This field is required."})
+            raise serializers.ValidationError({"code": _("This field is required.")})
         return attrs
 
 

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from accounts.errors import EmailNotVerified, InvalidToken
 from accounts.models import User
@@ -62,7 +63,7 @@ def _require_verified_email(request: HttpRequest, user: User) -> None:
     address = EmailAddress.objects.filter(user=user, primary=True).first()
     if address is not None:
         email_confirmation_send(address=address, request=request)
-    raise EmailNotVerified("Confirm your email address first: we have sent you a new link.")
+    raise EmailNotVerified(_("Confirm your email address first: we have sent you a new link."))
 
 
 def api_login(
@@ -104,11 +105,11 @@ def mfa_pending_user(*, mfa_token: str) -> User:
         )
     except signing.BadSignature:
         raise InvalidToken(
-            "The sign-in step expired. Start again with your email and password."
+            _("The sign-in step expired. Start again with your email and password.")
         ) from None
     user = User.objects.filter(public_id=payload.get("u"), is_active=True).first()
     if user is None or cache.get(_spent_key(mfa_token)):
-        raise InvalidToken("The sign-in step expired. Start again with your email and password.")
+        raise InvalidToken(_("The sign-in step expired. Start again with your email and password."))
     return user
 
 
@@ -167,7 +168,7 @@ def api_login_mfa(
             challenge_nonce=challenge_nonce,
         )
     if not cache.add(_spent_key(mfa_token), 1, settings.API_MFA_PENDING_LIFETIME + 60):
-        raise InvalidToken("This sign-in step was already completed.")
+        raise InvalidToken(_("This sign-in step was already completed."))
     tokens = sessions.api_session_start(user=user, request=request, mfa_device=device.persistent_id)
     login_succeeded(request=request, user=user, mfa_method=method)
     return LoginOutcome(status="authenticated", tokens=tokens)

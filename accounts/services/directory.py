@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from accounts.models import Department, User
 from audit.services import record
@@ -49,7 +50,9 @@ def department_update(
     """Rename, describe, close or reopen a department; audited by field name."""
     unknown = set(changes) - set(DEPARTMENT_FIELDS)
     if unknown:
-        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed here."))
+        raise ValidationError(
+            dict.fromkeys(sorted(unknown), _("This field cannot be changed here."))
+        )
     changed = sorted(name for name, value in changes.items() if getattr(department, name) != value)
     for name, value in changes.items():
         setattr(department, name, value)

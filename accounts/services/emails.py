@@ -13,6 +13,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.errors import AccountChangeRefused
 from accounts.events import SignInEmailChanged
@@ -66,7 +67,7 @@ def user_email_change_by_staff(
         User.objects.filter(email__iexact=new_email).exclude(pk=user.pk).exists()
         or EmailAddress.objects.filter(email__iexact=new_email).exclude(user=user).exists()
     ):
-        raise ValidationError({"email": "An account with this email address already exists."})
+        raise ValidationError({"email": _("An account with this email address already exists.")})
     with transaction.atomic():
         old_email = user.email
         user.email = new_email

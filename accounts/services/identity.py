@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.errors import (
     IdentityChangeAlreadyDecided,
@@ -36,7 +37,7 @@ def _from_text(field: str, text: str) -> Any:
         try:
             return datetime.date.fromisoformat(text)
         except ValueError:
-            raise ValidationError({field: "Enter a valid date."}) from None
+            raise ValidationError({field: _("Enter a valid date.")}) from None
     return text
 
 
@@ -44,10 +45,10 @@ def _validated(profile: PatientProfile, changes: dict[str, Any]) -> dict[str, An
     """The requested values as the profile would store them, checked by the profile's own
     rules (lengths, choices, the date-of-birth rule); field errors otherwise."""
     if not changes:
-        raise ValidationError("Ask for at least one change: legal name, date of birth or sex.")
+        raise ValidationError(_("Ask for at least one change: legal name, date of birth or sex."))
     unknown = set(changes) - set(PATIENT_IDENTITY_FIELDS)
     if unknown:
-        raise ValidationError(dict.fromkeys(sorted(unknown), "This is not an identity field."))
+        raise ValidationError(dict.fromkeys(sorted(unknown), _("This is not an identity field.")))
     if isinstance(changes.get("legal_name"), str):
         changes["legal_name"] = changes["legal_name"].strip()
     candidate = copy.copy(profile)
@@ -56,9 +57,13 @@ def _validated(profile: PatientProfile, changes: dict[str, Any]) -> dict[str, An
     candidate.full_clean(
         exclude=[f.name for f in PatientProfile._meta.fields if f.name not in changes]
     )
-    labels = dict(IdentityChangeRequest.Field.choices)
+    already: dict[str, str] = {
+        IdentityChangeRequest.Field.LEGAL_NAME: _("This is already your legal name."),
+        IdentityChangeRequest.Field.DATE_OF_BIRTH: _("This is already your date of birth."),
+        IdentityChangeRequest.Field.SEX: _("This is already your sex."),
+    }
     unchanged = {
-        field: f"This is already your {labels[field].lower()}."
+        field: already[field]
         for field in changes
         if getattr(profile, field) == getattr(candidate, field)
     }
@@ -79,7 +84,7 @@ def identity_change_request(
     """
     profile = PatientProfile.objects.select_for_update().filter(user=patient).first()
     if profile is None:
-        raise NotFoundError("This account has no patient profile.")
+        raise NotFoundError(_("This account has no patient profile."))
     wanted = _validated(profile, dict(changes))
     created = []
     for field, value in wanted.items():

@@ -34,6 +34,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from accounts import ratelimits
 from accounts.errors import AccountLocked, ChallengeRequired
@@ -99,7 +100,7 @@ def _lock(who: SigningIn, *, factor: str) -> bool:
     if who.user is None:
         return bool(cache.add(_lock_key(who), nonce, timeout=None))
     with transaction.atomic():
-        _, created = SignInLock.objects.get_or_create(
+        _lock_row, created = SignInLock.objects.get_or_create(
             user=who.user, defaults={"nonce": nonce, "factor": factor}
         )
     return created
@@ -112,7 +113,7 @@ def _unlock(who: SigningIn, *, nonce: str | None = None) -> bool:
     locks = SignInLock.objects.filter(user=who.user)
     if nonce is not None:
         locks = locks.filter(nonce=nonce)
-    deleted, _ = locks.delete()
+    deleted, _by_model = locks.delete()
     return deleted > 0
 
 
@@ -193,7 +194,7 @@ def attempt_succeeded(*, who: SigningIn, factor: str) -> None:
 # --- Unlocking ------------------------------------------------------------------------------
 
 _UNLOCK_SALT = "accounts.unlock"
-_INVALID_LINK = "This link is invalid, has expired or was used already."
+_INVALID_LINK = _("This link is invalid, has expired or was used already.")
 
 
 def unlock_link_send(*, user_id: int) -> bool:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_noop
 
+from accounts.errors import TranslatedError
 from accounts.models import PatientProfile, User
 from accounts.roles import Role
 from accounts.selectors.profiles import (
@@ -32,15 +34,15 @@ _LOOKUP_ROLES = frozenset({Role.RECEPTIONIST, Role.ADMIN})
 Outcome = AuditEvent.Outcome
 
 
-class PatientNotFound(NotFoundError):
+class PatientNotFound(TranslatedError, NotFoundError):
     code = "PATIENT_NOT_FOUND"
     # The same words whether the number is unknown or its patient cannot be booked for.
-    default_message = "No patient you can book for has this medical record number."
+    default_message = gettext_noop("No patient you can book for has this medical record number.")
 
 
-class PatientLookupNotAllowed(PermissionDeniedError):
+class PatientLookupNotAllowed(TranslatedError, PermissionDeniedError):
     code = "NOT_ALLOWED"
-    default_message = "Only the reception and administrators look patients up."
+    default_message = gettext_noop("Only the reception and administrators look patients up.")
 
 
 def may_look_up_patients(*, user: User) -> bool:

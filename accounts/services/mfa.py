@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -148,8 +149,10 @@ def _totp_confirm(
         TOTPDevice,
         user=user,
         code=code.strip().replace(" ", ""),
-        missing="Start setting up the authenticator app again.",
-        mismatch="That code did not match. Check the time on your phone and try the newest code.",
+        missing=_("Start setting up the authenticator app again."),
+        mismatch=_(
+            "That code did not match. Check the time on your phone and try the newest code."
+        ),
         request=request,
     )
     codes = (
@@ -193,8 +196,8 @@ def _sms_confirm(*, user: User, code: str, request: HttpRequest | None) -> SmsDe
         SmsDevice,
         user=user,
         code=code,
-        missing="Start adding the phone again.",
-        mismatch="That code did not match the one we sent. Check it or send a new one.",
+        missing=_("Start adding the phone again."),
+        mismatch=_("That code did not match the one we sent. Check it or send a new one."),
         request=request,
     )
     if recovery_device_of(user=user) is None:
@@ -210,11 +213,11 @@ def _new_recovery_code() -> str:
 @transaction.atomic
 def recovery_codes_generate(*, user: User, request: HttpRequest | None = None) -> list[str]:
     """Replace the user's recovery codes with ten new ones, returned once and stored hashed."""
-    device, _ = RecoveryCodeDevice.objects.get_or_create(
+    device, _created = RecoveryCodeDevice.objects.get_or_create(
         user=user, defaults={"name": "Recovery codes", "confirmed": True}
     )
     device.codes.all().delete()
-    codes = [_new_recovery_code() for _ in range(settings.MFA_RECOVERY_CODE_COUNT)]
+    codes = [_new_recovery_code() for _index in range(settings.MFA_RECOVERY_CODE_COUNT)]
     RecoveryCode.objects.bulk_create(
         RecoveryCode(device=device, digest=recovery_code_digest(code)) for code in codes
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from allauth.account.forms import ResetPasswordForm
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from accounts.errors import AccountChangeRefused
 from accounts.models import User
@@ -22,7 +23,7 @@ def user_password_reset_send(
         user=user, changed_by=sent_by, action="accounts.password_reset_refused", request=request
     )
     if not user.is_active:
-        raise AccountChangeRefused("This account is deactivated: reactivate it first.")
+        raise AccountChangeRefused(_("This account is deactivated: reactivate it first."))
     record(
         action="accounts.password_reset_sent",
         actor=sent_by,

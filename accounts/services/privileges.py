@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from accounts.errors import PrivilegeChangeRefused
 from accounts.models import User
@@ -61,7 +62,9 @@ def privileges_change_check(
     Call it outside any transaction that the refusal rolls back. ``user`` None: a new account.
     """
     if "role" in changes and changes["role"] not in Role.values:
-        raise ValidationError({"role": f"Unknown role {changes['role']!r}."})
+        raise ValidationError(
+            {"role": _("Unknown role %(role)s.") % {"role": repr(changes["role"])}}
+        )
     refusals = privilege_change_refusals(actor=changed_by, user=user, changes=changes)
     if not refusals:
         return

@@ -9,6 +9,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department, PatientProfile, StaffProfile, User
 from accounts.roles import CLINICAL_ROLES, STAFF_ROLES, Role
@@ -20,7 +22,7 @@ _MRN_ATTEMPTS = 5
 
 def _assign_medical_record_number(profile: PatientProfile) -> None:
     # Random MRNs collide rarely; the unique constraint decides, we retry.
-    for _ in range(_MRN_ATTEMPTS):
+    for _attempt in range(_MRN_ATTEMPTS):
         profile.medical_record_number = new_medical_record_number()
         try:
             with transaction.atomic():
@@ -44,7 +46,7 @@ def patient_profile_create(
 ) -> PatientProfile:
     """Create the patient profile of a patient account, with a new unique MRN."""
     if user.role != Role.PATIENT:
-        raise ValidationError("Only patient accounts have a patient profile.")
+        raise ValidationError(gettext("Only patient accounts have a patient profile."))
     profile = PatientProfile(
         user=user, legal_name=legal_name, date_of_birth=date_of_birth, **fields
     )
@@ -67,7 +69,7 @@ def patient_profile_create(
 # The patient's identity: changed only through an approved identity change request
 # (accounts.services.identity), never by editing the profile.
 PATIENT_IDENTITY_FIELDS = ("legal_name", "date_of_birth", "sex")
-IDENTITY_CHANGE_NEEDS_REQUEST = (
+IDENTITY_CHANGE_NEEDS_REQUEST = _(
     "This is part of your identity: ask for the change with an identity change request, "
     "which the reception checks."
 )
@@ -98,7 +100,9 @@ def patient_profile_update(
         raise ValidationError(dict.fromkeys(sorted(identity), IDENTITY_CHANGE_NEEDS_REQUEST))
     unknown = set(changes) - set(PATIENT_EDITABLE_FIELDS)
     if unknown:
-        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed here."))
+        raise ValidationError(
+            dict.fromkeys(sorted(unknown), gettext("This field cannot be changed here."))
+        )
     for phone_field in ("phone", "emergency_contact_phone"):
         if changes.get(phone_field):
             try:
@@ -139,9 +143,9 @@ STAFF_PROFILE_FIELDS = ("department", "title", "specialty", "licence_number")
 
 def _staff_profile_check(profile: StaffProfile) -> None:
     if profile.user.role not in STAFF_ROLES:
-        raise ValidationError({"user": "Only staff accounts have a staff profile."})
+        raise ValidationError({"user": gettext("Only staff accounts have a staff profile.")})
     if profile.user.role in CLINICAL_ROLES and profile.department is None:
-        raise ValidationError({"department": "Doctors and nurses belong to a department."})
+        raise ValidationError({"department": gettext("Doctors and nurses belong to a department.")})
     profile.full_clean()
 
 
@@ -177,7 +181,9 @@ def staff_profile_update(
     """Change a staff profile; validates everything before writing, audits the field names."""
     unknown = set(changes) - set(STAFF_PROFILE_FIELDS)
     if unknown:
-        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed here."))
+        raise ValidationError(
+            dict.fromkeys(sorted(unknown), gettext("This field cannot be changed here."))
+        )
     changed = sorted(name for name, value in changes.items() if getattr(profile, name) != value)
     for name, value in changes.items():
         setattr(profile, name, value)

@@ -6,6 +6,7 @@ them and every failure is audited: a stolen session or access token is no passwo
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from accounts import ratelimits
 from accounts.errors import ReauthenticationRequired
@@ -40,7 +41,7 @@ def reauthenticate(*, user: User, password: str, request: HttpRequest | None) ->
             request=request,
             details={"reason": "wrong_password"},
         )
-        raise ReauthenticationRequired("That is not your current password.")
+        raise ReauthenticationRequired(_("That is not your current password."))
     record(
         action="accounts.reauthenticated",
         actor=user,

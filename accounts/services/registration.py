@@ -21,6 +21,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from accounts import ratelimits
 from accounts.models import User
@@ -123,4 +124,4 @@ def email_address_confirm(*, key: str, request: HttpRequest) -> None:
     the account adapter)."""
     confirmation = EmailConfirmationHMAC.from_key(key)
     if confirmation is None or confirmation.confirm(request) is None:
-        raise ValidationError({"key": "This link is invalid or has expired. Ask for a new one."})
+        raise ValidationError({"key": _("This link is invalid or has expired. Ask for a new one.")})

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_otp.models import Device
 from redis.exceptions import RedisError
 
@@ -371,7 +372,10 @@ def api_tokens_refresh(*, refresh_token: str, request: HttpRequest | None = None
                 )
     if pair is None and token is not None and token.rotated_at is not None:
         raise InvalidToken(
-            "This refresh token was already used. For your safety, the session was ended: sign in again."
+            _(
+                "This refresh token was already used. For your safety, the session was ended: "
+                "sign in again."
+            )
         )
     if pair is None:
         raise InvalidToken()

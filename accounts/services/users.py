@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.events import AccountDeactivated
 from accounts.models import Department, PatientProfile, User
@@ -139,7 +141,7 @@ def patient_signup_complete(
     The account cannot sign in before its email address is verified.
     """
     if user.role != Role.PATIENT:
-        raise ValidationError("Self-service sign-up is for patients only.")
+        raise ValidationError(_("Self-service sign-up is for patients only."))
     _sync_groups(user)
     record(action="accounts.signed_up", actor=user, target=user, request=request)
     return patient_profile_create(
@@ -163,10 +165,10 @@ def patient_register_at_desk(
     transaction with the email of the link (queued, it leaves after the commit). Audited as
     created by ``registered_by``."""
     if not can_register_patients(user=registered_by):
-        raise PermissionDeniedError("Only the reception and administrators register patients.")
+        raise PermissionDeniedError(_("Only the reception and administrators register patients."))
     if User.objects.filter(email__iexact=email.strip()).exists():
         raise ValidationError(
-            {"email": "An account with this email address already exists: find the patient."}
+            {"email": _("An account with this email address already exists: find the patient.")}
         )
     try:
         with transaction.atomic():  # a second desk registering the same address meanwhile
@@ -183,7 +185,7 @@ def patient_register_at_desk(
             )
     except IntegrityError:
         raise ValidationError(
-            {"email": "An account with this email address already exists: find the patient."}
+            {"email": _("An account with this email address already exists: find the patient.")}
         ) from None
     profile = patient_profile_create(
         user=user,
@@ -217,10 +219,14 @@ def staff_create(
     cannot sign in until its owner sets one through password reset."""
     if role not in STAFF_ROLES:
         raise ValidationError(
-            {"role": f"{role!r} is not a staff role ({', '.join(sorted(STAFF_ROLES))})."}
+            {
+                # Translators: a role's code, then the codes of the staff roles.
+                "role": _("%(role)s is not a staff role (%(roles)s).")
+                % {"role": repr(role), "roles": ", ".join(sorted(STAFF_ROLES))}
+            }
         )
     if role in (Role.DOCTOR, Role.NURSE) and department is None:
-        raise ValidationError({"department": "Doctors and nurses belong to a department."})
+        raise ValidationError({"department": _("Doctors and nurses belong to a department.")})
     if password is not None:
         validate_password(password, User(email=email))
     user = user_create(
@@ -253,7 +259,10 @@ def user_import_legacy(*, email: str, bcrypt_hash: str, full_name: str = "") -> 
     if not _is_readable_bcrypt_hash(bcrypt_hash):
         raise ValidationError(
             {
-                "password": "Expected a bcrypt hash such as $2b$12$... (60 characters) that bcrypt can read."
+                "password": _(
+                    "Expected a bcrypt hash such as $2b$12$... (60 characters) that bcrypt can "
+                    "read."
+                )
             }
         )
     user = user_create(email=email, password=None, full_name=full_name, source="legacy_import")
@@ -294,8 +303,19 @@ def _is_readable_bcrypt_hash(value: str) -> bool:
 def user_theme_set(*, user: User, theme: str) -> User:
     """The person's appearance (light, dark or their device's): a preference, not audited."""
     if theme not in User.Theme.values:
-        raise ValidationError({"theme": "Choose light, dark or your device's setting."})
+        raise ValidationError({"theme": _("Choose light, dark or your device's setting.")})
     if user.theme != theme:
         user.theme = theme
         user.save(update_fields=["theme"])
+    return user
+
+
+def user_language_set(*, user: User, language: str) -> User:
+    """The language of the person's pages (the switcher): a preference, not audited. Blank
+    follows the browser."""
+    if language and language not in {code for code, _name in settings.LANGUAGES}:
+        raise ValidationError({"language": _("Choose one of the languages offered.")})
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
     return user

@@ -9,6 +9,7 @@ from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -30,9 +31,9 @@ def appearance(request: HttpRequest) -> HttpResponse:
     form = AppearanceForm(request.POST)
     if form.is_valid():
         user_theme_set(user=user, theme=form.cleaned_data["theme"])
-        messages.success(request, "Appearance saved.")
+        messages.success(request, _("Appearance saved."))
     else:
-        messages.error(request, "Choose light, dark or your device's setting.")
+        messages.error(request, _("Choose light, dark or your device's setting."))
     return redirect("accounts:dashboard")
 
 
@@ -61,7 +62,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     profile = patient_profile_of(user=user)
     if profile is None:
         messages.info(
-            request, "Staff details are kept by the administrators. Ask them to change them."
+            request, _("Staff details are kept by the administrators. Ask them to change them.")
         )
         return redirect("accounts:dashboard")
     # The bound form writes the posted values onto its instance; the service compares the
@@ -79,7 +80,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Your details were saved.")
+            messages.success(request, _("Your details were saved."))
             return redirect("accounts:dashboard")
     return profile_page(
         request,
@@ -98,7 +99,7 @@ def deactivate(request: HttpRequest) -> HttpResponse:
         user_deactivate(user=user, deactivated_by=user, request=request)
         logout(request)
         messages.success(
-            request, "Your account was deactivated. Contact the hospital to reopen it."
+            request, _("Your account was deactivated. Contact the hospital to reopen it.")
         )
         return redirect("home")
     return render(

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -65,7 +66,8 @@ def identity_change_request_create(request: HttpRequest) -> HttpResponse:
             identity_form.add_error(None, error)
         else:
             messages.success(
-                request, "We received your request. The reception checks it before it applies."
+                request,
+                _("We received your request. The reception checks it before it applies."),
             )
             return redirect("accounts:profile_edit")
     return profile_page(
@@ -99,12 +101,12 @@ def identity_request_decide(request: HttpRequest, request_id: str) -> HttpRespon
         raise Http404("No such identity change request.")
     form = IdentityDecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose approve or reject.")
+        messages.error(request, _("Choose approve or reject."))
         return redirect("accounts:identity_requests")
     try:
         if form.cleaned_data["decision"] == "approve":
             identity_change_approve(change_request=change_request, decided_by=user, request=request)
-            messages.success(request, "Approved: the patient's record shows the new value.")
+            messages.success(request, _("Approved: the patient's record shows the new value."))
         else:
             identity_change_reject(
                 change_request=change_request,
@@ -112,7 +114,7 @@ def identity_request_decide(request: HttpRequest, request_id: str) -> HttpRespon
                 note=form.cleaned_data["note"],
                 request=request,
             )
-            messages.success(request, "Rejected: the patient sees your note.")
+            messages.success(request, _("Rejected: the patient sees your note."))
     except IdentityDecisionRefused as refused:
         raise PermissionDenied(refused.message) from None
     except IdentityChangeAlreadyDecided as decided:

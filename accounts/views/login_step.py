@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -47,7 +48,8 @@ def otp_verify(request: HttpRequest) -> HttpResponseBase:
             sms_sent = mfa_verification.sms_challenge_send(user=user)
         except (RateLimited, SmsDeliveryError) as error:
             messages.error(
-                request, getattr(error, "message", "The SMS could not be sent. Use another method.")
+                request,
+                getattr(error, "message", _("The SMS could not be sent. Use another method.")),
             )
         form = OtpVerifyForm(methods=methods, initial={"method": Method.SMS})
         method = Method.SMS

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -52,8 +53,11 @@ def _recovery_codes_page(
     user = signed_in_user(request)
     download_text = "\n".join(
         [
-            f"{settings.SITE_NAME}: recovery codes for {user.email}",
-            "Each code works once, when you cannot use your phone or passkey.",
+            # Translators: the first line of the recovery codes file, e.g. "St. Example
+            # Hospital: recovery codes for mary@example.org".
+            _("%(site_name)s: recovery codes for %(email)s")
+            % {"site_name": settings.SITE_NAME, "email": user.email},
+            _("Each code works once, when you cannot use your phone or passkey."),
             "",
             *codes,
             "",
@@ -141,7 +145,7 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
             form.add_error("code", error.message)
         else:
             _after_new_factor(request, confirmed)
-            messages.success(request, "Your authenticator app is set up.")
+            messages.success(request, _("Your authenticator app is set up."))
             if codes:
                 return _recovery_codes_page(request, codes, first_time=True)
             return redirect("accounts:security")
@@ -193,7 +197,8 @@ def sms_setup(request: HttpRequest) -> HttpResponse:
             start_form.add_error("phone", error.messages)
         except (RateLimited, SmsDeliveryError) as error:
             start_form.add_error(
-                "phone", getattr(error, "message", "The SMS could not be sent. Try again later.")
+                "phone",
+                getattr(error, "message", _("The SMS could not be sent. Try again later.")),
             )
         else:
             step = "confirm"
@@ -213,7 +218,7 @@ def sms_setup(request: HttpRequest) -> HttpResponse:
                 confirm_form.add_error("code", error.message)
             else:
                 _after_new_factor(request, device)
-                messages.success(request, "Your phone can now receive sign-in codes.")
+                messages.success(request, _("Your phone can now receive sign-in codes."))
                 return redirect("accounts:security")
     has_errors = bool(start_form.errors or confirm_form.errors)
     return render(
@@ -238,5 +243,5 @@ def device_remove(request: HttpRequest) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "The sign-in method was removed.")
+        messages.success(request, _("The sign-in method was removed."))
     return redirect("accounts:security")

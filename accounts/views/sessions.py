@@ -7,6 +7,8 @@ from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -46,17 +48,23 @@ def session_revoke(request: HttpRequest) -> HttpResponse:
         count = sessions.sessions_end_others(
             user=user, keep=current, reason=sessions.EndReason.REVOKED, request=request
         )
-        messages.success(request, f"Signed out {count} other session{'s' if count != 1 else ''}.")
+        messages.success(
+            request,
+            ngettext(
+                "Signed out %(count)d other session.", "Signed out %(count)d other sessions.", count
+            )
+            % {"count": count},
+        )
         return redirect("accounts:sessions")
     try:
         sessions.session_revoke(user=user, session_public_id=target, request=request)
     except (DomainError, ValidationError):
-        messages.error(request, "That session does not exist or has already ended.")
+        messages.error(request, _("That session does not exist or has already ended."))
         return redirect("accounts:sessions")
     if current is not None and str(current.public_id) == target:
         logout(request)  # this very session: sign out here too
         return redirect("home")
-    messages.success(request, "The session was signed out.")
+    messages.success(request, _("The session was signed out."))
     return redirect("accounts:sessions")
 
 

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -26,6 +27,6 @@ def unlock(request: HttpRequest, key: str) -> HttpResponse:
         except ValidationError as error:
             message = " ".join(error.message_dict.get("key", error.messages))
             return render(request, "accounts/unlock.html", {"error": message}, status=400)
-        messages.success(request, "Your account is unlocked. You can sign in again.")
+        messages.success(request, _("Your account is unlocked. You can sign in again."))
         return redirect(settings.LOGIN_URL)
     return render(request, "accounts/unlock.html")

@@ -10,6 +10,8 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -46,10 +48,10 @@ _Api = TypeVar("_Api", bound=APIView)
 
 def _managed_practitioner(request: Request, practitioner_id: uuid.UUID) -> Practitioner:
     if not permissions.can_manage_schedules(user=signed_in_user(request)):
-        raise NotAllowed("Only administrators manage schedules.")
+        raise NotAllowed(_("Only administrators manage schedules."))
     practitioner = practitioner_get(public_id=practitioner_id)
     if practitioner is None:
-        raise AppointmentNotFound("No such practitioner.")
+        raise AppointmentNotFound(_("No such practitioner."))
     return practitioner
 
 
@@ -61,6 +63,7 @@ class _ScheduleEntries(Generic[_Entry]):
     serializer: ClassVar[type[serializers.ModelSerializer[Any]]]
     output: ClassVar[type[serializers.ModelSerializer[Any]]]
     ordering: ClassVar[tuple[str, ...]]  # of the list's cursor pages
+    # Marked with gettext_noop, translated when it is raised.
     not_found: ClassVar[str]
 
     def entries(self, practitioner: Practitioner) -> QuerySet[_Entry]:
@@ -109,7 +112,7 @@ class _ScheduleEntryApi(APIView, _ScheduleEntries[_Entry]):
         practitioner = _managed_practitioner(request, practitioner_id)
         entry = self.entries(practitioner).filter(public_id=entry_id).first()
         if entry is None:
-            raise AppointmentNotFound(self.not_found)
+            raise AppointmentNotFound(_(self.not_found))
         self.remove(actor=signed_in_user(request), entry=entry, request=django_request(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -118,7 +121,7 @@ class _WorkingHours(_ScheduleEntries[WorkingHours]):
     serializer = WorkingHoursSerializer
     output = WorkingHoursOutput
     ordering = ("weekday", "start_time", "pk")
-    not_found = "No such working hours."
+    not_found = gettext_noop("No such working hours.")
 
     def entries(self, practitioner: Practitioner) -> QuerySet[WorkingHours]:
         return working_hours_of(practitioner=practitioner)
@@ -138,7 +141,7 @@ class _Exceptions(_ScheduleEntries[AvailabilityException]):
     serializer = ScheduleExceptionSerializer
     output = ScheduleExceptionOutput
     ordering = ("start", "pk")
-    not_found = "No such exception."
+    not_found = gettext_noop("No such exception.")
 
     def entries(self, practitioner: Practitioner) -> QuerySet[AvailabilityException]:
         return exceptions_of(practitioner=practitioner)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -89,7 +90,7 @@ class WaitlistEntryApi(APIView):
         user = signed_in_user(request)
         entry = waitlist_of(user=user).filter(public_id=entry_id).first()
         if entry is None:
-            raise AppointmentNotFound("No such waitlist entry.")
+            raise AppointmentNotFound(_("No such waitlist entry."))
         waitlist.waitlist_leave(actor=user, entry=entry, request=django_request(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -11,6 +11,8 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from appointments.models.schedules import AppointmentType, Practitioner
 
@@ -21,20 +23,20 @@ _TIME_TAKEN_COLUMNS = frozenset({"practitioner_id", "start", "blocked_until", "s
 
 class Appointment(models.Model):
     class Status(models.TextChoices):
-        HELD = "held", "Offered from the waitlist"
-        BOOKED = "booked", "Booked"
-        CHECKED_IN = "checked_in", "Checked in"
-        IN_PROGRESS = "in_progress", "In progress"
-        COMPLETED = "completed", "Completed"
-        CANCELLED = "cancelled", "Cancelled"
-        NO_SHOW = "no_show", "No-show"
+        HELD = "held", gettext_lazy("Offered from the waitlist")
+        BOOKED = "booked", gettext_lazy("Booked")
+        CHECKED_IN = "checked_in", gettext_lazy("Checked in")
+        IN_PROGRESS = "in_progress", gettext_lazy("In progress")
+        COMPLETED = "completed", gettext_lazy("Completed")
+        CANCELLED = "cancelled", gettext_lazy("Cancelled")
+        NO_SHOW = "no_show", gettext_lazy("No-show")
 
     class Channel(models.TextChoices):
-        WEB = "web", "Website"
-        API = "api", "App"
-        RECEPTION = "reception", "Reception"
-        WAITLIST = "waitlist", "Waitlist"
-        ADMIN = "admin", "Administration"
+        WEB = "web", gettext_lazy("Website")
+        API = "api", gettext_lazy("App")
+        RECEPTION = "reception", gettext_lazy("Reception")
+        WAITLIST = "waitlist", gettext_lazy("Waitlist")
+        ADMIN = "admin", gettext_lazy("Administration")
 
     # Statuses that occupy the practitioner's and the patient's time.
     ACTIVE_STATUSES: ClassVar[tuple[str, ...]] = (
@@ -69,10 +71,10 @@ class Appointment(models.Model):
     start = models.DateTimeField()
     end = models.DateTimeField()
     blocked_until = models.DateTimeField(
-        help_text="End plus the type's buffer: the practitioner's time it takes."
+        help_text=gettext_lazy("End plus the type's buffer: the practitioner's time it takes.")
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.BOOKED)
-    reason = models.CharField("reason for visit", max_length=500, blank=True)
+    reason = models.CharField(gettext_lazy("reason for visit"), max_length=500, blank=True)
     cancellation_reason = models.CharField(max_length=500, blank=True)
     # What the clinician wrote on completing the visit: clinical, shown as the reason is
     # (permissions.can_see_reason: the patient and the visit's practitioner only). The
@@ -126,7 +128,7 @@ class Appointment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Appointment {self.public_id}"
+        return _("Appointment %(id)s") % {"id": self.public_id}
 
     @classmethod
     def from_db(cls, db: str | None, field_names: Any, values: Any) -> Appointment:

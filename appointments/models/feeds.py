@@ -7,6 +7,8 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 
 def feed_token_digest(token: str) -> str:
@@ -19,8 +21,11 @@ class CalendarFeed(models.Model):
     feed; revoked (or replaced) feeds are kept so that their URL answers 410 Gone."""
 
     class TitleMode(models.TextChoices):
-        DETAILED = "detailed", "What and with whom (e.g. Consultation with Dr Weber)"
-        NEUTRAL = "neutral", "Only “Hospital appointment” (for calendars kept by other companies)"
+        DETAILED = "detailed", gettext_lazy("What and with whom (e.g. Consultation with Dr Weber)")
+        NEUTRAL = (
+            "neutral",
+            gettext_lazy("Only “Hospital appointment” (for calendars kept by other companies)"),
+        )
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds"
@@ -42,4 +47,4 @@ class CalendarFeed(models.Model):
         ]
 
     def __str__(self) -> str:
-        return "Calendar feed"
+        return _("Calendar feed")

@@ -12,6 +12,8 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Department
 
@@ -21,7 +23,9 @@ def validate_time_zone(value: str) -> None:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise ValidationError(
-            f"{value!r} is not a known IANA time zone, e.g. Europe/London."
+            # Translators: value is what was entered, in quotes.
+            _("%(value)s is not a known IANA time zone, e.g. Europe/London.")
+            % {"value": repr(value)}
         ) from None
 
 
@@ -48,11 +52,12 @@ def validate_reminder_hours(value: str) -> None:
         return
     if not all(1 <= hour <= 24 * 14 for hour in hours):
         raise ValidationError(
-            'Give whole hours between 1 and 336 separated by commas, e.g. "24, 2", or "none".',
+            # Translators: "none" is the word to type for no reminders; keep it in English.
+            _('Give whole hours between 1 and 336 separated by commas, e.g. "24, 2", or "none".'),
             code="invalid",
         )
     if len(hours) > 5:
-        raise ValidationError("At most five reminders.", code="too_many")
+        raise ValidationError(_("At most five reminders."), code="too_many")
 
 
 class AppointmentType(models.Model):
@@ -64,16 +69,16 @@ class AppointmentType(models.Model):
     )
     duration_minutes = models.PositiveSmallIntegerField()
     buffer_after_minutes = models.PositiveSmallIntegerField(
-        default=0, help_text="Kept free after each visit."
+        default=0, help_text=gettext_lazy("Kept free after each visit.")
     )
     patient_bookable = models.BooleanField(
-        default=True, help_text="Patients may book it themselves."
+        default=True, help_text=gettext_lazy("Patients may book it themselves.")
     )
     lead_time_minutes = models.PositiveIntegerField(
-        default=60, help_text="Bookable no sooner than this before the start."
+        default=60, help_text=gettext_lazy("Bookable no sooner than this before the start.")
     )
     booking_horizon_days = models.PositiveSmallIntegerField(
-        default=60, help_text="How far ahead booking opens."
+        default=60, help_text=gettext_lazy("How far ahead booking opens.")
     )
     # Text, not JSON: the booking's fast path builds these rows without database converters
     # (appointments.selectors.booking). Read it with ``reminder_hours``.
@@ -82,15 +87,19 @@ class AppointmentType(models.Model):
         blank=True,
         default="",
         validators=[validate_reminder_hours],
-        help_text='Hours before the visit to remind the patient, e.g. "24, 2". Empty for the '
-        'hospital\'s default (NOTIFICATIONS_DEFAULT_REMINDER_HOURS); "none" for no reminders.',
+        help_text=gettext_lazy(
+            'Hours before the visit to remind the patient, e.g. "24, 2". Empty for the '
+            'hospital\'s default (NOTIFICATIONS_DEFAULT_REMINDER_HOURS); "none" for no reminders.'
+        ),
     )
     preparation = models.TextField(
         blank=True,
         db_default="",
         max_length=1000,
-        help_text="What to bring and how to prepare (patients see it before the visit). Empty: "
-        "photo ID and a list of the medicines you take.",
+        help_text=gettext_lazy(
+            "What to bring and how to prepare (patients see it before the visit). Empty: "
+            "photo ID and a list of the medicines you take."
+        ),
     )
     is_active = models.BooleanField(default=True)
 
@@ -103,7 +112,9 @@ class AppointmentType(models.Model):
             models.CheckConstraint(
                 condition=models.Q(duration_minutes__gte=5, duration_minutes__lte=480),
                 name="appointments_type_duration_range",
-                violation_error_message="A visit lasts between 5 minutes and 8 hours.",
+                violation_error_message=gettext_lazy(
+                    "A visit lasts between 5 minutes and 8 hours."
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(booking_horizon_days__gte=1, booking_horizon_days__lte=730),
@@ -112,12 +123,18 @@ class AppointmentType(models.Model):
             models.CheckConstraint(
                 condition=models.Q(buffer_after_minutes__lte=240),
                 name="appointments_type_buffer_range",
-                violation_error_message="The buffer after a visit is at most 4 hours.",
+                violation_error_message=gettext_lazy(
+                    "The buffer after a visit is at most 4 hours."
+                ),
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.duration_minutes} min)"
+        # Translators: an appointment type and its length, e.g. "GP consultation (15 min)".
+        return _("%(name)s (%(minutes)s min)") % {
+            "name": self.name,
+            "minutes": self.duration_minutes,
+        }
 
 
 class Practitioner(models.Model):
@@ -161,13 +178,13 @@ class WorkingHours(models.Model):
     the weekday it opens on and ends the next morning."""
 
     class Weekday(models.IntegerChoices):
-        MONDAY = 0, "Monday"
-        TUESDAY = 1, "Tuesday"
-        WEDNESDAY = 2, "Wednesday"
-        THURSDAY = 3, "Thursday"
-        FRIDAY = 4, "Friday"
-        SATURDAY = 5, "Saturday"
-        SUNDAY = 6, "Sunday"
+        MONDAY = 0, gettext_lazy("Monday")
+        TUESDAY = 1, gettext_lazy("Tuesday")
+        WEDNESDAY = 2, gettext_lazy("Wednesday")
+        THURSDAY = 3, gettext_lazy("Thursday")
+        FRIDAY = 4, gettext_lazy("Friday")
+        SATURDAY = 5, gettext_lazy("Saturday")
+        SUNDAY = 6, gettext_lazy("Sunday")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     practitioner = models.ForeignKey(
@@ -176,35 +193,44 @@ class WorkingHours(models.Model):
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
     start_time = models.TimeField()
     end_time = models.TimeField(
-        help_text="An end at or before the start runs past midnight: 18:00 to 08:00 is a "
-        "night shift ending the next morning."
+        help_text=gettext_lazy(
+            "An end at or before the start runs past midnight: 18:00 to 08:00 is a "
+            "night shift ending the next morning."
+        )
     )
     valid_from = models.DateField()
     valid_until = models.DateField(
-        null=True, blank=True, help_text="Last day it applies; empty: no end."
+        null=True, blank=True, help_text=gettext_lazy("Last day it applies; empty: no end.")
     )
 
     class Meta:
         ordering: ClassVar = ["practitioner", "weekday", "start_time"]
-        verbose_name_plural = "working hours"
+        verbose_name_plural = gettext_lazy("working hours")
         constraints: ClassVar = [
             models.CheckConstraint(
                 condition=~models.Q(end_time=models.F("start_time")),
                 name="appointments_hours_not_empty",
-                violation_error_message="The end time must differ from the start time (an "
-                "end before the start runs past midnight).",
+                violation_error_message=gettext_lazy(
+                    "The end time must differ from the start time (an "
+                    "end before the start runs past midnight)."
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(valid_until__isnull=True)
                 | models.Q(valid_until__gte=models.F("valid_from")),
                 name="appointments_hours_valid_range",
-                violation_error_message="The last day must not be before the first day.",
+                violation_error_message=gettext_lazy(
+                    "The last day must not be before the first day."
+                ),
             ),
         ]
 
     def __str__(self) -> str:
-        suffix = " (next day)" if self.ends_next_day else ""
-        return f"{self.get_weekday_display()} {self.start_time:%H:%M}-{self.end_time:%H:%M}{suffix}"
+        hours = f"{self.get_weekday_display()} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+        if self.ends_next_day:
+            # Translators: working hours that end the next morning, e.g. "Monday 18:00-08:00".
+            return _("%(hours)s (next day)") % {"hours": hours}
+        return hours
 
     @property
     def ends_next_day(self) -> bool:
@@ -234,9 +260,9 @@ class AvailabilityException(models.Model):
     """Time taken out of the schedule: leave, a holiday, blocked time."""
 
     class Kind(models.TextChoices):
-        LEAVE = "leave", "Leave"
-        HOLIDAY = "holiday", "Public holiday"
-        BLOCKED = "blocked", "Blocked time"
+        LEAVE = "leave", gettext_lazy("Leave")
+        HOLIDAY = "holiday", gettext_lazy("Public holiday")
+        BLOCKED = "blocked", gettext_lazy("Blocked time")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # Indexed by (practitioner, start) in Meta.
@@ -257,7 +283,7 @@ class AvailabilityException(models.Model):
             models.CheckConstraint(
                 condition=models.Q(end__gt=models.F("start")),
                 name="appointments_exception_end_after_start",
-                violation_error_message="The end must be after the start.",
+                violation_error_message=gettext_lazy("The end must be after the start."),
             )
         ]
 

@@ -7,6 +7,8 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from appointments.models.appointments import Appointment
 from appointments.models.schedules import AppointmentType, Practitioner
@@ -14,10 +16,10 @@ from appointments.models.schedules import AppointmentType, Practitioner
 
 class WaitlistEntry(models.Model):
     class Status(models.TextChoices):
-        WAITING = "waiting", "Waiting"
-        OFFERED = "offered", "Offered a time"
-        BOOKED = "booked", "Booked"
-        CANCELLED = "cancelled", "Left the waitlist"
+        WAITING = "waiting", gettext_lazy("Waiting")
+        OFFERED = "offered", gettext_lazy("Offered a time")
+        BOOKED = "booked", gettext_lazy("Booked")
+        CANCELLED = "cancelled", gettext_lazy("Left the waitlist")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     patient = models.ForeignKey(
@@ -32,7 +34,7 @@ class WaitlistEntry(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="waitlist",
-        help_text="Empty: any practitioner offering the type.",
+        help_text=gettext_lazy("Empty: any practitioner offering the type."),
     )
     date_from = models.DateField()
     date_to = models.DateField()
@@ -43,18 +45,20 @@ class WaitlistEntry(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name_plural = "waitlist entries"
+        verbose_name_plural = gettext_lazy("waitlist entries")
         ordering: ClassVar = ["created_at", "pk"]
         constraints: ClassVar = [
             models.CheckConstraint(
                 condition=models.Q(date_to__gte=models.F("date_from")),
                 name="appointments_waitlist_range",
-                violation_error_message="The last day must not be before the first day.",
+                violation_error_message=gettext_lazy(
+                    "The last day must not be before the first day."
+                ),
             )
         ]
 
     def __str__(self) -> str:
-        return f"Waitlist entry {self.public_id}"
+        return _("Waitlist entry %(id)s") % {"id": self.public_id}
 
     @property
     def is_open(self) -> bool:

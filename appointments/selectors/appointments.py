@@ -29,6 +29,7 @@ from django.db.models import (
 from django.db.models.expressions import CombinedExpression
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.roles import CLINICAL_ROLES
@@ -656,7 +657,7 @@ def patient_appointments(*, user: User, now: datetime.datetime) -> PatientAppoin
     )
 
 
-DEFAULT_PREPARATION = "Bring photo ID and a list of the medicines you take."
+DEFAULT_PREPARATION = _("Bring photo ID and a list of the medicines you take.")
 
 
 def next_appointment_of(*, user: User, now: datetime.datetime) -> Appointment | None:

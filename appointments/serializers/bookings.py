@@ -9,6 +9,9 @@ from typing import Any, NamedTuple, cast
 
 from django.db.models.manager import BaseManager
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from accounts.models import User
@@ -31,18 +34,24 @@ PRACTITIONER_OR_ME = (
 )
 
 
+def _one_of(values: list[str]) -> str:
+    # Translators: choices are codes, e.g. "booked, cancelled"; keep them as they are.
+    return _("One of %(choices)s.") % {"choices": ", ".join(values)}
+
+
 class AppointmentFilter(QueryParameters):
     when = serializers.ChoiceField(
         choices=["upcoming", "past"],
         required=False,
         allow_blank=True,
-        error_messages={"invalid_choice": "Use 'upcoming' or 'past'."},
+        # Translators: 'upcoming' and 'past' are the values to send; keep them as they are.
+        error_messages={"invalid_choice": gettext_lazy("Use 'upcoming' or 'past'.")},
     )
     status = serializers.ChoiceField(
         choices=Appointment.Status.values,
         required=False,
         allow_blank=True,
-        error_messages={"invalid_choice": f"One of {', '.join(Appointment.Status.values)}."},
+        error_messages={"invalid_choice": lazy(_one_of, str)(Appointment.Status.values)},
     )
     date_from = serializers.DateField(
         required=False,
@@ -57,7 +66,8 @@ class AppointmentFilter(QueryParameters):
         required=False,
         max_length=36,
         help_text="A practitioner's id, or `me` for your own schedule (practitioners only).",
-        error_messages={"invalid": "A practitioner's id, or 'me'."},
+        # Translators: 'me' is the value to send; keep it as it is.
+        error_messages={"invalid": gettext_lazy("A practitioner's id, or 'me'.")},
     )
     patient = serializers.UUIDField(required=False, help_text="A patient's id.")
     updated_since = AwareDateTimeField(
@@ -71,7 +81,7 @@ class AppointmentFilter(QueryParameters):
         try:
             return str(uuid.UUID(value))
         except ValueError:
-            raise serializers.ValidationError("A practitioner's id, or 'me'.") from None
+            raise serializers.ValidationError(_("A practitioner's id, or 'me'.")) from None
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if (
@@ -79,7 +89,7 @@ class AppointmentFilter(QueryParameters):
             and attrs.get("date_to")
             and attrs["date_to"] < attrs["date_from"]
         ):
-            raise serializers.ValidationError({"date_to": "Must not be before date_from."})
+            raise serializers.ValidationError({"date_to": _("Must not be before date_from.")})
         return attrs
 
 
@@ -349,14 +359,16 @@ class AppointmentOutput(serializers.ModelSerializer[Appointment]):
 
 class BookInput(serializers.Serializer[None]):
     appointment_type = PublicIdField(
-        queryset=appointment_types_active(), not_found="No such appointment type."
+        queryset=appointment_types_active(), not_found=gettext_lazy("No such appointment type.")
     )
-    practitioner = PublicIdField(queryset=practitioners_for(), not_found="No such practitioner.")
+    practitioner = PublicIdField(
+        queryset=practitioners_for(), not_found=gettext_lazy("No such practitioner.")
+    )
     start = AwareDateTimeField()
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     patient = PublicIdField(
         queryset=patients_active(),
-        not_found="No such patient.",
+        not_found=gettext_lazy("No such patient."),
         required=False,
         help_text="Staff only: the patient to book for.",
     )
@@ -366,7 +378,7 @@ class RescheduleInput(serializers.Serializer[None]):
     start = AwareDateTimeField()
     practitioner = PublicIdField(
         queryset=practitioners_for(),
-        not_found="No such practitioner.",
+        not_found=gettext_lazy("No such practitioner."),
         required=False,
         help_text="Another practitioner offering the same type.",
     )

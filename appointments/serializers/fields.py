@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 
 from django.db.models import Model, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_stubs_ext import StrOrPromise
 from rest_framework import serializers
 
 _M = TypeVar("_M", bound=Model)
@@ -23,11 +25,11 @@ class AwareDateTimeField(serializers.DateTimeField):
             and not (value.endswith("Z") or "+" in value[10:] or "-" in value[10:])
         ):
             raise serializers.ValidationError(
-                "Include the time zone, e.g. 2026-03-02T09:00:00+00:00 or ...Z."
+                _("Include the time zone, e.g. 2026-03-02T09:00:00+00:00 or ...Z.")
             )
         parsed = super().to_internal_value(value)
         if timezone.is_naive(parsed):
-            raise serializers.ValidationError("Include the time zone.")
+            raise serializers.ValidationError(_("Include the time zone."))
         return parsed
 
 
@@ -35,7 +37,7 @@ class PublicIdField(serializers.SlugRelatedField[_M]):
     """A row named by its random public id (documented as a UUID), among those the queryset
     offers; ``not_found`` says what is missing, e.g. "No such practitioner."."""
 
-    def __init__(self, *, queryset: QuerySet[_M], not_found: str, **kwargs: Any) -> None:
+    def __init__(self, *, queryset: QuerySet[_M], not_found: StrOrPromise, **kwargs: Any) -> None:
         super().__init__(
             slug_field="public_id",
             queryset=queryset,

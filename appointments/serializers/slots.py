@@ -10,6 +10,8 @@ import zoneinfo
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from accounts.selectors.directory import departments_all
@@ -28,7 +30,7 @@ def _department_filter() -> PublicIdField[Any]:
     # Leave the parameter out for every department; an empty or malformed one is a 400, as the
     # schema (a UUID) says.
     return PublicIdField(
-        queryset=departments_all(), not_found="No such department.", required=False
+        queryset=departments_all(), not_found=gettext_lazy("No such department."), required=False
     )
 
 
@@ -74,17 +76,17 @@ class PractitionerFilter(QueryParameters):
     department = _department_filter()
     appointment_type = PublicIdField(
         queryset=appointment_types_all(),
-        not_found="No such appointment type.",
+        not_found=gettext_lazy("No such appointment type."),
         required=False,
     )
 
 
 class SlotQuery(QueryParameters):
     appointment_type = PublicIdField(
-        queryset=appointment_types_active(), not_found="No such appointment type."
+        queryset=appointment_types_active(), not_found=gettext_lazy("No such appointment type.")
     )
     department = PublicIdField(
-        queryset=departments_all(), not_found="No such department.", required=False
+        queryset=departments_all(), not_found=gettext_lazy("No such department."), required=False
     )
     # Resolved in validate(): only a practitioner offering the type will do.
     practitioner = serializers.UUIDField(required=False)
@@ -93,9 +95,9 @@ class SlotQuery(QueryParameters):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["date_to"] < attrs["date_from"]:
-            raise serializers.ValidationError({"date_to": "Must not be before date_from."})
+            raise serializers.ValidationError({"date_to": _("Must not be before date_from.")})
         if (attrs["date_to"] - attrs["date_from"]).days > 30:
-            raise serializers.ValidationError({"date_to": "Search at most 31 days at a time."})
+            raise serializers.ValidationError({"date_to": _("Search at most 31 days at a time.")})
         if attrs.get("practitioner"):
             attrs["practitioner"] = (
                 practitioners_for(appointment_type=attrs["appointment_type"])
@@ -104,7 +106,7 @@ class SlotQuery(QueryParameters):
             )
             if attrs["practitioner"] is None:
                 raise serializers.ValidationError(
-                    {"practitioner": "No such practitioner offering this appointment type."}
+                    {"practitioner": _("No such practitioner offering this appointment type.")}
                 )
         return attrs
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.selectors.users import patients_active
@@ -14,16 +15,16 @@ from core.api import ReferenceSerializer
 
 class WaitlistInput(serializers.Serializer[None]):
     appointment_type = PublicIdField(
-        queryset=appointment_types_active(), not_found="No such appointment type."
+        queryset=appointment_types_active(), not_found=_("No such appointment type.")
     )
     practitioner = PublicIdField(
-        queryset=practitioners_for(), not_found="No such practitioner.", required=False
+        queryset=practitioners_for(), not_found=_("No such practitioner."), required=False
     )
     date_from = serializers.DateField()
     date_to = serializers.DateField()
     patient = PublicIdField(
         queryset=patients_active(),
-        not_found="No such patient.",
+        not_found=_("No such patient."),
         required=False,
         help_text="Staff only.",
     )

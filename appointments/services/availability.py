@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from accounts.models import Department, User
 from accounts.roles import CLINICAL_ROLES
@@ -22,7 +23,7 @@ MINUTES_A_WEEK = 7 * 24 * 60
 def _require_manager(actor: User | None) -> None:
     # None: operators' commands and demo data, which run outside any request.
     if actor is not None and not permissions.can_manage_schedules(user=actor):
-        raise NotAllowed("Only administrators manage schedules.")
+        raise NotAllowed(_("Only administrators manage schedules."))
 
 
 @transaction.atomic
@@ -37,7 +38,7 @@ def practitioner_create(
 ) -> Practitioner:
     _require_manager(actor)
     if user.role not in CLINICAL_ROLES:
-        raise ValidationError({"user": "Practitioners are doctors or nurses."})
+        raise ValidationError({"user": _("Practitioners are doctors or nurses.")})
     practitioner = Practitioner(user=user, department=department, time_zone=time_zone)
     practitioner.full_clean()
     practitioner.save()
@@ -104,7 +105,9 @@ PRACTITIONER_FIELDS = ("department", "time_zone", "is_active")
 def _changed(instance: Any, fields: tuple[str, ...], changes: dict[str, Any]) -> list[str]:
     unknown = set(changes) - set(fields)
     if unknown:
-        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed here."))
+        raise ValidationError(
+            dict.fromkeys(sorted(unknown), _("This field cannot be changed here."))
+        )
     changed = sorted(name for name, value in changes.items() if getattr(instance, name) != value)
     for name in changed:
         setattr(instance, name, changes[name])
@@ -201,7 +204,11 @@ def working_hours_add(
             for shift in (-MINUTES_A_WEEK, 0, MINUTES_A_WEEK)
         ):
             raise ValidationError(
-                {"start_time": f"These hours overlap hours already set ({other})."}
+                {
+                    # Translators: other is working hours, e.g. "Monday 09:00-12:30".
+                    "start_time": _("These hours overlap hours already set (%(other)s).")
+                    % {"other": other}
+                }
             )
     rule.save()
     record(

@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from appointments import permissions
@@ -46,7 +48,9 @@ Status = Appointment.Status
 
 def _require_aware(start: datetime.datetime) -> datetime.datetime:
     if timezone.is_naive(start):
-        raise SlotUnavailable("Give the time with its time zone, e.g. 2026-03-02T09:00:00+00:00.")
+        raise SlotUnavailable(
+            _("Give the time with its time zone, e.g. 2026-03-02T09:00:00+00:00.")
+        )
     return start.astimezone(datetime.UTC)
 
 
@@ -67,7 +71,7 @@ def _why_not_free(check: SlotCheck) -> NoReturn:
         raise SlotTaken()
     if check.overlapped:
         raise SlotUnavailable(
-            "That time overlaps another appointment. Choose one of the free times."
+            _("That time overlaps another appointment. Choose one of the free times.")
         )
     if check.patient_busy:
         raise PatientBusy()
@@ -98,10 +102,12 @@ def _check_bookable(
     )
     if not check.offered:
         raise SlotUnavailable(
-            f"{practitioner.display_name} does not offer {appointment_type.name}."
+            # Translators: e.g. "Dr Weber does not offer Child health check."
+            _("%(practitioner)s does not offer %(type)s.")
+            % {"practitioner": practitioner.display_name, "type": appointment_type.name}
         )
     if start <= now:
-        raise SlotUnavailable("That time is in the past.")
+        raise SlotUnavailable(_("That time is in the past."))
     if not check.free:
         _why_not_free(check)
     # Checked before the insert for a clear answer; the database constraint has the last word.
@@ -130,12 +136,12 @@ def appointment_book(
     now = now or timezone.now()
     start = _require_aware(start)
     if not permissions.may_book_for(user=actor, patient=patient):
-        raise NotAllowed("Patients book for themselves.")
+        raise NotAllowed(_("Patients book for themselves."))
     if not permissions.can_book(user=actor, patient=patient, appointment_type=appointment_type):
         if actor.pk == patient.pk and not permissions.type_bookable_by(
             user=actor, appointment_type=appointment_type
         ):
-            raise NotAllowed("This appointment type is booked through the reception.")
+            raise NotAllowed(_("This appointment type is booked through the reception."))
         raise NotAllowed()
     end, blocked_until = _check_bookable(
         actor=actor,
@@ -207,7 +213,7 @@ def appointment_reschedule(
     if not permissions.can_change_booking(user=actor, appointment=appointment):
         raise NotAllowed()
     if appointment.status != Status.BOOKED:
-        raise InvalidTransition("Only a booked appointment can be moved.")
+        raise InvalidTransition(_("Only a booked appointment can be moved."))
     practitioner = new_practitioner or appointment.practitioner
     if new_start == appointment.start and practitioner.pk == appointment.practitioner_id:
         return appointment
@@ -267,10 +273,24 @@ def _check_change_deadline(
     *, actor: User, appointment: Appointment, now: datetime.datetime, verb: str
 ) -> None:
     if permissions.too_late_to_change(user=actor, appointment=appointment, now=now):
-        raise CancelTooLate(
-            f"Appointments can be {verb} online up to "
-            f"{settings.APPOINTMENT_PATIENT_CHANGE_CUTOFF_HOURS} hours before they start. Please call the reception."
-        )
+        hours = settings.APPOINTMENT_PATIENT_CHANGE_CUTOFF_HOURS
+        if verb == "moved":
+            message = ngettext(
+                "Appointments can be moved online up to %(hours)d hour before they start. "
+                "Please call the reception.",
+                "Appointments can be moved online up to %(hours)d hours before they start. "
+                "Please call the reception.",
+                hours,
+            )
+        else:
+            message = ngettext(
+                "Appointments can be cancelled online up to %(hours)d hour before they start. "
+                "Please call the reception.",
+                "Appointments can be cancelled online up to %(hours)d hours before they start. "
+                "Please call the reception.",
+                hours,
+            )
+        raise CancelTooLate(message % {"hours": hours})
 
 
 @transaction.atomic
@@ -288,7 +308,7 @@ def appointment_cancel(
     if not permissions.can_change_booking(user=actor, appointment=appointment):
         raise NotAllowed()
     if permissions.cancel_needs_reason(user=actor) and not reason.strip():
-        raise ValidationError({"reason": "Staff must give a reason when cancelling."})
+        raise ValidationError({"reason": _("Staff must give a reason when cancelling.")})
     _check_change_deadline(actor=actor, appointment=appointment, now=now, verb="cancelled")
     status_move(appointment=appointment, to_status=Status.CANCELLED, now=now)
     appointment.cancellation_reason = reason.strip()

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from appointments.errors import CalendarFeedNotFound
@@ -22,7 +23,7 @@ from audit.services import record
 
 def _checked_mode(title_mode: str) -> CalendarFeed.TitleMode:
     if title_mode not in CalendarFeed.TitleMode.values:
-        raise ValidationError({"title_mode": "Choose detailed or neutral titles."})
+        raise ValidationError({"title_mode": _("Choose detailed or neutral titles.")})
     return CalendarFeed.TitleMode(title_mode)
 
 

@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from appointments import permissions
@@ -59,13 +61,22 @@ def appointment_set_status(
         appointment=appointment, now=now
     ):
         raise InvalidTransition(
-            "A no-show can be recorded only after the grace period past the start."
+            _("A no-show can be recorded only after the grace period past the start.")
         )
     note = note.strip()
     if note and to_status != Status.COMPLETED:
-        raise InvalidTransition("A visit note is written when the visit is completed.")
+        raise InvalidTransition(_("A visit note is written when the visit is completed."))
     if len(note) > VISIT_NOTE_MAX:
-        raise ValidationError({"note": f"Keep the note under {VISIT_NOTE_MAX} characters."})
+        raise ValidationError(
+            {
+                "note": ngettext(
+                    "Keep the note under %(count)d character.",
+                    "Keep the note under %(count)d characters.",
+                    VISIT_NOTE_MAX,
+                )
+                % {"count": VISIT_NOTE_MAX}
+            }
+        )
     status_move(appointment=appointment, to_status=to_status, now=now)
     if note:
         appointment.visit_note = note
@@ -91,9 +102,9 @@ def _refuse_a_step_out_of_order(
     """The visit in its order and at its time: start after the check-in, complete after the
     start, nothing before check-in opens (``permissions.visit_step_open``)."""
     if to_status == Status.IN_PROGRESS and appointment.status == Status.BOOKED:
-        raise VisitNotCheckedIn("The patient has not been checked in yet: check them in first.")
+        raise VisitNotCheckedIn(_("The patient has not been checked in yet: check them in first."))
     if to_status == Status.COMPLETED and appointment.status in (Status.BOOKED, Status.CHECKED_IN):
-        raise VisitNotStarted("The visit has not been started yet: start it first.")
+        raise VisitNotStarted(_("The visit has not been started yet: start it first."))
     if not permissions.visit_step_open(appointment=appointment, to_status=to_status, now=now):
         opens = describe(
             permissions.check_in_opens_at(appointment=appointment),
@@ -101,11 +112,19 @@ def _refuse_a_step_out_of_order(
             "l j F Y, H:i",
         )
         minutes = settings.APPOINTMENT_CHECK_IN_OPENS_MINUTES
-        raise CheckInNotOpen(
-            f"Check-in opens at {opens}, {minutes} minutes before the start."
-            if to_status == Status.CHECKED_IN
-            else f"The visit cannot be recorded before check-in opens at {opens}."
-        )
+        if to_status == Status.CHECKED_IN:
+            message = ngettext(
+                # Translators: opens is a date and time, e.g. "Monday 2 March 2026, 08:45
+                # (Europe/London)".
+                "Check-in opens at %(opens)s, %(minutes)d minute before the start.",
+                "Check-in opens at %(opens)s, %(minutes)d minutes before the start.",
+                minutes,
+            ) % {"opens": opens, "minutes": minutes}
+        else:
+            message = _("The visit cannot be recorded before check-in opens at %(opens)s.") % {
+                "opens": opens
+            }
+        raise CheckInNotOpen(message)
 
 
 def appointments_mark_no_shows(*, now: datetime.datetime | None = None) -> int:

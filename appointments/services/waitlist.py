@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from appointments import permissions
@@ -46,19 +47,23 @@ def waitlist_join(
 ) -> WaitlistEntry:
     """Wait for a time of this type (with this practitioner, if given) between two days."""
     if not permissions.may_book_for(user=actor, patient=patient):
-        raise NotAllowed("Patients book for themselves.")
+        raise NotAllowed(_("Patients book for themselves."))
     if not permissions.can_join_waitlist(user=actor):
         raise NotAllowed()
     if not permissions.type_bookable_by(user=actor, appointment_type=appointment_type):
-        raise NotAllowed("This appointment type is booked through the reception.")
+        raise NotAllowed(_("This appointment type is booked through the reception."))
     today = timezone.now().date()
     if date_from < today:
-        raise ValidationError({"date_from": "The first day cannot be in the past."})
+        raise ValidationError({"date_from": _("The first day cannot be in the past.")})
     if practitioner is not None and not practitioner_offers(
         practitioner=practitioner, appointment_type=appointment_type
     ):
         raise ValidationError(
-            {"practitioner": f"{practitioner.display_name} does not offer {appointment_type.name}."}
+            {
+                # Translators: e.g. "Dr Weber does not offer Child health check."
+                "practitioner": _("%(practitioner)s does not offer %(type)s.")
+                % {"practitioner": practitioner.display_name, "type": appointment_type.name}
+            }
         )
     entry = WaitlistEntry(
         patient=patient,

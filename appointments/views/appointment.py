@@ -14,8 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_stubs_ext import StrOrPromise
 
 from accounts.authentication import signed_in_user
 from accounts.models import User
@@ -33,20 +36,20 @@ from core.errors import DomainError
 
 Status = Appointment.Status
 # The buttons of the visit's steps (which ones a user sees: permissions.visit_steps_for).
-_STEP_BUTTONS: dict[str, str] = {
-    Status.CHECKED_IN: "Check in",
-    Status.IN_PROGRESS: "Start visit",
-    Status.COMPLETED: "Complete visit",
-    Status.BOOKED: "Undo check-in",
-    Status.NO_SHOW: "Did not come",
+_STEP_BUTTONS: dict[str, StrOrPromise] = {
+    Status.CHECKED_IN: gettext_lazy("Check in"),
+    Status.IN_PROGRESS: gettext_lazy("Start visit"),
+    Status.COMPLETED: gettext_lazy("Complete visit"),
+    Status.BOOKED: gettext_lazy("Undo check-in"),
+    Status.NO_SHOW: gettext_lazy("Did not come"),
 }
 # What the page says after each.
-_STEP_DONE: dict[str, str] = {
-    Status.CHECKED_IN: "Checked in.",
-    Status.IN_PROGRESS: "The visit has started.",
-    Status.COMPLETED: "The visit is complete.",
-    Status.BOOKED: "Check-in undone: the appointment is booked again.",
-    Status.NO_SHOW: "Recorded as a no-show.",
+_STEP_DONE: dict[str, StrOrPromise] = {
+    Status.CHECKED_IN: gettext_lazy("Checked in."),
+    Status.IN_PROGRESS: gettext_lazy("The visit has started."),
+    Status.COMPLETED: gettext_lazy("The visit is complete."),
+    Status.BOOKED: gettext_lazy("Check-in undone: the appointment is booked again."),
+    Status.NO_SHOW: gettext_lazy("Recorded as a no-show."),
 }
 
 
@@ -55,7 +58,7 @@ def visit_step_buttons(
 ) -> list[tuple[str, str]]:
     """(status, button label) of each step of the visit the user may record now."""
     return [
-        (step, _STEP_BUTTONS[step])
+        (step, str(_STEP_BUTTONS[step]))
         for step in permissions.visit_steps_for(user=user, appointment=appointment, now=now)
     ]
 
@@ -115,7 +118,7 @@ def reschedule(request: HttpRequest, appointment_id: uuid.UUID) -> HttpResponse:
     if request.method == "POST":
         new_start = parse_datetime(request.POST.get("start", "") or "")
         if new_start is None or timezone.is_naive(new_start):
-            messages.error(request, "Choose one of the times shown.")
+            messages.error(request, _("Choose one of the times shown."))
             return redirect("appointments:reschedule", appointment_id=appointment_id)
         try:
             booking.appointment_reschedule(
@@ -124,7 +127,7 @@ def reschedule(request: HttpRequest, appointment_id: uuid.UUID) -> HttpResponse:
         except DomainError as error:
             refusal_notice(request, error)
             return redirect("appointments:reschedule", appointment_id=appointment_id)
-        messages.success(request, "The appointment was moved.")
+        messages.success(request, _("The appointment was moved."))
         return redirect("appointments:detail", appointment_id=appointment_id)
     if "start" in request.GET:
         return _reschedule_confirm(request, appointment, user=user, now=now)
@@ -170,7 +173,7 @@ def _reschedule_confirm(
 ) -> HttpResponse:
     new_start = parse_datetime(request.GET.get("start", "") or "")
     if new_start is None or timezone.is_naive(new_start) or new_start == appointment.start:
-        messages.error(request, "Choose one of the times shown.")
+        messages.error(request, _("Choose one of the times shown."))
         return redirect("appointments:reschedule", appointment_id=appointment.public_id)
     duration = appointment.end - appointment.start
     return render(
@@ -207,7 +210,7 @@ def cancel(request: HttpRequest, appointment_id: uuid.UUID) -> HttpResponse:
         except (DomainError, ValidationError) as error:
             refusal_notice(request, error)
             return redirect("appointments:detail", appointment_id=appointment_id)
-        messages.success(request, "The appointment was cancelled.")
+        messages.success(request, _("The appointment was cancelled."))
         return redirect("appointments:mine")
     return render(
         request,
@@ -235,7 +238,7 @@ def set_status(request: HttpRequest, appointment_id: uuid.UUID, to_status: str) 
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _STEP_DONE[to_status])
+        messages.success(request, str(_STEP_DONE[to_status]))
     return redirect(_posted_next(request) or reverse("appointments:detail", args=[appointment_id]))
 
 

@@ -39,9 +39,6 @@ _COLUMNS = (
     "practitioner__user__email",
     "practitioner__user__staff_profile__title",
 )
-_STATUS_LABELS: dict[str, str] = {
-    str(value): str(label) for value, label in Appointment.Status.choices
-}
 
 
 class AppointmentRow(NamedTuple):
@@ -94,6 +91,8 @@ def patient_lists(mine: PatientAppointments, *, viewer_zone: str) -> PatientList
     sentinel = str(uuid.UUID(int=0))
     head, tail = reverse("appointments:detail", args=[sentinel]).split(sentinel)
     clinicians: dict[int, _Clinician] = {}
+    # The statuses in words, in the page's language.
+    status_labels = {str(value): str(label) for value, label in Appointment.Status.choices}
 
     def rows(appointments: QuerySet[Appointment]) -> Iterable[tuple[Any, ...]]:
         for row in appointments.values_list(*_COLUMNS):
@@ -110,7 +109,7 @@ def patient_lists(mine: PatientAppointments, *, viewer_zone: str) -> PatientList
             when=times.label(start, who.zone),
             what=what,
             with_whom=who.name,
-            status=_STATUS_LABELS.get(status, status),
+            status=status_labels.get(status, status),
         )
 
     lists = PatientLists([], [], [], [])

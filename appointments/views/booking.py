@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -65,7 +66,9 @@ def _week_links(request: HttpRequest, date_from: datetime.date) -> dict[str, str
     query["date_from"] = (date_from + step).isoformat()
     links = {
         "next_week_url": f"?{query.urlencode()}",
-        "week_label": f"{date_format(date_from, 'j F')} to {date_format(date_from + WEEK, 'j F')}",
+        # Translators: a week of free times, e.g. "2 March to 8 March".
+        "week_label": _("%(first)s to %(last)s")
+        % {"first": date_format(date_from, "j F"), "last": date_format(date_from + WEEK, "j F")},
     }
     today = timezone.localdate()
     if date_from > today:
@@ -156,8 +159,12 @@ def register_patient(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"{profile.legal_name} is registered ({profile.medical_record_number}). "
-                "They will get an email to choose a password.",
+                _(
+                    # Translators: a patient's name and their medical record number.
+                    "%(name)s is registered (%(number)s). "
+                    "They will get an email to choose a password."
+                )
+                % {"name": profile.legal_name, "number": profile.medical_record_number},
             )
             return redirect(f"{reverse('appointments:book')}?patient={profile.user.public_id}")
     return render(
@@ -271,7 +278,7 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
             )
         messages.success(
             request,
-            "The appointment is booked." if for_a_patient else "Your appointment is booked.",
+            _("The appointment is booked.") if for_a_patient else _("Your appointment is booked."),
         )
         return redirect("appointments:detail", appointment_id=appointment.public_id)
     context = {

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -122,7 +123,7 @@ def add_hours(request: HttpRequest, practitioner_id: uuid.UUID) -> HttpResponse:
         practitioner,
         WorkingHoursForm(request.POST),
         service=availability.working_hours_add,
-        done="Working hours added.",
+        done=_("Working hours added."),
     )
 
 
@@ -165,7 +166,7 @@ def remove_hours(
         remove=lambda rule: availability.working_hours_remove(
             actor=signed_in_user(request), rule=rule, request=request
         ),
-        done="Working hours removed.",
+        done=_("Working hours removed."),
     )
 
 
@@ -177,7 +178,7 @@ def add_exception(request: HttpRequest, practitioner_id: uuid.UUID) -> HttpRespo
         practitioner,
         _exception_form(practitioner, request.POST),
         service=availability.exception_add,
-        done="Time taken out of the schedule.",
+        done=_("Time taken out of the schedule."),
     )
 
 
@@ -195,5 +196,5 @@ def remove_exception(
         remove=lambda exception: availability.exception_remove(
             actor=signed_in_user(request), exception=exception, request=request
         ),
-        done="The time is back in the schedule.",
+        done=_("The time is back in the schedule."),
     )

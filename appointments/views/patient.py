@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseGone
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -74,18 +75,18 @@ def _answer_offer_or_leave(request: HttpRequest, user: User) -> HttpResponse | N
     action, target = request.POST.get("action"), request.POST.get("target", "")
     if action == "accept":
         booked = waitlist.waitlist_accept(actor=user, hold_public_id=target, request=request)
-        messages.success(request, "The offered time is now booked for you.")
+        messages.success(request, _("The offered time is now booked for you."))
         return redirect("appointments:detail", appointment_id=booked.public_id)
     if action == "decline":
         waitlist.waitlist_decline(actor=user, hold_public_id=target, request=request)
-        messages.info(request, "Offer declined. You stay on the waitlist.")
+        messages.info(request, _("Offer declined. You stay on the waitlist."))
         return redirect("appointments:waitlist")
     if action == "leave":
         entry = waitlist_of(user=user).filter(public_id=target).first()
         if entry is None:
-            raise AppointmentNotFound("No such waitlist entry.")
+            raise AppointmentNotFound(_("No such waitlist entry."))
         waitlist.waitlist_leave(actor=user, entry=entry, request=request)
-        messages.info(request, "You left the waitlist.")
+        messages.info(request, _("You left the waitlist."))
         return redirect("appointments:waitlist")
     return None
 
@@ -106,7 +107,8 @@ def waitlist_page(request: HttpRequest) -> HttpResponse:
                     actor=user, patient=user, request=request, **form.cleaned_data
                 )
                 messages.success(
-                    request, "You are on the waitlist. We will offer you a time if one frees up."
+                    request,
+                    _("You are on the waitlist. We will offer you a time if one frees up."),
                 )
                 return redirect("appointments:waitlist")
             answered = _answer_offer_or_leave(request, user)
@@ -141,7 +143,7 @@ def calendar_feed_page(request: HttpRequest) -> HttpResponse:
     action = request.POST.get("action")
     if action == "revoke":
         calendar.calendar_feed_revoke(user=user, request=request)
-        messages.info(request, "The old calendar link no longer works.")
+        messages.info(request, _("The old calendar link no longer works."))
         return redirect("appointments:calendar_feed_page")
     if request.method == "POST" and form.is_valid():
         title_mode = form.cleaned_data["title_mode"] or None
@@ -150,7 +152,7 @@ def calendar_feed_page(request: HttpRequest) -> HttpResponse:
                 calendar.calendar_feed_set_title_mode(
                     user=user, title_mode=title_mode, request=request
                 )
-                messages.info(request, "Saved. Your calendar app shows it at its next update.")
+                messages.info(request, _("Saved. Your calendar app shows it at its next update."))
             return redirect("appointments:calendar_feed_page")
         token = calendar.calendar_feed_create(user=user, title_mode=title_mode, request=request)
         new_url = request.build_absolute_uri(reverse("appointments:calendar_feed", args=[token]))
@@ -191,7 +193,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404
     if not calendar_feed_is_live(feed=feed):
         return HttpResponseGone(
-            "This calendar link was turned off.", content_type="text/plain; charset=utf-8"
+            _("This calendar link was turned off."), content_type="text/plain; charset=utf-8"
         )
     return ical.feed_response(
         appointments_in_feed_of(user=feed.user, now=timezone.now()), feed=feed

@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from accounts.authentication import signed_in_user
@@ -286,8 +288,14 @@ def reception(request: HttpRequest) -> HttpResponse:
 _SECONDARY_STEPS = frozenset({Appointment.Status.BOOKED, Appointment.Status.NO_SHOW})
 _SECONDARY = ' class="secondary"'
 
-# The reception table's columns (reception.html's header), in order.
-RECEPTION_COLUMNS = ("Time", "Patient", "MRN", "With", "Status")
+# The reception table's columns (reception.html's header, the same words), in order.
+RECEPTION_COLUMNS = (
+    _("Time"),
+    _("Patient"),
+    pgettext_lazy("abbreviation of medical record number", "MRN"),
+    _("With"),
+    _("Status"),
+)
 
 
 def _reception_rows(
@@ -308,6 +316,7 @@ def _reception_rows(
         f'<input type="hidden" name="next" value="{conditional_escape(back_here)}">'
     )
     detail_url = reverse("appointments:detail", args=[sentinel]).split(sentinel)
+    columns = [conditional_escape(column) for column in RECEPTION_COLUMNS]
     html: list[str] = []
     for appointment, steps in rows:
         forms = []
@@ -336,7 +345,7 @@ def _reception_rows(
         cells = "".join(
             f'<td data-label="{column}">{conditional_escape(text)}</td>'
             for column, text in zip(
-                RECEPTION_COLUMNS,
+                columns,
                 (
                     mark_safe(opens),  # noqa: S308 - escaped above
                     patient.get_full_name(),

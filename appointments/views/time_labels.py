@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from django.utils.dates import MONTHS, MONTHS_3, WEEKDAYS, WEEKDAYS_ABBR
 
-from core.local_time import TIME_ONLY, YOUR_TIME_SEPARATOR, describe, zone_named
+from core.local_time import TIME_ONLY, YOUR_TIME_SEPARATOR, describe, your_time, zone_named
 
 _FORMAT_CHARS = re.compile(r"([DlFMjYHi])")
 _UNSUPPORTED = re.compile(r"[\\aAbcdeEfgGhILmnNoOPrsStTUuwWyzZ]")
@@ -90,10 +90,8 @@ class TimeLabels:
             return text
         yours = value.astimezone(own)
         yours_pieces = time_only if yours.date() == local.date() else pieces
-        return (
-            f"{text}{YOUR_TIME_SEPARATOR}{_span(yours, end, own, yours_pieces, time_only)}"
-            f" your time ({own.key})"
-        )
+        yours_text = _span(yours, end, own, yours_pieces, time_only)
+        return f"{text}{YOUR_TIME_SEPARATOR}{your_time(yours_text, own.key)}"
 
 
 def _span(

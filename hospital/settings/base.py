@@ -84,11 +84,16 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The page's language from the switcher's cookie or Accept-Language (after the session;
+    # before anything that answers with words).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     # Django's AuthenticationMiddleware and django-otp's OTPMiddleware in one, the user's row
     # read through the authentication cache (accounts.auth_cache).
     "accounts.middleware.AuthenticationMiddleware",
+    # A signed-in person's saved language wins over the browser's.
+    "accounts.language.UserLanguageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionLifetimeMiddleware",
@@ -156,8 +161,18 @@ LANGUAGE_CODE = "en-gb"
 # Our catalogues first: locale/en puts allauth's Title Case headings in sentence case
 # (locale/sentence_case.py writes it).
 LOCALE_PATHS = [BASE_DIR / "locale"]
-# Languages patients can choose for communication (not yet UI translations).
+# The languages the pages are written in, each named in itself for the switcher; English is
+# the source, locale/es and locale/ar the catalogues (`make messages`). A signed-in person's
+# choice (User.language) wins over the browser's (accounts.language).
 LANGUAGES = [
+    ("en", "English"),
+    ("es", "Espa\u00f1ol"),
+    ("ar", "\u0627\u0644\u0639\u0631\u0628\u064a\u0629"),
+]
+LANGUAGES_BIDI = ["ar"]
+# Languages patients can choose for communication (an interpreter, messages where the wording
+# exists in it): more than the pages are written in.
+COMMUNICATION_LANGUAGES = [
     ("en", "English"),
     ("cy", "Welsh"),
     ("es", "Spanish"),

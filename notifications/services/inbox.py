@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from audit.services import record
@@ -68,15 +69,17 @@ def preferences_update(
     for name, on in enabled.items():
         choice = choices.get(name)
         if choice is None:
-            errors[name] = ["There is no such choice."]
+            errors[name] = [_("There is no such choice.")]
         elif choice.locked and not on:
-            errors[name] = ["Security messages cannot be switched off."]
+            errors[name] = [_("Security messages cannot be switched off.")]
         elif not choice.available and on:
-            errors[name] = ["Verify a mobile number first (Security, text-message sign-in)."]
+            errors[name] = [_("Verify a mobile number first (Security, text-message sign-in).")]
     if (quiet_hours_start is None) != (quiet_hours_end is None):
-        errors["quiet_hours"] = ["Give both the start and the end of the quiet hours, or neither."]
+        errors["quiet_hours"] = [
+            _("Give both the start and the end of the quiet hours, or neither.")
+        ]
     elif quiet_hours_start is not None and quiet_hours_start == quiet_hours_end:
-        errors["quiet_hours"] = ["The quiet hours must start and end at different times."]
+        errors["quiet_hours"] = [_("The quiet hours must start and end at different times.")]
     if errors:
         raise ValidationError(errors)
 

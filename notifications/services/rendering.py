@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.template import Context, Engine, TemplateDoesNotExist, TemplateSyntaxError
 from django.utils import timezone, translation
 from django.utils.html import escape, linebreaks, urlize
+from django.utils.translation import get_language_info
 
 from notifications import catalog
 from notifications.models import Channel, MessageTemplate
@@ -153,6 +154,13 @@ def _shipped(kind: str, channel: str, language: str) -> tuple[str, str]:
     raise LookupError(f"No shipped wording for {kind} by {channel}")
 
 
+def _right_to_left(language: str) -> bool:
+    try:
+        return bool(get_language_info(language)["bidi"])
+    except KeyError:
+        return False
+
+
 def _render_parts(
     subject: str,
     body: str,
@@ -172,6 +180,10 @@ def _render_parts(
             if body_html
             else html_from_text(text)
         )
+        if _right_to_left(language):
+            # Mail clients set text left to right unless told: Arabic (Urdu...) reads the
+            # other way, its punctuation and numbers placed by the direction.
+            html = f'<div dir="rtl" lang="{escape(language)}">{html}</div>'
         return Rendered(subject=title, text=text, html=html)
     return Rendered(subject=title, text=text)
 

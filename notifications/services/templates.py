@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from audit.services import record
@@ -30,9 +32,16 @@ def template_preview(
     field that does not render, or an SMS beyond two segments."""
     message_kind = catalog.KINDS.get(kind)
     if message_kind is None or kind == catalog.MAIL_KIND:
-        raise ValidationError({"kind": "There is no such kind of message."})
+        raise ValidationError({"kind": _("There is no such kind of message.")})
     if channel not in message_kind.channels:
-        raise ValidationError({"channel": f"{message_kind.label} is not sent by {channel}."})
+        raise ValidationError(
+            {
+                # Translators: kind is a kind of message ("Appointment booked"); channel is a
+                # code: email, sms or in_app.
+                "channel": _("%(kind)s is not sent by %(channel)s.")
+                % {"kind": message_kind.label, "channel": channel}
+            }
+        )
     sample = {
         key: (value.isoformat() if hasattr(value, "isoformat") else value)
         for key, value in message_kind.sample.items()
@@ -41,15 +50,21 @@ def template_preview(
     try:
         text = render_text(body, sample, zone=zone, language=language).strip()
     except TemplateInvalid as error:
-        raise ValidationError({"body": f"This does not render: {error}"}) from None
+        raise ValidationError(
+            {"body": _("This does not render: %(error)s") % {"error": error}}
+        ) from None
     try:
         title = " ".join(render_text(subject, sample, zone=zone, language=language).split())
     except TemplateInvalid as error:
-        raise ValidationError({"subject": f"This does not render: {error}"}) from None
+        raise ValidationError(
+            {"subject": _("This does not render: %(error)s") % {"error": error}}
+        ) from None
     try:
         html = render_html(body_html, sample, zone=zone, language=language) if body_html else ""
     except TemplateInvalid as error:
-        raise ValidationError({"body_html": f"This does not render: {error}"}) from None
+        raise ValidationError(
+            {"body_html": _("This does not render: %(error)s") % {"error": error}}
+        ) from None
     if channel == Channel.SMS:
         # Counted as it will be sent: accents folded into the GSM alphabet where they can be.
         text = gsm7_folded(" ".join(text.split()))
@@ -57,12 +72,18 @@ def template_preview(
         if segments > 2:
             raise ValidationError(
                 {
-                    "body": f"With the sample data this SMS takes {segments} segments; keep it "
-                    "within two (about 300 plain characters, 130 with other alphabets)."
+                    "body": ngettext(
+                        "With the sample data this SMS takes %(count)d segment; keep it within "
+                        "two (about 300 plain characters, 130 with other alphabets).",
+                        "With the sample data this SMS takes %(count)d segments; keep it within "
+                        "two (about 300 plain characters, 130 with other alphabets).",
+                        segments,
+                    )
+                    % {"count": segments}
                 }
             )
     elif channel == Channel.EMAIL and not title:
-        raise ValidationError({"subject": "An email needs a subject."})
+        raise ValidationError({"subject": _("An email needs a subject.")})
     return Rendered(
         subject=title,
         text=text,

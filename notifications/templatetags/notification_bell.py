@@ -7,6 +7,8 @@ from django.db import DatabaseError
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from notifications.selectors import unread_count_of
@@ -25,7 +27,13 @@ def notification_bell(context: template.Context) -> SafeString | str:
     except DatabaseError:
         # Error pages render without the database: the bell without its count.
         unread = None
-    label = "Notifications" if not unread else f"Notifications, {unread} unread"
+    if unread:
+        # Translators: the label of the bell in the page header that links to the notifications.
+        label = ngettext(
+            "Notifications, %(count)s unread", "Notifications, %(count)s unread", unread
+        ) % {"count": unread}
+    else:
+        label = _("Notifications")
     return format_html(
         '<a class="bell" href="{}" aria-label="{}" data-bell>'
         '<svg aria-hidden="true" focusable="false" width="20" height="20" viewBox="0 0 24 24">'

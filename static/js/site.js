@@ -177,7 +177,8 @@
         if (focusInside()) { refreshWhenFocusLeaves = true; return; }
         container.replaceChildren.apply(container, Array.prototype.slice.call(fresh.childNodes));
         container.setAttribute("data-live-refreshed", String(Date.now()));
-        announce(kind === "reception" ? "Today's list was updated." : "The schedule was updated.");
+        // The words come from the page, in its language (data-live-announce).
+        announce(container.getAttribute("data-live-announce") || "Updated.");
       })
       .catch(function () { /* the page stays as it was; the next change tries again */ })
       .then(function () {

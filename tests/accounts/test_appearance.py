@@ -23,7 +23,7 @@ def patient_client(client):
 def test_by_default_the_pages_follow_the_device(patient_client):
     html = patient_client.get("/accounts/").content.decode()
 
-    assert '<html lang="en">' in html
+    assert '<html lang="en" dir="ltr">' in html
     assert re.search(r'<input type="radio" name="theme" value="system"[^>]* checked>', html)
 
 
@@ -35,7 +35,7 @@ def test_a_chosen_theme_is_saved_and_set_on_every_page(patient_client, theme):
     assert User.objects.get(pk=patient_client.user.pk).theme == theme
     for path in ("/accounts/", "/appointments/", "/"):
         html = patient_client.get(path).content.decode()
-        assert f'<html lang="en" data-theme="{theme}">' in html, path
+        assert f'<html lang="en" dir="ltr" data-theme="{theme}">' in html, path
 
 
 def test_back_to_the_devices_setting(patient_client):

@@ -173,7 +173,8 @@ def test_the_free_times_page_goes_a_week_back_and_forth_never_before_today(
         return {
             name: parse_qs(query)
             for query, name in re.findall(
-                r'<a href="\?([^"]+)" data-swap>[^<]*?(Previous|Next) week', html
+                r'<a class="pager-(?:previous|next)" href="\?([^"]+)" data-swap>[^<]*?(Previous|Next) week',
+                html,
             )
         }
 

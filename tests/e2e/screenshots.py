@@ -1,5 +1,5 @@
 """Screenshots of the main pages for reviewers: every role's home and main pages, at 1280 and
-390 CSS pixels, light and dark, on the demo data. Not a test: `make screenshots` runs it
+390 CSS pixels, light and dark, in English and in Arabic (right to left), on the demo data. Not a test: `make screenshots` runs it
 (pytest gives it the live server and the browser) and writes docs/screenshots/.
 
     make screenshots            # or: pytest tests/e2e/screenshots.py
@@ -22,6 +22,8 @@ OUT = Path(
 )
 WIDTHS = {"desktop": 1280, "phone": 390}
 SCHEMES: tuple[Literal["light", "dark"], ...] = ("light", "dark")
+# English names the files as before; Arabic adds "-ar".
+LANGUAGES = ("en", "ar")
 MAX_HEIGHT = 1600  # the top of a long page: what a reviewer reads first
 
 
@@ -73,9 +75,24 @@ def site(transactional_db: Any) -> SitePages:
 
 def test_take_screenshots(site: SitePages, live_server: Any, browser: Browser) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
+    for old in OUT.glob("*.jpg"):
+        old.unlink()
+    taken = []
+    for language in LANGUAGES:
+        taken += _take(site, live_server.url, browser, language)
+    (OUT / "README.md").write_text(
+        "# Screenshots\n\nThe main pages of every role on the demo data, at 1280 and 390 CSS "
+        "pixels, light and dark, in English and in Arabic (files ending in -ar), written by "
+        "`make screenshots` (tests/e2e/screenshots.py).\n\n"
+        + "".join(f"- [{name}]({name})\n" for name in sorted(taken))
+    )
+
+
+def _take(site: SitePages, base_url: str, browser: Browser, language: str) -> list[str]:
+    suffix = "" if language == "en" else f"-{language}"
     taken = []
     for role, pages in _main_pages(site).items():
-        with signed_in(browser, live_server.url, role) as context:
+        with signed_in(browser, base_url, role, language=language) as context:
             page = context.new_page()
             page.set_default_timeout(UI_TIMEOUT_MS)
             for scheme in SCHEMES:
@@ -83,9 +100,9 @@ def test_take_screenshots(site: SitePages, live_server: Any, browser: Browser) -
                 for device, width in WIDTHS.items():
                     page.set_viewport_size({"width": width, "height": 900})
                     for name, path in pages:
-                        response = page.goto(f"{live_server.url}{path}")
+                        response = page.goto(f"{base_url}{path}")
                         assert response is not None and response.status == 200, path
-                        target = OUT / f"{role}-{name}-{device}-{scheme}.jpg"
+                        target = OUT / f"{role}-{name}-{device}-{scheme}{suffix}.jpg"
                         height = page.evaluate("document.documentElement.scrollHeight")
                         page.screenshot(
                             path=str(target),
@@ -100,8 +117,4 @@ def test_take_screenshots(site: SitePages, live_server: Any, browser: Browser) -
                             quality=60,
                         )
                         taken.append(target.name)
-    (OUT / "README.md").write_text(
-        "# Screenshots\n\nThe main pages of every role on the demo data, at 1280 and 390 CSS "
-        "pixels, light and dark, written by `make screenshots` (tests/e2e/screenshots.py).\n\n"
-        + "".join(f"- [{name}]({name})\n" for name in sorted(taken))
-    )
+    return taken

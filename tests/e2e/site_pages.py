@@ -168,12 +168,18 @@ def seed_site() -> SitePages:
 
 @contextmanager
 def signed_in(
-    browser: Browser, base_url: str, role: str, *, service_workers: str = "allow"
+    browser: Browser,
+    base_url: str,
+    role: str,
+    *,
+    service_workers: str = "allow",
+    language: str = "en",
 ) -> Iterator[BrowserContext]:
     """A browser context signed in as the role's demo person (staff with a verified second
     factor, as the sign-in's second step leaves them), or anonymous. ``service_workers=
-    "block"``: every request goes to the network (a page's weight is measured so)."""
-    context = browser.new_context(service_workers=service_workers)  # type: ignore[arg-type]
+    "block"``: every request goes to the network (a page's weight is measured so).
+    ``language``: the browser's (Accept-Language), which the pages follow."""
+    context = browser.new_context(service_workers=service_workers, locale=language)  # type: ignore[arg-type]
     try:
         if role != ANONYMOUS:
             user = user_get_by_email(email=DEMO_PEOPLE[Role(role)])

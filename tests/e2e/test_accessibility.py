@@ -127,12 +127,14 @@ def site(transactional_db: Any) -> SitePages:
     return seed_site()
 
 
+@pytest.mark.parametrize("language", ["en", "ar"])
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_of_every_role_passes_axe_in_both_themes_at_both_widths(
-    role: str, site: SitePages, live_server: Any, browser: Browser, axe_path: Path
+    role: str, language: str, site: SitePages, live_server: Any, browser: Browser, axe_path: Path
 ) -> None:
+    """In English and in Arabic (right to left)."""
     problems: dict[str, list[str]] = {}
-    with signed_in(browser, live_server.url, role) as context:
+    with signed_in(browser, live_server.url, role, language=language) as context:
         page = context.new_page()
         page.set_default_timeout(UI_TIMEOUT_MS)
         for path in site.by_role[role]:

@@ -108,14 +108,18 @@ def _weight_problems(
     return found
 
 
+@pytest.mark.parametrize("language", ["en", "ar"])
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_fits_a_phone_and_every_control_is_big_enough_to_tap(
-    role: str, site: SitePages, live_server: Any, browser: Browser
+    role: str, language: str, site: SitePages, live_server: Any, browser: Browser
 ) -> None:
+    """In English and in Arabic (longer words, right to left)."""
     problems: dict[str, list[str]] = {}
     weights: dict[str, str] = {}
     # The service worker blocked: what a first visit asks of the network, every time.
-    with signed_in(browser, live_server.url, role, service_workers="block") as context:
+    with signed_in(
+        browser, live_server.url, role, service_workers="block", language=language
+    ) as context:
         page = context.new_page()
         page.set_default_timeout(UI_TIMEOUT_MS)
         # Every load as a first visit's: nothing from the browser's cache.

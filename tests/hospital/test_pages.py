@@ -19,7 +19,7 @@ def test_home_page_has_accessible_landmarks(client):
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert '<html lang="en">' in html
+    assert '<html lang="en" dir="ltr">' in html
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
     assert '<a class="skip-link" href="#main">' in html
     assert '<header class="site-header">' in html
