@@ -9,16 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
 from accounts.middleware import _session_user
-
-
-def page_languages() -> list[str]:
-    """The codes of the languages the pages are written in."""
-    return [code for code, _name in settings.LANGUAGES]
+from accounts.selectors.languages import page_languages
 
 
 class UserLanguageMiddleware:

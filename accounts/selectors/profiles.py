@@ -117,10 +117,11 @@ class MessagingFacts:
 
 def messaging_facts_of(*, user: User) -> MessagingFacts:
     """A patient's chosen language and zone (else the hospital's), and their verified phone.
-    Two queries."""
+    Staff (no patient profile) get the language of their pages if they chose one. Two
+    queries."""
     from accounts.models import SmsDevice
 
-    language, zone_name = settings.LANGUAGE_CODE.split("-")[0], ""
+    language, zone_name = user.language or settings.LANGUAGE_CODE.split("-")[0], ""
     if user.is_patient:
         profile = (
             PatientProfile.objects.filter(user=user)

@@ -12,13 +12,14 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.errors import AccountChangeRefused
 from accounts.events import SignInEmailChanged
 from accounts.models import User
 from accounts.permissions import account_administration_refusal
+from accounts.selectors.languages import language_of
 from accounts.selectors.profiles import time_zone_of
 from audit.services import Outcome, record
 from core.events import publish
@@ -98,10 +99,13 @@ def _tell_old_address(*, old_email: str, user: User) -> None:
         "changed_at": timezone.now(),
         "viewer_zone": time_zone_of(user=user),  # times in the recipient's zone
     }
-    subject = render_to_string("accounts/email/email_changed_by_staff_subject.txt", context)
+    # In the owner's language, not the language of the staff member who changed it.
+    with translation.override(language_of(user)):
+        subject = render_to_string("accounts/email/email_changed_by_staff_subject.txt", context)
+        message = render_to_string("accounts/email/email_changed_by_staff_message.txt", context)
     send_mail(
         subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject.strip()}",
-        message=render_to_string("accounts/email/email_changed_by_staff_message.txt", context),
+        message=message,
         from_email=None,
         recipient_list=[old_email],
     )

@@ -34,11 +34,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts import ratelimits
 from accounts.errors import AccountLocked, ChallengeRequired
 from accounts.models import SignInLock, User
+from accounts.selectors.languages import language_of
 from accounts.selectors.users import user_get_by_email
 from accounts.services.notices import notice_after_commit
 from audit.services import AuditTarget, Outcome, record
@@ -205,15 +207,16 @@ def unlock_link_send(*, user_id: int) -> bool:
     if user is None or nonce is None:
         return False
     key = signing.dumps({"u": str(user.public_id), "n": nonce}, salt=_UNLOCK_SALT)
-    get_adapter().send_mail(
-        "account/email/account_locked",
-        user.email,
-        {
-            "user": user,
-            "unlock_url": build_absolute_uri(None, reverse("accounts:unlock", args=[key])),
-            "failures": settings.LOGIN_LOCK_AFTER_FAILURES,
-        },
-    )
+    with translation.override(language_of(user)):
+        get_adapter().send_mail(
+            "account/email/account_locked",
+            user.email,
+            {
+                "user": user,
+                "unlock_url": build_absolute_uri(None, reverse("accounts:unlock", args=[key])),
+                "failures": settings.LOGIN_LOCK_AFTER_FAILURES,
+            },
+        )
     return True
 
 

@@ -21,10 +21,12 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts import ratelimits
 from accounts.models import User
+from accounts.selectors.languages import language_of
 from accounts.selectors.users import user_get_by_email
 from accounts.services.notices import notice_after_commit
 from core.ratelimit import RateLimited
@@ -68,10 +70,12 @@ def account_exists_notice_queue(*, email: str) -> None:
 
 def account_exists_notice_deliver(*, address_id: int) -> None:
     """Send the "you already have an account" email (Celery task)."""
-    address = EmailAddress.objects.filter(pk=address_id).first()
+    address = EmailAddress.objects.filter(pk=address_id).select_related("user").first()
     if address is not None:
-        # allauth's own email and links; our adapter's override only queues this task.
-        DefaultAccountAdapter.send_account_already_exists_mail(get_adapter(), address.email)
+        # allauth's own email and links; our adapter's override only queues this task. In
+        # the owner's language (a Celery task has no request to say it).
+        with translation.override(language_of(address.user)):
+            DefaultAccountAdapter.send_account_already_exists_mail(get_adapter(), address.email)
 
 
 def signup_confirmation_queue(*, address: EmailAddress) -> None:
@@ -85,11 +89,14 @@ def signup_confirmation_queue(*, address: EmailAddress) -> None:
 def signup_confirmation_deliver(*, address_id: int) -> None:
     """Send the confirmation link of a new account's address (Celery task), unless it was
     confirmed meanwhile."""
-    address = EmailAddress.objects.filter(pk=address_id, verified=False).first()
+    address = (
+        EmailAddress.objects.filter(pk=address_id, verified=False).select_related("user").first()
+    )
     if address is not None:
-        DefaultAccountAdapter.send_confirmation_mail(
-            get_adapter(), None, EmailConfirmationHMAC(address), True
-        )
+        with translation.override(language_of(address.user)):
+            DefaultAccountAdapter.send_confirmation_mail(
+                get_adapter(), None, EmailConfirmationHMAC(address), True
+            )
 
 
 def signup_confirmation_send(*, user: User | None, request: HttpRequest) -> None:

@@ -10,13 +10,14 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.events import AccountDeactivated
 from accounts.models import Department, PatientProfile, User
 from accounts.permissions import can_register_patients
 from accounts.roles import ADMIN_SITE_ROLES, STAFF_ROLES, Role
+from accounts.selectors.languages import default_language, page_languages
 from accounts.services.password_resets import password_choose_link_send
 from accounts.services.privileges import (
     privileges_change_check,
@@ -144,9 +145,17 @@ def patient_signup_complete(
         raise ValidationError(_("Self-service sign-up is for patients only."))
     _sync_groups(user)
     record(action="accounts.signed_up", actor=user, target=user, request=request)
-    return patient_profile_create(
+    profile = patient_profile_create(
         user=user, legal_name=legal_name, date_of_birth=date_of_birth, request=request
     )
+    # Signed up in Spanish or Arabic: their pages and messages stay in it (the confirmation
+    # email, sent by a worker with no request, included).
+    language = translation.get_language() or ""
+    if request is not None and language in page_languages() and language != default_language():
+        User.objects.filter(pk=user.pk).update(language=language)
+        PatientProfile.objects.filter(pk=profile.pk).update(preferred_language=language)
+        user.language = profile.preferred_language = language
+    return profile
 
 
 @transaction.atomic

@@ -10,8 +10,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from django.views.i18n import set_language
 
-from accounts.language import page_languages
 from accounts.middleware import _session_user
+from accounts.selectors.languages import page_languages
 from accounts.services.users import user_language_set
 
 

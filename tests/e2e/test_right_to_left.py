@@ -9,7 +9,6 @@ import datetime
 from typing import Any
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import Browser
 
 from tests.e2e.conftest import UI_TIMEOUT_MS
@@ -88,9 +87,10 @@ def test_the_week_pagers_arrows_point_the_way_the_page_reads(live_server, browse
     department = DepartmentFactory.create()
     consultation = AppointmentTypeFactory.create(department=department)
     practitioner = PractitionerFactory.create(department=department, offers=[consultation])
-    WorkingHoursFactory.create(
-        practitioner=practitioner, weekday=0, valid_from=datetime.date(2020, 1, 1)
-    )
+    for weekday in range(7):
+        WorkingHoursFactory.create(
+            practitioner=practitioner, weekday=weekday, valid_from=datetime.date(2020, 1, 1)
+        )
     patient = PatientProfileFactory.create().user
     client = Client()
     client.force_login(patient)
@@ -102,10 +102,15 @@ def test_the_week_pagers_arrows_point_the_way_the_page_reads(live_server, browse
             [{"name": name, "value": client.cookies[name].value, "url": live_server.url}]
         )
         page = context.new_page()
-        page.goto(
-            f"{live_server.url}/appointments/book/?type={consultation.public_id}"
-            f"&date_from={(timezone.localdate() + datetime.timedelta(days=14)).isoformat()}"
-        )
+        if language == "en":
+            page.goto(f"{live_server.url}/appointments/book/")
+            page.get_by_label("Type of appointment").select_option(label=str(consultation))
+            page.get_by_role("button", name="Show free times").click()
+            page.get_by_role("link", name="Next week").click()
+            page.wait_for_url("**date_from=**")
+            second_week = page.url
+        else:
+            page.goto(second_week)
         arrows[language] = page.evaluate(
             """() => [
               getComputedStyle(document.querySelector('.pager-previous'), '::before').content,

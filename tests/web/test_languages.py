@@ -165,3 +165,52 @@ def test_the_signed_out_pages_carry_no_form_token(client):
 
     assert 'action="/accounts/language/"' in html
     assert "csrfmiddlewaretoken" not in html
+
+
+def test_messages_go_out_in_the_patients_language_and_to_staff_in_the_language_of_their_pages():
+    from accounts.selectors.profiles import messaging_facts_of
+
+    patient = PatientProfileFactory.create(preferred_language="ar").user
+    patient.language = "es"
+    staff = StaffProfileFactory.create().user
+    staff.language = "es"
+    undecided = StaffProfileFactory.create().user
+
+    assert messaging_facts_of(user=patient).language == "ar"
+    assert messaging_facts_of(user=staff).language == "es"
+    assert messaging_facts_of(user=undecided).language == "en"
+
+
+def test_someone_who_signs_up_in_spanish_gets_spanish_pages_and_a_spanish_confirmation(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    from accounts.models import PatientProfile
+    from tests.accounts.test_web_auth import _signup
+
+    client.cookies["django_language"] = "es"
+    with django_capture_on_commit_callbacks(execute=True):  # the worker mails after commit
+        response = _signup(client)
+
+    assert response.status_code == 302
+    user = User.objects.get(email="mary.seacole@example.org")
+    assert user.language == "es"
+    assert PatientProfile.objects.get(user=user).preferred_language == "es"
+    (confirmation,) = mailoutbox
+    assert _translated("es", "Confirm your email address") in confirmation.subject
+
+
+def test_mail_sent_by_a_worker_is_in_the_language_chosen_else_the_preferred_one():
+    """What the unlock link, the sign-up confirmation and the staff-changed-email notice are
+    written in (accounts.selectors.languages.language_of; no request to say it)."""
+    from accounts.selectors.languages import language_of
+
+    chose_spanish = PatientProfileFactory.create(preferred_language="ar").user
+    chose_spanish.language = "es"
+    prefers_arabic = PatientProfileFactory.create(preferred_language="ar").user
+    prefers_welsh = PatientProfileFactory.create(preferred_language="cy").user
+    staff = StaffProfileFactory.create().user
+
+    assert language_of(chose_spanish) == "es"
+    assert language_of(prefers_arabic) == "ar"
+    assert language_of(prefers_welsh) == "en"  # the pages are not written in Welsh
+    assert language_of(staff) == "en"
