@@ -121,3 +121,42 @@ def test_the_week_pagers_arrows_point_the_way_the_page_reads(live_server, browse
 
     assert arrows["en"] == ['"\u2190\u00a0" / ""', '"\u00a0\u2192" / ""']
     assert arrows["ar"] == ['"\u2192\u00a0" / ""', '"\u00a0\u2190" / ""']
+
+
+@pytest.fixture
+def site(transactional_db: Any) -> Any:
+    from tests.e2e.site_pages import seed_site
+
+    return seed_site()
+
+
+@pytest.mark.parametrize("role", ["patient", "receptionist"])
+def test_arabic_pages_fit_a_phone_and_every_control_is_big_enough(
+    role: str, site: Any, live_server: Any, browser: Browser
+) -> None:
+    """The phone layout check of tests/e2e/test_layout.py on the Arabic pages of the roles with
+    the most to show (longer words, right to left): nothing scrolls sideways at 320 or 390 px,
+    every control at least 44 x 44 px at 390."""
+    from tests.e2e.site_pages import signed_in
+    from tests.e2e.test_layout import MEASURE, MINIMUM_TARGET_PX, PHONE_WIDTHS, TARGET_WIDTH
+
+    problems: dict[str, list[str]] = {}
+    with signed_in(browser, live_server.url, role, language="ar") as context:
+        page = context.new_page()
+        page.set_default_timeout(UI_TIMEOUT_MS)
+        for path in site.by_role[role]:
+            page.set_viewport_size({"width": TARGET_WIDTH, "height": 800})
+            page.goto(f"{live_server.url}{path}")
+            assert page.evaluate("document.dir") == "rtl", path
+            for width in sorted(PHONE_WIDTHS, key=lambda width: width != TARGET_WIDTH):
+                page.set_viewport_size({"width": width, "height": 800})
+                measured = page.evaluate(MEASURE, MINIMUM_TARGET_PX)
+                found = []
+                if measured["overflow"] > 0:
+                    found.append(f"scrolls {measured['overflow']} px sideways: {measured['wide']}")
+                if width == TARGET_WIDTH:
+                    found += [f"small target {target}" for target in measured["small"]]
+                if found:
+                    problems[f"{path} at {width} px"] = found
+
+    assert problems == {}
