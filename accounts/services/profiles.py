@@ -127,7 +127,28 @@ def patient_profile_update(
             request=request,
             details={"fields": changed},  # names only, never values
         )
+        _pages_follow_preferred_language(profile=profile, changed=changed, changed_by=changed_by)
     return profile
+
+
+def _pages_follow_preferred_language(
+    *, profile: PatientProfile, changed: list[str], changed_by: User
+) -> None:
+    """A patient who chooses Spanish or Arabic as their language gets their pages in it too
+    (the language of their messages and of their pages is one choice for them; a language the
+    pages are not written in leaves the pages as they are). Not when staff record it."""
+    from accounts.selectors.languages import page_languages
+
+    user = profile.user
+    language = profile.preferred_language
+    if (
+        "preferred_language" in changed
+        and changed_by.pk == user.pk
+        and language in page_languages()
+        and user.language != language
+    ):
+        user.language = language
+        user.save(update_fields=["language"])
 
 
 def date_of_birth_in_future(*, date_of_birth: datetime.date) -> bool:

@@ -152,9 +152,10 @@ def patient_signup_complete(
     # email, sent by a worker with no request, included).
     language = translation.get_language() or ""
     if request is not None and language in page_languages() and language != default_language():
-        User.objects.filter(pk=user.pk).update(language=language)
-        PatientProfile.objects.filter(pk=profile.pk).update(preferred_language=language)
         user.language = profile.preferred_language = language
+        # A save (not an update): the authentication cache forgets the old row on it.
+        user.save(update_fields=["language"])
+        profile.save(update_fields=["preferred_language"])
     return profile
 
 

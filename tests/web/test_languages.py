@@ -214,3 +214,35 @@ def test_mail_sent_by_a_worker_is_in_the_language_chosen_else_the_preferred_one(
     assert language_of(prefers_arabic) == "ar"
     assert language_of(prefers_welsh) == "en"  # the pages are not written in Welsh
     assert language_of(staff) == "en"
+
+
+def test_a_patient_choosing_arabic_as_their_language_gets_arabic_pages(client, patient):
+    from accounts.selectors.profiles import patient_profile_of
+    from accounts.services.profiles import patient_profile_update
+
+    profile = patient_profile_of(user=patient)
+    patient_profile_update(profile=profile, changed_by=patient, preferred_language="ar")
+
+    assert User.objects.get(pk=patient.pk).language == "ar"
+    assert '<html lang="ar" dir="rtl"' in client.get("/accounts/").content.decode()
+
+
+def test_staff_recording_a_patients_language_leave_the_patients_pages_alone(patient):
+    from accounts.selectors.profiles import patient_profile_of
+    from accounts.services.profiles import patient_profile_update
+
+    admin = StaffProfileFactory.create(user__role="admin").user
+    profile = patient_profile_of(user=patient)
+    patient_profile_update(profile=profile, changed_by=admin, preferred_language="es")
+
+    assert User.objects.get(pk=patient.pk).language == ""
+
+
+def test_welsh_as_the_preferred_language_leaves_the_pages_as_they_are(client, patient):
+    from accounts.selectors.profiles import patient_profile_of
+    from accounts.services.profiles import patient_profile_update
+
+    profile = patient_profile_of(user=patient)
+    patient_profile_update(profile=profile, changed_by=patient, preferred_language="cy")
+
+    assert User.objects.get(pk=patient.pk).language == ""
