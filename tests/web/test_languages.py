@@ -221,6 +221,7 @@ def test_a_patient_choosing_arabic_as_their_language_gets_arabic_pages(client, p
     from accounts.services.profiles import patient_profile_update
 
     profile = patient_profile_of(user=patient)
+    assert profile is not None
     patient_profile_update(profile=profile, changed_by=patient, preferred_language="ar")
 
     assert User.objects.get(pk=patient.pk).language == "ar"
@@ -233,6 +234,7 @@ def test_staff_recording_a_patients_language_leave_the_patients_pages_alone(pati
 
     admin = StaffProfileFactory.create(user__role="admin").user
     profile = patient_profile_of(user=patient)
+    assert profile is not None
     patient_profile_update(profile=profile, changed_by=admin, preferred_language="es")
 
     assert User.objects.get(pk=patient.pk).language == ""
@@ -243,6 +245,7 @@ def test_welsh_as_the_preferred_language_leaves_the_pages_as_they_are(client, pa
     from accounts.services.profiles import patient_profile_update
 
     profile = patient_profile_of(user=patient)
+    assert profile is not None
     patient_profile_update(profile=profile, changed_by=patient, preferred_language="cy")
 
     assert User.objects.get(pk=patient.pk).language == ""
