@@ -275,8 +275,7 @@ def untranslated_count(language: str) -> int:
     po_path = LOCALE_DIR / language / "LC_MESSAGES" / "django.po"
     count = 0
     for message in _entries(po_path).values():
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)  # type: ignore[attr-defined]
-        if message.fuzzy or not all(strings):  # type: ignore[attr-defined]
+        if message.fuzzy or not _translated(message):  # type: ignore[attr-defined]
             count += 1
     return count
 
@@ -309,11 +308,10 @@ def catalogue_problems(*, extract: bool = True) -> list[str]:
             continue
         entries = _entries(po_path)
         for (_context, key), message in entries.items():
-            strings = message.string if isinstance(message.string, tuple) else (message.string,)  # type: ignore[attr-defined]
             label = key.split("\x00")[0][:60]
             if message.fuzzy:  # type: ignore[attr-defined]
                 problems.append(f"{language}: fuzzy (check and confirm): {label!r}")
-            elif not all(strings):
+            elif not _translated(message):
                 problems.append(f"{language}: not translated: {label!r}")
         mo_path = po_path.with_suffix(".mo")
         if not mo_path.exists():
