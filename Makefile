@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test lint typecheck pytest install install-dev lock migrate seed clean bench bench-notifications messages assets screenshots
+.PHONY: run serve test lint typecheck pytest install install-dev lock migrate seed clean bench bench-notifications bench-front-desk messages assets screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -84,6 +84,13 @@ bench: install-dev
 # part of docs/benchmarks.md. About 5 minutes.
 bench-notifications: install-dev
 	$(BIN)/python -m bench.notifications
+
+# The reception's patient finder on a register of 100,000 patients (BENCH_DESK_PATIENTS):
+# its query by date of birth, name and phone, the indexes it is planned on, and the CPU of
+# the finder's page and the patient's home page (PostgreSQL, Redis db 10); writes its part of
+# docs/benchmarks.md. `make bench-front-desk BENCH_QUICK=1` makes 50 calls of each, not 200.
+bench-front-desk: install-dev
+	BENCH_QUICK=$(BENCH_QUICK) $(BIN)/python -m bench.front_desk
 
 # Regenerate the lock files from pyproject.toml (needs network access to the package index).
 lock:

@@ -466,6 +466,15 @@ class ExceptionForm(forms.ModelForm[AvailabilityException]):
             "end": gettext_lazy("In the practitioner's time zone."),
         }
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("start"), cleaned.get("end")
+        # The model's constraint says it too, for the whole form; here it is the end's error,
+        # next to the field and linked from the error summary.
+        if start and end and end <= start:
+            self.add_error("end", gettext_lazy("The end must be after the start."))
+        return cleaned
+
 
 class CalendarFeedForm(forms.Form):
     """How the private calendar link titles appointments."""

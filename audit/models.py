@@ -33,7 +33,9 @@ class AuditEvent(models.Model):
 
     # The primary key is the sequence number: it only grows.
     id = models.BigAutoField(primary_key=True, verbose_name=_("sequence"))
-    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+    occurred_at = models.DateTimeField(
+        default=timezone.now, db_index=True, verbose_name=_("occurred at")
+    )
     # actor and patient are indexed with occurred_at in Meta.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -43,11 +45,19 @@ class AuditEvent(models.Model):
         related_name="+",
         db_index=False,
         help_text=_("Who acted; empty for anonymous callers and the system."),
+        verbose_name=_("actor"),
     )
-    actor_role = models.CharField(max_length=32, blank=True, help_text=_("Role at the time."))
-    action = models.CharField(max_length=80, db_index=True)
-    target_type = models.CharField(max_length=64, blank=True)
-    target_id = models.CharField(max_length=64, blank=True, help_text=_("Public id of the target."))
+    actor_role = models.CharField(
+        max_length=32, blank=True, help_text=_("Role at the time."), verbose_name=_("actor role")
+    )
+    action = models.CharField(max_length=80, db_index=True, verbose_name=_("action"))
+    target_type = models.CharField(max_length=64, blank=True, verbose_name=_("target type"))
+    target_id = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text=_("Public id of the target."),
+        verbose_name=_("target ID"),
+    )
     patient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -56,15 +66,16 @@ class AuditEvent(models.Model):
         related_name="+",
         db_index=False,
         help_text=_("The patient whose data was concerned, if any."),
+        verbose_name=_("patient"),
     )
-    outcome = models.CharField(max_length=16, choices=Outcome.choices)
-    request_id = models.CharField(max_length=128, blank=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    user_agent = models.CharField(max_length=512, blank=True)
-    details = models.JSONField(default=dict, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, verbose_name=_("outcome"))
+    request_id = models.CharField(max_length=128, blank=True, verbose_name=_("request ID"))
+    ip_address = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("IP address"))
+    user_agent = models.CharField(max_length=512, blank=True, verbose_name=_("user agent"))
+    details = models.JSONField(default=dict, blank=True, verbose_name=_("details"))
     # Reserved for the tamper-evident chain: hash = H(prev_hash || canonical row).
-    prev_hash = models.CharField(max_length=64, blank=True)
-    hash = models.CharField(max_length=64, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True, verbose_name=_("prev hash"))
+    hash = models.CharField(max_length=64, blank=True, verbose_name=_("hash"))
 
     objects = AuditEventQuerySet.as_manager()
 

@@ -487,16 +487,9 @@ def _earlier(results: dict[str, Any]) -> str:
 
 
 def write(results: dict[str, Any], page: Path | None = None) -> None:
-    page = page or ROOT / "docs" / "benchmarks.md"
-    section = render(results)
-    text = page.read_text() if page.exists() else "# Benchmarks\n"
-    if START_MARK in text and END_MARK in text:
-        before, _, rest = text.partition(START_MARK)
-        _, _, after = rest.partition(END_MARK)
-        text = before + section + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    page.write_text(text)
+    from bench.sections import write_section
+
+    write_section(page or ROOT / "docs" / "benchmarks.md", START_MARK, END_MARK, render(results))
 
 
 def main() -> None:

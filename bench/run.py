@@ -319,13 +319,22 @@ def _write(results: dict[str, Any]) -> None:
 
     output = Path(os.environ.get("BENCH_OUTPUT", ROOT / "docs" / "benchmarks.md"))
     page = render(results, database=results.get("database", DATABASE))
-    # The notification figures are `make bench-notifications`'s: kept as they are.
-    from bench.notifications import END_MARK, START_MARK
+    # The sections other commands write (`make bench-notifications`, `make bench-front-desk`):
+    # kept as they are, in the order the page had them.
+    from bench import front_desk, notifications
 
+    kept_sections = (
+        (notifications.START_MARK, notifications.END_MARK),
+        (front_desk.START_MARK, front_desk.END_MARK),
+    )
     previous = output.read_text() if output.exists() else ""
-    if START_MARK in previous and END_MARK in previous:
-        kept = START_MARK + previous.partition(START_MARK)[2].partition(END_MARK)[0] + END_MARK
-        page = page.rstrip("\n") + "\n\n" + kept + "\n"
+    kept = sorted(
+        (previous.index(start), start + previous.partition(start)[2].partition(end)[0] + end)
+        for start, end in kept_sections
+        if start in previous and end in previous
+    )
+    for _, section in kept:
+        page = page.rstrip("\n") + "\n\n" + section + "\n"
     output.write_text(page)
     print(f"bench: wrote {output}")
 

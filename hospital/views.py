@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import User
 from accounts.roles import Role
+from accounts.selectors.directory import public_locations
 from appointments import permissions as appointment_permissions
 from core import unavailable
 from core.errors import problem_response, wants_json
@@ -35,18 +36,33 @@ logger = logging.getLogger("django.request")
 # The home page as everyone signed out sees it (no form, no token, nothing of the reader),
 # rendered once per process and per what it shows (in each language): the busiest page costs
 # no template work.
-_SIGNED_OUT_HOME: dict[tuple[str, str, str], bytes] = {}
+_SIGNED_OUT_HOME: dict[tuple[object, ...], bytes] = {}
+_SIGNED_OUT_HOME_MAX_ENTRIES = 64
 
 
 @login_not_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    # The departments' locations come from the cache (accounts.selectors.directory): a
+    # department that moves shows on the next page, without a query.
+    locations = [
+        {"name": place.name, "location": place.location, "directions": place.directions}
+        for place in public_locations()
+    ]
+    context = {"locations": locations}
     if request.user.is_authenticated or messages.get_messages(request):
-        return render(request, "home.html")
-    key = (settings.SITE_NAME, static("css/site.css"), get_language())
+        return render(request, "home.html", context)
+    key = (
+        settings.SITE_NAME,
+        static("css/site.css"),
+        get_language(),
+        tuple(tuple(place.values()) for place in locations),
+    )
     page = _SIGNED_OUT_HOME.get(key)
     if page is None:
-        response = render(request, "home.html")
+        response = render(request, "home.html", context)
+        if len(_SIGNED_OUT_HOME) >= _SIGNED_OUT_HOME_MAX_ENTRIES:
+            _SIGNED_OUT_HOME.clear()  # old locations: never read again
         _SIGNED_OUT_HOME[key] = response.content
         return response
     return HttpResponse(page)

@@ -34,7 +34,8 @@ Wording = dict[str, tuple[str, str]]
 _WHEN = '{{ start|date:"l j F Y" }}, {{ start|time:"H:i" }} ({{ time_zone }})'
 _WHEN_SHORT = '{{ start|date:"D j M" }} {{ start|time:"H:i" }}'
 _WITH = "{{ type_name }} with {{ clinician_name }}"
-# Spanish: the same dates ("lunes 30 marzo 2026, 09:30").
+# Spanish: "lunes 30 de marzo de 2026, 09:30" (the backslashes keep "de" out of the format).
+_WHEN_ES = '{{ start|date:"l j \\d\\e F \\d\\e Y" }}, {{ start|time:"H:i" }} ({{ time_zone }})'
 _WITH_ES = "{{ type_name }} con {{ clinician_name }}"
 # Arabic: "الاثنين 30 مارس 2026، الساعة 09:30 (Europe/London)".
 _WHEN_AR = '{{ start|date:"l j F Y" }}، الساعة {{ start|time:"H:i" }} ({{ time_zone }})'
@@ -122,7 +123,7 @@ _register(
                     "Hola {{ recipient_name }}:\n\nSu cita está reservada:\n"
                     + _WITH_ES
                     + " ({{ department_name }})\n"
-                    + _WHEN
+                    + _WHEN_ES
                     + _APPOINTMENT_FOOTER_ES,
                 ),
                 Channel.SMS: (
@@ -133,7 +134,7 @@ _register(
                     + _WHEN_SHORT
                     + ". {{ link }}",
                 ),
-                Channel.IN_APP: ("Cita reservada", _WITH_ES + ", " + _WHEN + "."),
+                Channel.IN_APP: ("Cita reservada", _WITH_ES + ", " + _WHEN_ES + "."),
             },
             "ar": {
                 Channel.EMAIL: (
@@ -210,8 +211,8 @@ _register(
                     "Hola {{ recipient_name }}:\n\nSu cita ("
                     + _WITH_ES
                     + ") ha cambiado de fecha u hora.\n\nNueva fecha: "
-                    + _WHEN
-                    + '\nAntes: {{ previous_start|date:"l j F Y" }}, {{ previous_start|time:"H:i" }}'
+                    + _WHEN_ES
+                    + '\nAntes: {{ previous_start|date:"l j \\d\\e F \\d\\e Y" }}, {{ previous_start|time:"H:i" }}'
                     + _APPOINTMENT_FOOTER_ES,
                 ),
                 Channel.SMS: (
@@ -222,7 +223,7 @@ _register(
                     + _WHEN_SHORT
                     + ". {{ link }}",
                 ),
-                Channel.IN_APP: ("Cita cambiada", _WITH_ES + ", ahora el " + _WHEN + "."),
+                Channel.IN_APP: ("Cita cambiada", _WITH_ES + ", ahora el " + _WHEN_ES + "."),
             },
             "ar": {
                 Channel.EMAIL: (
@@ -294,7 +295,7 @@ _register(
                     "Su cita se ha cancelado, tal como solicitó{% endif %}:\n"
                     + _WITH_ES
                     + "\n"
-                    + _WHEN
+                    + _WHEN_ES
                     + "{% if reason %}\n\nMotivo: {{ reason }}{% endif %}"
                     "\n\nPara reservar otra cita: {{ booking_link }}",
                 ),
@@ -306,7 +307,7 @@ _register(
                 ),
                 Channel.IN_APP: (
                     "Cita cancelada",
-                    _WITH_ES + ", " + _WHEN + ".{% if reason %} Motivo: {{ reason }}{% endif %}",
+                    _WITH_ES + ", " + _WHEN_ES + ".{% if reason %} Motivo: {{ reason }}{% endif %}",
                 ),
             },
             "ar": {
@@ -353,7 +354,7 @@ _register(
             "es": {
                 Channel.IN_APP: (
                     "Se ha registrado su llegada",
-                    "{{ clinician_name }} le llamará en breve (" + _WHEN + ").",
+                    "{{ clinician_name }} le llamará en breve (" + _WHEN_ES + ").",
                 ),
             },
             "ar": {
@@ -391,10 +392,10 @@ _register(
                     "Hola {{ recipient_name }}:\n\nLe esperábamos para su cita ("
                     + _WITH_ES
                     + ") el "
-                    + _WHEN
+                    + _WHEN_ES
                     + ".\n\nSi todavía la necesita, puede reservar otra: {{ booking_link }}",
                 ),
-                Channel.IN_APP: ("No acudió a su cita", _WITH_ES + ", " + _WHEN + "."),
+                Channel.IN_APP: ("No acudió a su cita", _WITH_ES + ", " + _WHEN_ES + "."),
             },
             "ar": {
                 Channel.EMAIL: (
@@ -442,7 +443,7 @@ _register(
                     "Hola {{ recipient_name }}:\n\nLe recordamos su cita:\n"
                     + _WITH_ES
                     + " ({{ department_name }})\n"
-                    + _WHEN
+                    + _WHEN_ES
                     + _APPOINTMENT_FOOTER_ES,
                 ),
                 Channel.SMS: (
@@ -453,7 +454,7 @@ _register(
                     + _WHEN_SHORT
                     + ". {{ link }}",
                 ),
-                Channel.IN_APP: ("Recordatorio de cita", _WITH_ES + ", " + _WHEN + "."),
+                Channel.IN_APP: ("Recordatorio de cita", _WITH_ES + ", " + _WHEN_ES + "."),
             },
             "ar": {
                 Channel.EMAIL: (
@@ -515,9 +516,9 @@ _register(
                     "la hemos reservado para usted:\n"
                     + _WITH_ES
                     + "\n"
-                    + _WHEN
+                    + _WHEN_ES
                     + '\n\nAcéptela antes de las {{ hold_expires_at|time:"H:i" }} del '
-                    '{{ hold_expires_at|date:"l j F" }}: {{ accept_link }}\n\n'
+                    '{{ hold_expires_at|date:"l j \\d\\e F" }}: {{ accept_link }}\n\n'
                     "Si no la desea, no tiene que hacer nada: se ofrecerá a la siguiente persona.",
                 ),
                 Channel.SMS: (
@@ -532,7 +533,7 @@ _register(
                     "Le reservamos una cita",
                     _WITH_ES
                     + ", "
-                    + _WHEN
+                    + _WHEN_ES
                     + '. Acéptela antes de las {{ hold_expires_at|time:"H:i" }}.',
                 ),
             },
@@ -816,13 +817,13 @@ _register(
                     "Hola {{ recipient_name }}:\n\n{% if change == 'cancelled' %}Cita cancelada"
                     "{% elif change == 'moved' %}Cita cambiada{% else %}Nueva cita{% endif %} en "
                     "su agenda: {{ type_name }}, {{ patient_label }}, "
-                    + _WHEN
+                    + _WHEN_ES
                     + ".\n\nSu agenda: {{ link }}",
                 ),
                 Channel.IN_APP: (
                     "{% if change == 'cancelled' %}Cita cancelada{% elif change == 'moved' %}"
                     "Cita cambiada{% else %}Nueva cita{% endif %}: " + _WHEN_SHORT,
-                    "{{ type_name }}, {{ patient_label }}, " + _WHEN + ".",
+                    "{{ type_name }}, {{ patient_label }}, " + _WHEN_ES + ".",
                 ),
             },
             "ar": {

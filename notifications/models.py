@@ -71,54 +71,84 @@ class Delivery(models.Model):
         Status.CANCELLED,
     )
 
-    id = models.BigAutoField(primary_key=True)
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    id = models.BigAutoField(primary_key=True, verbose_name=gettext_lazy("ID"))
+    public_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=gettext_lazy("public ID")
+    )
     # What caused it, unique per channel and recipient: e.g. the event's digest + channel.
-    dedupe_key = models.CharField(max_length=200, unique=True)
-    kind = models.CharField(max_length=64)  # notifications.catalog: "appointment.booked"
-    category = models.CharField(max_length=16, choices=Category.choices)
-    channel = models.CharField(max_length=8, choices=Channel.choices)
+    dedupe_key = models.CharField(
+        max_length=200, unique=True, verbose_name=gettext_lazy("dedupe key")
+    )
+    kind = models.CharField(
+        max_length=64, verbose_name=gettext_lazy("kind")
+    )  # notifications.catalog: "appointment.booked"
+    category = models.CharField(
+        max_length=16, choices=Category.choices, verbose_name=gettext_lazy("category")
+    )
+    channel = models.CharField(
+        max_length=8, choices=Channel.choices, verbose_name=gettext_lazy("channel")
+    )
     # What it is about, e.g. "appointment:<public id>": a moved appointment's reminders are
     # found by it; a message about something that no longer applies is not sent.
-    topic = models.CharField(max_length=80, blank=True, db_index=True)
+    topic = models.CharField(
+        max_length=80, blank=True, db_index=True, verbose_name=gettext_lazy("topic")
+    )
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="notification_deliveries",
+        verbose_name=gettext_lazy("recipient"),
     )
     # Where it goes, as it was when the message was made: an email address or an E.164
     # number (empty for in-app). Never logged.
-    address = models.CharField(max_length=254, blank=True)
-    language = models.CharField(max_length=16, default="en")
+    address = models.CharField(max_length=254, blank=True, verbose_name=gettext_lazy("address"))
+    language = models.CharField(max_length=16, default="en", verbose_name=gettext_lazy("language"))
     # The values the template is rendered with: names, times, links; never clinical detail.
-    context = models.JSONField(default=dict, blank=True)
+    context = models.JSONField(default=dict, blank=True, verbose_name=gettext_lazy("context"))
     # A message rendered by its author (the account emails of Django and allauth, through the
     # mail queue): sent as it is; emptied once sent, since it may hold a one-time link.
-    subject = models.CharField(max_length=300, blank=True)
-    body_text = models.TextField(blank=True)
-    body_html = models.TextField(blank=True)
-    reply_to = models.CharField(max_length=254, blank=True)
+    subject = models.CharField(max_length=300, blank=True, verbose_name=gettext_lazy("subject"))
+    body_text = models.TextField(blank=True, verbose_name=gettext_lazy("body text"))
+    body_html = models.TextField(blank=True, verbose_name=gettext_lazy("body HTML"))
+    reply_to = models.CharField(max_length=254, blank=True, verbose_name=gettext_lazy("reply to"))
 
     status = models.CharField(
-        max_length=12, choices=Status.choices, default=Status.PENDING, db_index=False
+        max_length=12,
+        choices=Status.choices,
+        default=Status.PENDING,
+        db_index=False,
+        verbose_name=gettext_lazy("status"),
     )
-    attempts = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=gettext_lazy("attempts"))
     # When it is due (pending), or was last tried.
-    next_attempt_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(
+        default=timezone.now, verbose_name=gettext_lazy("next attempt at")
+    )
     # When it was last handed to the broker: the sweep re-queues what stays pending past it.
-    queued_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    status_changed_at = models.DateTimeField(default=timezone.now)
+    queued_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("queued at"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=gettext_lazy("created at"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("sent at"))
+    status_changed_at = models.DateTimeField(
+        default=timezone.now, verbose_name=gettext_lazy("status changed at")
+    )
     # SMTP: our Message-ID; SendGrid: X-Message-Id; Twilio: the message SID; in-app: the
     # notification's id. Provider callbacks find the row by it.
-    provider_message_id = models.CharField(max_length=200, blank=True)
+    provider_message_id = models.CharField(
+        max_length=200, blank=True, verbose_name=gettext_lazy("provider message ID")
+    )
     # Why the last attempt failed: the provider's code and words, never the message.
-    last_error = models.CharField(max_length=500, blank=True)
+    last_error = models.CharField(
+        max_length=500, blank=True, verbose_name=gettext_lazy("last error")
+    )
     notification = models.ForeignKey(
-        "Notification", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "Notification",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=gettext_lazy("notification"),
     )
 
     class Meta:
@@ -161,19 +191,26 @@ class FailedDelivery(Delivery):
 class Notification(models.Model):
     """An in-app message, shown under the bell until read."""
 
-    id = models.BigAutoField(primary_key=True)
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    id = models.BigAutoField(primary_key=True, verbose_name=gettext_lazy("ID"))
+    public_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=gettext_lazy("public ID")
     )
-    kind = models.CharField(max_length=64)
-    category = models.CharField(max_length=16, choices=Category.choices)
-    title = models.CharField(max_length=200)
-    body = models.TextField(max_length=1000, blank=True)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=gettext_lazy("recipient"),
+    )
+    kind = models.CharField(max_length=64, verbose_name=gettext_lazy("kind"))
+    category = models.CharField(
+        max_length=16, choices=Category.choices, verbose_name=gettext_lazy("category")
+    )
+    title = models.CharField(max_length=200, verbose_name=gettext_lazy("title"))
+    body = models.TextField(max_length=1000, blank=True, verbose_name=gettext_lazy("body"))
     # A path on this site where the message leads ("/appointments/<id>/"); never a secret.
-    link = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
+    link = models.CharField(max_length=300, blank=True, verbose_name=gettext_lazy("link"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=gettext_lazy("created at"))
+    read_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("read at"))
 
     class Meta:
         ordering: ClassVar = ["-created_at", "-id"]
@@ -197,19 +234,26 @@ class MessageTemplate(models.Model):
     Email: ``subject`` + ``body`` (text) + optional ``body_html``; SMS: ``body``; in-app:
     ``subject`` (the title) + ``body``."""
 
-    kind = models.CharField(max_length=64)
-    channel = models.CharField(max_length=8, choices=Channel.choices)
-    language = models.CharField(max_length=16, choices=settings.COMMUNICATION_LANGUAGES)
-    subject = models.CharField(max_length=300, blank=True)
-    body = models.TextField()
+    kind = models.CharField(max_length=64, verbose_name=gettext_lazy("kind"))
+    channel = models.CharField(
+        max_length=8, choices=Channel.choices, verbose_name=gettext_lazy("channel")
+    )
+    language = models.CharField(
+        max_length=16,
+        choices=settings.COMMUNICATION_LANGUAGES,
+        verbose_name=gettext_lazy("language"),
+    )
+    subject = models.CharField(max_length=300, blank=True, verbose_name=gettext_lazy("subject"))
+    body = models.TextField(verbose_name=gettext_lazy("body"))
     body_html = models.TextField(gettext_lazy("HTML body"), blank=True)
-    updated_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now, verbose_name=gettext_lazy("updated at"))
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=gettext_lazy("updated by"),
     )
 
     class Meta:
@@ -228,12 +272,19 @@ class NotificationPreference(models.Model):
     """A person's choice for one category on one channel (no row: the catalog's default)."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+        verbose_name=gettext_lazy("user"),
     )
-    category = models.CharField(max_length=16, choices=Category.choices)
-    channel = models.CharField(max_length=8, choices=Channel.choices)
-    enabled = models.BooleanField()
-    updated_at = models.DateTimeField(default=timezone.now)
+    category = models.CharField(
+        max_length=16, choices=Category.choices, verbose_name=gettext_lazy("category")
+    )
+    channel = models.CharField(
+        max_length=8, choices=Channel.choices, verbose_name=gettext_lazy("channel")
+    )
+    enabled = models.BooleanField(verbose_name=gettext_lazy("enabled"))
+    updated_at = models.DateTimeField(default=timezone.now, verbose_name=gettext_lazy("updated at"))
 
     class Meta:
         constraints: ClassVar = [
@@ -261,11 +312,18 @@ class NotificationSettings(models.Model):
     (security emails never wait)."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_settings"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_settings",
+        verbose_name=gettext_lazy("user"),
     )
-    quiet_hours_start = models.TimeField(null=True, blank=True)
-    quiet_hours_end = models.TimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(default=timezone.now)
+    quiet_hours_start = models.TimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("quiet hours start")
+    )
+    quiet_hours_end = models.TimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("quiet hours end")
+    )
+    updated_at = models.DateTimeField(default=timezone.now, verbose_name=gettext_lazy("updated at"))
 
     class Meta:
         verbose_name_plural = gettext_lazy("notification settings")

@@ -18,6 +18,17 @@ self.addEventListener("activate", (event) => {
   );
 });
 
+// A page in another language than the kept offline page asks for it again (static/js/parts/
+// install.js): fetched with the person's cookies, so it comes in their language.
+self.addEventListener("message", (event) => {
+  if (event.data !== "refresh-offline-page") { return; }
+  event.waitUntil(
+    fetch(OFFLINE, { cache: "no-store", credentials: "same-origin" })
+      .then((response) => response.ok ? caches.open(CACHE).then((cache) => cache.put(OFFLINE, response)) : null)
+      .catch(() => null)
+  );
+});
+
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   if (request.method !== "GET") { return; }

@@ -11,25 +11,32 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Department(models.Model):
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    code = models.SlugField(
-        max_length=32, unique=True, help_text=_("Short stable code, e.g. cardiology.")
+    public_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=_("public ID")
     )
-    name = models.CharField(max_length=120, unique=True)
-    description = models.TextField(blank=True, max_length=2000)
+    code = models.SlugField(
+        max_length=32,
+        unique=True,
+        help_text=_("Short stable code, e.g. cardiology."),
+        verbose_name=_("code"),
+    )
+    name = models.CharField(max_length=120, unique=True, verbose_name=_("name"))
+    description = models.TextField(blank=True, max_length=2000, verbose_name=_("description"))
     location = models.CharField(
         max_length=200,
         blank=True,
         db_default="",
         help_text=_('Where patients go, e.g. "Main building, 2nd floor, east wing".'),
+        verbose_name=_("location"),
     )
     directions = models.TextField(
         blank=True,
         db_default="",
         max_length=1000,
         help_text=_("How to get there from the main entrance (patients see it before a visit)."),
+        verbose_name=_("directions"),
     )
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
 
     class Meta:
         ordering: ClassVar = ["name"]
@@ -40,18 +47,29 @@ class Department(models.Model):
 
 class StaffProfile(models.Model):
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff_profile"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="staff_profile",
+        verbose_name=_("user"),
     )
     department = models.ForeignKey(
-        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        verbose_name=_("department"),
     )
     title = models.CharField(
-        max_length=60, blank=True, help_text=_('e.g. "Dr", "Consultant", "Charge Nurse".')
+        max_length=60,
+        blank=True,
+        help_text=_('e.g. "Dr", "Consultant", "Charge Nurse".'),
+        verbose_name=_("title"),
     )
-    specialty = models.CharField(max_length=120, blank=True)
-    licence_number = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    specialty = models.CharField(max_length=120, blank=True, verbose_name=_("specialty"))
+    licence_number = models.CharField(max_length=64, blank=True, verbose_name=_("licence number"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering: ClassVar = ["user__full_name"]

@@ -24,28 +24,37 @@ class IdentityChangeRequest(models.Model):
         REJECTED = "rejected", _("Rejected")
         WITHDRAWN = "withdrawn", _("Replaced by a newer request")
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=_("public ID")
+    )
     patient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="identity_change_requests",
+        verbose_name=_("patient"),
     )
-    field = models.CharField(max_length=16, choices=Field.choices)
+    field = models.CharField(max_length=16, choices=Field.choices, verbose_name=_("field"))
     # As text: a date in ISO 8601, a sex as its stored choice value.
-    old_value = models.CharField(max_length=150, blank=True)
-    new_value = models.CharField(max_length=150)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    requested_at = models.DateTimeField(auto_now_add=True)
+    old_value = models.CharField(max_length=150, blank=True, verbose_name=_("old value"))
+    new_value = models.CharField(max_length=150, verbose_name=_("new value"))
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.PENDING, verbose_name=_("status")
+    )
+    requested_at = models.DateTimeField(auto_now_add=True, verbose_name=_("requested at"))
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        verbose_name=_("decided by"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
     decision_note = models.CharField(
-        max_length=300, blank=True, help_text=_("Shown to the patient, e.g. what proof to bring.")
+        max_length=300,
+        blank=True,
+        help_text=_("Shown to the patient, e.g. what proof to bring."),
+        verbose_name=_("decision note"),
     )
 
     class Meta:

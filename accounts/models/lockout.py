@@ -23,10 +23,11 @@ class SignInLock(models.Model):
         on_delete=models.CASCADE,
         primary_key=True,
         related_name="sign_in_lock",
+        verbose_name=_("user"),
     )
-    nonce = models.CharField(max_length=32)
-    factor = models.CharField(max_length=16, choices=Factor.choices)
-    locked_at = models.DateTimeField(default=timezone.now)
+    nonce = models.CharField(max_length=32, verbose_name=_("nonce"))
+    factor = models.CharField(max_length=16, choices=Factor.choices, verbose_name=_("factor"))
+    locked_at = models.DateTimeField(default=timezone.now, verbose_name=_("locked at"))
 
     def __str__(self) -> str:
         # Translators: the time is in UTC, e.g. "2025-03-01 14:05".

@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django_otp.models import Device, SideChannelDevice, ThrottlingMixin, TimestampMixin
 
 from accounts.validators import validate_e164
@@ -54,9 +54,13 @@ class RecoveryCodeDevice(TimestampMixin, ThrottlingMixin, Device):
 class RecoveryCode(models.Model):
     # Indexed by the (device, digest) unique constraint in Meta.
     device = models.ForeignKey(
-        RecoveryCodeDevice, related_name="codes", on_delete=models.CASCADE, db_index=False
+        RecoveryCodeDevice,
+        related_name="codes",
+        on_delete=models.CASCADE,
+        db_index=False,
+        verbose_name=gettext_lazy("device"),
     )
-    digest = models.CharField(max_length=64, db_index=True)
+    digest = models.CharField(max_length=64, db_index=True, verbose_name=gettext_lazy("digest"))
 
     class Meta:
         constraints: ClassVar = [
@@ -72,7 +76,9 @@ class RecoveryCode(models.Model):
 class SmsDevice(TimestampMixin, ThrottlingMixin, SideChannelDevice):
     """One-time codes by SMS, a backup factor. Sent through the SMS adapter (core.sms)."""
 
-    number: models.CharField[str, str] = models.CharField(max_length=16, validators=[validate_e164])
+    number: models.CharField[str, str] = models.CharField(
+        max_length=16, validators=[validate_e164], verbose_name=gettext_lazy("number")
+    )
 
     def get_throttle_factor(self) -> int:
         return int(getattr(settings, "OTP_SMS_THROTTLE_FACTOR", 1))

@@ -38,32 +38,57 @@ class PatientProfile(models.Model):
         UNKNOWN = "unknown", _("Prefer not to say")
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="patient_profile"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="patient_profile",
+        verbose_name=_("user"),
     )
-    medical_record_number = models.CharField(max_length=12, unique=True, editable=False)
-    legal_name = models.CharField(max_length=150)
-    date_of_birth = models.DateField(validators=[validate_date_of_birth])
-    sex = models.CharField(max_length=16, choices=Sex.choices, default=Sex.UNKNOWN)
+    medical_record_number = models.CharField(
+        max_length=12, unique=True, editable=False, verbose_name=_("medical record number")
+    )
+    legal_name = models.CharField(max_length=150, verbose_name=_("legal name"))
+    date_of_birth = models.DateField(
+        validators=[validate_date_of_birth], verbose_name=_("date of birth")
+    )
+    sex = models.CharField(
+        max_length=16, choices=Sex.choices, default=Sex.UNKNOWN, verbose_name=_("sex")
+    )
     phone = models.CharField(
-        max_length=16, blank=True, validators=[validate_e164], help_text=PHONE_HELP
+        max_length=16,
+        blank=True,
+        validators=[validate_e164],
+        help_text=PHONE_HELP,
+        verbose_name=_("phone"),
     )
     address_line1 = models.CharField(_("address line 1"), max_length=120, blank=True)
     address_line2 = models.CharField(_("address line 2"), max_length=120, blank=True)
-    city = models.CharField(max_length=80, blank=True)
-    postal_code = models.CharField(max_length=16, blank=True)
+    city = models.CharField(max_length=80, blank=True, verbose_name=_("city"))
+    postal_code = models.CharField(max_length=16, blank=True, verbose_name=_("postal code"))
     country = models.CharField(
         max_length=2,
         blank=True,
         validators=[validate_country_code],
         help_text=_("ISO 3166 two-letter code, e.g. GB."),
+        verbose_name=_("country"),
     )
-    emergency_contact_name = models.CharField(max_length=150, blank=True)
+    emergency_contact_name = models.CharField(
+        max_length=150, blank=True, verbose_name=_("emergency contact name")
+    )
     emergency_contact_phone = models.CharField(
-        max_length=16, blank=True, validators=[validate_e164], help_text=PHONE_HELP
+        max_length=16,
+        blank=True,
+        validators=[validate_e164],
+        help_text=PHONE_HELP,
+        verbose_name=_("emergency contact phone"),
     )
-    insurance_member_id = models.CharField(max_length=64, blank=True)
+    insurance_member_id = models.CharField(
+        max_length=64, blank=True, verbose_name=_("insurance member ID")
+    )
     preferred_language = models.CharField(
-        max_length=16, choices=settings.COMMUNICATION_LANGUAGES, default="en"
+        max_length=16,
+        choices=settings.COMMUNICATION_LANGUAGES,
+        default="en",
+        verbose_name=_("preferred language"),
     )
     # Where the patient lives: pages and emails show times in it too, beside the clinic's.
     # Blank: the hospital's zone (TIME_ZONE).
@@ -74,8 +99,8 @@ class PatientProfile(models.Model):
         validators=[validate_time_zone],
         help_text=_("Times are also shown in this zone. Leave empty for the hospital's."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering: ClassVar = ["legal_name"]

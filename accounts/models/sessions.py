@@ -33,28 +33,38 @@ class AuthSession(models.Model):
         ADMIN = "admin", _("Ended by an administrator")
         ROLE_CHANGED = "role_changed", _("Role changed")
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=_("public ID")
+    )
     # Indexed by (user, ended_at) in Meta.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="auth_sessions",
         db_index=False,
+        verbose_name=_("user"),
     )
-    kind = models.CharField(max_length=8, choices=Kind.choices)
-    session_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    user_agent = models.CharField(max_length=512, blank=True)
+    kind = models.CharField(max_length=8, choices=Kind.choices, verbose_name=_("kind"))
+    session_key = models.CharField(
+        max_length=64, null=True, blank=True, unique=True, verbose_name=_("session key")
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("IP address"))
+    user_agent = models.CharField(max_length=512, blank=True, verbose_name=_("user agent"))
     mfa_device = models.CharField(
         max_length=128,
         blank=True,
         help_text=_("Persistent id of the OTP device that verified it."),
+        verbose_name=_("MFA device"),
     )
-    created_at = models.DateTimeField()
-    last_seen_at = models.DateTimeField()
-    expires_at = models.DateTimeField(help_text=_("Absolute end of life."))
-    ended_at = models.DateTimeField(null=True, blank=True)
-    end_reason = models.CharField(max_length=24, choices=EndReason.choices, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    last_seen_at = models.DateTimeField(verbose_name=_("last seen at"))
+    expires_at = models.DateTimeField(
+        help_text=_("Absolute end of life."), verbose_name=_("expires at")
+    )
+    ended_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ended at"))
+    end_reason = models.CharField(
+        max_length=24, choices=EndReason.choices, blank=True, verbose_name=_("end reason")
+    )
 
     class Meta:
         ordering: ClassVar = ["-last_seen_at"]
@@ -85,14 +95,21 @@ class ApiToken(models.Model):
 
     # Indexed by (session, kind) in Meta.
     session = models.ForeignKey(
-        AuthSession, on_delete=models.CASCADE, related_name="tokens", db_index=False
+        AuthSession,
+        on_delete=models.CASCADE,
+        related_name="tokens",
+        db_index=False,
+        verbose_name=_("session"),
     )
-    kind = models.CharField(max_length=8, choices=Kind.choices)
-    digest = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
+    kind = models.CharField(max_length=8, choices=Kind.choices, verbose_name=_("kind"))
+    digest = models.CharField(max_length=64, unique=True, verbose_name=_("digest"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
     rotated_at = models.DateTimeField(
-        null=True, blank=True, help_text=_("Refresh tokens: when exchanged.")
+        null=True,
+        blank=True,
+        help_text=_("Refresh tokens: when exchanged."),
+        verbose_name=_("rotated at"),
     )
 
     class Meta:

@@ -56,6 +56,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         unique=True,
         editable=False,
         help_text=_("Random identifier used in URLs and the API instead of the database key."),
+        verbose_name=_("public ID"),
     )
     # unique=True satisfies Django's auth checks; the constraint below makes it case-insensitive.
     email = models.EmailField(
@@ -64,7 +65,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         unique=True,
         error_messages={"unique": _("An account with this email address already exists.")},
     )
-    full_name = models.CharField(max_length=150, blank=True)
+    full_name = models.CharField(max_length=150, blank=True, verbose_name=_("full name"))
     role = models.CharField(
         max_length=32,
         choices=Role.choices,
@@ -72,17 +73,21 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_(
             "Change it through accounts.services.user_set_role, which keeps groups in step."
         ),
+        verbose_name=_("role"),
     )
     is_active = models.BooleanField(
         default=True,
         help_text=_(
             "Unselect this instead of deleting accounts: audit history keeps pointing at them."
         ),
+        verbose_name=_("is active"),
     )
     is_staff = models.BooleanField(
-        default=False, help_text=_("Designates whether the user can log into the admin site.")
+        default=False,
+        help_text=_("Designates whether the user can log into the admin site."),
+        verbose_name=_("is staff"),
     )
-    date_joined = models.DateTimeField(default=timezone.now)
+    date_joined = models.DateTimeField(default=timezone.now, verbose_name=_("date joined"))
 
     class Theme(models.TextChoices):
         SYSTEM = "system", _("Follow my device")

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from accounts.models import Department, User
+from accounts.selectors.directory import public_locations_forget
 from audit.services import record
 
 
@@ -30,6 +31,7 @@ def department_create(
     )
     department.full_clean()
     department.save()
+    transaction.on_commit(public_locations_forget)
     record(
         action="accounts.department_created", actor=created_by, target=department, request=request
     )
@@ -59,6 +61,7 @@ def department_update(
     department.full_clean()
     if changed:
         department.save()
+        transaction.on_commit(public_locations_forget)
         record(
             action="accounts.department_updated",
             actor=changed_by,

@@ -22,6 +22,7 @@ from appointments.services import calendar
 from core.api import django_request, problems
 from core.errors import VALIDATION_ERROR
 from core.idempotency import idempotent
+from core.links import public_url
 
 
 class CalendarFeedApi(APIView):
@@ -59,7 +60,7 @@ class CalendarFeedApi(APIView):
             title_mode=data.validated_data.get("title_mode"),
             request=django_request(request),
         )
-        url = request.build_absolute_uri(reverse("appointments:calendar_feed", args=[token]))
+        url = public_url(reverse("appointments:calendar_feed", args=[token]))
         feed = calendar_feed_of(user=user)
         title_mode = feed.title_mode if feed else data.validated_data.get("title_mode")
         return Response(

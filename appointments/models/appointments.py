@@ -54,46 +54,88 @@ class Appointment(models.Model):
     time_taken_known: bool = False
     time_taken_when_read: TimeTaken | None = None
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=gettext_lazy("public ID")
+    )
     # Both indexed by (patient, start) and (practitioner, start) in Meta.
     patient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="appointments",
         db_index=False,
+        verbose_name=gettext_lazy("patient"),
     )
     practitioner = models.ForeignKey(
-        Practitioner, on_delete=models.PROTECT, related_name="appointments", db_index=False
+        Practitioner,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        db_index=False,
+        verbose_name=gettext_lazy("practitioner"),
     )
     appointment_type = models.ForeignKey(
-        AppointmentType, on_delete=models.PROTECT, related_name="appointments"
+        AppointmentType,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=gettext_lazy("appointment type"),
     )
-    start = models.DateTimeField()
-    end = models.DateTimeField()
+    start = models.DateTimeField(verbose_name=gettext_lazy("start"))
+    end = models.DateTimeField(verbose_name=gettext_lazy("end"))
     blocked_until = models.DateTimeField(
-        help_text=gettext_lazy("End plus the type's buffer: the practitioner's time it takes.")
+        help_text=gettext_lazy("End plus the type's buffer: the practitioner's time it takes."),
+        verbose_name=gettext_lazy("blocked until"),
     )
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.BOOKED)
+    status = models.CharField(
+        max_length=16,
+        choices=Status.choices,
+        default=Status.BOOKED,
+        verbose_name=gettext_lazy("status"),
+    )
     reason = models.CharField(gettext_lazy("reason for visit"), max_length=500, blank=True)
-    cancellation_reason = models.CharField(max_length=500, blank=True)
+    cancellation_reason = models.CharField(
+        max_length=500, blank=True, verbose_name=gettext_lazy("cancellation reason")
+    )
     # What the clinician wrote on completing the visit: clinical, shown as the reason is
     # (permissions.can_see_reason: the patient and the visit's practitioner only). The
     # database default serves code that does not know the column yet (during a deploy).
-    visit_note = models.TextField(blank=True, max_length=4000, default="", db_default="")
-    booked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    visit_note = models.TextField(
+        blank=True,
+        max_length=4000,
+        default="",
+        db_default="",
+        verbose_name=gettext_lazy("visit note"),
     )
-    channel = models.CharField(max_length=16, choices=Channel.choices)
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=gettext_lazy("booked by"),
+    )
+    channel = models.CharField(
+        max_length=16, choices=Channel.choices, verbose_name=gettext_lazy("channel")
+    )
     # Counts the changes of time and status (the calendar's SEQUENCE): the services that make
     # them raise it on the locked row (lifecycle.appointment_revised).
-    revision = models.PositiveIntegerField(default=0, editable=False)
-    hold_expires_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
-    checked_in_at = models.DateTimeField(null=True, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    revision = models.PositiveIntegerField(
+        default=0, editable=False, verbose_name=gettext_lazy("revision")
+    )
+    hold_expires_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("hold expires at")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=gettext_lazy("updated at"))
+    cancelled_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("cancelled at")
+    )
+    checked_in_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("checked in at")
+    )
+    started_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("started at")
+    )
+    completed_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("completed at")
+    )
 
     class Meta:
         ordering: ClassVar = ["start"]

@@ -28,14 +28,24 @@ class CalendarFeed(models.Model):
         )
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="calendar_feeds",
+        verbose_name=gettext_lazy("user"),
     )
-    token_digest = models.CharField(max_length=64, unique=True)
+    token_digest = models.CharField(
+        max_length=64, unique=True, verbose_name=gettext_lazy("token digest")
+    )
     title_mode = models.CharField(
-        max_length=16, choices=TitleMode.choices, default=TitleMode.DETAILED
+        max_length=16,
+        choices=TitleMode.choices,
+        default=TitleMode.DETAILED,
+        verbose_name=gettext_lazy("title mode"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
+    revoked_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("revoked at")
+    )
 
     class Meta:
         constraints: ClassVar = [

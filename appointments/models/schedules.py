@@ -61,24 +61,40 @@ def validate_reminder_hours(value: str) -> None:
 
 
 class AppointmentType(models.Model):
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    name = models.CharField(max_length=120)
+    public_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=gettext_lazy("public ID")
+    )
+    name = models.CharField(max_length=120, verbose_name=gettext_lazy("name"))
     # Indexed by the (department, name) unique constraint in Meta.
     department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, related_name="appointment_types", db_index=False
+        Department,
+        on_delete=models.PROTECT,
+        related_name="appointment_types",
+        db_index=False,
+        verbose_name=gettext_lazy("department"),
     )
-    duration_minutes = models.PositiveSmallIntegerField()
+    duration_minutes = models.PositiveSmallIntegerField(
+        verbose_name=gettext_lazy("duration minutes")
+    )
     buffer_after_minutes = models.PositiveSmallIntegerField(
-        default=0, help_text=gettext_lazy("Kept free after each visit.")
+        default=0,
+        help_text=gettext_lazy("Kept free after each visit."),
+        verbose_name=gettext_lazy("buffer after minutes"),
     )
     patient_bookable = models.BooleanField(
-        default=True, help_text=gettext_lazy("Patients may book it themselves.")
+        default=True,
+        help_text=gettext_lazy("Patients may book it themselves."),
+        verbose_name=gettext_lazy("patient bookable"),
     )
     lead_time_minutes = models.PositiveIntegerField(
-        default=60, help_text=gettext_lazy("Bookable no sooner than this before the start.")
+        default=60,
+        help_text=gettext_lazy("Bookable no sooner than this before the start."),
+        verbose_name=gettext_lazy("lead time minutes"),
     )
     booking_horizon_days = models.PositiveSmallIntegerField(
-        default=60, help_text=gettext_lazy("How far ahead booking opens.")
+        default=60,
+        help_text=gettext_lazy("How far ahead booking opens."),
+        verbose_name=gettext_lazy("booking horizon days"),
     )
     # Text, not JSON: the booking's fast path builds these rows without database converters
     # (appointments.selectors.booking). Read it with ``reminder_hours``.
@@ -91,6 +107,7 @@ class AppointmentType(models.Model):
             'Hours before the visit to remind the patient, e.g. "24, 2". Empty for the '
             'hospital\'s default (NOTIFICATIONS_DEFAULT_REMINDER_HOURS); "none" for no reminders.'
         ),
+        verbose_name=gettext_lazy("reminder hours before"),
     )
     preparation = models.TextField(
         blank=True,
@@ -100,8 +117,9 @@ class AppointmentType(models.Model):
             "What to bring and how to prepare (patients see it before the visit). Empty: "
             "photo ID and a list of the medicines you take."
         ),
+        verbose_name=gettext_lazy("preparation"),
     )
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(default=True, verbose_name=gettext_lazy("is active"))
 
     class Meta:
         ordering: ClassVar = ["department__name", "name"]
@@ -140,20 +158,34 @@ class AppointmentType(models.Model):
 class Practitioner(models.Model):
     """A doctor or nurse who sees patients; their schedule is in their own time zone."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=gettext_lazy("public ID")
+    )
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="practitioner"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="practitioner",
+        verbose_name=gettext_lazy("user"),
     )
     department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, related_name="practitioners"
+        Department,
+        on_delete=models.PROTECT,
+        related_name="practitioners",
+        verbose_name=gettext_lazy("department"),
     )
     time_zone = models.CharField(
-        max_length=64, default="Europe/London", validators=[validate_time_zone]
+        max_length=64,
+        default="Europe/London",
+        validators=[validate_time_zone],
+        verbose_name=gettext_lazy("time zone"),
     )
     appointment_types: models.ManyToManyField[AppointmentType, Any] = models.ManyToManyField(
-        AppointmentType, related_name="practitioners", blank=True
+        AppointmentType,
+        related_name="practitioners",
+        blank=True,
+        verbose_name=gettext_lazy("appointment types"),
     )
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(default=True, verbose_name=gettext_lazy("is active"))
 
     class Meta:
         ordering: ClassVar = ["user__full_name"]
@@ -186,21 +218,32 @@ class WorkingHours(models.Model):
         SATURDAY = 5, gettext_lazy("Saturday")
         SUNDAY = 6, gettext_lazy("Sunday")
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    practitioner = models.ForeignKey(
-        Practitioner, on_delete=models.CASCADE, related_name="working_hours"
+    public_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=gettext_lazy("public ID")
     )
-    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
-    start_time = models.TimeField()
+    practitioner = models.ForeignKey(
+        Practitioner,
+        on_delete=models.CASCADE,
+        related_name="working_hours",
+        verbose_name=gettext_lazy("practitioner"),
+    )
+    weekday = models.PositiveSmallIntegerField(
+        choices=Weekday.choices, verbose_name=gettext_lazy("weekday")
+    )
+    start_time = models.TimeField(verbose_name=gettext_lazy("start time"))
     end_time = models.TimeField(
         help_text=gettext_lazy(
             "An end at or before the start runs past midnight: 18:00 to 08:00 is a "
             "night shift ending the next morning."
-        )
+        ),
+        verbose_name=gettext_lazy("end time"),
     )
-    valid_from = models.DateField()
+    valid_from = models.DateField(verbose_name=gettext_lazy("valid from"))
     valid_until = models.DateField(
-        null=True, blank=True, help_text=gettext_lazy("Last day it applies; empty: no end.")
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("Last day it applies; empty: no end."),
+        verbose_name=gettext_lazy("valid until"),
     )
 
     class Meta:
@@ -264,15 +307,23 @@ class AvailabilityException(models.Model):
         HOLIDAY = "holiday", gettext_lazy("Public holiday")
         BLOCKED = "blocked", gettext_lazy("Blocked time")
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=gettext_lazy("public ID")
+    )
     # Indexed by (practitioner, start) in Meta.
     practitioner = models.ForeignKey(
-        Practitioner, on_delete=models.CASCADE, related_name="exceptions", db_index=False
+        Practitioner,
+        on_delete=models.CASCADE,
+        related_name="exceptions",
+        db_index=False,
+        verbose_name=gettext_lazy("practitioner"),
     )
-    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.BLOCKED)
-    start = models.DateTimeField()
-    end = models.DateTimeField()
-    reason = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(
+        max_length=16, choices=Kind.choices, default=Kind.BLOCKED, verbose_name=gettext_lazy("kind")
+    )
+    start = models.DateTimeField(verbose_name=gettext_lazy("start"))
+    end = models.DateTimeField(verbose_name=gettext_lazy("end"))
+    reason = models.CharField(max_length=200, blank=True, verbose_name=gettext_lazy("reason"))
 
     class Meta:
         ordering: ClassVar = ["start"]

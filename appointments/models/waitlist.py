@@ -21,12 +21,20 @@ class WaitlistEntry(models.Model):
         BOOKED = "booked", gettext_lazy("Booked")
         CANCELLED = "cancelled", gettext_lazy("Left the waitlist")
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=gettext_lazy("public ID")
+    )
     patient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="waitlist_entries"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="waitlist_entries",
+        verbose_name=gettext_lazy("patient"),
     )
     appointment_type = models.ForeignKey(
-        AppointmentType, on_delete=models.PROTECT, related_name="waitlist"
+        AppointmentType,
+        on_delete=models.PROTECT,
+        related_name="waitlist",
+        verbose_name=gettext_lazy("appointment type"),
     )
     practitioner = models.ForeignKey(
         Practitioner,
@@ -35,14 +43,25 @@ class WaitlistEntry(models.Model):
         on_delete=models.PROTECT,
         related_name="waitlist",
         help_text=gettext_lazy("Empty: any practitioner offering the type."),
+        verbose_name=gettext_lazy("practitioner"),
     )
-    date_from = models.DateField()
-    date_to = models.DateField()
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.WAITING)
+    date_from = models.DateField(verbose_name=gettext_lazy("date from"))
+    date_to = models.DateField(verbose_name=gettext_lazy("date to"))
+    status = models.CharField(
+        max_length=16,
+        choices=Status.choices,
+        default=Status.WAITING,
+        verbose_name=gettext_lazy("status"),
+    )
     offered_appointment = models.ForeignKey(
-        Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Appointment,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=gettext_lazy("offered appointment"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
 
     class Meta:
         verbose_name_plural = gettext_lazy("waitlist entries")

@@ -40,6 +40,7 @@ from appointments.services import calendar, waitlist
 from appointments.views.appointment_rows import patient_lists
 from appointments.views.notices import refusal_notice
 from core.errors import DomainError
+from core.links import public_url
 
 
 @require_GET
@@ -155,7 +156,7 @@ def calendar_feed_page(request: HttpRequest) -> HttpResponse:
                 messages.info(request, _("Saved. Your calendar app shows it at its next update."))
             return redirect("appointments:calendar_feed_page")
         token = calendar.calendar_feed_create(user=user, title_mode=title_mode, request=request)
-        new_url = request.build_absolute_uri(reverse("appointments:calendar_feed", args=[token]))
+        new_url = public_url(reverse("appointments:calendar_feed", args=[token]))
         feed = calendar_feed_of(user=user)
     return render(
         request,

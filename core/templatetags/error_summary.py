@@ -1,7 +1,7 @@
 """``{% error_summary %}``: after a failed save, a list of what to correct at the top of the
 page, each item a link to its field, focused when the page loads (so a screen reader reads
 it and a keyboard user starts there). base.html puts it above every page's content: any
-bound form in the page's context with field errors is summarised, whatever its name."""
+bound form in the page's context with errors is summarised, whatever its name."""
 
 from __future__ import annotations
 
@@ -27,6 +27,9 @@ def error_summary(context: template.Context) -> dict[str, Any]:
         seen.add(id(form))
         if not form.is_bound:
             continue
+        # What is wrong with the form as a whole ("the email address and/or password are not
+        # correct", "the end must be after the start") first: no field to link to.
+        problems.extend(("", "", str(error)) for error in form.non_field_errors())
         for field in form:
             if field.is_hidden:
                 continue

@@ -22,6 +22,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 
 from accounts.models import User
 from accounts.selectors.profiles import messaging_facts_of
+from core.links import public_url
 from notifications import catalog
 from notifications.models import (
     Category,
@@ -232,9 +233,7 @@ def notification_create(*, delivery: Delivery, link: str) -> Notification:
 
 
 def absolute_url(path: str) -> str:
-    if path.startswith(("http://", "https://")):
-        return path
-    return f"{settings.HOSPITAL_PUBLIC_URL}{path}"
+    return public_url(path)
 
 
 def queue_after_commit(deliveries: Iterable[Delivery]) -> None:

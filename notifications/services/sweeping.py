@@ -33,7 +33,16 @@ def deliveries_sweep(*, limit: int = 5000) -> int:
     by_channel: dict[str, list[int]] = {}
     for delivery_id, channel in due:
         by_channel.setdefault(channel, []).append(delivery_id)
+    if not due:
+        return 0
+    # Marked queued before the broker hears of them, and committed (the sweep runs outside a
+    # transaction): a worker that takes a task at once must not find the row locked by this
+    # UPDATE, which its SELECT ... FOR UPDATE SKIP LOCKED would take for another worker's send
+    # and drop, leaving the message to wait until it counts as lost.
+    due_ids = [delivery_id for delivery_id, _ in due]
+    Delivery.objects.filter(pk__in=due_ids).update(queued_at=now)
     queued = queue_now(by_channel)
-    if queued:
-        Delivery.objects.filter(pk__in=queued).update(queued_at=now)
+    refused = set(due_ids) - set(queued)
+    if refused:  # the broker went away part-way: the next sweep takes these at once
+        Delivery.objects.filter(pk__in=refused, queued_at=now).update(queued_at=None)
     return len(queued)

@@ -376,3 +376,30 @@ def test_the_feed_reads_one_appointment_or_many_in_the_same_queries(
     assert len(_events(first.content)) == 1
     assert len(_events(more.content)) == 3
     assert len(many.captured_queries) == len(one.captured_queries)
+
+
+def test_the_feed_link_names_the_public_site_not_the_host_the_request_came_in_on(
+    client, patient, settings
+):
+    """A calendar service fetches the link from the internet: a patient who opened the page
+    through another allowed name (an internal one, a load balancer's) still gets the public
+    address, on the page, in its one-tap subscriptions and in the API."""
+    settings.ALLOWED_HOSTS = ["testserver", "intranet.hospital.local", "care.example.org"]
+    settings.HOSPITAL_PUBLIC_URL = "https://care.example.org"
+    web_login(client, patient.email)
+
+    page = client.post(
+        "/appointments/calendar-feed/",
+        {"action": "create", "title_mode": "neutral"},
+        HTTP_HOST="intranet.hospital.local",
+    )
+    api = _api(patient).post(
+        "/api/v1/calendar-feed", {}, format="json", HTTP_HOST="intranet.hospital.local"
+    )
+
+    assert page.status_code == 200
+    assert page.context["new_url"].startswith("https://care.example.org/appointments/calendar/")
+    assert page.context["subscribe"]["webcal"].startswith("webcal://care.example.org/")
+    assert "intranet.hospital.local" not in page.content.decode()
+    assert api.status_code == 201
+    assert api.json()["url"].startswith("https://care.example.org/appointments/calendar/")

@@ -302,9 +302,15 @@ def test_staff_sign_in_with_the_second_factor_and_run_the_day_through_the_genera
     )
     api.problem(not_yet, 409, "CHECK_IN_NOT_OPEN")
 
-    checked_in = api.op("appointments", "appointment_check_in").sync_detailed(
+    # A check-in recorded by mistake is undone, then recorded again.
+    check_in = api.op("appointments", "appointment_check_in")
+    assert check_in.sync_detailed(visit.public_id, client=desk).status_code == 200
+    undone = api.op("appointments", "appointment_check_in_undo").sync_detailed(
         visit.public_id, client=desk
     )
+    assert undone.status_code == 200, undone.content
+    assert undone.parsed.status == m.AppointmentOutputStatusEnum.BOOKED
+    checked_in = check_in.sync_detailed(visit.public_id, client=desk)
     assert checked_in.status_code == 200, checked_in.content
     assert checked_in.parsed.status == m.AppointmentOutputStatusEnum.CHECKED_IN
     started = api.op("appointments", "appointment_start").sync_detailed(
@@ -312,18 +318,32 @@ def test_staff_sign_in_with_the_second_factor_and_run_the_day_through_the_genera
     )
     assert started.status_code == 200, started.content
     assert started.parsed.status == m.AppointmentOutputStatusEnum.IN_PROGRESS
-    completed = api.op("appointments", "appointment_complete").sync_detailed(
-        visit.public_id, client=doctor
+    # The undo once the visit started: refused, in the language the app asks for.
+    too_late = api.op("appointments", "appointment_check_in_undo").sync_detailed(
+        visit.public_id, client=desk.with_headers({"Accept-Language": "es"})
+    )
+    assert too_late.status_code == 409, too_late.content
+    assert too_late.headers["Content-Language"] == "es"
+    assert isinstance(too_late.parsed, m.Problem)
+    assert too_late.parsed.title == "Conflicto"
+    complete = api.op("appointments", "appointment_complete")
+    too_long = complete.sync_detailed(
+        visit.public_id, client=doctor, body=m.CompleteInputRequest(note="x" * 4001)
+    )
+    api.problem(too_long, 400, "VALIDATION_ERROR")
+    completed = complete.sync_detailed(
+        visit.public_id,
+        client=doctor,
+        body=m.CompleteInputRequest(note="Blood pressure fine. Repeat in six months."),
     )
     assert completed.status_code == 200, completed.content
     assert completed.parsed.status == m.AppointmentOutputStatusEnum.COMPLETED
-    twice = api.op("appointments", "appointment_complete").sync_detailed(
-        visit.public_id, client=doctor
-    )
+    twice = complete.sync_detailed(visit.public_id, client=doctor)
     api.problem(twice, 409, "INVALID_TRANSITION")
 
     visit.refresh_from_db()
     assert visit.status == Appointment.Status.COMPLETED
+    assert visit.visit_note == "Blood pressure fine. Repeat in six months."
 
 
 def test_a_patient_reads_and_chooses_notifications_through_the_generated_client(

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import shutil
+import socket
+import threading
+import time
+import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+import uvicorn
+from django.conf import settings as django_settings
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 from tests.conftest import IN_CI
@@ -71,3 +78,44 @@ def browser(chromium_path: str) -> Iterator[Browser]:
             yield launched
         finally:
             launched.close()
+
+
+@pytest.fixture
+def asgi_server(settings: Any) -> Iterator[str]:
+    """uvicorn serving the project's ASGI application (pages and WebSockets on one origin,
+    Redis as the channel layer) in a thread of this process, on a free port; its base URL.
+
+    pytest-django's ``live_server`` speaks only HTTP (WSGI): on it a signed-in page's
+    notifications socket is refused, a console error a check of every page would have to
+    forgive. Like ``live_server``, it reaches the test database."""
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [django_settings.REDIS_URL],
+                "prefix": f"{django_settings.REDIS_KEY_PREFIX}:e2e:{uuid.uuid4().hex}",
+            },
+        }
+    }
+    from hospital.asgi import application
+
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(application, lifespan="off", log_level="warning", ws_ping_interval=None)
+    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+        listener.close()

@@ -97,6 +97,17 @@ def every_state_of(
     """Load the page once and check it at each width and in each theme (the width and the
     colour scheme apply without a reload): the findings by "scheme width px"."""
     page.goto(url)
+    return every_state_of_this_page(page, axe, states)
+
+
+def every_state_of_this_page(
+    page: Page,
+    axe: Path,
+    states: tuple[tuple[int, Literal["light", "dark"]], ...] = EVERY_STATE,
+    details: str = "",
+) -> dict[str, list[str]]:
+    """The page as it is now (a form's answer, which a reload would lose) at each width and in
+    each theme; ``details``: a script whose list is added to a state's findings."""
     page.evaluate(_axe_source(axe))
     found = {}
     for width, scheme in states:
@@ -110,7 +121,7 @@ def every_state_of(
         )
         problems = _serious_violations(page, None)
         if problems:
-            found[f"{scheme} {width} px"] = problems
+            found[f"{scheme} {width} px"] = problems + (page.evaluate(details) if details else [])
     return found
 
 

@@ -13,16 +13,13 @@ generous timeout.
 from __future__ import annotations
 
 import datetime
-import socket
 import threading
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from django.conf import settings as django_settings
 from django.test import Client
 from playwright.sync_api import Browser, BrowserContext, Page, expect
@@ -46,42 +43,6 @@ LIVE_JS = "/static/js/site.js"
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 # Generous: a loaded CI machine; the latency printed is what it took.
 ARRIVAL_TIMEOUT_MS = 15_000
-
-
-@pytest.fixture
-def asgi_server(settings: Any) -> Iterator[str]:
-    """uvicorn serving the project's ASGI application on a free port; its base URL."""
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                "hosts": [django_settings.REDIS_URL],
-                "prefix": f"{django_settings.REDIS_KEY_PREFIX}:e2e:{uuid.uuid4().hex}",
-            },
-        }
-    }
-    from hospital.asgi import application
-
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(application, lifespan="off", log_level="warning", ws_ping_interval=None)
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
-        listener.close()
 
 
 def signed_in_context(browser: Browser, base_url: str, sign_in: Callable[[Client], Any]) -> Page:

@@ -49,3 +49,39 @@ def test_offline_shows_the_offline_page_and_nothing_personal_is_kept(
         ]
     )
     page.context.set_offline(False)
+
+
+OFFLINE_PAGE_LANGUAGE = """async () => {
+    for (const name of await caches.keys()) {
+        const kept = await (await caches.open(name)).match("/offline/");
+        if (kept) {
+            const match = (await kept.text()).match(/<html lang="([^"]+)"/);
+            return match ? match[1] : null;
+        }
+    }
+    return null;
+}"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_offline_page_follows_a_change_of_language(
+    live_server, browser_page: tuple[Page, list[str]]
+):
+    """Installed while the site was English, then switched to Spanish: offline, the page says
+    so in Spanish."""
+    page, _console = browser_page
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.evaluate("navigator.serviceWorker.ready")
+    page.wait_for_function(f"({OFFLINE_PAGE_LANGUAGE})().then((lang) => lang === 'en')")
+
+    page.locator("#language-choice").select_option("es")
+    page.locator(".language-form button").click()
+    page.wait_for_load_state()
+    assert page.evaluate("document.documentElement.lang") == "es"
+    page.wait_for_function(f"({OFFLINE_PAGE_LANGUAGE})().then((lang) => lang === 'es')")
+
+    page.context.set_offline(True)
+    page.goto(f"{live_server.url}/appointments/")
+
+    expect(page.get_by_role("heading", name="No tiene conexión")).to_be_visible()
+    page.context.set_offline(False)

@@ -89,7 +89,7 @@ def test_the_patients_language_and_time_zone_are_used(practitioner, consultation
     [email] = messages_to(patient.email)
     assert email.subject.startswith("[St. Example Hospital] Su cita está reservada: ")
     # 09:00 in London (BST, UTC+1) is 04:00 in New York (EDT, UTC-4), labelled as such.
-    assert "lunes 6 abril 2026, 04:00 (America/New_York)" in email.body
+    assert "lunes 6 de abril de 2026, 04:00 (America/New_York)" in email.body
     notification = Notification.objects.get(recipient=patient)
     assert notification.title == "Cita reservada"
     assert "04:00 (America/New_York)" in notification.body

@@ -130,3 +130,47 @@ def test_every_admin_list_searches_without_error(client) -> None:
         meta = model._meta
         response = client.get(f"/admin/{meta.app_label}/{meta.model_name}/", {"q": "x"})
         assert response.status_code == 200, meta.label
+
+
+OUR_APPS = {"accounts", "appointments", "notifications", "audit", "core"}
+
+
+def _fields_without_a_translated_name() -> list[str]:
+    from django.apps import apps
+    from django.utils.functional import Promise
+    from django_otp.models import Device, SideChannelDevice, ThrottlingMixin, TimestampMixin
+
+    # django-otp's own fields (a device's name, token, throttling counters): its words.
+    inherited = {
+        field.name
+        for base in (Device, SideChannelDevice, ThrottlingMixin, TimestampMixin)
+        for field in base._meta.get_fields()
+    }
+    return [
+        f"{model._meta.label}.{field.name}"
+        for model in apps.get_models()
+        if model._meta.app_label in OUR_APPS
+        for field in model._meta.get_fields()
+        if getattr(field, "concrete", False) and not field.auto_created
+        if not isinstance(field.verbose_name, Promise) and field.name not in inherited
+    ]
+
+
+def test_every_field_of_ours_has_a_translated_name() -> None:
+    """The admin's column and field names come from the models: an untranslated one would be
+    English in the Spanish and Arabic admin."""
+    assert _fields_without_a_translated_name() == []
+
+
+def test_the_arabic_admin_names_the_fields_in_arabic(client, admin_user) -> None:
+    from tests.factories import PatientProfileFactory
+
+    profile = PatientProfileFactory.create()
+    login_verified(client, admin_user)
+    client.post("/accounts/language/", {"language": "ar", "next": "/admin/"})
+
+    html = client.get(f"/admin/accounts/patientprofile/{profile.pk}/change/").content.decode()
+
+    assert 'lang="ar"' in html
+    for english in ("Date of birth", "Legal name", "Postal code", "Emergency contact name"):
+        assert f">{english}" not in html, english

@@ -60,3 +60,32 @@ def test_a_page_without_errors_has_no_summary(client, patient):
     html = client.get("/accounts/profile/").content.decode()
 
     assert "error-summary" not in html
+
+
+def test_an_error_of_the_whole_form_is_in_the_summary_too(client, patient):
+    response = client.post(
+        "/accounts/login/", {"login": patient.email, "password": "not the password at all"}
+    )
+
+    summary = _summary(response.content.decode())
+    assert "The email address and/or password you entered are not correct." in summary
+    assert "<a " not in summary  # no field to link to
+    # One alert: the form's own copy of the message is not announced a second time.
+    assert response.content.decode().count('role="alert"') == 1
+
+
+def test_a_leave_that_ends_before_it_starts_is_the_ends_error(client):
+    consultation = AppointmentTypeFactory.create()
+    practitioner = PractitionerFactory.create(
+        department=consultation.department, offers=[consultation]
+    )
+    login_verified(client, UserFactory.create(role="admin"))
+
+    response = client.post(
+        f"/appointments/manage/{practitioner.public_id}/exceptions/",
+        {"kind": "leave", "start": "2031-03-12T10:00", "end": "2031-03-11T10:00"},
+    )
+
+    summary = _summary(response.content.decode())
+    assert response.status_code == 400
+    assert '<a href="#id_end">' in summary and "The end must be after the start." in summary
