@@ -122,10 +122,15 @@ def _n_plus_one_fails_the_request() -> None:
 
 @pytest.fixture(autouse=True)
 def _clear_cache() -> Iterator[None]:
-    """Each test starts with an empty cache (in CI the cache is a dedicated Redis database)."""
+    """Each test starts with an empty cache (in CI the cache is a dedicated Redis database),
+    and without what a process keeps of it."""
+    from accounts.selectors.directory import public_locations_forget
+
     cache.clear()
+    public_locations_forget()
     yield
     cache.clear()
+    public_locations_forget()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -40,13 +41,29 @@ PUBLIC_LOCATIONS_CACHE_KEY = "directory:public-locations"
 # A changed department is forgotten at once (department_create/update); the timeout only
 # bounds what a write made around the services (a shell, a data migration) leaves stale.
 PUBLIC_LOCATIONS_SECONDS = 300
+# Each process keeps what it read for this long: the busiest page then costs no round trip
+# of its own (the process that made a change forgets at once, the others within this).
+PUBLIC_LOCATIONS_KEPT_SECONDS = 30
 _CACHE_ERRORS = (RedisError, OSError)
+_kept: tuple[float, tuple[PublicLocation, ...]] | None = None
 
 
 def public_locations() -> tuple[PublicLocation, ...]:
     """The open departments that say where they are, by name, for the public home page: from
-    the cache, so the busiest page reads no table; empty while neither the cache nor the
-    database can say (the page still answers, without the list)."""
+    this process's copy or the cache, so the busiest page reads no table; empty while neither
+    the cache nor the database can say (the page still answers, without the list)."""
+    global _kept
+    kept = _kept
+    if kept is not None and time.monotonic() < kept[0]:
+        return kept[1]
+    locations = _public_locations_shared()
+    if locations is not None:
+        _kept = (time.monotonic() + PUBLIC_LOCATIONS_KEPT_SECONDS, locations)
+    return locations or ()
+
+
+def _public_locations_shared() -> tuple[PublicLocation, ...] | None:
+    """From the cache, else the database (then cached); None when neither answers."""
     try:
         cached = cache.get(PUBLIC_LOCATIONS_CACHE_KEY)
     except _CACHE_ERRORS:
@@ -58,7 +75,7 @@ def public_locations() -> tuple[PublicLocation, ...]:
             departments_active().exclude(location="").values_list("name", "location", "directions")
         )
     except (DatabaseError, InterfaceError):
-        return ()
+        return None
     with contextlib.suppress(*_CACHE_ERRORS):
         cache.set(PUBLIC_LOCATIONS_CACHE_KEY, rows, PUBLIC_LOCATIONS_SECONDS)
     return tuple(PublicLocation(*row) for row in rows)
@@ -66,5 +83,7 @@ def public_locations() -> tuple[PublicLocation, ...]:
 
 def public_locations_forget() -> None:
     """After a department changed: the next home page reads them again."""
+    global _kept
+    _kept = None
     with contextlib.suppress(*_CACHE_ERRORS):
         cache.delete(PUBLIC_LOCATIONS_CACHE_KEY)
