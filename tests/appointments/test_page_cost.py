@@ -363,3 +363,16 @@ def test_reception_rows_check_in_with_the_pages_own_form_and_token(
     assert checked.status_code == 302
     assert checked["Location"] == "/appointments/reception/"
     assert Appointment.objects.get(pk=booked[0].pk).status == "checked_in"
+
+
+@pytest.mark.parametrize("language", ["en", "es", "ar", "en"])
+def test_time_labels_name_days_and_months_in_each_language_as_describe_does(language):
+    """The names are kept per process and language: a page in Spanish after one in English
+    (and English again after Arabic) names them in its own."""
+    from django.utils import translation
+
+    instant = datetime.datetime(2027, 4, 5, 9, tzinfo=UTC)
+    zone = zoneinfo.ZoneInfo("Europe/London")
+    with translation.override(language):
+        label = TimeLabels("l j F Y, H:i", viewer_zone="").label(instant, zone)
+        assert label == describe(instant, zone, "l j F Y, H:i", viewer_zone="")
