@@ -1,7 +1,7 @@
 """axe-core (WCAG 2 A and AA, serious and critical) on pages in their error state: a form
 submitted with bad input, so that the page shows the error summary (core/templatetags/
-error_summary.py), the fields' errors, aria-invalid and aria-describedby. In English in both
-themes at both widths, in Arabic (right to left) at each width and in each theme.
+error_summary.py), the fields' errors, aria-invalid and aria-describedby. In English and in
+Arabic (right to left), in both themes at both widths.
 
 test_accessibility.py checks every page as it first loads; a page with errors has more to
 get wrong: the summary's colours and focus, the errors' colours, the references from a field
@@ -29,7 +29,6 @@ from accounts.roles import Role
 from tests.e2e.conftest import UI_TIMEOUT_MS
 from tests.e2e.site_pages import ANONYMOUS, DEMO_PEOPLE, SitePages, seed_site, signed_in
 from tests.e2e.test_accessibility import (
-    EACH_WIDTH_AND_THEME,
     EVERY_STATE,
     axe_path,  # noqa: F401 - a fixture, requested by name
     every_state_of_this_page,
@@ -259,7 +258,6 @@ def submit_badly(page: Page, url: str, case: FailedSubmission) -> None:
 
 def check_every_case(browser: Browser, base_url: str, language: str, axe: Path) -> dict[str, Found]:
     """Every case of the language: one browser context per role, each page sent once."""
-    states = EVERY_STATE if language == "en" else EACH_WIDTH_AND_THEME
     found: dict[str, Found] = {}
     for role in dict.fromkeys(case.role for case in CASES):
         with signed_in(browser, base_url, role, language=language) as context:
@@ -277,7 +275,7 @@ def check_every_case(browser: Browser, base_url: str, language: str, axe: Path) 
                         page, f"{base_url}{manage if case.path == MANAGE else case.path}", case
                     )
                     result.state = page.evaluate(ERROR_STATE, case.form)
-                    result.axe = every_state_of_this_page(page, axe, states, DETAILS)
+                    result.axe = every_state_of_this_page(page, axe, EVERY_STATE, DETAILS)
                 except Exception:  # told in this case's test, not in the others'
                     result.crash = traceback.format_exc()
     return found
@@ -356,8 +354,7 @@ def test_a_failed_submission_shows_its_errors_accessibly(
     case: FailedSubmission, language: str, found: dict[str, Found]
 ) -> None:
     """The page refuses the input and says so; axe finds nothing serious in any state
-    (English: both themes at both widths; Arabic: each width and each theme, right to
-    left); the error state is complete (summary, focus, links, aria-invalid, aria-describedby)."""
+    (both themes at both widths, in English and in Arabic, right to left); the error state is complete (summary, focus, links, aria-invalid, aria-describedby)."""
     result = found[case.slug]
     assert not result.crash, result.crash
     state = result.state
