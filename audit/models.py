@@ -73,9 +73,8 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("IP address"))
     user_agent = models.CharField(max_length=512, blank=True, verbose_name=_("user agent"))
     details = models.JSONField(default=dict, blank=True, verbose_name=_("details"))
-    # Reserved for the tamper-evident chain: hash = H(prev_hash || canonical row).
-    prev_hash = models.CharField(max_length=64, blank=True, verbose_name=_("prev hash"))
-    hash = models.CharField(max_length=64, blank=True, verbose_name=_("hash"))
+    # The tamper-evident chain is kept beside the rows (AuditSeal): rows are appended freely,
+    # by concurrent requests, and a single sealer links them afterwards (audit/chain.py).
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -96,3 +95,46 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("Audit events cannot be deleted.")
+
+
+class AuditSeal(models.Model):
+    """One link of the chain: the event at ``position`` and the keyed hash over the previous
+    link's hash and the event's canonical form (audit/chain.py). Written only by the sealer,
+    one at a time in position order; insert-only like the events."""
+
+    position = models.BigIntegerField(primary_key=True, verbose_name=_("position"))
+    # A plain column, not a foreign key: a row removed from the events (by hand, or by the
+    # retention job) must leave its link behind, so that the gap is seen.
+    event_id = models.BigIntegerField(unique=True, verbose_name=_("event"))
+    prev_hash = models.CharField(max_length=64, verbose_name=_("previous hash"))
+    hash = models.CharField(max_length=64, verbose_name=_("hash"))
+    key_id = models.CharField(max_length=32, verbose_name=_("key"))
+    sealed_at = models.DateTimeField(default=timezone.now, verbose_name=_("sealed at"))
+
+    class Meta:
+        ordering: ClassVar = ["position"]
+        verbose_name = _("audit seal")
+        verbose_name_plural = _("audit seals")
+
+    def __str__(self) -> str:
+        return f"link {self.position} (event #{self.event_id})"
+
+
+class AuditCheckpoint(models.Model):
+    """A signed statement "the chain's link ``position`` has hash ``hash``": an HMAC with a key
+    kept outside the database, so verification can start from the newest good checkpoint,
+    and a chain cut short (truncated) falls below the newest checkpoint."""
+
+    position = models.BigIntegerField(primary_key=True, verbose_name=_("position"))
+    hash = models.CharField(max_length=64, verbose_name=_("hash"))
+    key_id = models.CharField(max_length=32, verbose_name=_("key"))
+    signature = models.CharField(max_length=64, verbose_name=_("signature"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+
+    class Meta:
+        ordering: ClassVar = ["position"]
+        verbose_name = _("audit checkpoint")
+        verbose_name_plural = _("audit checkpoints")
+
+    def __str__(self) -> str:
+        return f"checkpoint at link {self.position}"

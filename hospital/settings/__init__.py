@@ -16,6 +16,7 @@ django_stubs_ext.monkeypatch()
 try:
     from hospital.settings.api import *  # noqa: F403
     from hospital.settings.appointments import *  # noqa: F403
+    from hospital.settings.audit import *  # noqa: F403
     from hospital.settings.auth import *  # noqa: F403
     from hospital.settings.base import *  # noqa: F403
     from hospital.settings.celery import *  # noqa: F403

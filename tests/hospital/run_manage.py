@@ -21,6 +21,7 @@ _APP_VARIABLES = (
 PRODUCTION_ENV = {
     "DJANGO_ENV": "production",
     "DJANGO_SECRET_KEY": "x7$kq2!vP9zLr4@wN8cT1mB6yH3jF0sD5gA+eU-iO_Z(Ql)RtYb",
+    "AUDIT_CHAIN_KEYS": "2026a:4f1c9e0b7d2a6e3f8c5b1a9d0e7f2c4b6a8d3e1f",
     "DJANGO_ALLOWED_HOSTS": "hospital.example",
     "HOSPITAL_SITE_DOMAIN": "hospital.example",
     "DATABASE_URL": "postgres://hospital@127.0.0.1:5432/hospital",

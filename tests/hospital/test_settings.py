@@ -113,6 +113,9 @@ def test_a_malformed_url_with_a_password_does_not_print_the_password(tmp_path):
         ({"DJANGO_ALLOWED_HOSTS": ""}, "DJANGO_ALLOWED_HOSTS"),
         ({"HOSPITAL_SITE_DOMAIN": ""}, "HOSPITAL_SITE_DOMAIN"),
         ({"DATABASE_URL": ""}, "DATABASE_URL"),
+        ({"AUDIT_CHAIN_KEYS": ""}, "AUDIT_CHAIN_KEYS"),
+        ({"AUDIT_CHAIN_KEYS": "2026a:short"}, "AUDIT_CHAIN_KEYS"),
+        ({"AUDIT_CHAIN_KEYS": "a:" + "k" * 32 + ",a:" + "j" * 32}, "AUDIT_CHAIN_KEYS"),
     ],
 )
 def test_production_refuses_to_start_unsafely(override, variable, tmp_path):
