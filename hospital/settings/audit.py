@@ -1,5 +1,6 @@
 """The audit chain's keys and rhythm (audit/chain.py)."""
 
+import datetime
 import hashlib
 
 from hospital.settings.base import IS_PRODUCTION, SECRET_KEY, env
@@ -24,3 +25,22 @@ if not AUDIT_CHAIN_KEYS:
     raise ConfigurationError("AUDIT_CHAIN_KEYS", "must be set when DJANGO_ENV=production")
 # A signed checkpoint every this many links (and at the end of each sealing run that adds any).
 AUDIT_CHECKPOINT_EVERY = env.get_int("AUDIT_CHECKPOINT_EVERY", 1000, minimum=1)
+# How far behind the newest linked row the sealer looks for rows whose transaction committed
+# late (in ids); a row further behind and unlinked is reported by audit_verify as inserted.
+AUDIT_LATE_WINDOW = env.get_int("AUDIT_LATE_WINDOW", 100_000, minimum=1)
+# Celery beat: link new rows every AUDIT_SEAL_SECONDS; verify from the newest good checkpoint
+# every AUDIT_VERIFY_SECONDS (a broken chain is logged as an error: alert on it).
+AUDIT_SEAL_SECONDS = env.get_int("AUDIT_SEAL_SECONDS", 5, minimum=1)
+AUDIT_VERIFY_SECONDS = env.get_int("AUDIT_VERIFY_SECONDS", 3600, minimum=60)
+AUDIT_BEAT_SCHEDULE = {
+    "audit-seal-chain": {
+        "task": "audit.tasks.seal_audit_chain",
+        "schedule": datetime.timedelta(seconds=AUDIT_SEAL_SECONDS),
+        "options": {"expires": AUDIT_SEAL_SECONDS},
+    },
+    "audit-verify-chain": {
+        "task": "audit.tasks.verify_audit_chain",
+        "schedule": datetime.timedelta(seconds=AUDIT_VERIFY_SECONDS),
+        "options": {"expires": AUDIT_VERIFY_SECONDS},
+    },
+}

@@ -8,6 +8,7 @@ work retries transient failures with exponential backoff and jitter (``core.task
 import datetime
 
 from hospital.settings.appointments import CELERY_BEAT_SCHEDULE as _APP_SCHEDULE
+from hospital.settings.audit import AUDIT_BEAT_SCHEDULE
 from hospital.settings.base import env
 from hospital.settings.services import CELERY_BROKER_URL
 
@@ -52,6 +53,7 @@ OUTBOX_SWEEP_SECONDS = env.get_int("OUTBOX_SWEEP_SECONDS", 30, minimum=1)
 
 CELERY_BEAT_SCHEDULE = {
     **_APP_SCHEDULE,
+    **AUDIT_BEAT_SCHEDULE,
     "core-relay-outbox": {
         "task": "core.tasks.relay_outbox",
         "schedule": datetime.timedelta(seconds=OUTBOX_SWEEP_SECONDS),
