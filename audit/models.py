@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from django.conf import settings
 from django.db import models
@@ -14,12 +14,27 @@ class AppendOnlyError(Exception):
     """Raised on any attempt to change or remove an audit row."""
 
 
-class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+_Row = TypeVar("_Row", bound=models.Model)
+
+
+class AppendOnlyQuerySet(models.QuerySet[_Row]):
     def update(self, **kwargs: Any) -> int:
-        raise AppendOnlyError("Audit events cannot be updated.")
+        raise AppendOnlyError("Audit rows cannot be updated.")
 
     def delete(self) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError("Audit events cannot be deleted.")
+        raise AppendOnlyError("Audit rows cannot be deleted.")
+
+
+class AuditEventQuerySet(AppendOnlyQuerySet["AuditEvent"]):
+    pass
+
+
+class AuditSealQuerySet(AppendOnlyQuerySet["AuditSeal"]):
+    pass
+
+
+class AuditCheckpointQuerySet(AppendOnlyQuerySet["AuditCheckpoint"]):
+    pass
 
 
 class AuditEvent(models.Model):
@@ -111,6 +126,8 @@ class AuditSeal(models.Model):
     key_id = models.CharField(max_length=32, verbose_name=_("key"))
     sealed_at = models.DateTimeField(default=timezone.now, verbose_name=_("sealed at"))
 
+    objects = AuditSealQuerySet.as_manager()
+
     class Meta:
         ordering: ClassVar = ["position"]
         verbose_name = _("audit seal")
@@ -130,6 +147,8 @@ class AuditCheckpoint(models.Model):
     key_id = models.CharField(max_length=32, verbose_name=_("key"))
     signature = models.CharField(max_length=64, verbose_name=_("signature"))
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+
+    objects = AuditCheckpointQuerySet.as_manager()
 
     class Meta:
         ordering: ClassVar = ["position"]

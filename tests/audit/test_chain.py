@@ -13,10 +13,10 @@ from contextlib import contextmanager
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 from audit.chain import GENESIS, canonical, link_hash, seal_pending, verify
-from audit.models import AuditCheckpoint, AuditEvent, AuditSeal
+from audit.models import AppendOnlyError, AuditCheckpoint, AuditEvent, AuditSeal
 from audit.services import AuditTarget, Outcome, record
 
 pytestmark = [pytest.mark.django_db, pytest.mark.services("DATABASE_URL")]
@@ -206,3 +206,20 @@ def test_resume_starts_from_the_newest_good_checkpoint_and_trusts_what_lies_befo
     resumed = verify(resume=True)
     assert (resumed.started_at, resumed.checked) == (ROWS, 3)
     assert resumed.broken is not None and "signature" in resumed.broken.reason
+
+
+def test_links_and_checkpoints_are_append_only_in_the_code_and_in_the_database(chain):
+    for model in (AuditSeal, AuditCheckpoint):
+        with pytest.raises(AppendOnlyError):
+            model.objects.filter(position=1).update(hash="0" * 64)
+        with pytest.raises(AppendOnlyError):
+            model.objects.filter(position=25).delete()
+    for statement in (
+        "UPDATE audit_auditseal SET hash = repeat('0', 64) WHERE position = 25",
+        "DELETE FROM audit_auditseal WHERE position = 25",
+        "UPDATE audit_auditcheckpoint SET hash = repeat('0', 64) WHERE position = 25",
+        "DELETE FROM audit_auditcheckpoint WHERE position = 25",
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            sql(statement)
+    assert verify().ok
