@@ -27,7 +27,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Exists, Max, OuterRef, QuerySet
 from django.utils import timezone
 
 from audit.models import AuditCheckpoint, AuditEvent, AuditSeal
@@ -149,9 +149,17 @@ def late_floor() -> int:
 def unsealed_events(*, floor: int | None = None) -> QuerySet[AuditEvent]:
     """Events above ``floor`` (default :func:`late_floor`) that are not in the chain."""
     bottom = late_floor() if floor is None else floor
-    return AuditEvent.objects.filter(id__gt=bottom).exclude(
-        id__in=AuditSeal.objects.filter(event_id__gt=bottom).values("event_id")
-    )
+    return AuditEvent.objects.filter(id__gt=bottom).filter(~_linked(above=bottom))
+
+
+def _linked(*, above: int = 0, up_to: int | None = None) -> Exists:
+    # NOT EXISTS, not NOT IN: PostgreSQL plans an anti-join on the links' unique index (a
+    # NOT IN over more ids than work_mem holds is rescanned for every row); the bounds, the
+    # same as the outer query's, keep that index read to the range.
+    links = AuditSeal.objects.filter(event_id=OuterRef("id"), event_id__gt=above)
+    if up_to is not None:
+        links = links.filter(event_id__lte=up_to)
+    return Exists(links)
 
 
 def _checkpoint(position: int, link: str, key_id: str) -> AuditCheckpoint:
@@ -259,7 +267,7 @@ def _stranded(floor: int) -> Break | None:
     neighbours were linked: inserted by hand (or missed, which must not happen either)."""
     stranded = (
         AuditEvent.objects.filter(id__lte=floor)
-        .exclude(id__in=AuditSeal.objects.filter(event_id__lte=floor).values("event_id"))
+        .filter(~_linked(up_to=floor))
         .order_by("id")
         .first()
     )
