@@ -70,9 +70,36 @@ def test_rows_committing_late_and_two_sealers_at_once_give_one_unbroken_chain():
     assert sorted(linked) == sorted(events)  # each exactly once
     result = verify()
     assert (result.ok, result.checked, result.unsealed) == (True, 200, 0)
-    # Some rows were linked after newer ones: the chain's order is the order of sealing.
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_committed_after_a_newer_one_was_linked_is_linked_next_and_the_chain_holds():
+    """The late commit made certain: a transaction writes its row and stays open while a newer
+    row commits and is linked; once it commits, the next run links it further along."""
+    written, linked_newer = threading.Event(), threading.Event()
+    held: list[int] = []
+
+    def slow_request() -> None:
+        try:
+            with transaction.atomic():
+                held.append(_viewed("held").id)
+                written.set()
+                assert linked_newer.wait(timeout=30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=slow_request)
+    thread.start()
+    assert written.wait(timeout=30)
+    newer = _viewed("newer")
+    assert seal_pending().linked == 1  # the newer row only: the held one is not visible yet
+    linked_newer.set()
+    thread.join()
+    assert held[0] < newer.id
+    assert seal_pending().linked == 1
     order = list(AuditSeal.objects.order_by("position").values_list("event_id", flat=True))
-    assert order != sorted(order), "no row committed late: the test did not test that"
+    assert order == [newer.id, held[0]]
+    assert verify().ok
 
 
 @pytest.mark.django_db
