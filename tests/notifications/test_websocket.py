@@ -525,13 +525,14 @@ def test_a_push_from_another_process_and_another_event_loop_reaches_the_socket_t
     settings,
 ):
     prefix = f"{django_settings.REDIS_KEY_PREFIX}-test-{uuid.uuid4().hex[:12]}"
-    # As hospital/settings/services.py configures it from REDIS_URL and REDIS_KEY_PREFIX.
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [os.environ["REDIS_URL"]], "prefix": f"{prefix}:channels"},
-        }
-    }
+    # The layer exactly as hospital/settings/services.py configures it (its read timeout longer
+    # than the blocking receive: a bare URL left redis-py's 5 s, and on a loaded machine the
+    # consumer's idle receive timed out while the other process started), only the prefix the
+    # other process derives from REDIS_KEY_PREFIX.
+    config: dict[str, Any] = copy.deepcopy(django_settings.CHANNEL_LAYERS["default"])
+    assert config["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    config["CONFIG"]["prefix"] = f"{prefix}:channels"
+    settings.CHANNEL_LAYERS = {"default": config}
     patient, cookie = signed_in_patient()
     fresh = notification_for(patient)
     environment = {
