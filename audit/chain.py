@@ -26,10 +26,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.db.models import Exists, Max, OuterRef, QuerySet
 from django.utils import timezone
 
+from audit import witness
 from audit.models import AuditCheckpoint, AuditEvent, AuditSeal
 
 GENESIS = "0" * 64
@@ -134,22 +135,28 @@ def _seal_batch(size: int) -> tuple[int, int, int]:
             checkpoints.append(_checkpoint(position, prev, key_id))
         AuditSeal.objects.bulk_create(seals)
         AuditCheckpoint.objects.bulk_create(checkpoints)
+        if checkpoints:
+            newest = checkpoints[-1]
+            seen = witness.Witnessed(newest.position, newest.hash, newest.key_id, newest.signature)
+            transaction.on_commit(lambda: witness.publish(seen))
     return len(seals), len(checkpoints), position
 
 
-def late_floor() -> int:
+def late_floor(using: str = DEFAULT_DB_ALIAS) -> int:
     """Below this event id every row is linked or stranded: a row commits late (after the
     sealer passed newer ones) only while its transaction is open, and the sealer looks back
     ``AUDIT_LATE_WINDOW`` ids behind the newest linked one for such rows. Keeps each run a
     range read on the newest ids however long the trail grows."""
-    newest = AuditSeal.objects.aggregate(newest=Max("event_id"))["newest"] or 0
+    newest = AuditSeal.objects.using(using).aggregate(newest=Max("event_id"))["newest"] or 0
     return max(0, newest - settings.AUDIT_LATE_WINDOW)
 
 
-def unsealed_events(*, floor: int | None = None) -> QuerySet[AuditEvent]:
+def unsealed_events(
+    *, floor: int | None = None, using: str = DEFAULT_DB_ALIAS
+) -> QuerySet[AuditEvent]:
     """Events above ``floor`` (default :func:`late_floor`) that are not in the chain."""
-    bottom = late_floor() if floor is None else floor
-    return AuditEvent.objects.filter(id__gt=bottom).filter(~_linked(above=bottom))
+    bottom = late_floor(using) if floor is None else floor
+    return AuditEvent.objects.using(using).filter(id__gt=bottom).filter(~_linked(above=bottom))
 
 
 def _linked(*, above: int = 0, up_to: int | None = None) -> Exists:
@@ -191,19 +198,26 @@ class Verification:
     last_position: int
     broken: Break | None
     unsealed: int  # events not (yet) in the chain
+    witnessed: int | None = None  # the link witnessed outside the database, if any
 
     @property
     def ok(self) -> bool:
         return self.broken is None
 
 
-def _links_from(position: int, chunk: int) -> Iterator[tuple[AuditSeal, AuditEvent | None]]:
+def _links_from(
+    position: int, chunk: int, using: str
+) -> Iterator[tuple[AuditSeal, AuditEvent | None]]:
     """The links after ``position`` in order, each with its event (None where it is gone)."""
     while True:
-        seals = list(AuditSeal.objects.filter(position__gt=position).order_by("position")[:chunk])
+        seals = list(
+            AuditSeal.objects.using(using)
+            .filter(position__gt=position)
+            .order_by("position")[:chunk]
+        )
         if not seals:
             return
-        events = AuditEvent.objects.in_bulk([seal.event_id for seal in seals])
+        events = AuditEvent.objects.using(using).in_bulk([seal.event_id for seal in seals])
         for seal in seals:
             yield seal, events.get(seal.event_id)
         position = seals[-1].position
@@ -214,25 +228,33 @@ def verify(
     resume: bool = False,
     chunk: int = 2000,
     progress: Callable[[int], None] | None = None,
+    using: str = DEFAULT_DB_ALIAS,
 ) -> Verification:
     """Walk the chain from the genesis and report the first broken link.
 
     ``resume``: start from the newest checkpoint whose signature holds and whose link is
     still there unchanged, trusting the links before it to an earlier full run (the periodic
     check; a full run from the genesis is what proves the whole trail).
+    ``using``: the database to read (a replica, to keep the walk off the primary).
     """
-    checkpoints = list(AuditCheckpoint.objects.order_by("-position"))
+    checkpoints = list(AuditCheckpoint.objects.using(using).order_by("-position"))
+    signed = {checkpoint.position for checkpoint in checkpoints if _signed(checkpoint)}
+    # Each checkpoint's link as it is now, in one read.
+    hashes: dict[int, str] = dict(
+        AuditSeal.objects.using(using)
+        .filter(position__in=[c.position for c in checkpoints])
+        .values_list("position", "hash")
+    )
     start, prev = 0, GENESIS
     if resume:
         for checkpoint in checkpoints:
-            seal = AuditSeal.objects.filter(position=checkpoint.position).first()
-            if seal is not None and seal.hash == checkpoint.hash and _signed(checkpoint):
+            if checkpoint.position in signed and hashes.get(checkpoint.position) == checkpoint.hash:
                 start, prev = checkpoint.position, checkpoint.hash
                 break
     checked = 0
     last_position = start
     broken: Break | None = None
-    for seal, event in _links_from(start, chunk):
+    for seal, event in _links_from(start, chunk, using):
         broken = _check_link(seal, event, last_position + 1, prev)
         if broken is not None:
             break
@@ -240,7 +262,7 @@ def verify(
         checked += 1
         if progress is not None:
             progress(checked)
-    newest_signed = max((c.position for c in checkpoints if _signed(c)), default=0)
+    newest_signed = max(signed, default=0)
     if broken is None and last_position < newest_signed:
         broken = Break(
             position=last_position + 1,
@@ -248,32 +270,74 @@ def verify(
             reason=f"the chain ends at link {last_position}, before the signed checkpoint at "
             f"link {newest_signed}: links were removed",
         )
+    witnessed = _witnessed()
+    if broken is None and witnessed is not None:
+        broken = _check_witness(witnessed, last_position, using)
     if broken is None:
-        broken = _check_checkpoints(checkpoints)
+        broken = _check_checkpoints(checkpoints, signed, hashes)
     if broken is None:
-        broken = _stranded(late_floor())
-    unsealed = unsealed_events().count()
+        broken = _stranded(late_floor(using), using)
+    unsealed = unsealed_events(using=using).count()
     return Verification(
         checked=checked,
         started_at=start,
         last_position=last_position,
         broken=broken,
         unsealed=unsealed,
+        witnessed=witnessed.position if witnessed is not None else None,
     )
 
 
-def _stranded(floor: int) -> Break | None:
+def _witnessed() -> witness.Witnessed | None:
+    try:
+        return witness.newest()
+    except Exception:  # the witness unreachable: verify what the database holds
+        return None
+
+
+def _check_witness(seen: witness.Witnessed, last_position: int, using: str) -> Break | None:
+    """The chain must still reach the checkpoint witnessed outside the database, unchanged."""
+    if not _signed(
+        AuditCheckpoint(
+            position=seen.position, hash=seen.hash, key_id=seen.key_id, signature=seen.signature
+        )
+    ):
+        return Break(seen.position, None, "the witnessed checkpoint's signature does not hold")
+    if last_position < seen.position:
+        return Break(
+            position=last_position + 1,
+            event_id=None,
+            reason=f"the chain ends at link {last_position}, before the checkpoint witnessed "
+            f"outside the database at link {seen.position}: links were removed",
+        )
+    link = AuditSeal.objects.using(using).filter(position=seen.position).first()
+    if link is None or link.hash != seen.hash:
+        return Break(
+            seen.position,
+            link.event_id if link is not None else None,
+            "the link differs from the checkpoint witnessed outside the database",
+        )
+    return None
+
+
+def _stranded(floor: int, using: str) -> Break | None:
     """A row below the sealer's window that is not in the chain was written there after its
     neighbours were linked: inserted by hand (or missed, which must not happen either)."""
     stranded = (
-        AuditEvent.objects.filter(id__lte=floor)
+        AuditEvent.objects.using(using)
+        .filter(id__lte=floor)
         .filter(~_linked(up_to=floor))
         .order_by("id")
         .first()
     )
     if stranded is None:
         return None
-    after = AuditSeal.objects.filter(event_id__lt=stranded.id).order_by("-event_id").first()
+    after = (
+        AuditSeal.objects.using(using)
+        .filter(event_id__lt=stranded.id)
+        .order_by("-event_id")
+        .first()
+    )
     return Break(
         position=after.position + 1 if after is not None else 1,
         event_id=stranded.id,
@@ -310,15 +374,12 @@ def _check_link(
     return None
 
 
-def _check_checkpoints(checkpoints: list[AuditCheckpoint]) -> Break | None:
+def _check_checkpoints(
+    checkpoints: list[AuditCheckpoint], signed: set[int], hashes: dict[int, str]
+) -> Break | None:
     """Every checkpoint signed, and naming the hash its link has."""
-    hashes = dict(
-        AuditSeal.objects.filter(position__in=[c.position for c in checkpoints]).values_list(
-            "position", "hash"
-        )
-    )
     for checkpoint in sorted(checkpoints, key=lambda c: c.position):
-        if not _signed(checkpoint):
+        if checkpoint.position not in signed:
             return Break(checkpoint.position, None, "a checkpoint's signature does not hold")
         if hashes.get(checkpoint.position) != checkpoint.hash:
             return Break(checkpoint.position, None, "the link differs from its checkpoint")

@@ -92,6 +92,8 @@ class AuditEvent(models.Model):
     # by concurrent requests, and a single sealer links them afterwards (audit/chain.py).
 
     objects = AuditEventQuerySet.as_manager()
+    # The application's database role may only read and insert here (core/db/roles.py).
+    append_only: ClassVar[bool] = True
 
     class Meta:
         ordering: ClassVar = ["id"]
@@ -127,6 +129,8 @@ class AuditSeal(models.Model):
     sealed_at = models.DateTimeField(default=timezone.now, verbose_name=_("sealed at"))
 
     objects = AuditSealQuerySet.as_manager()
+    # The application's database role may only read and insert here (core/db/roles.py).
+    append_only: ClassVar[bool] = True
 
     class Meta:
         ordering: ClassVar = ["position"]
@@ -149,6 +153,8 @@ class AuditCheckpoint(models.Model):
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     objects = AuditCheckpointQuerySet.as_manager()
+    # The application's database role may only read and insert here (core/db/roles.py).
+    append_only: ClassVar[bool] = True
 
     class Meta:
         ordering: ClassVar = ["position"]

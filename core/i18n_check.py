@@ -370,6 +370,6 @@ def _stale_catalogues() -> list[str]:
 def _subprocess_env() -> dict[str, str]:
     env = dict(os.environ)
     # The extraction needs no service: the embedded defaults.
-    for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"):
+    for name in ("DATABASE_URL", "DATABASE_MIGRATE_URL", "REDIS_URL", "CELERY_BROKER_URL"):
         env.pop(name, None)
     return env

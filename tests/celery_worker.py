@@ -17,7 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from django.db import connection
+
+from tests.database_roles import child_environment
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -92,10 +93,8 @@ def celery_worker(
     if purge:
         app.control.purge()
 
-    database = connection.settings_dict
     environment = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT'] or 5432}/{database['NAME']}",
+        **child_environment(os.environ),
         "DATABASE_POOL_MIN_SIZE": "0",
         "LOG_LEVEL": "info",
         "LOG_FORMAT": "text",

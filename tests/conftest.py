@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import pytest
 from django.conf import settings
@@ -35,6 +35,63 @@ def require_service(variable: str) -> str:
     if IN_CI:
         pytest.fail(message)
     pytest.skip(message)
+
+
+# The application's credentials while the test database is made as the owner.
+_application_credentials: dict[str, object] = {}
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """The test database is created and migrated as the owner role (DATABASE_MIGRATE_URL), as
+    a deployment's migrate job does; the tests then run as the application's role."""
+    from django.db import connections
+
+    from core.db.roles import CREDENTIALS, owner_credentials, use_credentials
+
+    owner = owner_credentials()
+    if owner is not None:
+        connection = connections["default"]
+        _application_credentials.update(
+            {key: connection.settings_dict.get(key) for key in CREDENTIALS}
+        )
+        use_credentials(connection, owner)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker) -> Iterator[None]:
+    """pytest-django's, then back to the application's role; Django's flush after a
+    transactional test runs as the owner (tests/database_roles.py)."""
+    from django.db import connections
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    from core.db.roles import owner_credentials, use_credentials
+    from tests.database_roles import OwnerFlush
+
+    connection = connections["default"]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    owner = owner_credentials()
+    flush = OwnerFlush()
+    original = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(ops: DatabaseOperations, sql_list: Iterable[str]) -> None:
+        flush.execute(list(sql_list))
+
+    DatabaseOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign,assignment]
+    with django_db_blocker.unblock():
+        if owner is not None:
+            use_credentials(connection, _application_credentials)
+    try:
+        yield
+    finally:
+        DatabaseOperations.execute_sql_flush = original  # type: ignore[method-assign]
+        with django_db_blocker.unblock():
+            flush.close()
+            if owner is not None:
+                # pytest-django drops the test database next, as its owner.
+                use_credentials(connection, owner)
 
 
 @pytest.fixture(autouse=True)

@@ -83,6 +83,33 @@ else:
 _database["ATOMIC_REQUESTS"] = False
 DATABASES = {"default": _database}
 
+# Two roles (core/db/roles.py): DATABASE_URL names the application's, which may read and
+# write rows but not change the schema, and only insert and read the audit trail;
+# DATABASE_MIGRATE_URL names the owner of the tables, which `manage.py migrate` connects as
+# (and then grants the application's role). The servers and workers never need the owner's.
+DATABASE_OWNER: dict[str, str] | None = None
+DATABASE_APP_ROLE = ""
+if env.is_set("DATABASE_MIGRATE_URL"):
+    _owner = parse_database_url("DATABASE_MIGRATE_URL", env.get_str("DATABASE_MIGRATE_URL"))
+    if _database["ENGINE"] != "core.db.postgresql" or _owner["ENGINE"] != (
+        "django.db.backends.postgresql"
+    ):
+        raise ConfigurationError(
+            "DATABASE_MIGRATE_URL", "needs DATABASE_URL and itself to point at PostgreSQL"
+        )
+    if _owner["NAME"] != _database["NAME"]:
+        raise ConfigurationError(
+            "DATABASE_MIGRATE_URL",
+            f"must name the same database as DATABASE_URL ({_database['NAME']!r})",
+        )
+    if not _owner["USER"] or not _database["USER"] or _owner["USER"] == _database["USER"]:
+        raise ConfigurationError(
+            "DATABASE_MIGRATE_URL",
+            "must name the owner role, another user than DATABASE_URL's (the application's)",
+        )
+    DATABASE_OWNER = {key: str(_owner[key]) for key in ("USER", "PASSWORD", "HOST", "PORT")}
+    DATABASE_APP_ROLE = str(_database["USER"])
+
 # --- Redis: cache, sessions, channel layer ---------------------------------------
 REDIS_URL = (
     parse_service_url("REDIS_URL", env.get_str("REDIS_URL"), ("redis", "rediss", "unix"))

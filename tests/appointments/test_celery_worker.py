@@ -9,12 +9,12 @@ import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from appointments.models import Appointment, WaitlistEntry
 from appointments.services import booking
 from hospital.celery import app
 from tests.appointments.conftest import a_booking_with_a_patient_waiting
+from tests.database_roles import child_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,10 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def celery_worker_process(settings):
     """`celery -A hospital worker` in a child process, on the test database and the real broker."""
-    database = connection.settings_dict
     environment = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT'] or 5432}/{database['NAME']}",
+        **child_environment(os.environ),
         "DATABASE_POOL_MIN_SIZE": "0",
     }
     worker = subprocess.Popen(  # noqa: S603 - our own worker command

@@ -135,6 +135,21 @@ def test_the_schema_documents_public_ids_only(client):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_gives_every_existing_row_its_own_public_id():
+    from core.db.roles import connected_as_owner, grant_application_role
+
+    # Migrations run as the owner of the tables (core/db/roles.py), then grant them again.
+    with connected_as_owner():
+        _migrate_back_and_forth()
+        grant_application_role()
+
+    hours = list(WorkingHours.objects.values_list("public_id", flat=True))
+    exceptions = list(AvailabilityException.objects.values_list("public_id", flat=True))
+    assert len(hours) == len(set(hours)) == 3
+    assert all(isinstance(public_id, uuid.UUID) for public_id in hours + exceptions)
+    assert len(exceptions) == 1
+
+
+def _migrate_back_and_forth() -> None:
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
@@ -162,9 +177,3 @@ def test_the_migration_gives_every_existing_row_its_own_public_id():
 
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
-
-    hours = list(WorkingHours.objects.values_list("public_id", flat=True))
-    exceptions = list(AvailabilityException.objects.values_list("public_id", flat=True))
-    assert len(hours) == len(set(hours)) == 3
-    assert all(isinstance(public_id, uuid.UUID) for public_id in hours + exceptions)
-    assert len(exceptions) == 1

@@ -31,7 +31,6 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 import psycopg
 import pytest
@@ -39,6 +38,7 @@ from django.db import connection
 from django.test import Client
 
 from tests.conftest import login_verified
+from tests.database_roles import child_database_url, child_environment
 from tests.factories import PatientProfileFactory, StaffProfileFactory
 
 pytestmark = [pytest.mark.services("DATABASE_URL", "REDIS_URL")]
@@ -156,11 +156,13 @@ class AppServer:
 
     def __init__(self, *, database_url: str, tmp_path: Path) -> None:
         self.port = _free_port()
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if key not in {"CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE"}
-        }
+        env = child_environment(
+            {
+                key: value
+                for key, value in os.environ.items()
+                if key not in {"CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE"}
+            }
+        )
         env.update(
             {
                 "DATABASE_URL": database_url,
@@ -327,11 +329,8 @@ def app_server(signed_in, tmp_path) -> Iterator[tuple[AppServer, PostgresProxy]]
     settings = connection.settings_dict
     proxy = PostgresProxy(settings["HOST"] or "127.0.0.1", int(settings["PORT"] or 5432))
     proxy.start()
-    credentials = quote(settings["USER"]) + (
-        f":{quote(settings['PASSWORD'])}" if settings["PASSWORD"] else ""
-    )
     database_url = (
-        f"postgres://{credentials}@127.0.0.1:{proxy.port}/{quote(settings['NAME'])}"
+        f"{child_database_url(host='127.0.0.1', port=proxy.port)}"
         f"?application_name={APPLICATION_NAME}&connect_timeout={CONNECT_TIMEOUT}"
     )
     server = AppServer(database_url=database_url, tmp_path=tmp_path)

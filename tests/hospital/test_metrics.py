@@ -24,6 +24,7 @@ from core import metrics_broker
 from core.metrics import cache_lookup
 from core.metrics_broker import celery_queue_names
 from core.metrics_multiprocess import reset_directory, reset_from_environment
+from tests.database_roles import child_environment
 from tests.hospital.run_manage import PRODUCTION_ENV, ROOT, run_manage
 
 TOKEN = "k3T9x-metrics-test-token-4Qw8zP2mL7vR1nB6"
@@ -460,15 +461,11 @@ _CHILD = textwrap.dedent(
 
 
 def _child_env(multiproc_dir: Path) -> dict[str, str]:
-    database = connection.settings_dict
-    password = f":{database['PASSWORD']}" if database["PASSWORD"] else ""
-    env = dict(os.environ)
+    env = child_environment(os.environ)
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "hospital.settings",
             "PROMETHEUS_MULTIPROC_DIR": str(multiproc_dir),
-            "DATABASE_URL": f"postgres://{database['USER']}{password}@{database['HOST']}:"
-            f"{database['PORT'] or 5432}/{database['NAME']}",
             "CELERY_BROKER_URL": "",
             "PYTHONPATH": str(ROOT),
         }

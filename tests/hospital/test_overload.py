@@ -30,13 +30,13 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.db import connection, transaction
 
 from hospital import serve
 from hospital.serve import granian_arguments
+from tests.database_roles import child_environment
 from tests.hospital.overload_urls import QUEUE_HEADER
 
 pytestmark = [pytest.mark.services("DATABASE_URL", "REDIS_URL")]
@@ -80,16 +80,12 @@ class Server:
         extra_arguments: tuple[str, ...] = (),
         environment: dict[str, str] | None = None,
     ) -> None:
-        settings = connection.settings_dict
-        credentials = quote(settings["USER"]) + (
-            f":{quote(settings['PASSWORD'])}" if settings["PASSWORD"] else ""
-        )
         self.port = _free_port()
         self.environment = {
-            **{key: value for key, value in os.environ.items() if key != "CELERY_BROKER_URL"},
+            **child_environment(
+                {key: value for key, value in os.environ.items() if key != "CELERY_BROKER_URL"}
+            ),
             "DJANGO_SETTINGS_MODULE": "tests.hospital.overload_settings",
-            "DATABASE_URL": f"postgres://{credentials}@{settings['HOST'] or '127.0.0.1'}:"
-            f"{settings['PORT'] or 5432}/{quote(settings['NAME'])}",
             "DATABASE_POOL_MAX_SIZE": str(POOL_SIZE),
             "DATABASE_POOL_TIMEOUT": "1",
             "DJANGO_DEBUG": "false",

@@ -65,6 +65,30 @@ def test_service_urls_select_postgres_pool_redis_and_the_broker(tmp_path):
     assert chosen["eager"] is False
 
 
+def test_the_owners_url_names_the_role_migrations_run_as_and_the_application_role(tmp_path):
+    printed = run_manage(
+        "shell",
+        "-c",
+        "import json; from django.conf import settings as s; "
+        "print(json.dumps([s.DATABASE_OWNER, s.DATABASE_APP_ROLE, s.DATABASES['default']['USER']]))",
+        env={
+            "DATABASE_URL": "postgres://hospital_app:a@127.0.0.1:5432/hospital",
+            "DATABASE_MIGRATE_URL": "postgres://hospital_owner:o%40x@db.internal:6432/hospital",
+        },
+        tmp_var=tmp_path,
+    )
+    assert printed.returncode == 0, printed.stderr
+    owner, app_role, connects_as = json.loads(printed.stdout.strip().splitlines()[-1])
+    assert owner == {
+        "USER": "hospital_owner",
+        "PASSWORD": "o@x",
+        "HOST": "db.internal",
+        "PORT": "6432",
+    }
+    # The servers connect as the application's role; only `migrate` switches to the owner.
+    assert (app_role, connects_as) == ("hospital_app", "hospital_app")
+
+
 @pytest.mark.parametrize(
     ("env", "variable"),
     [
@@ -82,6 +106,29 @@ def test_service_urls_select_postgres_pool_redis_and_the_broker(tmp_path):
             "DATABASE_CONNECT_TIMEOUT",
         ),
         ({"DJANGO_ENV": "staging"}, "DJANGO_ENV"),
+        # The owner's URL: PostgreSQL beside PostgreSQL, the same database, another user.
+        ({"DATABASE_MIGRATE_URL": "postgres://owner@127.0.0.1/db"}, "DATABASE_MIGRATE_URL"),
+        (
+            {
+                "DATABASE_URL": "postgres://app@127.0.0.1/db",
+                "DATABASE_MIGRATE_URL": "postgres://owner@127.0.0.1/other",
+            },
+            "DATABASE_MIGRATE_URL",
+        ),
+        (
+            {
+                "DATABASE_URL": "postgres://app@127.0.0.1/db",
+                "DATABASE_MIGRATE_URL": "postgres://app@127.0.0.1/db",
+            },
+            "DATABASE_MIGRATE_URL",
+        ),
+        (
+            {
+                "DATABASE_URL": "postgres://app@127.0.0.1/db",
+                "DATABASE_MIGRATE_URL": "owner@127.0.0.1/db",
+            },
+            "DATABASE_MIGRATE_URL",
+        ),
     ],
 )
 def test_a_malformed_variable_stops_start_up_with_one_line_naming_it(env, variable, tmp_path):
@@ -173,7 +220,7 @@ def test_production_logs_are_json_lines(tmp_path):
         ("sqlite:////srv/abs.sqlite3", {"NAME": "/srv/abs.sqlite3"}),
     ],
 )
-def test_database_urls_are_parsed(url, expected):
+def child_database_urls_are_parsed(url, expected):
     parsed = parse_database_url("DATABASE_URL", url)
 
     assert {key: parsed[key] for key in expected} == expected

@@ -538,7 +538,7 @@ def test_a_push_from_another_process_and_another_event_loop_reaches_the_socket_t
     environment = {
         key: value
         for key, value in os.environ.items()
-        if key not in ("DATABASE_URL", "CELERY_BROKER_URL")
+        if key not in ("DATABASE_URL", "DATABASE_MIGRATE_URL", "CELERY_BROKER_URL")
     }
     environment.update(
         DJANGO_SETTINGS_MODULE="hospital.settings",

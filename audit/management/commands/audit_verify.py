@@ -6,6 +6,7 @@ import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DEFAULT_DB_ALIAS
 
 from audit.chain import verify
 from audit.models import AuditSeal
@@ -26,9 +27,15 @@ class Command(BaseCommand):
             help="Start from the newest checkpoint whose signature and link hold.",
         )
         parser.add_argument("--quiet", action="store_true", help="No progress bar.")
+        parser.add_argument(
+            "--database",
+            default=DEFAULT_DB_ALIAS,
+            help="The database alias to read (a replica keeps the walk off the primary).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        total = AuditSeal.objects.count()
+        using = options["database"]
+        total = AuditSeal.objects.using(using).count()
         show = not options["quiet"] and total > 0
         step = max(1, total // 100)
 
@@ -39,7 +46,7 @@ class Command(BaseCommand):
                 sys.stderr.write(f"\r[{bar:<30}] {done}/{total} links")
                 sys.stderr.flush()
 
-        result = verify(resume=options["resume"], progress=progress)
+        result = verify(resume=options["resume"], progress=progress, using=using)
         if show:
             sys.stderr.write("\n")
         if result.broken is not None:
@@ -49,8 +56,13 @@ class Command(BaseCommand):
                 f"The audit chain is broken at link {broken.position}{event}: {broken.reason}. "
                 f"Links {result.started_at + 1} to {broken.position - 1} hold."
             )
+        witnessed = (
+            f"it reaches the checkpoint witnessed outside the database (link {result.witnessed})"
+            if result.witnessed is not None
+            else "no checkpoint witnessed outside the database was found to compare with"
+        )
         self.stdout.write(
             f"The audit chain holds: {result.checked} links verified from link "
-            f"{result.started_at + 1} to {result.last_position}; "
+            f"{result.started_at + 1} to {result.last_position}; {witnessed}; "
             f"{result.unsealed} rows not linked yet."
         )
