@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test lint typecheck pytest install install-dev lock migrate seed clean bench bench-notifications bench-front-desk bench-audit-chain messages assets screenshots
+.PHONY: run serve test lint typecheck pytest install install-dev lock migrate seed clean bench bench-notifications bench-front-desk bench-audit-chain bench-read-audit messages assets screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -98,6 +98,11 @@ bench-front-desk: install-dev
 BENCH_AUDIT_ROWS ?= 10000000
 bench-audit-chain: install-dev
 	BENCH_AUDIT_ROWS=$(BENCH_AUDIT_ROWS) $(BIN)/python -m bench.audit_chain
+
+# Read auditing's cost on the appointments list and my-appointments page (bench/read_audit.py),
+# audited and not, on the bench database (built first when missing).
+bench-read-audit: install-dev
+	BENCH_QUICK=$(BENCH_QUICK) $(BIN)/python -m bench.read_audit
 
 # Regenerate the lock files from pyproject.toml (needs network access to the package index).
 lock:

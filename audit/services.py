@@ -39,7 +39,7 @@ class AuditTarget:
     id: str = ""
 
 
-def _describe_target(target: models.Model | AuditTarget | None) -> tuple[str, str]:
+def describe_target(target: models.Model | AuditTarget | None) -> tuple[str, str]:
     if target is None:
         return "", ""
     if isinstance(target, AuditTarget):
@@ -91,7 +91,7 @@ def record(
     if actor is not None and not actor.is_authenticated:
         actor = None
 
-    target_type, target_id = _describe_target(target)
+    target_type, target_id = describe_target(target)
     # insert_new: the statement built once (an audit row is written on most requests).
     return insert_new(
         AuditEvent(

@@ -113,6 +113,9 @@ class PatientProfileAdmin(PatientSearchAudited):
     search_fields = ("medical_record_number", "legal_name", "user__email")
     list_select_related = ("user",)
 
+    def patient_of(self, obj: PatientProfile) -> int | None:
+        return obj.user_id
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_forms import ReadsAudited
 from accounts.authentication import signed_in_user
 from accounts.models import IdentityChangeRequest
 from accounts.permissions import can_decide_identity_changes
@@ -18,7 +19,7 @@ from core.errors import DomainError
 
 
 @admin.register(IdentityChangeRequest)
-class IdentityChangeRequestAdmin(admin.ModelAdmin[IdentityChangeRequest]):
+class IdentityChangeRequestAdmin(ReadsAudited):
     """Patients' requests to change their legal name, date of birth or sex: decided here (or
     on the reception's page) through the identity services, which audit each decision."""
 

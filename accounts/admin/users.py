@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.admin_forms import (
     MAIN_FORM,
+    ReadsAudited,
     SavesThroughServices,
     ServiceRefusal,
     UserAddForm,
@@ -27,6 +28,7 @@ from accounts.admin_forms import (
 from accounts.authentication import signed_in_user
 from accounts.models import User
 from accounts.permissions import account_administration_refusal
+from accounts.roles import Role
 from accounts.services.emails import user_email_change_by_staff
 from accounts.services.password_resets import password_set_refused, user_password_reset_send
 from accounts.services.privileges import PRIVILEGE_FIELDS, user_privileges_change
@@ -37,8 +39,12 @@ _ALWAYS_READ_ONLY = ("public_id", "password_status", "last_login", "date_joined"
 
 
 @admin.register(User)
-class UserAdmin(SavesThroughServices):
+class UserAdmin(ReadsAudited, SavesThroughServices):
     form = UserChangeForm
+
+    def patient_of(self, obj: User) -> int | None:
+        return obj.pk if obj.role == Role.PATIENT else None
+
     ordering = ("email",)
     list_display = ("email", "full_name", "role", "is_active", "date_joined")
     list_filter = ("role", "is_active", "is_superuser")

@@ -13,11 +13,17 @@ from django.db.models import QuerySet
 from accounts.models import IdentityChangeRequest, PatientProfile, StaffProfile, User
 from accounts.permissions import can_decide_identity_changes
 from accounts.roles import Role
+from audit.access import viewed
+from audit.services import AuditTarget
 from core.local_time import hospital_zone, zone_named
 
 
 def patient_profile_of(*, user: User) -> PatientProfile | None:
-    return PatientProfile.objects.filter(user=user).first()
+    """The patient's profile, its read audited (the reader: the request's user)."""
+    profile = PatientProfile.objects.filter(user=user).first()
+    if profile is not None:
+        viewed(patients=[profile.user_id], target=profile)
+    return profile
 
 
 def patient_profile_for_update(*, profile: PatientProfile) -> PatientProfile:
@@ -83,17 +89,23 @@ def identity_changes_pending_of(*, user: User) -> QuerySet[IdentityChangeRequest
     ).order_by("requested_at", "id")
 
 
-def identity_changes_to_decide(*, user: User) -> QuerySet[IdentityChangeRequest]:
-    """Pending requests for the reception and administrators to decide; none for anyone
-    else (deny by default)."""
+def identity_changes_to_decide(*, user: User) -> list[IdentityChangeRequest]:
+    """Pending requests for the reception and administrators to decide, their patients' reads
+    audited; none for anyone else (deny by default)."""
     if not can_decide_identity_changes(user=user):
-        return IdentityChangeRequest.objects.none()
-    return (
+        return []
+    changes = list(
         IdentityChangeRequest.objects.filter(status=IdentityChangeRequest.Status.PENDING)
         .exclude(patient=user)
         .select_related("patient__patient_profile")
         .order_by("requested_at", "id")
     )
+    viewed(
+        patients=[change.patient_id for change in changes],
+        target=AuditTarget("accounts.identity_requests"),
+        actor=user,
+    )
+    return changes
 
 
 def identity_change_request_get(*, public_id: uuid.UUID | str) -> IdentityChangeRequest | None:

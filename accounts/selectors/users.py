@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from accounts.models import User
 from accounts.roles import Role
 from accounts.selectors.mfa import has_mfa_condition
+from audit.access import viewed
 
 
 def user_get_by_email(*, email: str) -> User | None:
@@ -31,7 +32,10 @@ def patient_get(*, public_id: uuid.UUID | str) -> User | None:
         wanted = uuid.UUID(str(public_id))
     except ValueError:
         return None
-    return patients_active().select_related("patient_profile").filter(public_id=wanted).first()
+    patient = patients_active().select_related("patient_profile").filter(public_id=wanted).first()
+    if patient is not None:  # the reader (the request's user) sees who they book for
+        viewed(patients=[patient.pk], target=patient)
+    return patient
 
 
 def user_email_verified(*, user: User) -> bool:

@@ -20,8 +20,9 @@ from accounts.selectors.profiles import (
     patient_profile_by_record_number,
     patients_matching,
 )
+from audit.access import viewed
 from audit.models import AuditEvent
-from audit.services import record
+from audit.services import AuditTarget, record
 from core import ratelimit
 from core.errors import NotFoundError, PermissionDeniedError
 from core.ratelimit import Rate, RateLimited
@@ -118,6 +119,13 @@ def patients_find(
         actor=actor,
         request=request,
         details={"found": min(len(found), PATIENTS_SHOWN), "more": len(found) > PATIENTS_SHOWN},
+    )
+    # Who was shown (the list stops at PATIENTS_SHOWN), each a read of their record.
+    viewed(
+        patients=[profile.user_id for profile in found[:PATIENTS_SHOWN]],
+        target=AuditTarget("accounts.patient_search"),
+        actor=actor,
+        request=request,
     )
     return found[: PATIENTS_SHOWN + 1]
 

@@ -4,6 +4,7 @@ changes and the calendar file."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from django.db import transaction
@@ -21,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import signed_in_user
+from accounts.models import User
 from appointments import ical
 from appointments.apis import examples
 from appointments.errors import (
@@ -55,6 +57,8 @@ from appointments.serializers.bookings import (
 )
 from appointments.services import booking
 from appointments.services.status import appointment_set_status
+from audit.access import viewed
+from audit.services import AuditTarget
 from core.api import CURSOR, cursor_page, django_request, page_of, problems, query_parameters
 from core.conditional import (
     CONDITIONAL_READ,
@@ -79,6 +83,16 @@ def _visible_appointment(request: Request, appointment_id: uuid.UUID) -> Appoint
 def _output(request: Request, appointment: Appointment, code: int = status.HTTP_200_OK) -> Response:
     """The appointment as the signed-in user may see it."""
     return Response(appointment_shown(appointment, viewer=signed_in_user(request)), status=code)
+
+
+def _listed(page: Sequence[Mapping[str, Any]], viewer: User) -> list[Any]:
+    """A page of the list, its patients' reads audited."""
+    viewed(
+        patients=[row["patient_id"] for row in page],
+        target=AuditTarget("appointments.list"),
+        actor=viewer,
+    )
+    return appointments_listed(page, viewer=viewer)
 
 
 # Refusals of the Idempotency-Key mechanism (a malformed key is a VALIDATION_ERROR).
@@ -117,7 +131,7 @@ class AppointmentListApi(APIView):
             request,
             rows,
             ordering=("start", "pk"),
-            render=lambda page: appointments_listed(page, viewer=user),
+            render=lambda page: _listed(page, user),
         )
 
     @extend_schema(

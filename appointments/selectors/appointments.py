@@ -37,6 +37,8 @@ from appointments import permissions
 from appointments.models import Appointment, AppointmentType, Practitioner
 from appointments.permissions import FRONT_DESK
 from appointments.selectors import slot_cache
+from audit.access import viewed
+from audit.services import AuditTarget
 
 Status = Appointment.Status
 _SQL = tuple[str, tuple[Any, ...]]
@@ -307,11 +309,15 @@ def _practitioner_rows(ids: Sequence[int]) -> list[tuple[Any, ...]]:
 
 
 def appointment_get(*, user: User, public_id: uuid.UUID | str) -> Appointment | None:
-    """One appointment if the user may see it; None otherwise (a 404, never a 403)."""
+    """One appointment if the user may see it, its read audited; None otherwise (a 404, never
+    a 403, and the refusal audited by the request's AccessAuditMiddleware)."""
     try:
-        return appointments_visible_to(user=user).filter(public_id=public_id).first()
+        appointment = appointments_visible_to(user=user).filter(public_id=public_id).first()
     except (ValueError, TypeError):
         return None
+    if appointment is not None:
+        viewed(patients=[appointment.patient_id], target=appointment, actor=user)
+    return appointment
 
 
 class ListFilters(NamedTuple):
@@ -649,6 +655,8 @@ def patient_appointments(*, user: User, now: datetime.datetime) -> PatientAppoin
     from the waitlist."""
     visible = appointments_visible_to(user=user)
     settled = visible.exclude(status=Status.HELD)
+    if not user.is_staff_member:  # a patient's own list (staff are sent to their schedule)
+        viewed(patients=[user.pk], target=AuditTarget("appointments.own_list"), actor=user)
     return PatientAppointments(
         upcoming=settled.filter(end__gte=now).exclude(status=Status.CANCELLED),
         past=settled.filter(end__lt=now).order_by("-start")[:50],
@@ -713,7 +721,7 @@ def schedule_visible_to(
         .annotate(shown=Exists(visible))
         .order_by("start")
     )
-    return [
+    entries = [
         ScheduleEntry(
             start=appointment.start,
             end=appointment.end,
@@ -722,6 +730,12 @@ def schedule_visible_to(
         )
         for appointment in booked
     ]
+    viewed(
+        patients=[entry.appointment.patient_id for entry in entries if entry.appointment],
+        target=AuditTarget("appointments.schedule"),
+        actor=user,
+    )
+    return entries
 
 
 def appointments_in_feed_of(*, user: User, now: datetime.datetime) -> QuerySet[Appointment]:

@@ -43,6 +43,7 @@ from appointments.selectors.schedules import (
 from appointments.selectors.slots import Slot, free_slots
 from appointments.services import booking
 from appointments.views.slot_links import slot_days
+from audit.access import viewed
 from core.errors import DomainError
 
 WEEK = datetime.timedelta(days=6)
@@ -256,6 +257,8 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
         raise Http404
     slot = chosen.cleaned_data
     patient = slot.get("patient") or user
+    if patient != user:  # the reception sees whom they book for
+        viewed(patients=[patient.pk], target=patient, actor=user)
     form = ConfirmBookingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

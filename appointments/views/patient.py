@@ -39,6 +39,8 @@ from appointments.selectors.waitlist import waitlist_of
 from appointments.services import calendar, waitlist
 from appointments.views.appointment_rows import patient_lists
 from appointments.views.notices import refusal_notice
+from audit.access import viewed
+from audit.services import AuditTarget
 from core.errors import DomainError
 from core.links import public_url
 
@@ -196,6 +198,12 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
         return HttpResponseGone(
             _("This calendar link was turned off."), content_type="text/plain; charset=utf-8"
         )
-    return ical.feed_response(
-        appointments_in_feed_of(user=feed.user, now=timezone.now()), feed=feed
+    appointments = list(appointments_in_feed_of(user=feed.user, now=timezone.now()))
+    # No one is signed in: the token is the owner's, and the read is theirs.
+    viewed(
+        patients=[appointment.patient_id for appointment in appointments],
+        target=AuditTarget("appointments.calendar_feed"),
+        actor=feed.user,
+        request=request,
     )
+    return ical.feed_response(appointments, feed=feed)

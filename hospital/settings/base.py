@@ -77,6 +77,9 @@ MIDDLEWARE = [
     # waited longer than REQUEST_QUEUE_TIMEOUT before reaching Django answers 503 at once
     # (counted, with its request id, by the two above).
     "core.queue_time.QueueTimeMiddleware",
+    # Writes the request's reads of medical data and its refusal (403, 404, 429) to the audit
+    # before the response leaves; outside everything that can refuse (audit/access.py).
+    "audit.access.AccessAuditMiddleware",
     "core.api.ApiCachingMiddleware",
     "core.local_time.ApiSpeaksUtcMiddleware",
     # Cross-origin preflights get a clear 403 before sessions and authentication.

@@ -56,6 +56,15 @@ def _writes(statements: list[str]) -> list[str]:
     return [sql for sql in statements if WRITE.match(sql)]
 
 
+def _audited_reads(statements: list[str]) -> list[str]:
+    return [sql for sql in statements if sql.startswith('INSERT INTO "audit_auditevent"')]
+
+
+def _without_reads(result: tuple[int, list[str]]) -> tuple[int, list[str]]:
+    status, statements = result
+    return status, [sql for sql in statements if sql not in _audited_reads(statements)]
+
+
 # --- queries per request ------------------------------------------------------------------
 
 
@@ -175,6 +184,12 @@ def test_a_signed_in_page_and_api_read_write_nothing_within_the_minute_then_one_
         again = [_get(client, "/accounts/"), _get(client, ME), _get(api, ME)]
 
     assert all(status == 200 for status, _ in [*first, *within, page_after, api_after, *again])
+    # The account page shows the patient's profile: each view of it is an audited read (one
+    # INSERT, audit/access.py), whatever the session does; the session writes nothing here.
+    pages = [first[0], within[0], page_after, again[0]]
+    assert all(_audited_reads(queries) for _, queries in pages)
+    first, within, again = ([_without_reads(r) for r in rs] for rs in (first, within, again))
+    page_after = _without_reads(page_after)
     assert [_writes(queries) for _, queries in first + within] == [[]] * 6
     for _, queries in (page_after, api_after):
         (update,) = _writes(queries)

@@ -413,8 +413,9 @@ def test_the_appointment_list_uses_a_fixed_number_of_queries(
         )
     api = _api(patient)
 
-    # The token, the page of appointments (with its patients and types), its practitioners.
-    with django_assert_num_queries(3):
+    # The token, the page of appointments (with its patients and types), its practitioners,
+    # the page's reads in the audit (one INSERT, audit/access.py).
+    with django_assert_num_queries(4):
         response = api.get("/api/v1/appointments")
 
     assert len(response.json()["results"]) == rows
@@ -775,8 +776,9 @@ def test_a_filtered_schedule_uses_a_fixed_number_of_queries(
         )
     doctor = _api(practitioner.user)
 
-    # The token, the practitioner's time zone, the page (with its joins), its practitioners.
-    with django_assert_num_queries(4):
+    # The token, the practitioner's time zone, the page (with its joins), its practitioners,
+    # the page's reads in the audit (one INSERT).
+    with django_assert_num_queries(5):
         response = doctor.get(
             "/api/v1/appointments",
             {
@@ -804,7 +806,8 @@ def test_the_waitlist_uses_a_fixed_number_of_queries(
         )
     api = _api(patient)
 
-    with django_assert_num_queries(2):  # the token, the page (with its joins)
+    # The token, the page (with its joins), the read of her own record in the audit.
+    with django_assert_num_queries(3):
         response = api.get("/api/v1/waitlist")
 
     assert len(response.json()["results"]) == rows

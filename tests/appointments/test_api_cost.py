@@ -99,9 +99,11 @@ def test_a_patients_list_is_two_queries(patient, department, consultation, rows)
     assert response.status_code == 200
     assert len(response.json()["results"]) == rows
     # The page, with its patients and types joined in; its practitioners (apart: joined
-    # too, PostgreSQL planned a join of seven tables for every page).
+    # too, PostgreSQL planned a join of seven tables for every page); the page's reads in the
+    # audit (one INSERT however many rows, audit/access.py).
     own = _beyond_authentication(queries)
-    assert len(own) == 2
+    assert len(own) == 3
+    assert own[2].startswith('INSERT INTO "audit_auditevent"')
     assert "appointments_practitioner" in own[1] and "appointments_appointment" not in own[1]
 
 
@@ -123,9 +125,10 @@ def test_a_clinicians_days_are_three_queries(practitioner, consultation, rows):
 
     assert response.status_code == 200
     assert len(response.json()["results"]) == rows
-    # The practitioner's time zone (the days are theirs), the page, its practitioners.
+    # The practitioner's time zone (the days are theirs), the page, its practitioners, the
+    # page's reads in the audit.
     own = _beyond_authentication(queries)
-    assert len(own) == 3
+    assert len(own) == 4
     assert "time_zone" in own[0]
 
 
@@ -151,7 +154,8 @@ def test_a_clinicians_whole_list_reads_who_is_in_their_care_first(practitioner, 
     # Their own practitioner row with the patients in their care (read first, so the page's
     # query names them as constants PostgreSQL can estimate), the page, its practitioners.
     own = _beyond_authentication(queries)
-    assert len(own) == 3
+    assert len(own) == 4  # and the page's reads in the audit (one INSERT)
+    assert own[3].startswith('INSERT INTO "audit_auditevent"')
     assert "patient_id" in own[0]
     assert "= ANY(" in own[1] and "practitioner_id" in own[1]
 
@@ -477,8 +481,10 @@ def test_a_cancellation_reads_the_appointment_twice_and_locks_only_its_row(clini
     own = _beyond_authentication(queries)
     # Visible to her (404 otherwise); the service's savepoint here; the row locked (read with
     # what the answer names: no query after the service); the update; the audit row; the
-    # outbox row (the waitlist hears of the freed time); RELEASE.
-    assert len(own) == 7
+    # outbox row (the waitlist hears of the freed time); RELEASE; the read of the appointment
+    # in the audit (after the response is built, audit/access.py).
+    assert len(own) == 8
+    assert own[-1].startswith('INSERT INTO "audit_auditevent"')
     if connection.features.has_select_for_update_of:  # SQLite locks the whole database
         locked = [sql for sql in own if "FOR UPDATE" in sql]
         assert len(locked) == 1

@@ -122,8 +122,8 @@ def test_my_appointments_costs_the_same_queries_for_one_or_thirty(
         client.force_login(patient)
         _warm(client, "/appointments/")
         # The reader's zone, upcoming + cancelled + offered, past, the next appointment's
-        # card, the newest unread messages (the user: cached)
-        with assert_page_queries(5):
+        # card, the newest unread messages (the user: cached); the read in the audit
+        with assert_page_queries(6):
             response = client.get("/appointments/")
 
     page = response.content.decode()
@@ -147,8 +147,9 @@ def test_the_schedule_page_queries_do_not_grow_with_the_rows(
     _warm(client, url)
 
     # The practitioners (the list; the user's own), the entries (what the clinician may see
-    # is a subquery of theirs); the user and its second factor come from the cache
-    with assert_page_queries(3):
+    # is a subquery of theirs); the patients shown, in the audit (one INSERT); the user and its
+    # second factor come from the cache
+    with assert_page_queries(4):
         response = client.get(url)
 
     assert response.content.decode().count('href="/appointments/') >= 12
@@ -339,9 +340,9 @@ def test_reception_rows_check_in_with_the_pages_own_form_and_token(
     with time_machine.travel(at(MONDAY, 8, 30), tick=False):
         login_verified(desk, UserFactory.create(role="receptionist"))
         _warm(desk, "/appointments/reception/")
-        # The day's appointments (the practitioners: a subquery); the user and its second
-        # factor come from the authentication cache
-        with assert_page_queries(1):
+        # The day's appointments (the practitioners: a subquery); the patients shown, in the
+        # audit; the user and its second factor come from the authentication cache
+        with assert_page_queries(2):
             page = desk.get("/appointments/reception/").content.decode()
         form = re.search(
             r'<form method="post" action="(/appointments/[^"]+/status/checked_in/)">'

@@ -362,8 +362,12 @@ def test_a_compliance_officer_reads_templates_but_cannot_edit_them(
     template.refresh_from_db()
     assert template.subject == "Booked"
     assert MessageTemplate.objects.count() == 1
-    assert list(AuditEvent.objects.values_list("action", flat=True)) == [
-        "notifications.template_created"
+    # Each refusal is audited (audit/access.py), with what was refused.
+    assert list(AuditEvent.objects.values_list("action", "outcome", "details__status")) == [
+        ("notifications.template_created", "success", None),
+        ("records.refused", "denied", 403),
+        ("records.refused", "denied", 403),
+        ("records.refused", "denied", 403),
     ]
 
 

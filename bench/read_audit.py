@@ -1,0 +1,211 @@
+"""`make bench-read-audit`: what auditing reads costs the appointments list (50 rows, a doctor,
+bearer token) and the patient's my-appointments page, on the bench database (100,000
+appointments, bench/setup_data.py; built first when missing).
+
+Each page is measured as bench/cpu.py measures (CPU of the request thread, wall clock, queries),
+in rounds alternating between the code as it is (each read's audit rows written in one
+statement before the response leaves, audit/access.py) and the same process with every
+``viewed`` call replaced by nothing (no rows built, none written), so drift of the machine falls
+on both. The overhead is the medians' difference over the unaudited median.
+
+    .venv/bin/python -m bench.read_audit          # 4 rounds of 200 requests each way
+    BENCH_QUICK=1 .venv/bin/python -m bench.read_audit
+    .venv/bin/python -m bench.read_audit --report [RESULTS.json]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from bench.server import LOGS
+
+ROOT = Path(__file__).resolve().parents[1]
+DATABASE = "hospital_bench"
+QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0", "false", "no")
+MODE = "quick" if QUICK else "full"
+ROUNDS, ITERATIONS, WARM_UP = (2, 50, 5) if QUICK else (4, 200, 20)
+PAGES = ("appointments list (50 rows)", "my appointments page")
+RESULTS = LOGS / f"read-audit-{MODE}.json"
+START_MARK = "<!-- read-audit:start -->"
+END_MARK = "<!-- read-audit:end -->"
+
+
+def _environment() -> None:
+    from bench.server import server_environment
+
+    os.environ["BENCH_DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
+    os.environ.update(server_environment())
+    warnings.filterwarnings("ignore", message="No directory at")
+
+
+def _database_built() -> bool:
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres") as admin:
+        row = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone()
+    return row is not None
+
+
+@contextmanager
+def reads_unaudited() -> Iterator[None]:
+    """Every module's ``viewed`` (imported by name from audit.access) replaced by nothing."""
+    from audit import access
+
+    original = access.viewed
+
+    def nothing(**kwargs: object) -> None:
+        return None
+
+    patched = [
+        module
+        for module in list(sys.modules.values())
+        if module is not None and getattr(module, "viewed", None) is original
+    ]
+    for module in patched:
+        module.viewed = nothing  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        for module in patched:
+            module.viewed = original  # type: ignore[attr-defined]
+
+
+def _measure_pages() -> dict[str, list[dict[str, Any]]]:
+    from bench import cpu
+
+    runs: dict[str, list[dict[str, Any]]] = {"audited": [], "unaudited": []}
+    for _ in range(ROUNDS):
+        for label, context in (("audited", _as_is), ("unaudited", reads_unaudited)):
+            with context():
+                result = cpu.run(iterations=ITERATIONS, warm_up=WARM_UP, only=PAGES)
+            runs[label].extend(row for row in result["rows"] if row["name"] in PAGES)
+    return runs
+
+
+@contextmanager
+def _as_is() -> Iterator[None]:
+    yield
+
+
+def summarise(runs: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    rows = []
+    for page in PAGES:
+        of = {label: [row for row in runs[label] if row["name"] == page] for label in runs}
+
+        def median(label: str, key: str, of: dict[str, list[dict[str, Any]]] = of) -> float:
+            return float(statistics.median(row[key] for row in of[label]))
+
+        audited_cpu, plain_cpu = median("audited", "median_ms"), median("unaudited", "median_ms")
+        audited_wall = median("audited", "wall_median_ms")
+        plain_wall = median("unaudited", "wall_median_ms")
+        rows.append(
+            {
+                "page": page,
+                "who": of["audited"][0]["who"],
+                "cpu_unaudited_ms": plain_cpu,
+                "cpu_audited_ms": audited_cpu,
+                "cpu_overhead": (audited_cpu - plain_cpu) / plain_cpu,
+                "wall_unaudited_ms": plain_wall,
+                "wall_audited_ms": audited_wall,
+                "wall_overhead": (audited_wall - plain_wall) / plain_wall,
+                "queries_unaudited": of["unaudited"][0]["queries"],
+                "queries_audited": of["audited"][0]["queries"],
+                "rounds": len(of["audited"]),
+            }
+        )
+    return rows
+
+
+def report(results: dict[str, Any]) -> str:
+    lines = [
+        START_MARK,
+        "## Read auditing",
+        "",
+        f"Command: `{results['command']}` ({results['rounds']} rounds of {results['iterations']} "
+        f"requests each way, alternating). Machine: {results['machine']}.",
+        "",
+        "| page | as | CPU unaudited | CPU audited | CPU overhead | wall unaudited | "
+        "wall audited | wall overhead | queries |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in results["rows"]:
+        lines.append(
+            f"| {row['page']} | {row['who']} | {row['cpu_unaudited_ms']:.2f} ms | "
+            f"{row['cpu_audited_ms']:.2f} ms | {row['cpu_overhead']:+.1%} | "
+            f"{row['wall_unaudited_ms']:.2f} ms | {row['wall_audited_ms']:.2f} ms | "
+            f"{row['wall_overhead']:+.1%} | {row['queries_unaudited']} -> "
+            f"{row['queries_audited']} |"
+        )
+    lines += [
+        "",
+        "Audited: each read's rows (one per patient shown: 50 for a list page of 50 patients' "
+        "appointments, one for a patient's own list) built and written in one INSERT before "
+        "the response leaves (audit/access.py). Unaudited: the same process with every "
+        "`viewed` call replaced by nothing. Medians of the rounds' medians; CPU is the request "
+        "thread's (bench/cpu.py), wall clock includes PostgreSQL's time for the INSERT. The "
+        "goal is under 10%.",
+        END_MARK,
+    ]
+    return "\n".join(lines)
+
+
+def _write(results: dict[str, Any]) -> None:
+    output = ROOT / "docs" / "benchmarks.md"
+    page = output.read_text()
+    section = report(results)
+    if START_MARK in page and END_MARK in page:
+        before, _, rest = page.partition(START_MARK)
+        _, _, after = rest.partition(END_MARK)
+        page = before + section + after
+    else:
+        page = page.rstrip("\n") + "\n\n" + section + "\n"
+    output.write_text(page)
+    print(f"bench: wrote {output}")
+
+
+def main(argv: list[str]) -> None:
+    if argv[:1] == ["--report"]:
+        _write(json.loads(Path(argv[1] if len(argv) > 1 else RESULTS).read_text()))
+        return
+    _environment()
+    from bench.run import _machine
+    from bench.setup_data import build, django_setup
+
+    built = _database_built()
+    if not built:
+        from bench.run import _recreate_database
+
+        _recreate_database()
+    django_setup()
+    if not built:
+        print("bench: building the bench database (100,000 appointments)", flush=True)
+        build()
+    runs = _measure_pages()
+    results: dict[str, Any] = {
+        "command": "make bench-read-audit" + (" BENCH_QUICK=1" if QUICK else ""),
+        "machine": _machine(),
+        "rounds": ROUNDS,
+        "iterations": ITERATIONS,
+        "rows": summarise(runs),
+        "runs": runs,
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=1, default=str))
+    for row in results["rows"]:
+        print(
+            f"  {row['page']}: CPU {row['cpu_overhead']:+.1%}, wall {row['wall_overhead']:+.1%}",
+            flush=True,
+        )
+    _write(results)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
