@@ -4,6 +4,18 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+# SQLite alters a column by copying the table, which drops its triggers: the append-only one
+# (0002) is made again after the copy.
+SQLITE_TRIGGER = """
+CREATE TRIGGER IF NOT EXISTS audit_event_append_only BEFORE UPDATE ON audit_auditevent
+BEGIN SELECT RAISE(ABORT, 'audit events are append-only (UPDATE refused)'); END;
+"""
+
+
+def sqlite_trigger_again(apps, schema_editor):
+    if schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute(SQLITE_TRIGGER, params=None)
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -42,4 +54,5 @@ class Migration(migrations.Migration):
                 verbose_name="patient",
             ),
         ),
+        migrations.RunPython(sqlite_trigger_again, migrations.RunPython.noop),
     ]
