@@ -14,7 +14,7 @@ decide. Two pieces make that work with Django's admin views:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any, ClassVar
 from weakref import WeakKeyDictionary
 
@@ -28,6 +28,7 @@ from accounts.errors import PrivilegeChangeRefused
 from accounts.models import User
 from accounts.roles import ADMIN_SITE_ROLES, Role
 from accounts.services.privileges import PRIVILEGE_FIELDS, privileges_change_check
+from audit.admin_reads import ReadsAudited
 from core.errors import DomainError
 
 # --- Saving through the services ---------------------------------------------------------------
@@ -216,45 +217,6 @@ class UserChangeForm(_UserAdminForm):
 
 
 # --- Searches that find patients ----------------------------------------------------------
-
-
-class ReadsAudited(admin.ModelAdmin[Any]):
-    """An admin list or change page showing patients' data is a read of each (audit/access.py):
-    the change page of one, the rows of a list page. ``patient_of`` names the patient of a row."""
-
-    def patient_of(self, obj: Any) -> int | None:
-        patient_id: int | None = getattr(obj, "patient_id", None)
-        return patient_id
-
-    def _audited(self, request: HttpRequest, objects: Iterable[Any], target: Any) -> None:
-        from audit.access import viewed
-
-        viewed(patients=[self.patient_of(obj) for obj in objects], target=target, request=request)
-
-    def changelist_view(
-        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        from audit.services import AuditTarget
-
-        response = super().changelist_view(request, extra_context)
-        changelist = getattr(response, "context_data", {}).get("cl")
-        if changelist is not None:
-            list_of = AuditTarget(f"admin.{self.model._meta.label_lower}_list")
-            self._audited(request, changelist.result_list, list_of)
-        return response
-
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        response = super().change_view(request, object_id, form_url, extra_context)
-        shown = getattr(response, "context_data", {}).get("original")
-        if shown is not None:
-            self._audited(request, [shown], shown)
-        return response
 
 
 class PatientSearchAudited(ReadsAudited):

@@ -73,6 +73,14 @@ class PractitionerAdmin(SavesThroughServices):
     def get_exclude(self, request: HttpRequest, obj: Practitioner | None = None) -> Any:
         return ("is_active",) if obj is None else ()  # a new practitioner is active
 
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "user" and field is not None:
+            # The picker lists clinicians only (the model's limit_choices_to); anyone else is
+            # refused in the service's words, not as "not one of the available choices".
+            field.error_messages["invalid_choice"] = availability.NOT_A_CLINICIAN
+        return field
+
     def get_readonly_fields(self, request: HttpRequest, obj: Practitioner | None = None) -> Any:
         return ("user",) if obj is not None else ()
 

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from audit.admin_reads import ReadsAudited
 from audit.models import AuditEvent
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ class ActorRoleFilter(admin.AllValuesFieldListFilter):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
+class AuditEventAdmin(ReadsAudited):
     """Read-only: audit rows are written by the code and never changed by anyone."""
 
     list_display = (
@@ -46,6 +47,11 @@ class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
     date_hierarchy = "occurred_at"
     list_select_related = ("actor",)
     show_full_result_count = False
+
+    # Reading the trail is reading whose records were touched and by whom: each page is a read
+    # of the patients it names (the row's patients, and its actor when a patient acted).
+    def patients_of(self, obj: AuditEvent) -> Iterable[int | None]:
+        return [*obj.patient_ids, obj.actor_id if obj.actor_role == "patient" else None]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

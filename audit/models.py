@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from audit.fields import PatientIdsField
+
 
 class AppendOnlyError(Exception):
     """Raised on any attempt to change or remove an audit row."""
@@ -26,7 +28,10 @@ class AppendOnlyQuerySet(models.QuerySet[_Row]):
 
 
 class AuditEventQuerySet(AppendOnlyQuerySet["AuditEvent"]):
-    pass
+    def concerning(self, patient_id: int) -> AuditEventQuerySet:
+        """The rows about this patient: naming them alone (``patient``) or among the patients
+        a list showed (``patients``)."""
+        return self.filter(models.Q(patient_id=patient_id) | models.Q(patients__names=patient_id))
 
 
 class AuditSealQuerySet(AppendOnlyQuerySet["AuditSeal"]):
@@ -89,6 +94,11 @@ class AuditEvent(models.Model):
         help_text=_("The patient whose data was concerned, if any."),
         verbose_name=_("patient"),
     )
+    # A list that showed several patients is one row naming them all (audit/fields.py).
+    patients = PatientIdsField(
+        help_text=_("The patients a list showed, when it showed more than one."),
+        verbose_name=_("patients"),
+    )
     outcome = models.CharField(max_length=16, choices=Outcome.choices, verbose_name=_("outcome"))
     request_id = models.CharField(max_length=128, blank=True, verbose_name=_("request ID"))
     ip_address = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("IP address"))
@@ -118,6 +128,14 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("Audit events cannot be deleted.")
+
+    @property
+    def patient_ids(self) -> list[int]:
+        """Every patient the row is about, whichever column names them."""
+        named = set(self.patients or ())
+        if self.patient_id is not None:
+            named.add(self.patient_id)
+        return sorted(named)
 
 
 class AuditSeal(models.Model):

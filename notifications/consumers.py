@@ -53,6 +53,8 @@ from django.utils.module_loading import import_string
 from accounts.models import User
 from appointments import permissions as appointment_permissions
 from appointments.selectors.schedules import practitioner_of, practitioners_for
+from audit.access import viewed
+from audit.services import AuditTarget
 from core.caller import client_ip
 from notifications.live import RECEPTION_GROUP, schedule_group
 from notifications.selectors import unread_count_of
@@ -237,6 +239,15 @@ def _still_admitted(admission: Admission) -> bool:
     return bool(store.exists(admission.session_key))
 
 
+def _pushed(user: User, notification_id: str, patient_id: int) -> None:
+    viewed(
+        patients=[patient_id],
+        target=AuditTarget("notifications.notification", notification_id),
+        actor=user,
+        surface="socket",
+    )
+
+
 # --- The consumer -------------------------------------------------------------------------
 
 
@@ -346,6 +357,13 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
 
     async def notification_new(self, event: dict[str, Any]) -> None:
         if await self._still_here():
+            patient = event.get("patient")
+            if patient is not None and self.admission is not None:
+                # Shown on this connection: a read of the patient's record, recorded before
+                # it is sent (a failure to record closes the socket; the bell still has it).
+                await database_sync_to_async(_pushed)(
+                    self.admission.user, event["notification"]["id"], patient
+                )
             await self.send_json({"type": "notification", "notification": event["notification"]})
 
     async def notification_read(self, event: dict[str, Any]) -> None:

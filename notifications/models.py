@@ -101,6 +101,18 @@ class Delivery(models.Model):
         related_name="notification_deliveries",
         verbose_name=gettext_lazy("recipient"),
     )
+    # The patient whose appointment the message is about (a clinician's "A. Morgan booked",
+    # a patient's own reminder): sending or showing it is a read of their record, audited
+    # (audit/access.py).
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=gettext_lazy("patient"),
+    )
     # Where it goes, as it was when the message was made: an email address or an E.164
     # number (empty for in-app). Never logged.
     address = models.CharField(max_length=254, blank=True, verbose_name=gettext_lazy("address"))
@@ -209,6 +221,16 @@ class Notification(models.Model):
     body = models.TextField(max_length=1000, blank=True, verbose_name=gettext_lazy("body"))
     # A path on this site where the message leads ("/appointments/<id>/"); never a secret.
     link = models.CharField(max_length=300, blank=True, verbose_name=gettext_lazy("link"))
+    # Whose appointment it is about (as its delivery's): showing it is a read of their record.
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=gettext_lazy("patient"),
+    )
     created_at = models.DateTimeField(default=timezone.now, verbose_name=gettext_lazy("created at"))
     read_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("read at"))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -15,6 +16,8 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors.profiles import messaging_facts_of
 from accounts.selectors.sessions import NOT_READ_ALONG, value_read_along
+from audit.access import viewed
+from audit.services import AuditTarget
 from notifications import catalog
 from notifications.models import (
     Category,
@@ -34,6 +37,17 @@ def notifications_of(*, user: User) -> QuerySet[Notification]:
 
 def notification_of(*, user: User, public_id: uuid.UUID | str) -> Notification | None:
     return notifications_of(user=user).filter(public_id=public_id).first()
+
+
+INBOX = AuditTarget("notifications.inbox")
+
+
+def inbox_shown(notifications: Iterable[Notification], *, request: HttpRequest) -> None:
+    """A page of the inbox (the website's or the API's) shows each message's patient: a
+    clinician's "A. Morgan booked" is a read of A. Morgan's record (audit/access.py)."""
+    viewed(
+        patients=[message.patient_id for message in notifications], target=INBOX, request=request
+    )
 
 
 def unread_count_of(*, user: User, request: HttpRequest | None = None) -> int:

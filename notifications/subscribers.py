@@ -85,6 +85,7 @@ def tell_of_a_booking(event: AppointmentBooked) -> None:
     notify(
         kind="appointment.booked",
         user=facts.patient,
+        patient=facts.patient,
         context=_appointment_context(facts, event),
         key=key,
         link=_patient_link(event.appointment_id),
@@ -104,6 +105,7 @@ def tell_of_a_move(event: AppointmentRescheduled) -> None:
     notify(
         kind="appointment.moved",
         user=facts.patient,
+        patient=facts.patient,
         context={**_appointment_context(facts, event), "previous_start": event.previous_start},
         key=key,
         link=_patient_link(event.appointment_id),
@@ -123,6 +125,7 @@ def tell_of_a_cancellation(event: AppointmentCancelled) -> None:
     notify(
         kind="appointment.cancelled",
         user=facts.patient,
+        patient=facts.patient,
         context={
             **_appointment_context(facts, event),
             "by_staff": event.by_staff,
@@ -152,6 +155,7 @@ def tell_of_a_status(event: AppointmentStatusChanged) -> None:
     notify(
         kind=kind,
         user=facts.patient,
+        patient=facts.patient,
         context=_appointment_context(facts, event),
         key=_event_key(event),
         link=_patient_link(event.appointment_id),
@@ -168,6 +172,7 @@ def tell_of_a_waitlist_offer(event: WaitlistSlotOffered) -> None:
     notify(
         kind="waitlist.offer",
         user=facts.patient,
+        patient=facts.patient,
         context={
             **_appointment_context(facts, event),
             "hold_expires_at": event.hold_expires_at,
@@ -199,6 +204,7 @@ def _schedule_reminders(facts: AppointmentMessageFacts, event: AppointmentEvent)
         notify(
             kind="appointment.reminder",
             user=facts.patient,
+            patient=facts.patient,
             context={**_appointment_context(facts, event), "hours_before": hours},
             key=dedupe_digest(event.appointment_id, event.start.isoformat(), hours),
             link=_patient_link(event.appointment_id),
@@ -273,6 +279,7 @@ def _tell_the_clinician(
     notify(
         kind="schedule.changed",
         user=clinician,
+        patient=patient,
         context={
             **_appointment_context(facts, event),
             "change": change,

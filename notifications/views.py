@@ -16,6 +16,7 @@ from notifications.errors import NotificationNotFound
 from notifications.forms import PreferencesForm
 from notifications.selectors import (
     categories_for,
+    inbox_shown,
     notifications_of,
     preference_choices_of,
     quiet_hours_of,
@@ -41,6 +42,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
                 messages.error(request, _("That notification was not found."))
         return redirect(request.get_full_path())
     page = Paginator(notifications_of(user=user), 25).get_page(request.GET.get("page"))
+    inbox_shown(page.object_list, request=request)
     return render(
         request,
         "notifications/inbox.html",

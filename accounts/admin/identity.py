@@ -10,11 +10,11 @@ from django.http import HttpRequest
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin_forms import ReadsAudited
 from accounts.authentication import signed_in_user
 from accounts.models import IdentityChangeRequest
 from accounts.permissions import can_decide_identity_changes
 from accounts.services.identity import identity_change_approve, identity_change_reject
+from audit.admin_reads import ReadsAudited
 from core.errors import DomainError
 
 

@@ -18,7 +18,13 @@ from allauth.account.models import EmailAddress
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.http import HttpRequest
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.roles import Role
+from audit.admin_reads import ReadsAudited
 
 
 class ReadOnlyAdmin(admin.ModelAdmin[Any]):
@@ -32,14 +38,22 @@ class ReadOnlyAdmin(admin.ModelAdmin[Any]):
         return False
 
 
-class EmailAddressAdmin(ReadOnlyAdmin):
+class PersonReadsAudited(ReadsAudited):
+    """A row naming a patient (their address, their authenticator) is a read of their record."""
+
+    def patient_of(self, obj: Any) -> int | None:
+        user = obj.user
+        return user.pk if user is not None and user.role == Role.PATIENT else None
+
+
+class EmailAddressAdmin(PersonReadsAudited, ReadOnlyAdmin):
     list_display = ("email", "user", "primary", "verified")
     list_filter = ("primary", "verified")
     search_fields = ("email", "user__email")
     list_select_related = ("user",)
 
 
-class TOTPDeviceAdmin(ReadOnlyAdmin):
+class TOTPDeviceAdmin(PersonReadsAudited, ReadOnlyAdmin):
     list_display = ("user", "name", "confirmed", "created_at", "last_used_at")
     list_filter = ("confirmed",)
     search_fields = ("user__email", "name")
@@ -50,7 +64,15 @@ class TOTPDeviceAdmin(ReadOnlyAdmin):
 class RoleGroupAdmin(ReadOnlyAdmin):
     list_display = ("name",)
     search_fields = ("name",)
-    fields = ("name", "permissions")
+    fields = ("name", "permission_list")
+
+    @admin.display(description=gettext_lazy("permissions"))
+    def permission_list(self, group: Group) -> SafeString:
+        # One query (the read-only field's own rendering read each permission's model apart).
+        permissions = group.permissions.select_related("content_type").order_by(
+            "content_type__app_label", "codename"
+        )
+        return format_html_join("", "<div>{}</div>", ((str(p),) for p in permissions))
 
 
 for model, model_admin in (

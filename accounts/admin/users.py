@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.admin_forms import (
     MAIN_FORM,
-    ReadsAudited,
+    PatientSearchAudited,
     SavesThroughServices,
     ServiceRefusal,
     UserAddForm,
@@ -39,7 +39,7 @@ _ALWAYS_READ_ONLY = ("public_id", "password_status", "last_login", "date_joined"
 
 
 @admin.register(User)
-class UserAdmin(ReadsAudited, SavesThroughServices):
+class UserAdmin(PatientSearchAudited, SavesThroughServices):
     form = UserChangeForm
 
     def patient_of(self, obj: User) -> int | None:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Department
+from accounts.roles import CLINICAL_ROLES
 
 
 def validate_time_zone(value: str) -> None:
@@ -165,6 +166,9 @@ class Practitioner(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="practitioner",
+        # The service's rule (practitioners are doctors or nurses), also what the admin's
+        # person picker searches: it never lists patients.
+        limit_choices_to={"role__in": sorted(CLINICAL_ROLES)},
         verbose_name=gettext_lazy("user"),
     )
     department = models.ForeignKey(

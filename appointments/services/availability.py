@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Department, User
 from accounts.roles import CLINICAL_ROLES
@@ -18,6 +19,9 @@ from appointments.models import AppointmentType, AvailabilityException, Practiti
 from audit.services import record
 
 MINUTES_A_WEEK = 7 * 24 * 60
+
+# The practitioner's rule, as the admin's person picker also words it (appointments/admin.py).
+NOT_A_CLINICIAN = gettext_lazy("Practitioners are doctors or nurses.")
 
 
 def _require_manager(actor: User | None) -> None:
@@ -38,7 +42,7 @@ def practitioner_create(
 ) -> Practitioner:
     _require_manager(actor)
     if user.role not in CLINICAL_ROLES:
-        raise ValidationError({"user": _("Practitioners are doctors or nurses.")})
+        raise ValidationError({"user": NOT_A_CLINICIAN})
     practitioner = Practitioner(user=user, department=department, time_zone=time_zone)
     practitioner.full_clean()
     practitioner.save()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
@@ -25,7 +26,9 @@ from core.api import (
 from core.errors import VALIDATION_ERROR
 from notifications.apis import examples
 from notifications.errors import NotificationNotFound
+from notifications.models import Notification
 from notifications.selectors import (
+    inbox_shown,
     notifications_of,
     preference_choices_of,
     quiet_hours_of,
@@ -56,11 +59,16 @@ class NotificationListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         query_parameters(request)
+
+        def render(page: Sequence[Notification]) -> Any:
+            inbox_shown(page, request=request)
+            return NotificationOutput(page, many=True).data
+
         return cursor_page(
             request,
             notifications_of(user=signed_in_user(request)),
             ordering=("-created_at", "-id"),
-            render=lambda page: NotificationOutput(page, many=True).data,
+            render=render,
         )
 
 

@@ -125,12 +125,14 @@ def notify(
     topic: str = "",
     due_at: datetime.datetime | None = None,
     channels: Iterable[str] | None = None,
+    patient: User | None = None,
 ) -> list[Delivery]:
     """Write the deliveries of one ``kind`` of message to ``user``, in the current transaction.
 
     ``key`` identifies what caused it (the same key never makes the same message twice);
     ``context`` holds the template's values (never clinical detail), ``link`` a path on this
-    site, ``topic`` what it is about ("appointment:<public id>"); ``due_at`` a time to send it (reminders), otherwise now. Returns the deliveries
+    site, ``topic`` what it is about ("appointment:<public id>"); ``due_at`` a time to send it (reminders), otherwise now; ``patient`` whose appointment it is
+    about (sending or showing it is audited as a read of their record). Returns the deliveries
     created (none for a deactivated account, except the notice that it was deactivated)."""
     message_kind = catalog.message_kind(kind)
     if not user.is_active and kind != "security.account_deactivated":
@@ -182,6 +184,7 @@ def notify(
             category=message_kind.category,
             channel=channel,
             recipient=user,
+            patient=patient,
             address=address,
             language=facts.language,
             context=context_for_storage(full_context),
@@ -229,6 +232,7 @@ def notification_create(*, delivery: Delivery, link: str) -> Notification:
         title=rendered.subject[:200],
         body=rendered.text[:1000],
         link=link,
+        patient_id=delivery.patient_id,
     )
 
 

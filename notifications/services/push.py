@@ -43,6 +43,8 @@ def notification_push(*, notification: Notification) -> bool:
         {
             "type": "notification.new",
             "notification": notification_payload(notification, unread=unread),
+            # For the socket's audit of the read (not sent on to the page).
+            "patient": notification.patient_id,
         },
     )
 

@@ -32,6 +32,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.utils import timezone
 
+from audit.access import viewed
 from core.mail.smtp import SmtpRefused
 from notifications import catalog
 from notifications.models import Channel, Delivery
@@ -104,7 +105,11 @@ def delivery_send(*, delivery_id: int) -> Outcome:
         delivery.attempts += 1
         try:
             transmission = _transmission_for(delivery)
-            transmission.stage()
+            # Recorded before it leaves (a failure to record sends nothing); a savepoint,
+            # so a send that fails leaves no row claiming it went.
+            with transaction.atomic():
+                _disclosed(delivery)
+                transmission.stage()
         except DeliveryFailed as failure:
             return _failed(delivery, failure, now=now)
         _mark_sent(delivery, transmission.provider_message_id, now=now)
@@ -118,6 +123,20 @@ def delivery_send(*, delivery_id: int) -> Outcome:
                 return Outcome("skipped", "changed meanwhile")
             return _failed(delivery, failure, now=timezone.now())
     return Outcome("sent", transmission.provider_message_id)
+
+
+def _disclosed(delivery: Delivery) -> None:
+    """An email or a text about a patient's appointment: a read of their record by the
+    recipient, committed with the delivery marked sent (in-app messages are recorded where
+    they are shown: the inbox, the socket)."""
+    if delivery.patient_id is None or delivery.channel == Channel.IN_APP:
+        return
+    viewed(
+        patients=[delivery.patient_id],
+        target=delivery,
+        actor=delivery.recipient,
+        surface=delivery.channel,
+    )
 
 
 def _why_not_any_more(delivery: Delivery) -> str | None:

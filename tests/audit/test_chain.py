@@ -22,6 +22,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connections, transaction
 
+from audit.access import viewed
 from audit.chain import (
     GENESIS,
     canonical,
@@ -45,15 +46,19 @@ TABLES = ("audit_auditevent", "audit_auditseal", "audit_auditcheckpoint")
 @pytest.fixture
 def chain(settings) -> list[AuditEvent]:
     settings.AUDIT_CHECKPOINT_EVERY = 25
-    events = [
-        record(
-            action="records.chart_viewed",
-            outcome=Outcome.SUCCESS if n % 7 else Outcome.DENIED,
-            target=AuditTarget("accounts.user", f"patient-{n}"),
-            details={"n": n, "fields": ["allergies"]},
-        )
-        for n in range(ROWS)
-    ]
+    for n in range(ROWS):
+        if n % 5 == 4:
+            # A list's read: one row naming several patients (audit/access.py).
+            viewed(patients=[n, n + 1000, n + 2000], target=AuditTarget("appointments.list"))
+        else:
+            record(
+                action="records.chart_viewed",
+                outcome=Outcome.SUCCESS if n % 7 else Outcome.DENIED,
+                target=AuditTarget("accounts.user", f"patient-{n}"),
+                details={"n": n, "fields": ["allergies"]},
+            )
+    events = list(AuditEvent.objects.order_by("id"))
+    assert sum(1 for event in events if event.patients) == ROWS // 5
     run = seal_pending(batch=16)
     assert (run.linked, run.last_position) == (ROWS, ROWS)
     return events
@@ -119,8 +124,18 @@ def test_a_second_run_links_only_the_new_rows_and_continues_the_chain(chain):
 
 
 def test_the_canonical_form_does_not_depend_on_how_the_row_was_read(chain):
-    event = chain[3]
-    assert canonical(AuditEvent.objects.get(pk=event.pk)) == canonical(event)
+    written = record(action="records.chart_viewed", target=AuditTarget("accounts.user", "x"))
+    assert canonical(AuditEvent.objects.get(pk=written.pk)) == canonical(written)
+    listed = chain[4]
+    assert canonical(AuditEvent.objects.get(pk=listed.pk)) == canonical(listed)
+
+
+def test_a_lists_patients_are_hashed_and_rows_without_them_hash_as_before_the_column(chain):
+    """The patients column came after rows were chained: it is part of the canonical form only
+    when it names someone, so the earlier rows' links still hold."""
+    single, listed = chain[3], chain[4]
+    assert b'"patients"' not in canonical(single)
+    assert b'"patients":[4,1004,2004]' in canonical(listed)
 
 
 def test_verify_command_says_the_chain_holds(chain, capsys):
@@ -140,6 +155,11 @@ EDITABLE = {
     "ip_address": "'203.0.113.9'",
     "user_agent": "'curl'",
     "request_id": "'forged'",
+    # A patient taken off a list's row (or one added), and the row's patient changed.
+    "patients": (
+        "CASE WHEN cardinality(patients) > 1 THEN patients[2:] ELSE patients || 9999::bigint END"
+    ),
+    "patient_id": "COALESCE(patient_id, 0) + 1",
 }
 
 
